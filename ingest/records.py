@@ -1,0 +1,96 @@
+"""Typed records every reader returns.
+
+Readers turn bytes into these plain, comparable (``==``) records. All instants are
+timezone-aware UTC ``datetime`` objects; a local offset travels alongside as whole
+seconds (``utc_offset_s``) when, and only when, the file itself states it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+FileKind = Literal["activity", "monitoring"]
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """The device that recorded a file (FIT ``file_id`` / ``device_info``)."""
+
+    manufacturer: str | None = None  # profile name ("garmin") or the raw number as text
+    product: str | None = None  # profile name ("fenix5") or the raw number as text
+    serial: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A stable identifier of the device, used to keep step streams apart."""
+        return "/".join(part or "?" for part in (self.manufacturer, self.product, self.serial))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """One recorded session (a FIT ``session`` message, a GPX track, a Workout, ...)."""
+
+    source_format: str  # "fit", "gpx", ...
+    index: int  # position of the session within its file (0-based)
+    start_utc: datetime  # aware, UTC
+    elapsed_s: float  # wall-clock duration, pauses included
+    moving_s: float  # timer / moving time, pauses removed (<= elapsed_s)
+    sport: int | None = None  # raw FIT sport code (or the reader's mapping onto it)
+    sub_sport: int | None = None  # raw FIT sub_sport code
+    sport_name: str | None = None  # free-text type as the file names it ("walking", "Yoga")
+    activity_name: str | None = None  # a name the user/device gave ("Tai Chi am Morgen")
+    distance_m: float | None = None
+    steps: int | None = None
+    device: Device = field(default_factory=Device)
+    utc_offset_s: int | None = None  # local − UTC as stated by the file, else None
+
+
+@dataclass(frozen=True, slots=True)
+class StepInterval:
+    """Steps taken during ``(start_utc, end_utc]`` by one device.
+
+    Produced from cumulative monitoring counters after differencing: ``steps`` is the
+    increment over the interval, never a running total.
+    """
+
+    start_utc: datetime
+    end_utc: datetime
+    steps: int
+    device: Device = field(default_factory=Device)
+    activity_type: int | None = None  # FIT activity_type (6 = walking, 1 = running, ...)
+    utc_offset_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """Everything one file (or one archive member) yielded."""
+
+    format: str  # "fit", ...
+    kind: FileKind
+    sessions: tuple[SessionRecord, ...] = ()
+    step_intervals: tuple[StepInterval, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+class UnusableFile(Exception):
+    """A file that yields nothing to count. ``status`` says why, ``reason`` says what."""
+
+    status: Literal["skipped", "rejected"] = "rejected"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SkippedFile(UnusableFile):
+    """A valid file that holds no activity data (settings, workout plan, course, ...)."""
+
+    status = "skipped"
+
+
+class RejectedFile(UnusableFile):
+    """A broken or unreadable file (bad header, truncated, not a known format, ...)."""
+
+    status = "rejected"

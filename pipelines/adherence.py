@@ -1,0 +1,143 @@
+"""The adherence rule — the one place that decides whether a participant kept at it.
+
+* **Day.** A day is *met* when its walking minutes reach the target's ``min_minutes``
+  (default 30). Minutes beyond ``max_minutes`` (default 60) earn no extra credit; they are
+  reported as ``above_range_minutes``.
+* **Block.** Days are grouped into consecutive blocks of ``every_n_days`` (default 2, i.e.
+  "every other day") counted from the participant's ``program_start`` — or, when none is
+  set, from their first day with data. A block is ``met`` when at least one of its days is
+  met, ``no_data`` when none of its days has any data, else ``missed``.
+* **Adherence** over a period = met blocks / complete blocks (blocks lying wholly inside
+  the period). ``no_data`` blocks count as not met *and* are reported separately.
+* **Current streak**: consecutive met blocks counted back from the end of the period; a
+  trailing block still in progress counts if it is already met and never breaks the streak.
+* **Longest gap**: the longest run of consecutive days without a met day in the period.
+* **Week** (ISO): walking days (≥ 1 walking minute), met days and sessions per category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from pipelines.config import Target
+from pipelines.taxonomy import CATEGORIES
+
+WALKING_DAY_MINUTES = 1.0
+
+
+def apply_target(days: pd.DataFrame, target: Target) -> pd.DataFrame:
+    """Add ``met``, ``credited_minutes`` and ``above_range_minutes`` to daily activity."""
+    out = days.copy()
+    walking = out["walking_minutes"].astype(float)
+    out["met"] = walking >= target.min_minutes
+    out["credited_minutes"] = walking.clip(upper=target.max_minutes)
+    out["above_range_minutes"] = (walking - target.max_minutes).clip(lower=0.0)
+    return out
+
+
+def anchor(daily: pd.DataFrame, target: Target) -> date | None:
+    """The first day of the first block: the program start, else the first day with data."""
+    if target.program_start is not None:
+        return target.program_start
+    with_data = daily.loc[daily["has_data"].astype(bool), "date"]
+    return min(with_data) if len(with_data) else None
+
+
+def blocks(daily: pd.DataFrame, target: Target, end: date | None = None) -> pd.DataFrame:
+    """Every block from the anchor to ``end`` (default: the last day with data)."""
+    columns = ["block_start", "block_end", "status", "complete", "met_days", "walking_minutes"]
+    first = anchor(daily, target)
+    with_data = daily.loc[daily["has_data"].astype(bool), "date"]
+    last = end if end is not None else (max(with_data) if len(with_data) else None)
+    if first is None or last is None or last < first:
+        return pd.DataFrame(columns=columns)
+    n = target.every_n_days
+    by_day = daily.set_index("date")
+    all_days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    frame = pd.DataFrame({"date": all_days})
+    frame["block"] = [(d - first).days // n for d in all_days]
+    frame["met"] = by_day["met"].reindex(all_days, fill_value=False).to_numpy().astype(bool)
+    frame["has_data"] = by_day["has_data"].reindex(all_days, fill_value=False).to_numpy(bool)
+    frame["walking_minutes"] = by_day["walking_minutes"].reindex(all_days, fill_value=0.0
+                                                                 ).to_numpy(float)
+    grouped = frame.groupby("block").agg(
+        met_days=("met", "sum"), any_data=("has_data", "any"),
+        walking_minutes=("walking_minutes", "sum"),
+    )
+    out = pd.DataFrame({
+        "block_start": [first + timedelta(days=int(b) * n) for b in grouped.index],
+        "met_days": grouped["met_days"].astype("int16").to_numpy(),
+        "walking_minutes": grouped["walking_minutes"].round(6).to_numpy(),
+    })
+    out["block_end"] = [s + timedelta(days=n - 1) for s in out["block_start"]]
+    out["status"] = [
+        "met" if m > 0 else ("no_data" if not d else "missed")
+        for m, d in zip(grouped["met_days"], grouped["any_data"], strict=True)
+    ]
+    out["complete"] = [e <= last for e in out["block_end"]]
+    return out[columns]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    blocks_met: int
+    blocks_total: int
+    blocks_no_data: int
+    ratio: float | None
+    current_streak_blocks: int
+    longest_gap_days: int
+
+
+def summarize(daily: pd.DataFrame, block_frame: pd.DataFrame, start: date, end: date
+              ) -> Summary:
+    """Adherence over ``[start, end]`` from the blocks lying wholly inside it."""
+    inside = block_frame[(block_frame["block_start"] >= start)
+                         & (block_frame["block_end"] <= end)]
+    met = int((inside["status"] == "met").sum())
+    total = len(inside)
+    streak = 0
+    trailing = block_frame[(block_frame["block_start"] <= end) & (block_frame["block_end"] > end)
+                           & (block_frame["block_start"] >= start)]
+    if len(trailing) and (trailing["status"] == "met").all():
+        streak += 1
+    for status in reversed(inside["status"].tolist()):
+        if status != "met":
+            break
+        streak += 1
+    return Summary(
+        blocks_met=met,
+        blocks_total=total,
+        blocks_no_data=int((inside["status"] == "no_data").sum()),
+        ratio=round(met / total, 4) if total else None,
+        current_streak_blocks=streak,
+        longest_gap_days=longest_gap(daily, start, end),
+    )
+
+
+def longest_gap(daily: pd.DataFrame, start: date, end: date) -> int:
+    """The longest run of consecutive days in ``[start, end]`` without a met day."""
+    met_days = set(daily.loc[daily["met"].astype(bool), "date"])
+    longest = run = 0
+    day = start
+    while day <= end:
+        run = 0 if day in met_days else run + 1
+        longest = max(longest, run)
+        day += timedelta(days=1)
+    return longest
+
+
+def weeks(days: pd.DataFrame) -> pd.DataFrame:
+    """Per ISO week: walking days, met days, walking minutes and sessions per category."""
+    if days.empty:
+        return pd.DataFrame(columns=["week", "walking_days", "met_days", "walking_minutes",
+                                     *[f"sessions_{c}" for c in CATEGORIES]])
+    frame = days.copy()
+    frame["week"] = [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in frame["date"]]
+    frame["walking_day"] = frame["walking_minutes"] >= WALKING_DAY_MINUTES
+    agg = {"walking_days": ("walking_day", "sum"), "met_days": ("met", "sum"),
+           "walking_minutes": ("walking_minutes", "sum")}
+    agg.update({f"sessions_{c}": (f"sessions_{c}", "sum") for c in CATEGORIES})
+    return frame.groupby("week", sort=True).agg(**agg).reset_index()

@@ -1,0 +1,241 @@
+"""``backtrack`` — the command line (typer + rich). Thin: every command calls the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipelines import config, jobs
+from pipelines import report as report_mod
+from pipelines.ingestion import Outcome
+from pipelines.schemas import DAILY
+from pipelines.storage import InvalidParticipant, Store, check_participant, sha256_hex
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="backtrack: walking minutes and every-other-day adherence from "
+                       "fitness-tracker exports.")
+participant_app = typer.Typer(no_args_is_help=True, help="Participant settings.")
+app.add_typer(participant_app, name="participant")
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[Path | None, typer.Option(
+    "--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)")]
+ParticipantOpt = Annotated[str, typer.Option("--participant", "-p",
+                                             help="pseudonymous participant id")]
+BATCH_FILES = 256
+
+
+def _store(data_dir: Path | None) -> Store:
+    return Store(config.data_dir(data_dir))
+
+
+def _quiet_prefect() -> None:
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+def _participant(value: str) -> str:
+    try:
+        return check_participant(value)
+    except InvalidParticipant as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files, folders or zip exports")],
+    participant: ParticipantOpt,
+    tz: Annotated[str | None, typer.Option(help="IANA time zone for files without an "
+                                                 "offset (stored for the participant)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Ingest tracker files for one participant; print what became of every file."""
+    participant = _participant(participant)
+    store = _store(data_dir)
+    try:
+        files = jobs.collect_paths(paths)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if tz:
+        try:
+            jobs.configure(store, participant, tz=tz)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tz") from exc
+    outcomes = run_ingest(store, participant, files)
+    print_summary(outcomes)
+    if not any(o.status in ("ok", "already", "duplicate") for o in outcomes):
+        raise typer.Exit(1)
+
+
+def run_ingest(store: Store, participant: str, files: list[Path]) -> list[Outcome]:
+    """Ingest ``files`` in batches (one flow run each); uploads seen before skip Prefect."""
+    hashes = {f: sha256_hex(f.read_bytes()) for f in files}
+    known = jobs.already_ingested(store, participant, hashes.values())
+    outcomes = [Outcome(f.name, "already", "already ingested (same upload): nothing changed")
+                for f in files if hashes[f] in known]
+    todo = [f for f in files if hashes[f] not in known]
+    if not todo:
+        return outcomes
+    _quiet_prefect()
+    from pipelines.flows import ingest_flow
+
+    batches = [todo[i:i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as progress:
+        bar = progress.add_task(f"ingesting for {participant}", total=len(todo))
+        for batch in batches:
+            outcomes += ingest_flow(participant, [str(f) for f in batch], str(store.root))
+            progress.advance(bar, len(batch))
+    return outcomes
+
+
+def print_summary(outcomes: list[Outcome]) -> None:
+    counts = Counter(o.status for o in outcomes)
+    sessions = sum(o.sessions for o in outcomes if o.status == "ok")
+    console.print(
+        f"[bold]{len(outcomes)} file(s):[/] {counts['ok']} ingested ({sessions} sessions), "
+        f"{counts['already']} already ingested, {counts['duplicate']} duplicate, "
+        f"{counts['skipped']} skipped, {counts['rejected']} rejected"
+    )
+    notable = [o for o in outcomes if o.status in ("duplicate", "skipped", "rejected")
+               or (o.status == "ok" and o.reason)]
+    if notable:
+        table = Table("file", "status", "reason", show_lines=False)
+        colours = {"rejected": "red", "skipped": "yellow", "duplicate": "cyan", "ok": "green"}
+        for o in notable:
+            table.add_row(o.name, f"[{colours[o.status]}]{o.status}[/]", o.reason or "")
+        console.print(table)
+
+
+@app.command()
+def refresh(
+    participant: Annotated[list[str] | None, typer.Option(
+        "--participant", "-p", help="only these participants (default: all)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Recompute daily and adherence tables."""
+    store = _store(data_dir)
+    targets = [_participant(p) for p in participant] if participant else store.participants()
+    if not targets:
+        console.print("no participants yet")
+        return
+    _quiet_prefect()
+    from pipelines.flows import refresh_flow
+
+    refresh_flow(targets, str(store.root),
+                 participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}")
+    console.print(f"refreshed {len(targets)} participant(s)")
+
+
+@app.command()
+def report(
+    participant: ParticipantOpt,
+    start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD)")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """A participant's adherence (reads the tables; no flow is started)."""
+    participant = _participant(participant)
+    store = _store(data_dir)
+    p = jobs.load_participant(store, participant)
+    daily = store.read(DAILY, [participant])
+    result = report_mod.build(p, daily, _date(start, "--start"), _date(end, "--end"))
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_report(result)
+
+
+def print_report(result: dict[str, object]) -> None:
+    a = result["adherence"]
+    assert isinstance(a, dict)
+    target = result["target"]
+    assert isinstance(target, dict)
+    rng = result["range"]
+    assert isinstance(rng, dict)
+    ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
+    console.print(
+        f"[bold]{result['participant']}[/] {rng['start']} … {rng['end']}: target "
+        f"{target['min_minutes']}–{target['max_minutes']} min every {target['every_n_days']} "
+        f"days — adherence [bold]{ratio}[/] ({a['blocks_met']}/{a['blocks_total']} blocks met, "
+        f"{a['blocks_no_data']} without data), current streak {a['current_streak_blocks']} "
+        f"block(s), longest gap {a['longest_gap_days']} day(s)"
+    )
+    weeks = result.get("weeks") or []
+    assert isinstance(weeks, list)
+    if weeks:
+        table = Table("week", "walking days", "met days", "walking min", "strength",
+                      "pilates", "yoga", "tai-chi")
+        for w in weeks:
+            s = w["sessions"]
+            table.add_row(w["week"], str(w["walking_days"]), str(w["met_days"]),
+                          f"{w['walking_minutes']:.0f}", str(s["strength"]), str(s["pilates"]),
+                          str(s["yoga"]), str(s["tai_chi"]))
+        console.print(table)
+
+
+@participant_app.command("set")
+def participant_set(
+    participant: Annotated[str, typer.Argument(help="participant id")],
+    tz: Annotated[str | None, typer.Option(help="IANA time zone")] = None,
+    group: Annotated[str | None, typer.Option(help="coaching group")] = None,
+    program_start: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    min_minutes: Annotated[int | None, typer.Option(help="a day is met at ≥ this")] = None,
+    max_minutes: Annotated[int | None, typer.Option(help="no credit beyond this")] = None,
+    every_n_days: Annotated[int | None, typer.Option(help="block length (days)")] = None,
+    min_bout_minutes: Annotated[int | None, typer.Option(help="shortest step bout")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Set a participant's time zone, group and prescription, then refresh their tables."""
+    participant = _participant(participant)
+    store = _store(data_dir)
+    try:
+        p = jobs.configure(store, participant, tz=tz, group=group,
+                           program_start=_date(program_start, "--program-start"),
+                           min_minutes=min_minutes, max_minutes=max_minutes,
+                           every_n_days=every_n_days, min_bout_minutes=min_bout_minutes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    jobs.refresh_participant(store, participant)
+    console.print(f"{p.id}: tz={p.tz} group={p.group} target={p.target}")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="where the demo lives")] = Path(
+        "demo-data"),
+    participants: Annotated[int, typer.Option(help="cohort size")] = 12,
+    weeks: Annotated[int, typer.Option(help="program length in weeks")] = 12,
+) -> None:
+    """Generate the demo cohort, ingest it through the flows, print everyone's adherence."""
+    from pipelines.demo.run import run_demo
+
+    run_demo(data_dir, participants=participants, weeks=weeks, console=console)
+
+
+def _date(value: str | None, hint: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint
+                                 ) from exc
+
+
+if __name__ == "__main__":
+    app()

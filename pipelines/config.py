@@ -1,0 +1,76 @@
+"""Settings and the parameters of the rules, with their documented defaults.
+
+Everything configurable lives here: where the data directory is, the default time zone,
+and the adherence target (per participant, stored in the participants table).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DATA_DIR_ENV: Final = "BACKTRACK_DATA_DIR"
+DEFAULT_TZ_ENV: Final = "BACKTRACK_DEFAULT_TZ"
+DEFAULT_DATA_DIR: Final = Path("data")
+DEFAULT_TZ: Final = "Europe/Berlin"
+
+# Walking-minute thresholds (Tudor-Locke et al. 2019: ≥ 100 steps/min ≈ moderate intensity;
+# ≈ 60 steps/min is purposeful walking rather than incidental steps).
+WALKING_CADENCE_SPM: Final = 60
+BRISK_CADENCE_SPM: Final = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A participant's prescription: the adherence rule's parameters.
+
+    Defaults follow the guidance: 30–60 minutes of walking or training every other day.
+    ``min_bout_minutes`` is the shortest run of consecutive step-detected walking minutes
+    that counts (10 by default; WHO 2020 dropped the minimum, so 1 is allowed).
+    """
+
+    min_minutes: int = 30
+    max_minutes: int = 60
+    every_n_days: int = 2
+    min_bout_minutes: int = 10
+    program_start: date | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_minutes <= self.max_minutes:
+            raise ValueError(
+                f"target minutes must satisfy 1 ≤ min ≤ max, got {self.min_minutes}–"
+                f"{self.max_minutes}"
+            )
+        if not 1 <= self.every_n_days <= 28:
+            raise ValueError(f"every_n_days must be 1..28, got {self.every_n_days}")
+        if not 1 <= self.min_bout_minutes <= 120:
+            raise ValueError(f"min_bout_minutes must be 1..120, got {self.min_bout_minutes}")
+
+    def with_changes(self, **changes: object) -> Target:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def data_dir(explicit: Path | str | None = None) -> Path:
+    """The data directory: an explicit path, else ``$BACKTRACK_DATA_DIR``, else ``./data``."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else DEFAULT_DATA_DIR
+
+
+def default_tz() -> str:
+    """The time zone used for participants who never set one (``$BACKTRACK_DEFAULT_TZ``)."""
+    return validate_tz(os.environ.get(DEFAULT_TZ_ENV) or DEFAULT_TZ)
+
+
+def validate_tz(name: str) -> str:
+    """``name`` if it is a known IANA zone, else a ``ValueError`` saying so."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. 'Europe/Berlin')") from exc
+    return name

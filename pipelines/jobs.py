@@ -1,0 +1,133 @@
+"""The steps of the flows, each a pure transform joined to the storage it needs.
+
+The Prefect tasks in ``pipelines.flows`` are one-line calls of these functions, so the
+whole pipeline also runs (and is unit-tested) without Prefect.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ingest.read import MemberResult, read_upload
+from pipelines import ingestion, participants, refresh
+from pipelines.config import validate_tz
+from pipelines.ingestion import Outcome, Upload
+from pipelines.schemas import BLOCKS, DAILY, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
+from pipelines.storage import Store
+
+PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUpload:
+    name: str  # the name a person gave it (file name, never a path we trust)
+    sha256: str
+    raw_path: str
+
+
+def collect_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and every file inside folders named (sorted, hidden files skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*")
+                            if p.is_file() and not any(part.startswith(".")
+                                                       for part in p.relative_to(path).parts))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return found
+
+
+def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list[StoredUpload]:
+    """Keep every uploaded file in the raw store (content-addressed)."""
+    stored = []
+    for path in paths:
+        sha, raw = store.put_raw(participant, path.read_bytes(), path.name)
+        stored.append(StoredUpload(path.name, sha, str(raw)))
+    return stored
+
+
+def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set[str]:
+    """Which of these upload hashes were processed before (a cheap check, no parsing)."""
+    manifest = store.read(FILES, [participant])
+    return set(shas) & set(manifest["upload_sha256"])
+
+
+def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
+    """Read every stored upload — in parallel processes when there is enough to do."""
+    sizes = [Path(s.raw_path).stat().st_size for s in stored]
+    workers = workers or min(os.cpu_count() or 1, len(stored))
+    if workers > 1 and len(stored) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            results = list(pool.map(_read_stored, stored, chunksize=max(1, len(stored) // 32)))
+    else:
+        results = [_read_stored(s) for s in stored]
+    return [Upload(s.name, s.sha256, tuple(r)) for s, r in zip(stored, results, strict=True)]
+
+
+def _read_stored(stored: StoredUpload) -> list[MemberResult]:
+    return read_upload(stored.name, Path(stored.raw_path).read_bytes())
+
+
+def record(store: Store, participant: str, uploads: Sequence[Upload],
+           now: datetime | None = None) -> list[Outcome]:
+    """Add what the uploads yielded to the participant's tables (under their lock)."""
+    now = now or datetime.now(UTC)
+    with store.lock(participant):
+        manifest = store.read(FILES, [participant])
+        rows = ingestion.ingest_rows(participant, uploads, manifest, now)
+        if not rows.changed:
+            return rows.outcomes
+        sessions = ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions,
+                                    SESSIONS.key)
+        minutes = ingestion.merged_step_minutes(store.read(STEP_MINUTES, [participant]),
+                                                rows.step_minutes)
+        wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
+        # facts first, the manifest last: a crash in between re-ingests the same rows
+        store.write(SESSIONS, participant, sessions)
+        store.write(STEP_MINUTES, participant, minutes)
+        store.write(WEAR, participant, wear)
+        store.write(FILES, participant, ingestion.merged(manifest, rows.files, FILES.key))
+    return rows.outcomes
+
+
+def refresh_participant(store: Store, participant: str) -> None:
+    """Recompute sessions' derived columns, daily and blocks for one participant."""
+    with store.lock(participant):
+        p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+        derived = refresh.recompute(p, store.read(SESSIONS, [participant]),
+                                    store.read(STEP_MINUTES, [participant]),
+                                    store.read(WEAR, [participant]))
+        store.write(SESSIONS, participant, derived.sessions)
+        store.write(DAILY, participant, derived.daily)
+        store.write(BLOCKS, participant, derived.blocks)
+
+
+def configure(store: Store, participant: str, *, tz: str | None = None,
+              group: str | None = None, **target: object) -> participants.Participant:
+    """Change a participant's settings (time zone, group, prescription)."""
+    with store.lock(participant):
+        current = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+        changes = {k: v for k, v in target.items() if v is not None}
+        updated = participants.Participant(
+            id=participant,
+            tz=validate_tz(tz) if tz else current.tz,
+            target=current.target.with_changes(**changes) if changes else current.target,
+            group=group if group is not None else current.group,
+        )
+        store.write(PARTICIPANTS, participant,
+                    participants.to_frame(updated, datetime.now(UTC)))
+    return updated
+
+
+def load_participant(store: Store, participant: str) -> participants.Participant:
+    return participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))

@@ -1,0 +1,60 @@
+"""Participant settings: time zone, group and prescription (rows of the participants table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+
+from pipelines.config import Target, default_tz, validate_tz
+from pipelines.schemas import PARTICIPANTS
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    id: str
+    tz: str
+    target: Target
+    group: str | None = None
+
+
+def from_rows(participant: str, rows: pd.DataFrame) -> Participant:
+    """The participant's settings, or the documented defaults when none are stored."""
+    mine = rows[rows["participant"] == participant]
+    if mine.empty:
+        return Participant(participant, default_tz(), Target())
+    row = mine.iloc[-1]
+    start = row["program_start"]
+    return Participant(
+        id=participant,
+        tz=str(row["tz"]),
+        target=Target(
+            min_minutes=int(row["min_minutes"]),
+            max_minutes=int(row["max_minutes"]),
+            every_n_days=int(row["every_n_days"]),
+            min_bout_minutes=int(row["min_bout_minutes"]),
+            program_start=None if pd.isna(start) else _as_date(start),
+        ),
+        group=None if pd.isna(row["group"]) else str(row["group"]),
+    )
+
+
+def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
+    validate_tz(p.tz)
+    frame = pd.DataFrame([{
+        "participant": p.id, "tz": p.tz, "program_start": p.target.program_start,
+        "min_minutes": p.target.min_minutes, "max_minutes": p.target.max_minutes,
+        "every_n_days": p.target.every_n_days, "min_bout_minutes": p.target.min_bout_minutes,
+        "group": p.group, "updated_at": now,
+    }], columns=PARTICIPANTS.names)
+    frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True).dt.as_unit("us")
+    return frame
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]

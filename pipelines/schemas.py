@@ -1,0 +1,269 @@
+"""Every table backtrack writes: columns, types, units, grain and key — the one place.
+
+Each table is stored as Parquet partitioned by participant (see ``pipelines.storage``).
+``validate`` is applied on every write: exact columns, Arrow types, non-null columns
+and key uniqueness. ``docs/tables.md`` is generated from these definitions
+(``python -m pipelines.schemas > docs/tables.md``; a test keeps it in sync).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+import pandas as pd
+import pyarrow as pa
+
+UTC_TS: Final = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: pa.DataType
+    doc: str
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    name: str
+    grain: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    doc: str
+
+    @property
+    def arrow(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def empty(self) -> pd.DataFrame:
+        return self.arrow.empty_table().to_pandas(types_mapper=_pandas_type)
+
+
+class SchemaError(ValueError):
+    """A frame does not match its table's schema."""
+
+
+def _c(name: str, type_: pa.DataType, doc: str, nullable: bool = False) -> Column:
+    return Column(name, type_, doc, nullable)
+
+
+PARTICIPANT = _c("participant", pa.string(), "pseudonymous participant id")
+SESSION_COUNTS = tuple(
+    _c(f"sessions_{cat}", pa.int16(), f"{cat} sessions starting that local day (duplicates once)")
+    for cat in ("walking", "strength", "pilates", "yoga", "tai_chi", "other")
+)
+
+FILES = TableSchema(
+    name="files",
+    grain="one row per participant × file content × name it arrived under",
+    key=("participant", "sha256", "original_name"),
+    doc="The file manifest: every file (and every member of an archive) ever uploaded, "
+    "with what became of it. A file already ingested under the same name is not recorded "
+    "again; the same content under a new name is recorded with status `duplicate`.",
+    columns=(
+        PARTICIPANT,
+        _c("sha256", pa.string(), "SHA-256 of the file's own bytes (archive members: decompressed)"),
+        _c("upload_sha256", pa.string(), "SHA-256 of the uploaded file that carried it; raw "
+           "copy at raw/<participant>/<upload_sha256>.<ext>"),
+        _c("original_name", pa.string(), "name as uploaded (`export.zip/a/b.fit` for members)"),
+        _c("format", pa.string(), "detected format (`fit`, `zip`, ...)", nullable=True),
+        _c("kind", pa.string(), "`activity` or `monitoring` when ingested", nullable=True),
+        _c("status", pa.string(), "`ok`, `duplicate`, `skipped` or `rejected`"),
+        _c("reason", pa.string(), "why it was skipped/rejected/duplicate; warnings for ok files",
+           nullable=True),
+        _c("n_sessions", pa.int32(), "sessions read from the file"),
+        _c("n_step_intervals", pa.int32(), "step intervals read from the file"),
+        _c("size_bytes", pa.int64(), "bytes"),
+        _c("ingested_at", UTC_TS, "when the file was processed (UTC)"),
+    ),
+)
+
+SESSIONS = TableSchema(
+    name="sessions",
+    grain="one row per recorded session",
+    key=("participant", "session_id"),
+    doc="Every session read from any file. Sessions recorded twice (two devices, or a "
+    "watch and a phone) are all kept; all but one carry `duplicate_of` and are not counted.",
+    columns=(
+        PARTICIPANT,
+        _c("session_id", pa.string(), "`<file sha256[:16]>:<index in file>`"),
+        _c("file_sha256", pa.string(), "the file it came from (files.sha256)"),
+        _c("source_format", pa.string(), "`fit`, ..."),
+        _c("start_utc", UTC_TS, "start instant (UTC)"),
+        _c("end_utc", UTC_TS, "start + elapsed (UTC)"),
+        _c("elapsed_s", pa.float64(), "wall-clock duration in seconds, pauses included"),
+        _c("moving_s", pa.float64(), "timer / moving seconds, pauses removed"),
+        _c("sport", pa.int16(), "raw FIT sport code", nullable=True),
+        _c("sub_sport", pa.int16(), "raw FIT sub_sport code", nullable=True),
+        _c("sport_name", pa.string(), "type as named by the file", nullable=True),
+        _c("activity_name", pa.string(), "name given by the user / device", nullable=True),
+        _c("category", pa.string(), "taxonomy category (pipelines.taxonomy)"),
+        _c("distance_m", pa.float64(), "metres", nullable=True),
+        _c("steps", pa.int32(), "steps in the session when recorded", nullable=True),
+        _c("device", pa.string(), "`manufacturer/product/serial`"),
+        _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
+        _c("local_date", pa.date32(), "local calendar day of the start"),
+        _c("tz_source", pa.string(), "`file` (the file's own offset) or the IANA zone used"),
+        _c("duplicate_of", pa.string(), "session_id this one duplicates (not counted)",
+           nullable=True),
+    ),
+)
+
+STEP_MINUTES = TableSchema(
+    name="step_minutes",
+    grain="one row per participant × device × UTC minute with steps",
+    key=("participant", "device", "minute_utc"),
+    doc="Step counts per minute from monitoring data, per device. Interval increments are "
+    "spread evenly over the interval's minutes (integer steps, totals conserved). When "
+    "files of one device overlap, the larger count for a minute wins.",
+    columns=(
+        PARTICIPANT,
+        _c("device", pa.string(), "`manufacturer/product/serial`"),
+        _c("minute_utc", UTC_TS, "start of the minute (UTC)"),
+        _c("steps", pa.int32(), "steps in that minute"),
+        _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
+        _c("file_sha256", pa.string(), "the file it came from"),
+    ),
+)
+
+WEAR = TableSchema(
+    name="wear",
+    grain="one row per participant × device × file with step data",
+    key=("participant", "device", "file_sha256"),
+    doc="The span each monitoring file covers; a local day touched by a span has data even "
+    "when no step was taken (\"not worn\" is not \"not active\").",
+    columns=(
+        PARTICIPANT,
+        _c("device", pa.string(), "`manufacturer/product/serial`"),
+        _c("file_sha256", pa.string(), "the file"),
+        _c("start_utc", UTC_TS, "first instant covered"),
+        _c("end_utc", UTC_TS, "last instant covered"),
+        _c("utc_offset_s", pa.int32(), "offset stated by the file (s)", nullable=True),
+    ),
+)
+
+DAILY = TableSchema(
+    name="daily",
+    grain="one row per participant × local calendar day, first to last data day",
+    key=("participant", "date"),
+    doc="Walking minutes and sessions per local day (pipelines.daily) and whether the day "
+    "met the target (pipelines.adherence).",
+    columns=(
+        PARTICIPANT,
+        _c("date", pa.date32(), "local calendar day"),
+        _c("walking_minutes", pa.float64(), "union of walking sessions (moving time) and "
+           "step-detected walking bouts, min"),
+        _c("brisk_walking_minutes", pa.float64(), "walking minutes at ≥ 100 steps/min, min"),
+        _c("session_walking_minutes", pa.float64(), "part from walking sessions, min"),
+        _c("bout_walking_minutes", pa.float64(), "part from step bouts outside sessions, min"),
+        _c("training_minutes", pa.float64(), "moving minutes of strength/Pilates/Yoga/Tai-Chi"),
+        _c("steps", pa.int64(), "steps that day (per minute the device with most steps)"),
+        *SESSION_COUNTS,
+        _c("has_data", pa.bool_(), "any source covered the day (a session or step data)"),
+        _c("met", pa.bool_(), "walking_minutes ≥ the participant's min_minutes"),
+        _c("credited_minutes", pa.float64(), "walking minutes capped at max_minutes"),
+        _c("above_range_minutes", pa.float64(), "walking minutes beyond max_minutes"),
+    ),
+)
+
+BLOCKS = TableSchema(
+    name="blocks",
+    grain="one row per participant × n-day block from the program start",
+    key=("participant", "block_start"),
+    doc="Every-other-day blocks (pipelines.adherence): a block is met when one of its days "
+    "is met; `no_data` when none of its days has data; else `missed`.",
+    columns=(
+        PARTICIPANT,
+        _c("block_start", pa.date32(), "first day of the block"),
+        _c("block_end", pa.date32(), "last day of the block"),
+        _c("status", pa.string(), "`met`, `missed` or `no_data`"),
+        _c("complete", pa.bool_(), "all days of the block lie within the data range"),
+        _c("met_days", pa.int16(), "days in the block that met the target"),
+        _c("walking_minutes", pa.float64(), "walking minutes in the block"),
+    ),
+)
+
+PARTICIPANTS = TableSchema(
+    name="participants",
+    grain="one row per participant",
+    key=("participant",),
+    doc="Each participant's time zone and prescription (the adherence rule's parameters).",
+    columns=(
+        PARTICIPANT,
+        _c("tz", pa.string(), "IANA time zone used when a file states no offset"),
+        _c("program_start", pa.date32(), "first day of the program (blocks count from it)",
+           nullable=True),
+        _c("min_minutes", pa.int16(), "a day is met at ≥ this many walking minutes"),
+        _c("max_minutes", pa.int16(), "minutes beyond this add no credit"),
+        _c("every_n_days", pa.int16(), "block length in days"),
+        _c("min_bout_minutes", pa.int16(), "shortest step-detected walking bout that counts"),
+        _c("group", pa.string(), "the coaching group", nullable=True),
+        _c("updated_at", UTC_TS, "last change (UTC)"),
+    ),
+)
+
+TABLES: Final[dict[str, TableSchema]] = {
+    t.name: t for t in (FILES, SESSIONS, STEP_MINUTES, WEAR, DAILY, BLOCKS, PARTICIPANTS)
+}
+
+
+def _pandas_type(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pd.StringDtype()
+    return None
+
+
+def to_arrow(schema: TableSchema, frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an Arrow table of ``schema``, or a ``SchemaError`` naming the problem."""
+    missing = [n for n in schema.names if n not in frame.columns]
+    extra = [n for n in frame.columns if n not in schema.names]
+    if missing or extra:
+        raise SchemaError(f"{schema.name}: missing columns {missing}, unexpected {extra}")
+    try:
+        table = pa.Table.from_pandas(frame[schema.names], schema=schema.arrow,
+                                     preserve_index=False, safe=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise SchemaError(f"{schema.name}: {exc}") from exc
+    for column in schema.columns:
+        if not column.nullable and table.column(column.name).null_count:
+            raise SchemaError(f"{schema.name}.{column.name} must not be null")
+    if len(frame) and frame.duplicated(list(schema.key)).any():
+        dupes = frame.loc[frame.duplicated(list(schema.key), keep=False), list(schema.key)]
+        raise SchemaError(f"{schema.name}: duplicate keys {dupes.head(3).to_dict('records')}")
+    return table
+
+
+def validate(schema: TableSchema, frame: pd.DataFrame) -> None:
+    to_arrow(schema, frame)
+
+
+def markdown(tables: Iterable[TableSchema] = TABLES.values()) -> str:
+    """The tables reference (docs/tables.md)."""
+    out = [
+        "# Tables",
+        "",
+        "Generated from `pipelines/schemas.py` (`python -m pipelines.schemas`). Every table is "
+        "Parquet under `<data dir>/tables/<table>/participant=<id>/part.parquet`, written "
+        "atomically and validated against this schema on every write. Times are UTC instants; "
+        "`date` columns are local calendar days.",
+        "",
+    ]
+    for t in tables:
+        out += [f"## `{t.name}`", "", t.doc, "", f"Grain: {t.grain}. Key: "
+                f"{', '.join(f'`{k}`' for k in t.key)}.", "",
+                "| column | type | null | meaning |", "|---|---|---|---|"]
+        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.doc} |"
+                for c in t.columns]
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(markdown())

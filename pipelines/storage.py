@@ -1,0 +1,177 @@
+"""The one module that knows where files live.
+
+Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./data``)::
+
+    raw/<participant>/<sha256>.<ext>                  every uploaded file, content-addressed
+    tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
+    locks/<participant>.lock                          serialises writers of one participant
+
+Every write goes to a temporary file in the same directory, is flushed to disk and then
+renamed over the old file (``os.replace``): a reader sees the old or the new partition,
+never half of one. Temporary files never match ``part.parquet`` and are never read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Final
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines import schemas
+from pipelines.schemas import TableSchema
+
+PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+PART_FILE: Final = "part.parquet"
+
+
+class InvalidParticipant(ValueError):
+    pass
+
+
+def check_participant(participant: str) -> str:
+    """``participant`` if it is a safe pseudonymous id (letters, digits, ``_``, ``-``)."""
+    if not PARTICIPANT_ID.match(participant):
+        raise InvalidParticipant(
+            f"participant id {participant!r} must be 1–64 letters, digits, '_' or '-' "
+            "(a pseudonym, never a name or e-mail address)"
+        )
+    return participant
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class Store:
+    """Files and tables under one data directory."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+
+    # -- raw files -------------------------------------------------------------------------
+    def raw_path(self, participant: str, sha256: str, ext: str) -> Path:
+        return self.root / "raw" / check_participant(participant) / f"{sha256}{ext}"
+
+    def put_raw(self, participant: str, data: bytes, original_name: str) -> tuple[str, Path]:
+        """Keep ``data`` content-addressed; returns its SHA-256 and path. Idempotent."""
+        sha = sha256_hex(data)
+        path = self.raw_path(participant, sha, _safe_ext(original_name))
+        if not path.exists():
+            _atomic_write_bytes(path, data)
+        return sha, path
+
+    def raw_files(self, participant: str) -> list[Path]:
+        folder = self.root / "raw" / check_participant(participant)
+        return sorted(folder.iterdir()) if folder.exists() else []
+
+    # -- tables ----------------------------------------------------------------------------
+    def partition_path(self, table: str, participant: str) -> Path:
+        return (self.root / "tables" / table / f"participant={check_participant(participant)}"
+                / PART_FILE)
+
+    def write(self, schema: TableSchema, participant: str, frame: pd.DataFrame) -> None:
+        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated)."""
+        if len(frame) and set(frame["participant"].unique()) != {participant}:
+            raise schemas.SchemaError(f"{schema.name}: rows of other participants in "
+                                      f"the partition of {participant!r}")
+        table = schemas.to_arrow(schema, frame)
+        path = self.partition_path(schema.name, participant)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pq.write_table(table, fh, compression="zstd")
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            _fsync_dir(path.parent)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
+    def read(self, schema: TableSchema, participants: Iterable[str] | None = None
+             ) -> pd.DataFrame:
+        """The table (all participants, or only ``participants``) as a typed DataFrame."""
+        if participants is None:
+            paths = sorted((self.root / "tables" / schema.name).glob(f"participant=*/{PART_FILE}"))
+        else:
+            paths = [p for p in (self.partition_path(schema.name, pid) for pid in participants)
+                     if p.exists()]
+        if not paths:
+            return schema.empty()
+        tables = [pq.read_table(p, schema=schema.arrow) for p in paths]
+        combined = pa.concat_tables(tables)
+        return combined.to_pandas(types_mapper=schemas._pandas_type)
+
+    def participants(self) -> list[str]:
+        """Every participant with any table partition or raw file."""
+        found: set[str] = set()
+        for part in (self.root / "tables").glob("*/participant=*"):
+            found.add(part.name.removeprefix("participant="))
+        raw = self.root / "raw"
+        if raw.exists():
+            found.update(p.name for p in raw.iterdir() if p.is_dir())
+        return sorted(found)
+
+    def mtime(self, table: str) -> float:
+        """Latest modification time of any partition of ``table`` (0 when none)."""
+        paths = list((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
+        return max((p.stat().st_mtime for p in paths), default=0.0)
+
+    # -- locks -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, participant: str) -> Iterator[None]:
+        """Hold the participant's write lock (blocks while another process holds it)."""
+        path = self.root / "locks" / f"{check_participant(participant)}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+_EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")
+
+
+def _safe_ext(name: str) -> str:
+    """A short, safe extension from an uploaded name (``.fit``, ``.fit.gz``); never a path."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    match = _EXT.search(base)
+    return match.group(0) if match and match.start() > 0 else ".bin"
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
