@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.read import MemberResult, read_upload
 from pipelines import ingestion, participants, refresh
 from pipelines.config import validate_tz
+from pipelines.sessions import derive as derive_sessions
 from pipelines.ingestion import Outcome, Upload
 from pipelines.schemas import BLOCKS, DAILY, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.storage import Store
@@ -87,8 +88,9 @@ def record(store: Store, participant: str, uploads: Sequence[Upload],
         rows = ingestion.ingest_rows(participant, uploads, manifest, now)
         if not rows.changed:
             return rows.outcomes
-        sessions = ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions,
-                                    SESSIONS.key)
+        p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+        sessions = derive_sessions(ingestion.merged(store.read(SESSIONS, [participant]),
+                                                    rows.sessions, SESSIONS.key), p.tz)
         minutes = ingestion.merged_step_minutes(store.read(STEP_MINUTES, [participant]),
                                                 rows.step_minutes)
         wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)

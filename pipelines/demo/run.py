@@ -14,8 +14,9 @@ from pipelines.schemas import DAILY
 from pipelines.storage import Store
 
 
-def run_demo(root: Path, *, participants: int = 12, weeks: int = 12,
-             console: Console | None = None) -> list[dict[str, object]]:
+def run_demo(
+    root: Path, *, participants: int = 12, weeks: int = 12, console: Console | None = None
+) -> list[dict[str, object]]:
     from pipelines.cli import _quiet_prefect, run_ingest
     from pipelines.demo.cohort import generate_cohort
 
@@ -25,12 +26,15 @@ def run_demo(root: Path, *, participants: int = 12, weeks: int = 12,
     store = Store(root / "data")
     started = time.perf_counter()
     cohort = generate_cohort(inputs, participants=participants, weeks=weeks)
-    console.print(f"generated {len(cohort)} participants' FIT files in {inputs} "
-                  f"({time.perf_counter() - started:.1f} s)")
+    console.print(
+        f"generated {len(cohort)} participants' FIT files in {inputs} "
+        f"({time.perf_counter() - started:.1f} s)"
+    )
     reports = []
     for person in cohort:
-        jobs.configure(store, person.id, tz=person.tz, group=person.group,
-                       program_start=person.program_start)
+        jobs.configure(
+            store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
+        )
         files = jobs.collect_paths([inputs / person.id])
         outcomes = run_ingest(store, person.id, files)
         bad = [o for o in outcomes if o.status in ("rejected", "skipped")]
@@ -40,17 +44,28 @@ def run_demo(root: Path, *, participants: int = 12, weeks: int = 12,
         p = jobs.load_participant(store, person.id)
         reports.append(report_mod.build(p, store.read(DAILY, [person.id])))
     console.print(summary_table(reports, {p.id: (p.group, p.profile) for p in cohort}))
-    console.print(f"done in {time.perf_counter() - started:.1f} s — tables in "
-                  f"{store.root / 'tables'}; try: backtrack report -p p01 --data-dir "
-                  f"{store.root}")
+    console.print(
+        f"done in {time.perf_counter() - started:.1f} s — tables in "
+        f"{store.root / 'tables'}; try: backtrack report -p p01 --data-dir "
+        f"{store.root}"
+    )
     return reports
 
 
-def summary_table(reports: list[dict[str, object]],
-                  about: dict[str, tuple[str, str]]) -> Table:
-    table = Table("participant", "group", "profile", "range", "adherence", "met / blocks",
-                  "no data", "streak", "longest gap", "walk min/week",
-                  title="Every-other-day adherence (30–60 min)")
+def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, str]]) -> Table:
+    table = Table(
+        "participant",
+        "group",
+        "profile",
+        "range",
+        "adherence",
+        "met / blocks",
+        "no data",
+        "streak",
+        "longest gap",
+        "walk min/week",
+        title="Every-other-day adherence (30–60 min)",
+    )
     for r in reports:
         a = r["adherence"]
         rng = r["range"]
@@ -60,8 +75,16 @@ def summary_table(reports: list[dict[str, object]],
         per_week = (sum(w["walking_minutes"] for w in weeks) / len(weeks)) if weeks else 0.0
         ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
         group, profile = about.get(pid, ("", ""))
-        table.add_row(pid, group, profile, f"{rng['start']} … {rng['end']}", ratio,
-                      f"{a['blocks_met']}/{a['blocks_total']}", str(a["blocks_no_data"]),
-                      str(a["current_streak_blocks"]), f"{a['longest_gap_days']} d",
-                      f"{per_week:.0f}")
+        table.add_row(
+            pid,
+            group,
+            profile,
+            f"{rng['start']} … {rng['end']}",
+            ratio,
+            f"{a['blocks_met']}/{a['blocks_total']}",
+            str(a["blocks_no_data"]),
+            str(a["current_streak_blocks"]),
+            f"{a['longest_gap_days']} d",
+            f"{per_week:.0f}",
+        )
     return table

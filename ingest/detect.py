@@ -1,0 +1,71 @@
+"""Format detection by content, never by file name.
+
+:func:`detect_format` asks each sniffer in :data:`SNIFFERS`, in order, whether the bytes
+look like its format, and returns the first format name that answers yes (or None).
+A sniffer looks only at the first bytes; it must be cheap and must never raise.
+
+Adding a format (gpx, tcx, Apple Health xml, csv exports, ...): write a
+``_looks_like_<format>(head: bytes) -> bool`` function and add it to :data:`SNIFFERS`
+*before* the generic text sniffers it would otherwise be mistaken for. For XML formats
+sniff the root element name after an optional BOM / XML declaration / comments, e.g.
+``<gpx``, ``<TrainingCenterDatabase``, ``<HealthData``; for CSV look at the header line.
+Container formats (zip, gzip) are opened by :mod:`ingest.containers`, whose members are
+detected again by this function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final
+
+__all__ = ["FIT", "GZIP", "SNIFFERS", "SNIFF_BYTES", "ZIP", "detect_format"]
+
+FIT: Final = "fit"
+GZIP: Final = "gzip"
+ZIP: Final = "zip"
+
+SNIFF_BYTES: Final = 4096
+"""How many leading bytes a sniffer gets to see."""
+
+_ZIP_SIGNATURES: Final = (
+    b"PK\x03\x04",  # local file header: an archive with members
+    b"PK\x05\x06",  # end of central directory first: an empty archive
+    b"PK\x07\x08",  # spanned-archive marker before the first local header
+)
+
+
+def _looks_like_fit(head: bytes) -> bool:
+    """A FIT header: size byte 12 or 14 and the ASCII ".FIT" at bytes 8..11."""
+    return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
+
+
+def _looks_like_gzip(head: bytes) -> bool:
+    """The gzip magic 1f 8b followed by compression method 8 (deflate)."""
+    return head[:3] == b"\x1f\x8b\x08"
+
+
+def _looks_like_zip(head: bytes) -> bool:
+    return head[:4] in _ZIP_SIGNATURES
+
+
+SNIFFERS: Final[tuple[tuple[str, Callable[[bytes], bool]], ...]] = (
+    (FIT, _looks_like_fit),
+    (GZIP, _looks_like_gzip),
+    (ZIP, _looks_like_zip),
+    # Hooks for readers still to come, most specific first:
+    # ("gpx", _looks_like_gpx),            XML root <gpx>
+    # ("tcx", _looks_like_tcx),            XML root <TrainingCenterDatabase>
+    # ("apple_health", _looks_like_apple_health),  XML root <HealthData>
+    # ("xml", _looks_like_xml),            any other XML document
+    # ("csv", _looks_like_csv),            a delimited header line
+)
+"""(format name, sniffer) pairs, asked in order."""
+
+
+def detect_format(data: bytes) -> str | None:
+    """The format of ``data`` judged by its content ("fit", "gzip", "zip"), or None."""
+    head = data[:SNIFF_BYTES]
+    for name, looks_like in SNIFFERS:
+        if looks_like(head):
+            return name
+    return None

@@ -1,0 +1,31 @@
+"""Shared test set-up: Prefect isolated in a temp home, quiet, never phoning home."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    home = tempfile.mkdtemp(prefix="backtrack-prefect-")
+    os.environ.setdefault("PREFECT_HOME", home)
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    os.environ.pop("PREFECT_API_URL", None)
+    os.environ.pop("BACKTRACK_DATA_DIR", None)
+    os.environ.pop("BACKTRACK_DEFAULT_TZ", None)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (≈ 12 s once)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

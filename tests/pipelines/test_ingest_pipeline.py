@@ -1,0 +1,163 @@
+"""End to end without Prefect: FIT files → raw store → tables → report (pipelines.jobs)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines import jobs
+from pipelines import report as report_mod
+from pipelines.demo import fitwriter
+from pipelines.schemas import BLOCKS, DAILY, FILES, SESSIONS, STEP_MINUTES, TABLES
+from pipelines.storage import Store
+
+
+def ingest(store: Store, participant: str, paths: list[Path]) -> list[jobs.Outcome]:
+    stored = jobs.store_uploads(store, participant, paths)
+    outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
+    jobs.refresh_participant(store, participant)
+    return outcomes
+
+
+def snapshot(store: Store) -> dict[str, pd.DataFrame]:
+    return {name: store.read(schema) for name, schema in TABLES.items()}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    """A small export: walks, Pilates, a monitoring day, a settings file, a broken file."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    walk = fitwriter.activity_file(start_utc=at("2024-05-02T06:00:00"), elapsed_s=35 * 60,
+                                   sport=11, utc_offset_s=7200, steps=3900,
+                                   record_interval_s=10)
+    (folder / "walk.fit").write_bytes(walk)
+    (folder / "pilates.fit").write_bytes(fitwriter.activity_file(
+        start_utc=at("2024-05-03T16:00:00"), elapsed_s=50 * 60, sport=4, sub_sport=44,
+        utc_offset_s=7200, record_interval_s=None))
+    minutes = [(at("2024-05-04T07:00:00") + timedelta(minutes=i), 110) for i in range(25)]
+    (folder / "monitor.fit").write_bytes(fitwriter.monitoring_file(step_minutes=minutes,
+                                                                   utc_offset_s=7200))
+    (folder / "settings.fit").write_bytes(fitwriter.settings_file())
+    (folder / "broken.fit").write_bytes(fitwriter.truncated(walk, 300))
+    (folder / "notes.txt").write_bytes(b"not a tracker file")
+    return folder
+
+
+def test_export_is_ingested_and_every_file_accounted_for(tmp_path: Path, export: Path) -> None:
+    store = Store(tmp_path / "data")
+    outcomes = ingest(store, "p1", jobs.collect_paths([export]))
+    status = {o.name: o.status for o in outcomes}
+    assert status == {"broken.fit": "rejected", "monitor.fit": "ok", "notes.txt": "rejected",
+                      "pilates.fit": "ok", "settings.fit": "skipped", "walk.fit": "ok"}
+    assert all(o.reason for o in outcomes if o.status != "ok")
+    reasons = {o.name: o.reason for o in outcomes}
+    assert "settings" in (reasons["settings.fit"] or "").lower()
+    assert reasons["broken.fit"]
+
+    manifest = store.read(FILES)
+    assert sorted(manifest["status"]) == ["ok", "ok", "ok", "rejected", "rejected", "skipped"]
+    raw = store.raw_files("p1")
+    assert len(raw) == 6 and all(p.name.split(".")[0] in set(manifest["sha256"]) for p in raw)
+
+    sessions = store.read(SESSIONS)
+    assert sorted(sessions["category"]) == ["pilates", "walking"]
+    days = store.read(DAILY).set_index("date")
+    assert days.loc[date(2024, 5, 2), "walking_minutes"] == 35.0
+    assert bool(days.loc[date(2024, 5, 2), "met"])
+    assert days.loc[date(2024, 5, 3), "sessions_pilates"] == 1
+    assert days.loc[date(2024, 5, 4), "walking_minutes"] == 25.0
+    assert days.loc[date(2024, 5, 4), "steps"] == 25 * 110
+    assert list(store.read(BLOCKS)["status"]) == ["met", "missed"]
+
+
+def test_ingesting_again_changes_nothing(tmp_path: Path, export: Path) -> None:
+    store = Store(tmp_path / "data")
+    files = jobs.collect_paths([export])
+    ingest(store, "p1", files)
+    before = snapshot(store)
+    again = ingest(store, "p1", files)
+    assert {o.status for o in again} == {"already"}
+    after = snapshot(store)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(before[name], after[name], obj=name)
+
+
+def test_same_content_inside_an_archive_is_a_duplicate(tmp_path: Path, export: Path) -> None:
+    store = Store(tmp_path / "data")
+    ingest(store, "p1", [export / "walk.fit"])
+    before = store.read(DAILY)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Garmin/Activities/renamed.fit.gz",
+                    gzip.compress((export / "walk.fit").read_bytes()))
+    (tmp_path / "bulk.zip").write_bytes(buf.getvalue())
+    outcomes = ingest(store, "p1", [tmp_path / "bulk.zip"])
+    assert [(o.status, o.sessions) for o in outcomes] == [("duplicate", 0)]
+    assert "walk.fit" in (outcomes[0].reason or "")
+    pd.testing.assert_frame_equal(before, store.read(DAILY))
+    assert len(store.read(SESSIONS)) == 1
+
+
+def test_the_same_walk_from_two_devices_counts_once(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    paths = []
+    for serial, shift in ((1, 0), (2, 40)):
+        path = tmp_path / f"walk-{serial}.fit"
+        path.write_bytes(fitwriter.activity_file(
+            start_utc=at("2024-05-02T06:00:00") + timedelta(seconds=shift), elapsed_s=1800,
+            sport=11, serial=serial, utc_offset_s=7200, record_interval_s=None))
+        paths.append(path)
+    ingest(store, "p1", paths)
+    day = store.read(DAILY).iloc[0]
+    assert (day["sessions_walking"], round(day["walking_minutes"], 2)) == (1, 30.67)
+    assert store.read(SESSIONS)["duplicate_of"].notna().sum() == 1
+
+
+def test_report_contract(tmp_path: Path, export: Path) -> None:
+    store = Store(tmp_path / "data")
+    ingest(store, "p1", jobs.collect_paths([export]))
+    p = jobs.load_participant(store, "p1")
+    result = report_mod.build(p, store.read(DAILY, ["p1"]))
+    assert set(result) >= {"participant", "target", "adherence", "days", "weeks"}
+    assert result["target"] == {"min_minutes": 30, "max_minutes": 60, "every_n_days": 2,
+                                "min_bout_minutes": 10, "program_start": None}
+    assert result["adherence"] == {"blocks_met": 1, "blocks_total": 1, "blocks_no_data": 0,
+                                   "ratio": 1.0, "current_streak_blocks": 1,
+                                   "longest_gap_days": 2}
+    assert [d["date"] for d in result["days"]] == ["2024-05-02", "2024-05-03", "2024-05-04"]
+    assert result["days"][0] == {
+        "date": "2024-05-02", "walking_minutes": 35.0, "brisk_walking_minutes": 35.0,
+        "met": True, "has_data": True, "steps": 0,
+        "sessions": {"walking": 1, "strength": 0, "pilates": 0, "yoga": 0, "tai_chi": 0,
+                     "other": 0},
+    }
+    assert result["weeks"] == [{"week": "2024-W18", "walking_days": 2, "met_days": 1,
+                                "walking_minutes": 60.0,
+                                "sessions": {"walking": 1, "strength": 0, "pilates": 1,
+                                             "yoga": 0, "tai_chi": 0, "other": 0}}]
+
+
+def test_participant_zone_change_moves_days(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data")
+    path = tmp_path / "late.fit"
+    path.write_bytes(fitwriter.activity_file(start_utc=at("2024-05-02T23:30:00"),
+                                             elapsed_s=3600, sport=11, utc_offset_s=None,
+                                             record_interval_s=None))
+    jobs.configure(store, "p1", tz="UTC")
+    ingest(store, "p1", [path])
+    assert list(store.read(DAILY)["date"]) == [date(2024, 5, 2), date(2024, 5, 3)]
+    jobs.configure(store, "p1", tz="Europe/Berlin")
+    jobs.refresh_participant(store, "p1")
+    assert list(store.read(DAILY)["date"]) == [date(2024, 5, 3)]
+    assert store.read(STEP_MINUTES).empty
