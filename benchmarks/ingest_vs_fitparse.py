@@ -46,10 +46,25 @@ def ingest_in_process(files: list[Path], data_dir: Path) -> None:
 
 def ingest_cli(folder: Path, data_dir: Path) -> None:
     """The default path a person uses: `backtrack ingest` in a new process (Prefect included)."""
-    env = dict(os.environ, PREFECT_LOGGING_LEVEL="WARNING",
-               PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", str(folder), "-p", "bench",
-                    "--data-dir", str(data_dir)], check=True, env=env, stdout=subprocess.DEVNULL)
+    env = dict(
+        os.environ, PREFECT_LOGGING_LEVEL="WARNING", PREFECT_SERVER_ANALYTICS_ENABLED="false"
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "ingest",
+            str(folder),
+            "-p",
+            "bench",
+            "--data-dir",
+            str(data_dir),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def timed(fn: Callable[[], None]) -> float:

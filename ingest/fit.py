@@ -18,7 +18,9 @@ Chained files
     the headers ourselves (``data_size`` gives each segment's length) so that errors name a
     byte offset and the CRC of every segment is checked. Segments without a ``file_id``
     continue the previous segment's file type and device. Sessions come from activity
-    segments; a settings segment chained after an activity is simply ignored.
+    segments; a settings segment chained after an activity is simply ignored. Zero bytes
+    after the last segment are ignored (with a warning); more than ``MAX_SEGMENTS``
+    segments is rejected (no device writes that many; it would only cost time).
 
 File CRC
     A CRC mismatch alone does not reject a file: if every segment decodes completely
@@ -29,10 +31,14 @@ File CRC
 
 Rejections (:class:`RejectedFile`, each reason names the problem and, where one exists,
 the byte offset): empty file; not a FIT file; bad header; truncated / unexpected end of
-file; data message with an undefined local message type; other decoding errors; and
-device-relative timestamps (FIT ``date_time`` values below 0x10000000 count seconds since
-the device powered on, not since 1989 - the device clock was never set, so no date is
-known).
+file (including a last message that runs over the CRC); data message with an undefined
+local message type; other decoding errors; and device-relative timestamps (FIT
+``date_time`` values below 0x10000000 count seconds since the device powered on, not since
+1989 - the device clock was never set, so no date is known). Two defects fitparse 1.2.0
+rejects are tolerated, as its development version and fitdecode do: a field whose
+declared size is not a multiple of its type's size (COROS firmware) is read as raw bytes,
+with a warning; a developer field without a description is read as raw bytes. (In the
+corpus, the misaligned field is ``event.data``, which this reader does not use.)
 
 Skips (:class:`SkippedFile`): valid FIT files that hold no recorded activity - settings,
 workouts, courses, weight, totals, goals, schedules, ... - and activity files with neither
@@ -42,18 +48,31 @@ Activity files
     One :class:`SessionRecord` per ``session`` message. Sport and sub_sport are always the
     raw FIT integers (fitparse names the codes its 2019 profile knows and leaves newer
     ones, e.g. sub_sport 62 breathwork, as integers; we read ``raw_value``). Steps: FIT's
-    session ``total_cycles`` (``total_strides``) counts *strides* for walking and running -
-    one cycle of one foot, the unit of the cadence field - so ``steps`` is
-    ``2 × total_strides`` (checked on Garmin files: a Fenix 5 run with 78 strides covers
-    157.56 m at a 0.9717 m average step length, i.e. ≈ 162 steps). Other sports' cycles
-    (strokes, pedal revolutions) are not steps. A file with ``record`` messages but no
-    ``session`` gets one session reconstructed from the first and last record timestamps
-    (elapsed = moving = their span, sport from a ``sport`` message if any) and the warning
-    "no session message; session reconstructed from N records".
+    session ``total_cycles`` (``total_strides``) counts *strides* for the foot sports
+    running, walking and hiking - one cycle of one foot, the unit of the cadence field - so
+    ``steps`` is ``2 × total_strides`` (checked on Garmin files: a Fenix 5 run with 78
+    strides covers 157.56 m at a 0.9717 m average step length, i.e. ≈ 162 steps; an FR955
+    walk's cadence integrates to its 66 strides). Other sports' cycles (strokes, pedal
+    revolutions) are not steps. ``activity_name`` is the ``sport`` message's name (paired
+    with sessions by position when the counts match, else by sport code), else the
+    ``workout`` name, else the session's ``sport_profile_name`` (field 110).
+
+    A file with ``record`` messages but no ``session`` gets one session reconstructed from
+    the first and last record timestamps (elapsed = moving = their span, sport from a
+    ``sport`` message if any) and the warning "no session message; session reconstructed
+    from N records". Records at a single instant, or without timestamps, give nothing.
 
 Monitoring files
     See :func:`step_intervals` for how cumulative Garmin counters become
-    :class:`StepInterval` records (including the 60-minute cap on an interval).
+    :class:`StepInterval` records (including the 60-minute cap on an interval). Only
+    ``cycles`` of activity types walking (6) and running (1) are steps (fitparse names
+    them ``steps``; other types count strokes or revolutions). A message with only
+    ``timestamp_16`` gets its time from the previous resolved time (a full timestamp or
+    an earlier ``timestamp_16``): ``t + ((ts16 − (t & 0xFFFF)) & 0xFFFF)``. End-of-day
+    messages with ``duration_min`` ≥ 1440 restate the day's totals: they are not
+    differenced, and become one interval only for a counter without intraday readings.
+    When a file starts at a local time other than midnight, the first reading of each
+    counter may include steps taken before the file began; a warning says so.
 
 Local offset
     ``utc_offset_s`` is ``activity.local_timestamp − activity.timestamp`` (or the same on
@@ -100,7 +119,9 @@ from ingest.records import (
 __all__ = [
     "FIT_EPOCH",
     "MONITORING_INTERVAL_CAP",
+    "CounterReading",
     "fit_crc",
+    "local_offset_s",
     "parse_fit",
     "step_intervals",
 ]
@@ -934,7 +955,7 @@ def step_intervals(
       reading: from ``start_raw``, the monitoring_info timestamp, when given) to this
       reading's time;
     * **cap**: an interval is at most :data:`MONITORING_INTERVAL_CAP` (60 min) long. When
-      the gap since the previous reading is longer, or unknown, the interval starts
+      the gap since the previous reading is longer, unknown, or not positive, the interval starts
       60 min before the reading. Garmin writes a reading soon after steps are taken, so
       the steps of a long gap belong to its end, not spread over hours of rest - and a
       walking-minutes measure must not smear them across a night;

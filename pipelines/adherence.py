@@ -61,17 +61,21 @@ def blocks(daily: pd.DataFrame, target: Target, end: date | None = None) -> pd.D
     frame["block"] = [(d - first).days // n for d in all_days]
     frame["met"] = by_day["met"].reindex(all_days, fill_value=False).to_numpy().astype(bool)
     frame["has_data"] = by_day["has_data"].reindex(all_days, fill_value=False).to_numpy(bool)
-    frame["walking_minutes"] = by_day["walking_minutes"].reindex(all_days, fill_value=0.0
-                                                                 ).to_numpy(float)
+    frame["walking_minutes"] = (
+        by_day["walking_minutes"].reindex(all_days, fill_value=0.0).to_numpy(float)
+    )
     grouped = frame.groupby("block").agg(
-        met_days=("met", "sum"), any_data=("has_data", "any"),
+        met_days=("met", "sum"),
+        any_data=("has_data", "any"),
         walking_minutes=("walking_minutes", "sum"),
     )
-    out = pd.DataFrame({
-        "block_start": [first + timedelta(days=int(b) * n) for b in grouped.index],
-        "met_days": grouped["met_days"].astype("int16").to_numpy(),
-        "walking_minutes": grouped["walking_minutes"].round(6).to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "block_start": [first + timedelta(days=int(b) * n) for b in grouped.index],
+            "met_days": grouped["met_days"].astype("int16").to_numpy(),
+            "walking_minutes": grouped["walking_minutes"].round(6).to_numpy(),
+        }
+    )
     out["block_end"] = [s + timedelta(days=n - 1) for s in out["block_start"]]
     out["status"] = [
         "met" if m > 0 else ("no_data" if not d else "missed")
@@ -91,16 +95,17 @@ class Summary:
     longest_gap_days: int
 
 
-def summarize(daily: pd.DataFrame, block_frame: pd.DataFrame, start: date, end: date
-              ) -> Summary:
+def summarize(daily: pd.DataFrame, block_frame: pd.DataFrame, start: date, end: date) -> Summary:
     """Adherence over ``[start, end]`` from the blocks lying wholly inside it."""
-    inside = block_frame[(block_frame["block_start"] >= start)
-                         & (block_frame["block_end"] <= end)]
+    inside = block_frame[(block_frame["block_start"] >= start) & (block_frame["block_end"] <= end)]
     met = int((inside["status"] == "met").sum())
     total = len(inside)
     streak = 0
-    trailing = block_frame[(block_frame["block_start"] <= end) & (block_frame["block_end"] > end)
-                           & (block_frame["block_start"] >= start)]
+    trailing = block_frame[
+        (block_frame["block_start"] <= end)
+        & (block_frame["block_end"] > end)
+        & (block_frame["block_start"] >= start)
+    ]
     if len(trailing) and (trailing["status"] == "met").all():
         streak += 1
     for status in reversed(inside["status"].tolist()):
@@ -132,12 +137,22 @@ def longest_gap(daily: pd.DataFrame, start: date, end: date) -> int:
 def weeks(days: pd.DataFrame) -> pd.DataFrame:
     """Per ISO week: walking days, met days, walking minutes and sessions per category."""
     if days.empty:
-        return pd.DataFrame(columns=["week", "walking_days", "met_days", "walking_minutes",
-                                     *[f"sessions_{c}" for c in CATEGORIES]])
+        return pd.DataFrame(
+            columns=[
+                "week",
+                "walking_days",
+                "met_days",
+                "walking_minutes",
+                *[f"sessions_{c}" for c in CATEGORIES],
+            ]
+        )
     frame = days.copy()
     frame["week"] = [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in frame["date"]]
     frame["walking_day"] = frame["walking_minutes"] >= WALKING_DAY_MINUTES
-    agg = {"walking_days": ("walking_day", "sum"), "met_days": ("met", "sum"),
-           "walking_minutes": ("walking_minutes", "sum")}
+    agg = {
+        "walking_days": ("walking_day", "sum"),
+        "met_days": ("met", "sum"),
+        "walking_minutes": ("walking_minutes", "sum"),
+    }
     agg.update({f"sessions_{c}": (f"sessions_{c}", "sum") for c in CATEGORIES})
     return frame.groupby("week", sort=True).agg(**agg).reset_index()

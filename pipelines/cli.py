@@ -21,18 +21,23 @@ from pipelines.ingestion import Outcome
 from pipelines.schemas import DAILY
 from pipelines.storage import InvalidParticipant, Store, check_participant, sha256_hex
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="backtrack: walking minutes and every-other-day adherence from "
-                       "fitness-tracker exports.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="backtrack: walking minutes and every-other-day adherence from fitness-tracker exports.",
+)
 participant_app = typer.Typer(no_args_is_help=True, help="Participant settings.")
 app.add_typer(participant_app, name="participant")
 console = Console()
 err = Console(stderr=True)
 
-DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)")]
-ParticipantOpt = Annotated[str, typer.Option("--participant", "-p",
-                                             help="pseudonymous participant id")]
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)"),
+]
+ParticipantOpt = Annotated[
+    str, typer.Option("--participant", "-p", help="pseudonymous participant id")
+]
 BATCH_FILES = 256
 
 
@@ -57,8 +62,12 @@ def _participant(value: str) -> str:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files, folders or zip exports")],
     participant: ParticipantOpt,
-    tz: Annotated[str | None, typer.Option(help="IANA time zone for files without an "
-                                                 "offset (stored for the participant)")] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            help="IANA time zone for files without an offset (stored for the participant)"
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Ingest tracker files for one participant; print what became of every file."""
@@ -84,17 +93,26 @@ def run_ingest(store: Store, participant: str, files: list[Path]) -> list[Outcom
     """Ingest ``files`` in batches (one flow run each); uploads seen before skip Prefect."""
     hashes = {f: sha256_hex(f.read_bytes()) for f in files}
     known = jobs.already_ingested(store, participant, hashes.values())
-    outcomes = [Outcome(f.name, "already", "already ingested (same upload): nothing changed")
-                for f in files if hashes[f] in known]
+    outcomes = [
+        Outcome(f.name, "already", "already ingested (same upload): nothing changed")
+        for f in files
+        if hashes[f] in known
+    ]
     todo = [f for f in files if hashes[f] not in known]
     if not todo:
         return outcomes
     _quiet_prefect()
     from pipelines.flows import ingest_flow
 
-    batches = [todo[i:i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as progress:
+    batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
         bar = progress.add_task(f"ingesting for {participant}", total=len(todo))
         for batch in batches:
             outcomes += ingest_flow(participant, [str(f) for f in batch], str(store.root))
@@ -110,8 +128,11 @@ def print_summary(outcomes: list[Outcome]) -> None:
         f"{counts['already']} already ingested, {counts['duplicate']} duplicate, "
         f"{counts['skipped']} skipped, {counts['rejected']} rejected"
     )
-    notable = [o for o in outcomes if o.status in ("duplicate", "skipped", "rejected")
-               or (o.status == "ok" and o.reason)]
+    notable = [
+        o
+        for o in outcomes
+        if o.status in ("duplicate", "skipped", "rejected") or (o.status == "ok" and o.reason)
+    ]
     if notable:
         table = Table("file", "status", "reason", show_lines=False)
         colours = {"rejected": "red", "skipped": "yellow", "duplicate": "cyan", "ok": "green"}
@@ -122,8 +143,10 @@ def print_summary(outcomes: list[Outcome]) -> None:
 
 @app.command()
 def refresh(
-    participant: Annotated[list[str] | None, typer.Option(
-        "--participant", "-p", help="only these participants (default: all)")] = None,
+    participant: Annotated[
+        list[str] | None,
+        typer.Option("--participant", "-p", help="only these participants (default: all)"),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Recompute daily and adherence tables."""
@@ -135,8 +158,11 @@ def refresh(
     _quiet_prefect()
     from pipelines.flows import refresh_flow
 
-    refresh_flow(targets, str(store.root),
-                 participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}")
+    refresh_flow(
+        targets,
+        str(store.root),
+        participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
+    )
     console.print(f"refreshed {len(targets)} participant(s)")
 
 
@@ -178,13 +204,28 @@ def print_report(result: dict[str, object]) -> None:
     weeks = result.get("weeks") or []
     assert isinstance(weeks, list)
     if weeks:
-        table = Table("week", "walking days", "met days", "walking min", "strength",
-                      "pilates", "yoga", "tai-chi")
+        table = Table(
+            "week",
+            "walking days",
+            "met days",
+            "walking min",
+            "strength",
+            "pilates",
+            "yoga",
+            "tai-chi",
+        )
         for w in weeks:
             s = w["sessions"]
-            table.add_row(w["week"], str(w["walking_days"]), str(w["met_days"]),
-                          f"{w['walking_minutes']:.0f}", str(s["strength"]), str(s["pilates"]),
-                          str(s["yoga"]), str(s["tai_chi"]))
+            table.add_row(
+                w["week"],
+                str(w["walking_days"]),
+                str(w["met_days"]),
+                f"{w['walking_minutes']:.0f}",
+                str(s["strength"]),
+                str(s["pilates"]),
+                str(s["yoga"]),
+                str(s["tai_chi"]),
+            )
         console.print(table)
 
 
@@ -204,10 +245,17 @@ def participant_set(
     participant = _participant(participant)
     store = _store(data_dir)
     try:
-        p = jobs.configure(store, participant, tz=tz, group=group,
-                           program_start=_date(program_start, "--program-start"),
-                           min_minutes=min_minutes, max_minutes=max_minutes,
-                           every_n_days=every_n_days, min_bout_minutes=min_bout_minutes)
+        p = jobs.configure(
+            store,
+            participant,
+            tz=tz,
+            group=group,
+            program_start=_date(program_start, "--program-start"),
+            min_minutes=min_minutes,
+            max_minutes=max_minutes,
+            every_n_days=every_n_days,
+            min_bout_minutes=min_bout_minutes,
+        )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
     jobs.refresh_participant(store, participant)
@@ -217,7 +265,8 @@ def participant_set(
 @app.command()
 def demo(
     data_dir: Annotated[Path, typer.Option("--data-dir", help="where the demo lives")] = Path(
-        "demo-data"),
+        "demo-data"
+    ),
     participants: Annotated[int, typer.Option(help="cohort size")] = 12,
     weeks: Annotated[int, typer.Option(help="program length in weeks")] = 12,
 ) -> None:
@@ -233,8 +282,7 @@ def _date(value: str | None, hint: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint
-                                 ) from exc
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from exc
 
 
 if __name__ == "__main__":

@@ -30,9 +30,14 @@ MINUTE_NS = 60_000_000_000
 TRAINING = ("strength", "pilates", "yoga", "tai_chi")
 
 ACTIVITY_COLUMNS = [
-    "walking_minutes", "brisk_walking_minutes", "session_walking_minutes",
-    "bout_walking_minutes", "training_minutes", "steps",
-    *[f"sessions_{c}" for c in CATEGORIES], "has_data",
+    "walking_minutes",
+    "brisk_walking_minutes",
+    "session_walking_minutes",
+    "bout_walking_minutes",
+    "training_minutes",
+    "steps",
+    *[f"sessions_{c}" for c in CATEGORIES],
+    "has_data",
 ]
 
 
@@ -40,13 +45,17 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
     """One row per session × UTC minute it covers: ``credit`` in minutes, ``cadence``."""
     s = sessions[sessions["elapsed_s"] > 0]
     if s.empty:
-        return pd.DataFrame({"session_id": pd.Series(dtype="string"),
-                             "category": pd.Series(dtype="string"),
-                             "counted": pd.Series(dtype=bool),
-                             "minute_ns": pd.Series(dtype="int64"),
-                             "credit": pd.Series(dtype="float64"),
-                             "cadence": pd.Series(dtype="float64"),
-                             "date": pd.Series(dtype="object")})
+        return pd.DataFrame(
+            {
+                "session_id": pd.Series(dtype="string"),
+                "category": pd.Series(dtype="string"),
+                "counted": pd.Series(dtype=bool),
+                "minute_ns": pd.Series(dtype="int64"),
+                "credit": pd.Series(dtype="float64"),
+                "cadence": pd.Series(dtype="float64"),
+                "date": pd.Series(dtype="object"),
+            }
+        )
     start = _ns(s["start_utc"])
     end = _ns(s["end_utc"])
     first = start - start % MINUTE_NS
@@ -62,15 +71,17 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
     moving_min = s["moving_s"].to_numpy() / 60.0
     with np.errstate(divide="ignore", invalid="ignore"):
         cadence = np.where(moving_min > 0, steps / moving_min, np.nan)
-    out = pd.DataFrame({
-        "session_id": s["session_id"].to_numpy()[rep],
-        "category": s["category"].to_numpy()[rep],
-        "counted": s["duplicate_of"].isna().to_numpy()[rep],
-        "minute_ns": minute,
-        "credit": credit,
-        "cadence": cadence[rep],
-        "utc_offset_s": pd.array(s["utc_offset_s"].to_numpy(dtype=object)[rep], dtype="Int64"),
-    })
+    out = pd.DataFrame(
+        {
+            "session_id": s["session_id"].to_numpy()[rep],
+            "category": s["category"].to_numpy()[rep],
+            "counted": s["duplicate_of"].isna().to_numpy()[rep],
+            "minute_ns": minute,
+            "credit": credit,
+            "cadence": cadence[rep],
+            "utc_offset_s": pd.array(s["utc_offset_s"].to_numpy(dtype=object)[rep], dtype="Int64"),
+        }
+    )
     out = out[out["credit"] > 0].reset_index(drop=True)
     out["date"] = timeline.local_dates(
         pd.Series(pd.to_datetime(out["minute_ns"], utc=True)), out["utc_offset_s"], tz
@@ -81,9 +92,13 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
 def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
     """Per UTC minute the device with the most steps, with its local day."""
     if step_minutes.empty:
-        return pd.DataFrame({"minute_ns": pd.Series(dtype="int64"),
-                             "steps": pd.Series(dtype="int64"),
-                             "date": pd.Series(dtype="object")})
+        return pd.DataFrame(
+            {
+                "minute_ns": pd.Series(dtype="int64"),
+                "steps": pd.Series(dtype="int64"),
+                "date": pd.Series(dtype="object"),
+            }
+        )
     sm = step_minutes.assign(minute_ns=_ns(step_minutes["minute_utc"]))
     sm = sm.sort_values(["minute_ns", "steps", "device"], ascending=[True, False, True])
     best = sm.drop_duplicates("minute_ns", keep="first").reset_index(drop=True)
@@ -119,12 +134,16 @@ def daily_activity(
     best = best_step_minutes(step_minutes, tz)
 
     walking = sm[sm["category"] == "walking"]
-    walk_min = walking.groupby("minute_ns").agg(credit=("credit", "max"),
-                                                cadence=("cadence", "max"), date=("date", "first"))
+    walk_min = walking.groupby("minute_ns").agg(
+        credit=("credit", "max"), cadence=("cadence", "max"), date=("date", "first")
+    )
     step_at = best.set_index("minute_ns")["steps"]
     step_cadence = step_at.reindex(walk_min.index)
-    brisk = np.where(step_cadence.notna(), step_cadence >= BRISK_CADENCE_SPM,
-                     walk_min["cadence"] >= BRISK_CADENCE_SPM)
+    brisk = np.where(
+        step_cadence.notna(),
+        step_cadence >= BRISK_CADENCE_SPM,
+        walk_min["cadence"] >= BRISK_CADENCE_SPM,
+    )
     walk_min["brisk"] = walk_min["credit"].where(brisk, 0.0)
 
     covered = set(sm["minute_ns"].tolist())
@@ -157,14 +176,22 @@ def daily_activity(
     out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + per_day(bout_brisk, "one")
     out["training_minutes"] = per_day(train_min, "credit")
     out["steps"] = per_day(best, "steps").astype("int64")
-    counts = (counted_sessions.groupby(["local_date", "category"]).size()
-              .unstack(fill_value=0) if len(counted_sessions) else pd.DataFrame())
+    counts = (
+        counted_sessions.groupby(["local_date", "category"]).size().unstack(fill_value=0)
+        if len(counted_sessions)
+        else pd.DataFrame()
+    )
     for cat in CATEGORIES:
-        col = counts[cat] if cat in counts else pd.Series(dtype="int64")
-        out[f"sessions_{cat}"] = col.reindex(index, fill_value=0).astype("int16")
+        per_cat = counts[cat] if cat in counts else pd.Series(dtype="int64")
+        out[f"sessions_{cat}"] = per_cat.reindex(index, fill_value=0).astype("int16")
     out["has_data"] = index.isin(list(day_keys))
-    for col in ("walking_minutes", "brisk_walking_minutes", "session_walking_minutes",
-                "bout_walking_minutes", "training_minutes"):
+    for col in (
+        "walking_minutes",
+        "brisk_walking_minutes",
+        "session_walking_minutes",
+        "bout_walking_minutes",
+        "training_minutes",
+    ):
         out[col] = out[col].round(6)
     return out.reset_index()[["date", *ACTIVITY_COLUMNS]]
 
@@ -180,8 +207,9 @@ def _wear_days(wear: pd.DataFrame, tz: str) -> list[tuple[date, date]]:
     if wear.empty:
         return []
     starts = timeline.local_dates(wear["start_utc"], wear["utc_offset_s"], tz)
-    ends = timeline.local_dates(wear["end_utc"] - pd.Timedelta(microseconds=1),
-                                wear["utc_offset_s"], tz)
+    ends = timeline.local_dates(
+        wear["end_utc"] - pd.Timedelta(microseconds=1), wear["utc_offset_s"], tz
+    )
     return list(zip(starts, ends, strict=True))
 
 

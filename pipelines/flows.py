@@ -48,8 +48,7 @@ def ingest_flow(participant: str, paths: list[str], data_dir: str) -> list[Outco
 
 
 @flow(name="refresh", flow_run_name="refresh-{participants_label}")
-def refresh_flow(participants: list[str], data_dir: str, participants_label: str = "all"
-                 ) -> None:
+def refresh_flow(participants: list[str], data_dir: str, participants_label: str = "all") -> None:
     """Recompute daily and adherence tables for the participants affected."""
     for participant in participants:
         refresh_task(data_dir, participant)

@@ -19,7 +19,7 @@ import pandas as pd
 from ingest.read import MemberResult
 from pipelines import sessions as sessions_mod
 from pipelines import steps as steps_mod
-from pipelines.schemas import FILES, SESSIONS, STEP_MINUTES, WEAR
+from pipelines.schemas import FILES, SESSIONS, WEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +55,18 @@ class IngestRows:
         return len(self.files) > 0
 
 
-def ingest_rows(participant: str, uploads: Sequence[Upload], manifest: pd.DataFrame,
-                now: datetime) -> IngestRows:
+def ingest_rows(
+    participant: str, uploads: Sequence[Upload], manifest: pd.DataFrame, now: datetime
+) -> IngestRows:
     """Decide each member's status against ``manifest`` and build the new rows."""
     known_pairs = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
-    known_ok = dict(zip(manifest.loc[manifest["status"] == "ok", "sha256"],
-                        manifest.loc[manifest["status"] == "ok", "original_name"], strict=True))
+    known_ok = dict(
+        zip(
+            manifest.loc[manifest["status"] == "ok", "sha256"],
+            manifest.loc[manifest["status"] == "ok", "original_name"],
+            strict=True,
+        )
+    )
     seen: dict[str, str] = {}
     file_rows: list[dict[str, object]] = []
     session_frames: list[pd.DataFrame] = []
@@ -71,49 +77,78 @@ def ingest_rows(participant: str, uploads: Sequence[Upload], manifest: pd.DataFr
         for member in upload.members:
             name = member.path
             if (member.sha256, name) in known_pairs:
-                outcomes.append(Outcome(name, "already", "already ingested (same content, "
-                                        "same name): nothing changed"))
+                outcomes.append(
+                    Outcome(
+                        name,
+                        "already",
+                        "already ingested (same content, same name): nothing changed",
+                    )
+                )
                 continue
             row: dict[str, object] = {
-                "participant": participant, "sha256": member.sha256,
-                "upload_sha256": upload.sha256, "original_name": name,
-                "format": member.format, "kind": None, "n_sessions": 0,
-                "n_step_intervals": 0, "size_bytes": member.size, "ingested_at": now,
+                "participant": participant,
+                "sha256": member.sha256,
+                "upload_sha256": upload.sha256,
+                "original_name": name,
+                "format": member.format,
+                "kind": None,
+                "n_sessions": 0,
+                "n_step_intervals": 0,
+                "size_bytes": member.size,
+                "ingested_at": now,
             }
             original = known_ok.get(member.sha256) or seen.get(member.sha256)
             if original is not None:
-                row |= {"status": "duplicate",
-                        "reason": f"same content as {original!r}, already counted"}
+                row |= {
+                    "status": "duplicate",
+                    "reason": f"same content as {original!r}, already counted",
+                }
             elif member.error is not None:
                 row |= {"status": member.error.status, "reason": member.error.reason}
             elif member.parsed is not None:
                 parsed = member.parsed
                 seen[member.sha256] = name
-                row |= {"status": "ok", "kind": parsed.kind,
-                        "reason": "; ".join(parsed.warnings) or None,
-                        "n_sessions": len(parsed.sessions),
-                        "n_step_intervals": len(parsed.step_intervals)}
-                session_frames.append(sessions_mod.records_frame(
-                    participant, member.sha256, parsed.sessions))
-                minute_frames.append(steps_mod.step_minutes(
-                    participant, member.sha256, parsed.step_intervals))
-                wear_frames.append(steps_mod.wear_spans(
-                    participant, member.sha256, parsed.step_intervals))
+                row |= {
+                    "status": "ok",
+                    "kind": parsed.kind,
+                    "reason": "; ".join(parsed.warnings) or None,
+                    "n_sessions": len(parsed.sessions),
+                    "n_step_intervals": len(parsed.step_intervals),
+                }
+                session_frames.append(
+                    sessions_mod.records_frame(participant, member.sha256, parsed.sessions)
+                )
+                minute_frames.append(
+                    steps_mod.step_minutes(participant, member.sha256, parsed.step_intervals)
+                )
+                wear_frames.append(
+                    steps_mod.wear_spans(participant, member.sha256, parsed.step_intervals)
+                )
             else:  # pragma: no cover - MemberResult guarantees one of the two
                 row |= {"status": "rejected", "reason": "reader returned nothing"}
             known_pairs.add((member.sha256, name))
             file_rows.append(row)
-            outcomes.append(Outcome(name, str(row["status"]), row["reason"],  # type: ignore[arg-type]
-                                    int(row["n_sessions"]),  # type: ignore[call-overload]
-                                    int(row["n_step_intervals"])))  # type: ignore[call-overload]
-    files = typed_files(pd.DataFrame(file_rows, columns=FILES.names)) if file_rows \
-        else FILES.empty()
+            outcomes.append(_outcome(row))
+    files = (
+        typed_files(pd.DataFrame(file_rows, columns=FILES.names)) if file_rows else FILES.empty()
+    )
     return IngestRows(
         files=files,
         sessions=_concat(session_frames, SESSIONS.empty()),
         step_minutes=steps_mod.merge_step_minutes(minute_frames),
         wear=_concat(wear_frames, WEAR.empty()),
         outcomes=outcomes,
+    )
+
+
+def _outcome(row: dict[str, object]) -> Outcome:
+    reason = row["reason"]
+    return Outcome(
+        name=str(row["original_name"]),
+        status=str(row["status"]),
+        reason=None if reason is None else str(reason),
+        sessions=int(str(row["n_sessions"])),
+        step_intervals=int(str(row["n_step_intervals"])),
     )
 
 
@@ -135,8 +170,16 @@ def merged_step_minutes(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
 
 def typed_files(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    for col in ("participant", "sha256", "upload_sha256", "original_name", "format", "kind",
-                "status", "reason"):
+    for col in (
+        "participant",
+        "sha256",
+        "upload_sha256",
+        "original_name",
+        "format",
+        "kind",
+        "status",
+        "reason",
+    ):
         frame[col] = frame[col].astype("string")
     for col in ("n_sessions", "n_step_intervals"):
         frame[col] = frame[col].astype("int32")

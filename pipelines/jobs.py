@@ -17,9 +17,9 @@ from pathlib import Path
 from ingest.read import MemberResult, read_upload
 from pipelines import ingestion, participants, refresh
 from pipelines.config import validate_tz
-from pipelines.sessions import derive as derive_sessions
 from pipelines.ingestion import Outcome, Upload
 from pipelines.schemas import BLOCKS, DAILY, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
+from pipelines.sessions import derive as derive_sessions
 from pipelines.storage import Store
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
@@ -37,9 +37,12 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*")
-                            if p.is_file() and not any(part.startswith(".")
-                                                       for part in p.relative_to(path).parts))
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         elif path.is_file():
             found.append(path)
         else:
@@ -79,8 +82,9 @@ def _read_stored(stored: StoredUpload) -> list[MemberResult]:
     return read_upload(stored.name, Path(stored.raw_path).read_bytes())
 
 
-def record(store: Store, participant: str, uploads: Sequence[Upload],
-           now: datetime | None = None) -> list[Outcome]:
+def record(
+    store: Store, participant: str, uploads: Sequence[Upload], now: datetime | None = None
+) -> list[Outcome]:
     """Add what the uploads yielded to the participant's tables (under their lock)."""
     now = now or datetime.now(UTC)
     with store.lock(participant):
@@ -89,10 +93,12 @@ def record(store: Store, participant: str, uploads: Sequence[Upload],
         if not rows.changed:
             return rows.outcomes
         p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
-        sessions = derive_sessions(ingestion.merged(store.read(SESSIONS, [participant]),
-                                                    rows.sessions, SESSIONS.key), p.tz)
-        minutes = ingestion.merged_step_minutes(store.read(STEP_MINUTES, [participant]),
-                                                rows.step_minutes)
+        sessions = derive_sessions(
+            ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions, SESSIONS.key), p.tz
+        )
+        minutes = ingestion.merged_step_minutes(
+            store.read(STEP_MINUTES, [participant]), rows.step_minutes
+        )
         wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
         # facts first, the manifest last: a crash in between re-ingests the same rows
         store.write(SESSIONS, participant, sessions)
@@ -106,16 +112,25 @@ def refresh_participant(store: Store, participant: str) -> None:
     """Recompute sessions' derived columns, daily and blocks for one participant."""
     with store.lock(participant):
         p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
-        derived = refresh.recompute(p, store.read(SESSIONS, [participant]),
-                                    store.read(STEP_MINUTES, [participant]),
-                                    store.read(WEAR, [participant]))
+        derived = refresh.recompute(
+            p,
+            store.read(SESSIONS, [participant]),
+            store.read(STEP_MINUTES, [participant]),
+            store.read(WEAR, [participant]),
+        )
         store.write(SESSIONS, participant, derived.sessions)
         store.write(DAILY, participant, derived.daily)
         store.write(BLOCKS, participant, derived.blocks)
 
 
-def configure(store: Store, participant: str, *, tz: str | None = None,
-              group: str | None = None, **target: object) -> participants.Participant:
+def configure(
+    store: Store,
+    participant: str,
+    *,
+    tz: str | None = None,
+    group: str | None = None,
+    **target: object,
+) -> participants.Participant:
     """Change a participant's settings (time zone, group, prescription)."""
     with store.lock(participant):
         current = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
@@ -126,8 +141,7 @@ def configure(store: Store, participant: str, *, tz: str | None = None,
             target=current.target.with_changes(**changes) if changes else current.target,
             group=group if group is not None else current.group,
         )
-        store.write(PARTICIPANTS, participant,
-                    participants.to_frame(updated, datetime.now(UTC)))
+        store.write(PARTICIPANTS, participant, participants.to_frame(updated, datetime.now(UTC)))
     return updated
 
 

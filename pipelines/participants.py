@@ -42,12 +42,22 @@ def from_rows(participant: str, rows: pd.DataFrame) -> Participant:
 
 def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
     validate_tz(p.tz)
-    frame = pd.DataFrame([{
-        "participant": p.id, "tz": p.tz, "program_start": p.target.program_start,
-        "min_minutes": p.target.min_minutes, "max_minutes": p.target.max_minutes,
-        "every_n_days": p.target.every_n_days, "min_bout_minutes": p.target.min_bout_minutes,
-        "group": p.group, "updated_at": now,
-    }], columns=PARTICIPANTS.names)
+    frame = pd.DataFrame(
+        [
+            {
+                "participant": p.id,
+                "tz": p.tz,
+                "program_start": p.target.program_start,
+                "min_minutes": p.target.min_minutes,
+                "max_minutes": p.target.max_minutes,
+                "every_n_days": p.target.every_n_days,
+                "min_bout_minutes": p.target.min_bout_minutes,
+                "group": p.group,
+                "updated_at": now,
+            }
+        ],
+        columns=PARTICIPANTS.names,
+    )
     frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True).dt.as_unit("us")
     return frame
 

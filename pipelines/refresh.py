@@ -23,12 +23,17 @@ class Derived:
     blocks: pd.DataFrame
 
 
-def recompute(p: Participant, session_rows: pd.DataFrame, step_minutes: pd.DataFrame,
-              wear: pd.DataFrame) -> Derived:
+def recompute(
+    p: Participant, session_rows: pd.DataFrame, step_minutes: pd.DataFrame, wear: pd.DataFrame
+) -> Derived:
     derived_sessions = sessions.derive(session_rows, p.tz)
     days = daily.daily_activity(
-        derived_sessions, step_minutes, wear, tz=p.tz,
-        min_bout_minutes=p.target.min_bout_minutes, program_start=p.target.program_start,
+        derived_sessions,
+        step_minutes,
+        wear,
+        tz=p.tz,
+        min_bout_minutes=p.target.min_bout_minutes,
+        program_start=p.target.program_start,
     )
     days = adherence.apply_target(days, p.target)
     day_rows = _typed_daily(p.id, days)

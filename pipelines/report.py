@@ -25,8 +25,9 @@ def default_range(p: Participant, daily: pd.DataFrame) -> tuple[date, date] | No
     return first, max(with_data)
 
 
-def build(p: Participant, daily: pd.DataFrame, start: date | None = None,
-          end: date | None = None) -> dict[str, Any]:
+def build(
+    p: Participant, daily: pd.DataFrame, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
     """The report for ``[start, end]`` (defaults: ``default_range``)."""
     mine = daily[daily["participant"] == p.id] if "participant" in daily else daily
     default = default_range(p, mine)
@@ -57,8 +58,13 @@ def build(p: Participant, daily: pd.DataFrame, start: date | None = None,
     report["days"] = [_day(row) for row in days.to_dict("records")]
     report["weeks"] = [_week(row) for row in adherence.weeks(days).to_dict("records")]
     report["blocks"] = [
-        {"start": _iso(b["block_start"]), "end": _iso(b["block_end"]), "status": b["status"],
-         "complete": bool(b["complete"]), "met_days": int(b["met_days"])}
+        {
+            "start": _iso(b["block_start"]),
+            "end": _iso(b["block_end"]),
+            "status": b["status"],
+            "complete": bool(b["complete"]),
+            "met_days": int(b["met_days"]),
+        }
         for b in block_frame.to_dict("records")
         if b["block_start"] >= start and b["block_start"] <= end
     ]
@@ -79,15 +85,25 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
 
 def _adherence(s: adherence.Summary | None) -> dict[str, Any]:
     if s is None:
-        return {"blocks_met": 0, "blocks_total": 0, "blocks_no_data": 0, "ratio": None,
-                "current_streak_blocks": 0, "longest_gap_days": 0}
-    return {"blocks_met": s.blocks_met, "blocks_total": s.blocks_total,
-            "blocks_no_data": s.blocks_no_data, "ratio": s.ratio,
-            "current_streak_blocks": s.current_streak_blocks,
-            "longest_gap_days": s.longest_gap_days}
+        return {
+            "blocks_met": 0,
+            "blocks_total": 0,
+            "blocks_no_data": 0,
+            "ratio": None,
+            "current_streak_blocks": 0,
+            "longest_gap_days": 0,
+        }
+    return {
+        "blocks_met": s.blocks_met,
+        "blocks_total": s.blocks_total,
+        "blocks_no_data": s.blocks_no_data,
+        "ratio": s.ratio,
+        "current_streak_blocks": s.current_streak_blocks,
+        "longest_gap_days": s.longest_gap_days,
+    }
 
 
-def _day(row: dict[str, Any]) -> dict[str, Any]:
+def _day(row: dict[Any, Any]) -> dict[str, Any]:
     return {
         "date": _iso(row["date"]),
         "walking_minutes": round(float(row["walking_minutes"]), 1),
@@ -99,7 +115,7 @@ def _day(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _week(row: dict[str, Any]) -> dict[str, Any]:
+def _week(row: dict[Any, Any]) -> dict[str, Any]:
     return {
         "week": row["week"],
         "walking_days": int(row["walking_days"]),

@@ -69,15 +69,25 @@ FILES = TableSchema(
     "again; the same content under a new name is recorded with status `duplicate`.",
     columns=(
         PARTICIPANT,
-        _c("sha256", pa.string(), "SHA-256 of the file's own bytes (archive members: decompressed)"),
-        _c("upload_sha256", pa.string(), "SHA-256 of the uploaded file that carried it; raw "
-           "copy at raw/<participant>/<upload_sha256>.<ext>"),
+        _c(
+            "sha256", pa.string(), "SHA-256 of the file's own bytes (archive members: decompressed)"
+        ),
+        _c(
+            "upload_sha256",
+            pa.string(),
+            "SHA-256 of the uploaded file that carried it; raw "
+            "copy at raw/<participant>/<upload_sha256>.<ext>",
+        ),
         _c("original_name", pa.string(), "name as uploaded (`export.zip/a/b.fit` for members)"),
         _c("format", pa.string(), "detected format (`fit`, `zip`, ...)", nullable=True),
         _c("kind", pa.string(), "`activity` or `monitoring` when ingested", nullable=True),
         _c("status", pa.string(), "`ok`, `duplicate`, `skipped` or `rejected`"),
-        _c("reason", pa.string(), "why it was skipped/rejected/duplicate; warnings for ok files",
-           nullable=True),
+        _c(
+            "reason",
+            pa.string(),
+            "why it was skipped/rejected/duplicate; warnings for ok files",
+            nullable=True,
+        ),
         _c("n_sessions", pa.int32(), "sessions read from the file"),
         _c("n_step_intervals", pa.int32(), "step intervals read from the file"),
         _c("size_bytes", pa.int64(), "bytes"),
@@ -111,8 +121,12 @@ SESSIONS = TableSchema(
         _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
         _c("local_date", pa.date32(), "local calendar day of the start"),
         _c("tz_source", pa.string(), "`file` (the file's own offset) or the IANA zone used"),
-        _c("duplicate_of", pa.string(), "session_id this one duplicates (not counted)",
-           nullable=True),
+        _c(
+            "duplicate_of",
+            pa.string(),
+            "session_id this one duplicates (not counted)",
+            nullable=True,
+        ),
     ),
 )
 
@@ -138,7 +152,7 @@ WEAR = TableSchema(
     grain="one row per participant × device × file with step data",
     key=("participant", "device", "file_sha256"),
     doc="The span each monitoring file covers; a local day touched by a span has data even "
-    "when no step was taken (\"not worn\" is not \"not active\").",
+    'when no step was taken ("not worn" is not "not active").',
     columns=(
         PARTICIPANT,
         _c("device", pa.string(), "`manufacturer/product/serial`"),
@@ -158,8 +172,11 @@ DAILY = TableSchema(
     columns=(
         PARTICIPANT,
         _c("date", pa.date32(), "local calendar day"),
-        _c("walking_minutes", pa.float64(), "union of walking sessions (moving time) and "
-           "step-detected walking bouts, min"),
+        _c(
+            "walking_minutes",
+            pa.float64(),
+            "union of walking sessions (moving time) and step-detected walking bouts, min",
+        ),
         _c("brisk_walking_minutes", pa.float64(), "walking minutes at ≥ 100 steps/min, min"),
         _c("session_walking_minutes", pa.float64(), "part from walking sessions, min"),
         _c("bout_walking_minutes", pa.float64(), "part from step bouts outside sessions, min"),
@@ -198,8 +215,12 @@ PARTICIPANTS = TableSchema(
     columns=(
         PARTICIPANT,
         _c("tz", pa.string(), "IANA time zone used when a file states no offset"),
-        _c("program_start", pa.date32(), "first day of the program (blocks count from it)",
-           nullable=True),
+        _c(
+            "program_start",
+            pa.date32(),
+            "first day of the program (blocks count from it)",
+            nullable=True,
+        ),
         _c("min_minutes", pa.int16(), "a day is met at ≥ this many walking minutes"),
         _c("max_minutes", pa.int16(), "minutes beyond this add no credit"),
         _c("every_n_days", pa.int16(), "block length in days"),
@@ -227,8 +248,9 @@ def to_arrow(schema: TableSchema, frame: pd.DataFrame) -> pa.Table:
     if missing or extra:
         raise SchemaError(f"{schema.name}: missing columns {missing}, unexpected {extra}")
     try:
-        table = pa.Table.from_pandas(frame[schema.names], schema=schema.arrow,
-                                     preserve_index=False, safe=True)
+        table = pa.Table.from_pandas(
+            frame[schema.names], schema=schema.arrow, preserve_index=False, safe=True
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
         raise SchemaError(f"{schema.name}: {exc}") from exc
     for column in schema.columns:
@@ -256,11 +278,20 @@ def markdown(tables: Iterable[TableSchema] = TABLES.values()) -> str:
         "",
     ]
     for t in tables:
-        out += [f"## `{t.name}`", "", t.doc, "", f"Grain: {t.grain}. Key: "
-                f"{', '.join(f'`{k}`' for k in t.key)}.", "",
-                "| column | type | null | meaning |", "|---|---|---|---|"]
-        out += [f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.doc} |"
-                for c in t.columns]
+        out += [
+            f"## `{t.name}`",
+            "",
+            t.doc,
+            "",
+            f"Grain: {t.grain}. Key: {', '.join(f'`{k}`' for k in t.key)}.",
+            "",
+            "| column | type | null | meaning |",
+            "|---|---|---|---|",
+        ]
+        out += [
+            f"| `{c.name}` | {c.type} | {'yes' if c.nullable else 'no'} | {c.doc} |"
+            for c in t.columns
+        ]
         out.append("")
     return "\n".join(out)
 

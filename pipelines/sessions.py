@@ -27,8 +27,9 @@ def session_id(file_sha256: str, index: int) -> str:
     return f"{file_sha256[:16]}:{index}"
 
 
-def records_frame(participant: str, file_sha256: str,
-                  records: Sequence[SessionRecord]) -> pd.DataFrame:
+def records_frame(
+    participant: str, file_sha256: str, records: Sequence[SessionRecord]
+) -> pd.DataFrame:
     """The sessions of one file as rows of the sessions table (derived columns left blank)."""
     rows = [
         {
@@ -70,8 +71,9 @@ def derive(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
     out = _typed(sessions.copy())
     out["category"] = [
         categorize(_int_or_none(sp), _int_or_none(sub), _str_or_none(an), _str_or_none(sn))
-        for sp, sub, an, sn in zip(out["sport"], out["sub_sport"], out["activity_name"],
-                                   out["sport_name"], strict=True)
+        for sp, sub, an, sn in zip(
+            out["sport"], out["sub_sport"], out["activity_name"], out["sport_name"], strict=True
+        )
     ]
     out["local_date"] = timeline.local_dates(out["start_utc"], out["utc_offset_s"], tz)
     out["tz_source"] = timeline.tz_sources(out["utc_offset_s"], tz)
@@ -90,11 +92,11 @@ def duplicates(sessions: pd.DataFrame) -> pd.Series:
             if len(cluster) < 2:
                 continue
             members = group.loc[cluster]
-            keeper = members.sort_values(["moving_s", "session_id"],
-                                         ascending=[False, True]).index[0]
+            ranked = members.sort_values(["moving_s", "session_id"], ascending=[False, True])
+            keeper_id = str(ranked["session_id"].iloc[0])
             for idx in cluster:
-                if idx != keeper:
-                    result.at[idx] = sessions.at[keeper, "session_id"]
+                if idx != ranked.index[0]:
+                    result.at[idx] = keeper_id
     return result
 
 
@@ -117,8 +119,9 @@ def _overlap_clusters(group: pd.DataFrame) -> list[list[int]]:
             if starts[b] >= ends[a]:
                 break
             overlap = (min(ends[a], ends[b]) - starts[b]).total_seconds()
-            shorter = min((ends[a] - starts[a]).total_seconds(),
-                          (ends[b] - starts[b]).total_seconds())
+            shorter = min(
+                (ends[a] - starts[a]).total_seconds(), (ends[b] - starts[b]).total_seconds()
+            )
             if shorter <= 0 or overlap > DUPLICATE_OVERLAP * shorter:
                 parent[find(idx[b])] = find(idx[a])
     clusters: dict[int, list[int]] = {}
@@ -147,7 +150,17 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     for col in ("elapsed_s", "moving_s", "distance_m"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in ("participant", "session_id", "file_sha256", "source_format", "sport_name",
-                "activity_name", "category", "device", "tz_source", "duplicate_of"):
+    for col in (
+        "participant",
+        "session_id",
+        "file_sha256",
+        "source_format",
+        "sport_name",
+        "activity_name",
+        "category",
+        "device",
+        "tz_source",
+        "duplicate_of",
+    ):
         frame[col] = frame[col].astype("string")
     return frame

@@ -33,8 +33,9 @@ def intervals_frame(records: Sequence[StepInterval]) -> pd.DataFrame:
     )
 
 
-def step_minutes(participant: str, file_sha256: str,
-                 records: Sequence[StepInterval]) -> pd.DataFrame:
+def step_minutes(
+    participant: str, file_sha256: str, records: Sequence[StepInterval]
+) -> pd.DataFrame:
     """The minutes with steps of one file, summed over activity types."""
     positive = [r for r in records if r.steps > 0 and r.end_utc > r.start_utc]
     if not positive:
@@ -76,20 +77,21 @@ def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     combined = pd.concat(frames, ignore_index=True)
     combined = combined.sort_values(
         ["participant", "device", "minute_utc", "steps", "file_sha256"],
-        ascending=[True, True, True, False, True], kind="stable",
+        ascending=[True, True, True, False, True],
+        kind="stable",
     )
     merged = combined.drop_duplicates(["participant", "device", "minute_utc"], keep="first")
     return typed_step_minutes(merged.reset_index(drop=True))
 
 
-def wear_spans(participant: str, file_sha256: str,
-               records: Sequence[StepInterval]) -> pd.DataFrame:
+def wear_spans(participant: str, file_sha256: str, records: Sequence[StepInterval]) -> pd.DataFrame:
     """One span per device of the file: from its first to its last instant."""
     if not records:
         return WEAR.empty()
     iv = intervals_frame(records)
     spans = iv.groupby("device", as_index=False).agg(
-        start_utc=("start_utc", "min"), end_utc=("end_utc", "max"),
+        start_utc=("start_utc", "min"),
+        end_utc=("end_utc", "max"),
         utc_offset_s=("utc_offset_s", "first"),
     )
     spans.insert(0, "participant", participant)

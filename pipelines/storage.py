@@ -76,14 +76,20 @@ class Store:
 
     # -- tables ----------------------------------------------------------------------------
     def partition_path(self, table: str, participant: str) -> Path:
-        return (self.root / "tables" / table / f"participant={check_participant(participant)}"
-                / PART_FILE)
+        return (
+            self.root
+            / "tables"
+            / table
+            / f"participant={check_participant(participant)}"
+            / PART_FILE
+        )
 
     def write(self, schema: TableSchema, participant: str, frame: pd.DataFrame) -> None:
         """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated)."""
         if len(frame) and set(frame["participant"].unique()) != {participant}:
-            raise schemas.SchemaError(f"{schema.name}: rows of other participants in "
-                                      f"the partition of {participant!r}")
+            raise schemas.SchemaError(
+                f"{schema.name}: rows of other participants in the partition of {participant!r}"
+            )
         table = schemas.to_arrow(schema, frame)
         path = self.partition_path(schema.name, participant)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,14 +106,16 @@ class Store:
                 os.unlink(tmp)
             raise
 
-    def read(self, schema: TableSchema, participants: Iterable[str] | None = None
-             ) -> pd.DataFrame:
+    def read(self, schema: TableSchema, participants: Iterable[str] | None = None) -> pd.DataFrame:
         """The table (all participants, or only ``participants``) as a typed DataFrame."""
         if participants is None:
             paths = sorted((self.root / "tables" / schema.name).glob(f"participant=*/{PART_FILE}"))
         else:
-            paths = [p for p in (self.partition_path(schema.name, pid) for pid in participants)
-                     if p.exists()]
+            paths = [
+                p
+                for p in (self.partition_path(schema.name, pid) for pid in participants)
+                if p.exists()
+            ]
         if not paths:
             return schema.empty()
         tables = [pq.read_table(p, schema=schema.arrow) for p in paths]

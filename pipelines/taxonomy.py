@@ -76,17 +76,41 @@ def _words(*alternatives: str) -> re.Pattern[str]:
 
 
 NAME_RULES: Final[tuple[NameRule, ...]] = (
-    NameRule(_words(r"tai[\s_-]?chi", r"taiji(?:quan)?", r"qi[\s_-]?gong", r"chi[\s_-]?kung"),
-             "tai_chi", "FIT has no Tai-Chi code; recognised from the name"),
+    NameRule(
+        _words(r"tai[\s_-]?chi", r"taiji(?:quan)?", r"qi[\s_-]?gong", r"chi[\s_-]?kung"),
+        "tai_chi",
+        "FIT has no Tai-Chi code; recognised from the name",
+    ),
     NameRule(_words(r"pilates"), "pilates", "named Pilates"),
     NameRule(_words(r"yoga"), "yoga", "named Yoga"),
-    NameRule(_words(r"strength", r"kraft(?:training)?", r"weight[\s_-]?training", r"core",
-                    r"stabili[sz]ation", r"stabilisierung", r"functional[\s_-]?strength",
-                    r"r(?:ü|ue)cken(?:training|gymnastik)"),
-             "strength", "named strength / stabilisation"),
-    NameRule(_words(r"walk(?:ing)?", r"hike", r"hiking", r"spaziergang", r"gehen",
-                    r"wandern", r"wanderung", r"nordic[\s_-]?walking"),
-             "walking", "named walk / hike"),
+    NameRule(
+        _words(
+            r"strength",
+            r"kraft(?:training)?",
+            r"weight[\s_-]?training",
+            r"core",
+            r"stabili[sz]ation",
+            r"stabilisierung",
+            r"functional[\s_-]?strength",
+            r"r(?:ü|ue)cken(?:training|gymnastik)",
+        ),
+        "strength",
+        "named strength / stabilisation",
+    ),
+    NameRule(
+        _words(
+            r"walk(?:ing)?",
+            r"hike",
+            r"hiking",
+            r"spaziergang",
+            r"gehen",
+            r"wandern",
+            r"wanderung",
+            r"nordic[\s_-]?walking",
+        ),
+        "walking",
+        "named walk / hike",
+    ),
 )
 
 CODE_RULES: Final[tuple[CodeRule, ...]] = (

@@ -54,32 +54,29 @@ def run_demo(
 
 def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, str]]) -> Table:
     table = Table(
-        "participant",
+        "id",
         "group",
         "profile",
-        "range",
         "adherence",
-        "met / blocks",
+        "met/blocks",
         "no data",
         "streak",
-        "longest gap",
-        "walk min/week",
+        "max gap",
+        "min/week",
         title="Every-other-day adherence (30–60 min)",
     )
     for r in reports:
-        a = r["adherence"]
-        rng = r["range"]
-        weeks = r["weeks"]
+        a, rng, weeks = r["adherence"], r["range"], r["weeks"]
         assert isinstance(a, dict) and isinstance(rng, dict) and isinstance(weeks, list)
         pid = str(r["participant"])
         per_week = (sum(w["walking_minutes"] for w in weeks) / len(weeks)) if weeks else 0.0
         ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
         group, profile = about.get(pid, ("", ""))
+        table.caption = f"program start … last day with data: {rng['start']} … {rng['end']}"
         table.add_row(
             pid,
             group,
             profile,
-            f"{rng['start']} … {rng['end']}",
             ratio,
             f"{a['blocks_met']}/{a['blocks_total']}",
             str(a["blocks_no_data"]),

@@ -20,43 +20,80 @@ def utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-def walk(start: str, minutes: float, *, moving: float | None = None, offset_h: float | None = 1,
-         device: Device = WATCH, sport: int = 11, sub_sport: int = 0, index: int = 0,
-         name: str | None = None, steps: int | None = None) -> SessionRecord:
+def walk(
+    start: str,
+    minutes: float,
+    *,
+    moving: float | None = None,
+    offset_h: float | None = 1,
+    device: Device = WATCH,
+    sport: int = 11,
+    sub_sport: int = 0,
+    index: int = 0,
+    name: str | None = None,
+    steps: int | None = None,
+) -> SessionRecord:
     return SessionRecord(
-        source_format="fit", index=index, start_utc=utc(start), elapsed_s=minutes * 60,
-        moving_s=(moving if moving is not None else minutes) * 60, sport=sport,
-        sub_sport=sub_sport, activity_name=name, steps=steps, device=device,
+        source_format="fit",
+        index=index,
+        start_utc=utc(start),
+        elapsed_s=minutes * 60,
+        moving_s=(moving if moving is not None else minutes) * 60,
+        sport=sport,
+        sub_sport=sub_sport,
+        activity_name=name,
+        steps=steps,
+        device=device,
         utc_offset_s=None if offset_h is None else int(offset_h * 3600),
     )
 
 
-def step_run(start: str, minutes: int, spm: int, *, device: Device = WATCH,
-             offset_h: float | None = 1) -> list[StepInterval]:
+def step_run(
+    start: str, minutes: int, spm: int, *, device: Device = WATCH, offset_h: float | None = 1
+) -> list[StepInterval]:
     t0 = utc(start)
     return [
-        StepInterval(t0 + timedelta(minutes=i), t0 + timedelta(minutes=i + 1), spm, device, 6,
-                     None if offset_h is None else int(offset_h * 3600))
+        StepInterval(
+            t0 + timedelta(minutes=i),
+            t0 + timedelta(minutes=i + 1),
+            spm,
+            device,
+            6,
+            None if offset_h is None else int(offset_h * 3600),
+        )
         for i in range(minutes)
     ]
 
 
 def session_rows(records: Sequence[SessionRecord], tz: str = "Europe/Berlin") -> pd.DataFrame:
     frames = [sessions.records_frame("p1", f"{i:064x}", [r]) for i, r in enumerate(records)]
-    rows = pd.concat(frames, ignore_index=True) if frames else sessions.records_frame(
-        "p1", "0" * 64, [])
+    rows = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else sessions.records_frame("p1", "0" * 64, [])
+    )
     return sessions.derive(rows, tz)
 
 
-def days(records: Sequence[SessionRecord] = (), intervals: Sequence[StepInterval] = (),
-         *, tz: str = "Europe/Berlin", target: Target | None = None,
-         program_start: date | None = None) -> pd.DataFrame:
+def days(
+    records: Sequence[SessionRecord] = (),
+    intervals: Sequence[StepInterval] = (),
+    *,
+    tz: str = "Europe/Berlin",
+    target: Target | None = None,
+    program_start: date | None = None,
+) -> pd.DataFrame:
     target = target or Target(program_start=program_start)
     minutes = steps.step_minutes("p1", "f" * 64, intervals) if intervals else STEP_MINUTES.empty()
     wear = steps.wear_spans("p1", "f" * 64, intervals) if intervals else WEAR.empty()
-    frame = daily.daily_activity(session_rows(records, tz), minutes, wear, tz=tz,
-                                 min_bout_minutes=target.min_bout_minutes,
-                                 program_start=target.program_start)
+    frame = daily.daily_activity(
+        session_rows(records, tz),
+        minutes,
+        wear,
+        tz=tz,
+        min_bout_minutes=target.min_bout_minutes,
+        program_start=target.program_start,
+    )
     return adherence.apply_target(frame, target)
 
 

@@ -23,9 +23,15 @@ def _walks(folder: Path, n: int = 3) -> list[Path]:
     paths = []
     for i in range(n):
         path = folder / f"walk-{i}.fit"
-        path.write_bytes(fitwriter.activity_file(
-            start_utc=datetime(2024, 5, 1, 6, 0, tzinfo=UTC) + timedelta(days=2 * i),
-            elapsed_s=(25 + 5 * i) * 60, sport=11, utc_offset_s=7200, record_interval_s=30))
+        path.write_bytes(
+            fitwriter.activity_file(
+                start_utc=datetime(2024, 5, 1, 6, 0, tzinfo=UTC) + timedelta(days=2 * i),
+                elapsed_s=(25 + 5 * i) * 60,
+                sport=11,
+                utc_offset_s=7200,
+                record_interval_s=30,
+            )
+        )
         paths.append(path)
     return paths
 
@@ -36,7 +42,10 @@ def test_ingest_flow_writes_tables(prefect_harness: None, tmp_path: Path) -> Non
     paths = _walks(tmp_path / "in")
     outcomes = ingest_flow("p1", [str(p) for p in paths], str(tmp_path / "data"))
     assert [(o.name, o.status, o.sessions) for o in outcomes] == [
-        ("walk-0.fit", "ok", 1), ("walk-1.fit", "ok", 1), ("walk-2.fit", "ok", 1)]
+        ("walk-0.fit", "ok", 1),
+        ("walk-1.fit", "ok", 1),
+        ("walk-2.fit", "ok", 1),
+    ]
     store = Store(tmp_path / "data")
     assert list(store.read(DAILY)["walking_minutes"]) == [25.0, 0.0, 30.0, 0.0, 35.0]
     before = store.read(DAILY)
@@ -48,8 +57,19 @@ def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> N
     data = tmp_path / "data"
     _walks(tmp_path / "in")
     (tmp_path / "in" / "settings.fit").write_bytes(fitwriter.settings_file())
-    result = runner.invoke(app, ["ingest", str(tmp_path / "in"), "-p", "p7", "--tz",
-                                 "Europe/Berlin", "--data-dir", str(data)])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(tmp_path / "in"),
+            "-p",
+            "p7",
+            "--tz",
+            "Europe/Berlin",
+            "--data-dir",
+            str(data),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "3 ingested" in result.output and "settings.fit" in result.output
     assert "skipped" in result.output
@@ -58,18 +78,44 @@ def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["participant"] == "p7"
-    assert report["target"] == {"min_minutes": 30, "max_minutes": 60, "every_n_days": 2,
-                                "min_bout_minutes": 10, "program_start": None}
-    assert report["adherence"] == {"blocks_met": 1, "blocks_total": 2, "blocks_no_data": 0,
-                                   "ratio": 0.5, "current_streak_blocks": 2,
-                                   "longest_gap_days": 2}
+    assert report["target"] == {
+        "min_minutes": 30,
+        "max_minutes": 60,
+        "every_n_days": 2,
+        "min_bout_minutes": 10,
+        "program_start": None,
+    }
+    assert report["adherence"] == {
+        "blocks_met": 1,
+        "blocks_total": 2,
+        "blocks_no_data": 0,
+        "ratio": 0.5,
+        "current_streak_blocks": 2,
+        "longest_gap_days": 2,
+    }
     assert [(d["date"], d["walking_minutes"], d["met"]) for d in report["days"]] == [
-        ("2024-05-01", 25.0, False), ("2024-05-02", 0.0, False), ("2024-05-03", 30.0, True),
-        ("2024-05-04", 0.0, False), ("2024-05-05", 35.0, True)]
+        ("2024-05-01", 25.0, False),
+        ("2024-05-02", 0.0, False),
+        ("2024-05-03", 30.0, True),
+        ("2024-05-04", 0.0, False),
+        ("2024-05-05", 35.0, True),
+    ]
     assert [w["week"] for w in report["weeks"]] == ["2024-W18"]
 
-    result = runner.invoke(app, ["report", "-p", "p7", "--start", "2024-05-03", "--end",
-                                 "2024-05-06", "--data-dir", str(data)])
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "-p",
+            "p7",
+            "--start",
+            "2024-05-03",
+            "--end",
+            "2024-05-06",
+            "--data-dir",
+            str(data),
+        ],
+    )
     assert result.exit_code == 0 and "100%" in result.output
 
 
@@ -94,12 +140,14 @@ def test_cli_reingest_of_known_files_never_starts_a_flow(
     assert Store(data).read(FILES).equals(manifest)
 
 
-def test_cli_exit_code_when_nothing_could_be_ingested(prefect_harness: None,
-                                                      tmp_path: Path) -> None:
+def test_cli_exit_code_when_nothing_could_be_ingested(
+    prefect_harness: None, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.fit"
     bad.write_bytes(b"this is not a FIT file at all")
-    result = runner.invoke(app, ["ingest", str(bad), "-p", "p1", "--data-dir",
-                                 str(tmp_path / "data")])
+    result = runner.invoke(
+        app, ["ingest", str(bad), "-p", "p1", "--data-dir", str(tmp_path / "data")]
+    )
     assert result.exit_code == 1
     assert "rejected" in result.output and "bad.fit" in result.output
 
@@ -107,6 +155,7 @@ def test_cli_exit_code_when_nothing_could_be_ingested(prefect_harness: None,
 def test_cli_rejects_unsafe_participant_and_unknown_zone(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "-p", "../etc", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2 and "participant id" in result.output
-    result = runner.invoke(app, ["participant", "set", "p1", "--tz", "Mars/Olympus",
-                                 "--data-dir", str(tmp_path)])
+    result = runner.invoke(
+        app, ["participant", "set", "p1", "--tz", "Mars/Olympus", "--data-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2 and "time zone" in result.output

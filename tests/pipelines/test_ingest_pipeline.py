@@ -38,16 +38,29 @@ def export(tmp_path: Path) -> Path:
     """A small export: walks, Pilates, a monitoring day, a settings file, a broken file."""
     folder = tmp_path / "export"
     folder.mkdir()
-    walk = fitwriter.activity_file(start_utc=at("2024-05-02T06:00:00"), elapsed_s=35 * 60,
-                                   sport=11, utc_offset_s=7200, steps=3900,
-                                   record_interval_s=10)
+    walk = fitwriter.activity_file(
+        start_utc=at("2024-05-02T06:00:00"),
+        elapsed_s=35 * 60,
+        sport=11,
+        utc_offset_s=7200,
+        steps=3900,
+        record_interval_s=10,
+    )
     (folder / "walk.fit").write_bytes(walk)
-    (folder / "pilates.fit").write_bytes(fitwriter.activity_file(
-        start_utc=at("2024-05-03T16:00:00"), elapsed_s=50 * 60, sport=4, sub_sport=44,
-        utc_offset_s=7200, record_interval_s=None))
+    (folder / "pilates.fit").write_bytes(
+        fitwriter.activity_file(
+            start_utc=at("2024-05-03T16:00:00"),
+            elapsed_s=50 * 60,
+            sport=4,
+            sub_sport=44,
+            utc_offset_s=7200,
+            record_interval_s=None,
+        )
+    )
     minutes = [(at("2024-05-04T07:00:00") + timedelta(minutes=i), 110) for i in range(25)]
-    (folder / "monitor.fit").write_bytes(fitwriter.monitoring_file(step_minutes=minutes,
-                                                                   utc_offset_s=7200))
+    (folder / "monitor.fit").write_bytes(
+        fitwriter.monitoring_file(step_minutes=minutes, utc_offset_s=7200)
+    )
     (folder / "settings.fit").write_bytes(fitwriter.settings_file())
     (folder / "broken.fit").write_bytes(fitwriter.truncated(walk, 300))
     (folder / "notes.txt").write_bytes(b"not a tracker file")
@@ -58,8 +71,14 @@ def test_export_is_ingested_and_every_file_accounted_for(tmp_path: Path, export:
     store = Store(tmp_path / "data")
     outcomes = ingest(store, "p1", jobs.collect_paths([export]))
     status = {o.name: o.status for o in outcomes}
-    assert status == {"broken.fit": "rejected", "monitor.fit": "ok", "notes.txt": "rejected",
-                      "pilates.fit": "ok", "settings.fit": "skipped", "walk.fit": "ok"}
+    assert status == {
+        "broken.fit": "rejected",
+        "monitor.fit": "ok",
+        "notes.txt": "rejected",
+        "pilates.fit": "ok",
+        "settings.fit": "skipped",
+        "walk.fit": "ok",
+    }
     assert all(o.reason for o in outcomes if o.status != "ok")
     reasons = {o.name: o.reason for o in outcomes}
     assert "settings" in (reasons["settings.fit"] or "").lower()
@@ -99,8 +118,9 @@ def test_same_content_inside_an_archive_is_a_duplicate(tmp_path: Path, export: P
     before = store.read(DAILY)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("Garmin/Activities/renamed.fit.gz",
-                    gzip.compress((export / "walk.fit").read_bytes()))
+        zf.writestr(
+            "Garmin/Activities/renamed.fit.gz", gzip.compress((export / "walk.fit").read_bytes())
+        )
     (tmp_path / "bulk.zip").write_bytes(buf.getvalue())
     outcomes = ingest(store, "p1", [tmp_path / "bulk.zip"])
     assert [(o.status, o.sessions) for o in outcomes] == [("duplicate", 0)]
@@ -114,9 +134,16 @@ def test_the_same_walk_from_two_devices_counts_once(tmp_path: Path) -> None:
     paths = []
     for serial, shift in ((1, 0), (2, 40)):
         path = tmp_path / f"walk-{serial}.fit"
-        path.write_bytes(fitwriter.activity_file(
-            start_utc=at("2024-05-02T06:00:00") + timedelta(seconds=shift), elapsed_s=1800,
-            sport=11, serial=serial, utc_offset_s=7200, record_interval_s=None))
+        path.write_bytes(
+            fitwriter.activity_file(
+                start_utc=at("2024-05-02T06:00:00") + timedelta(seconds=shift),
+                elapsed_s=1800,
+                sport=11,
+                serial=serial,
+                utc_offset_s=7200,
+                record_interval_s=None,
+            )
+        )
         paths.append(path)
     ingest(store, "p1", paths)
     day = store.read(DAILY).iloc[0]
@@ -130,30 +157,68 @@ def test_report_contract(tmp_path: Path, export: Path) -> None:
     p = jobs.load_participant(store, "p1")
     result = report_mod.build(p, store.read(DAILY, ["p1"]))
     assert set(result) >= {"participant", "target", "adherence", "days", "weeks"}
-    assert result["target"] == {"min_minutes": 30, "max_minutes": 60, "every_n_days": 2,
-                                "min_bout_minutes": 10, "program_start": None}
-    assert result["adherence"] == {"blocks_met": 1, "blocks_total": 1, "blocks_no_data": 0,
-                                   "ratio": 1.0, "current_streak_blocks": 1,
-                                   "longest_gap_days": 2}
+    assert result["target"] == {
+        "min_minutes": 30,
+        "max_minutes": 60,
+        "every_n_days": 2,
+        "min_bout_minutes": 10,
+        "program_start": None,
+    }
+    assert result["adherence"] == {
+        "blocks_met": 1,
+        "blocks_total": 1,
+        "blocks_no_data": 0,
+        "ratio": 1.0,
+        "current_streak_blocks": 1,
+        "longest_gap_days": 2,
+    }
     assert [d["date"] for d in result["days"]] == ["2024-05-02", "2024-05-03", "2024-05-04"]
     assert result["days"][0] == {
-        "date": "2024-05-02", "walking_minutes": 35.0, "brisk_walking_minutes": 35.0,
-        "met": True, "has_data": True, "steps": 0,
-        "sessions": {"walking": 1, "strength": 0, "pilates": 0, "yoga": 0, "tai_chi": 0,
-                     "other": 0},
+        "date": "2024-05-02",
+        "walking_minutes": 35.0,
+        "brisk_walking_minutes": 35.0,
+        "met": True,
+        "has_data": True,
+        "steps": 0,
+        "sessions": {
+            "walking": 1,
+            "strength": 0,
+            "pilates": 0,
+            "yoga": 0,
+            "tai_chi": 0,
+            "other": 0,
+        },
     }
-    assert result["weeks"] == [{"week": "2024-W18", "walking_days": 2, "met_days": 1,
-                                "walking_minutes": 60.0,
-                                "sessions": {"walking": 1, "strength": 0, "pilates": 1,
-                                             "yoga": 0, "tai_chi": 0, "other": 0}}]
+    assert result["weeks"] == [
+        {
+            "week": "2024-W18",
+            "walking_days": 2,
+            "met_days": 1,
+            "walking_minutes": 60.0,
+            "sessions": {
+                "walking": 1,
+                "strength": 0,
+                "pilates": 1,
+                "yoga": 0,
+                "tai_chi": 0,
+                "other": 0,
+            },
+        }
+    ]
 
 
 def test_participant_zone_change_moves_days(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
     path = tmp_path / "late.fit"
-    path.write_bytes(fitwriter.activity_file(start_utc=at("2024-05-02T23:30:00"),
-                                             elapsed_s=3600, sport=11, utc_offset_s=None,
-                                             record_interval_s=None))
+    path.write_bytes(
+        fitwriter.activity_file(
+            start_utc=at("2024-05-02T23:30:00"),
+            elapsed_s=3600,
+            sport=11,
+            utc_offset_s=None,
+            record_interval_s=None,
+        )
+    )
     jobs.configure(store, "p1", tz="UTC")
     ingest(store, "p1", [path])
     assert list(store.read(DAILY)["date"]) == [date(2024, 5, 2), date(2024, 5, 3)]

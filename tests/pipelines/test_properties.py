@@ -17,10 +17,12 @@ BASE = pd.Timestamp("2024-03-25T00:00:00")  # spans the 2024-03-31 DST change in
 # non-overlapping walks: (gap before, duration, pause share), all in minutes
 walk_specs = st.lists(
     st.tuples(st.integers(0, 3000), st.integers(1, 240), st.floats(0.0, 0.5)),
-    min_size=0, max_size=12,
+    min_size=0,
+    max_size=12,
 )
-zones = st.sampled_from(["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC",
-                         "Australia/Lord_Howe"])
+zones = st.sampled_from(
+    ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Australia/Lord_Howe"]
+)
 offsets = st.one_of(st.none(), st.sampled_from([-5.0, 0.0, 1.0, 2.0, 5.5, 13.0]))
 
 
@@ -28,8 +30,15 @@ def _walks(specs, offset_h):  # type: ignore[no-untyped-def]
     records, t = [], BASE
     for i, (gap, minutes, pause) in enumerate(specs):
         t += timedelta(minutes=gap)
-        records.append(walk(t.strftime("%Y-%m-%dT%H:%M:%S"), minutes,
-                            moving=minutes * (1 - pause), offset_h=offset_h, index=i))
+        records.append(
+            walk(
+                t.strftime("%Y-%m-%dT%H:%M:%S"),
+                minutes,
+                moving=minutes * (1 - pause),
+                offset_h=offset_h,
+                index=i,
+            )
+        )
         t += timedelta(minutes=minutes)
     return records
 
@@ -59,9 +68,12 @@ def test_one_row_per_day_contiguous(specs, tz, offset_h) -> None:  # type: ignor
 @FAST
 @given(walk_specs, st.integers(1, 7), st.integers(1, 60), st.integers(0, 10))
 def test_adherence_ratio_within_bounds(specs, every_n, min_minutes, start_shift) -> None:  # type: ignore[no-untyped-def]
-    target = Target(min_minutes=min_minutes, max_minutes=max(min_minutes, 60),
-                    every_n_days=every_n, program_start=date(2024, 3, 25) - timedelta(
-                        days=start_shift))
+    target = Target(
+        min_minutes=min_minutes,
+        max_minutes=max(min_minutes, 60),
+        every_n_days=every_n,
+        program_start=date(2024, 3, 25) - timedelta(days=start_shift),
+    )
     frame = days(_walks(specs, 1.0), target=target)
     blocks = adherence.blocks(frame, target)
     if frame.empty or blocks.empty:
@@ -91,7 +103,8 @@ def test_duplicated_recordings_never_add_minutes(specs, copies) -> None:  # type
 
     records = _walks(specs, 1.0)
     doubled = records + [replace(r, device=PHONE, index=r.index + 100) for r in records] * (
-        copies - 1)
+        copies - 1
+    )
     one, many = days(records), days(doubled)
     pd.testing.assert_series_equal(one["walking_minutes"], many["walking_minutes"])
     assert many["sessions_walking"].sum() == len(records)

@@ -10,8 +10,9 @@ from pipelines import adherence
 from pipelines.config import Target
 from tests.pipelines.builders import PHONE, WATCH, day, days, step_run, walk
 
-SESSION_COUNTS_NONE = {f"sessions_{c}": 0 for c in
-                       ("walking", "strength", "pilates", "yoga", "tai_chi", "other")}
+SESSION_COUNTS_NONE = {
+    f"sessions_{c}": 0 for c in ("walking", "strength", "pilates", "yoga", "tai_chi", "other")
+}
 
 
 @pytest.mark.parametrize(
@@ -21,11 +22,19 @@ SESSION_COUNTS_NONE = {f"sessions_{c}": 0 for c in
 def test_day_target_boundaries(minutes: int, met: bool, credited: float, above: float) -> None:
     frame = days([walk("2024-05-02T08:00:00", minutes)])
     assert day(frame, "2024-05-02") == {
-        "date": date(2024, 5, 2), "walking_minutes": float(minutes),
-        "brisk_walking_minutes": 0.0, "session_walking_minutes": float(minutes),
-        "bout_walking_minutes": 0.0, "training_minutes": 0.0, "steps": 0,
-        **SESSION_COUNTS_NONE, "sessions_walking": 1, "has_data": True,
-        "met": met, "credited_minutes": credited, "above_range_minutes": above,
+        "date": date(2024, 5, 2),
+        "walking_minutes": float(minutes),
+        "brisk_walking_minutes": 0.0,
+        "session_walking_minutes": float(minutes),
+        "bout_walking_minutes": 0.0,
+        "training_minutes": 0.0,
+        "steps": 0,
+        **SESSION_COUNTS_NONE,
+        "sessions_walking": 1,
+        "has_data": True,
+        "met": met,
+        "credited_minutes": credited,
+        "above_range_minutes": above,
     }
 
 
@@ -54,8 +63,9 @@ def test_pause_is_not_credited_and_minutes_are_conserved() -> None:
         ("2024-10-27T23:30:00", "2024-10-28"),  # 00:30 (+1) after the change
     ],
 )
-def test_file_without_offset_uses_participant_zone_dst_correct(start_utc: str,
-                                                               expected_day: str) -> None:
+def test_file_without_offset_uses_participant_zone_dst_correct(
+    start_utc: str, expected_day: str
+) -> None:
     frame = days([walk(start_utc, 20, offset_h=None)], tz="Europe/Berlin")
     assert day(frame, expected_day)["walking_minutes"] == 20.0
 
@@ -70,13 +80,15 @@ def test_file_offset_wins_over_participant_zone() -> None:
     ("bout_minutes", "min_bout", "counted"),
     [(9, 10, 0.0), (10, 10, 10.0), (1, 1, 1.0), (25, 10, 25.0)],
 )
-def test_step_bouts_need_min_bout_minutes(bout_minutes: int, min_bout: int,
-                                          counted: float) -> None:
+def test_step_bouts_need_min_bout_minutes(bout_minutes: int, min_bout: int, counted: float) -> None:
     intervals = step_run("2024-05-02T08:00:00", bout_minutes, 110)
     frame = days(intervals=intervals, target=Target(min_bout_minutes=min_bout))
     row = day(frame, "2024-05-02")
-    assert (row["walking_minutes"], row["bout_walking_minutes"],
-            row["brisk_walking_minutes"]) == (counted, counted, counted)
+    assert (row["walking_minutes"], row["bout_walking_minutes"], row["brisk_walking_minutes"]) == (
+        counted,
+        counted,
+        counted,
+    )
     assert row["steps"] == bout_minutes * 110
 
 
@@ -93,29 +105,36 @@ def test_step_minutes_inside_a_recorded_walk_are_not_counted_twice() -> None:
     intervals = step_run("2024-05-02T07:55:00", 35, 110)
     frame = days([walk("2024-05-02T08:00:00", 30)], intervals)
     row = day(frame, "2024-05-02")
-    assert (row["walking_minutes"], row["session_walking_minutes"],
-            row["bout_walking_minutes"]) == (35.0, 30.0, 5.0)
+    assert (
+        row["walking_minutes"],
+        row["session_walking_minutes"],
+        row["bout_walking_minutes"],
+    ) == (35.0, 30.0, 5.0)
     assert row["brisk_walking_minutes"] == 35.0
 
 
 def test_the_same_walk_from_two_devices_counts_once() -> None:
-    frame = days([walk("2024-05-02T08:00:00", 30, device=WATCH),
-                  walk("2024-05-02T08:01:00", 30, device=PHONE)])
+    frame = days(
+        [
+            walk("2024-05-02T08:00:00", 30, device=WATCH),
+            walk("2024-05-02T08:01:00", 30, device=PHONE),
+        ]
+    )
     row = day(frame, "2024-05-02")
     assert row["sessions_walking"] == 1
     assert row["walking_minutes"] == 31.0  # the union of the two recordings
 
 
 def test_two_devices_step_streams_are_not_added() -> None:
-    intervals = (step_run("2024-05-02T08:00:00", 15, 100, device=WATCH)
-                 + step_run("2024-05-02T08:00:00", 15, 90, device=PHONE))
+    intervals = step_run("2024-05-02T08:00:00", 15, 100, device=WATCH) + step_run(
+        "2024-05-02T08:00:00", 15, 90, device=PHONE
+    )
     row = day(days(intervals=intervals), "2024-05-02")
     assert (row["walking_minutes"], row["steps"]) == (15.0, 1500)
 
 
 def _blocks(frame, target: Target):  # type: ignore[no-untyped-def]
-    return adherence.blocks(frame, target)[["block_start", "status", "complete"]].to_dict(
-        "records")
+    return adherence.blocks(frame, target)[["block_start", "status", "complete"]].to_dict("records")
 
 
 def test_three_day_gap_and_every_other_day_blocks() -> None:
@@ -129,10 +148,17 @@ def test_three_day_gap_and_every_other_day_blocks() -> None:
         {"block_start": date(2024, 5, 3), "status": "missed", "complete": True},
         {"block_start": date(2024, 5, 5), "status": "met", "complete": False},
     ]
-    summary = adherence.summarize(frame, adherence.blocks(frame, target), date(2024, 5, 1),
-                                  date(2024, 5, 5))
-    assert summary == adherence.Summary(blocks_met=1, blocks_total=2, blocks_no_data=0,
-                                        ratio=0.5, current_streak_blocks=1, longest_gap_days=3)
+    summary = adherence.summarize(
+        frame, adherence.blocks(frame, target), date(2024, 5, 1), date(2024, 5, 5)
+    )
+    assert summary == adherence.Summary(
+        blocks_met=1,
+        blocks_total=2,
+        blocks_no_data=0,
+        ratio=0.5,
+        current_streak_blocks=1,
+        longest_gap_days=3,
+    )
 
 
 def test_a_block_without_any_data_is_no_data_and_not_met() -> None:
@@ -142,11 +168,17 @@ def test_a_block_without_any_data_is_no_data_and_not_met() -> None:
     target = Target(program_start=date(2024, 5, 1))
     frame = days(records, worn, target=target)
     assert [b["status"] for b in _blocks(frame, target)] == ["met", "no_data", "missed", "met"]
-    summary = adherence.summarize(frame, adherence.blocks(frame, target), date(2024, 5, 1),
-                                  date(2024, 5, 7))
-    assert summary == adherence.Summary(blocks_met=1, blocks_total=3, blocks_no_data=1,
-                                        ratio=0.3333, current_streak_blocks=1,
-                                        longest_gap_days=5)
+    summary = adherence.summarize(
+        frame, adherence.blocks(frame, target), date(2024, 5, 1), date(2024, 5, 7)
+    )
+    assert summary == adherence.Summary(
+        blocks_met=1,
+        blocks_total=3,
+        blocks_no_data=1,
+        ratio=0.3333,
+        current_streak_blocks=1,
+        longest_gap_days=5,
+    )
 
 
 def test_program_start_before_first_data_counts_empty_blocks_as_no_data() -> None:
@@ -158,23 +190,39 @@ def test_program_start_before_first_data_counts_empty_blocks_as_no_data() -> Non
 @pytest.mark.parametrize(
     ("sport", "sub_sport", "name", "category"),
     [
-        (11, 0, None, "walking"), (17, 0, None, "walking"), (11, 30, None, "walking"),
-        (4, 44, None, "pilates"), (10, 43, None, "yoga"), (10, 20, None, "strength"),
-        (10, 0, "Tai Chi", "tai_chi"), (10, 43, "Qigong am Morgen", "tai_chi"),
-        (0, 0, "Rückengymnastik", "strength"), (1, 0, "walk to work", "other"),
-        (10, 62, None, "other"), (None, None, "Pilates", "pilates"), (2, 6, None, "other"),
+        (11, 0, None, "walking"),
+        (17, 0, None, "walking"),
+        (11, 30, None, "walking"),
+        (4, 44, None, "pilates"),
+        (10, 43, None, "yoga"),
+        (10, 20, None, "strength"),
+        (10, 0, "Tai Chi", "tai_chi"),
+        (10, 43, "Qigong am Morgen", "tai_chi"),
+        (0, 0, "Rückengymnastik", "strength"),
+        (1, 0, "walk to work", "other"),
+        (10, 62, None, "other"),
+        (None, None, "Pilates", "pilates"),
+        (2, 6, None, "other"),
     ],
 )
-def test_taxonomy(sport: int | None, sub_sport: int | None, name: str | None,
-                  category: str) -> None:
+def test_taxonomy(
+    sport: int | None, sub_sport: int | None, name: str | None, category: str
+) -> None:
     from pipelines.taxonomy import categorize
 
     assert categorize(sport, sub_sport, name) == category
 
 
 def test_training_sessions_are_counted_by_category_not_as_walking() -> None:
-    records = [walk("2024-05-02T17:00:00", 45, sport=4, sub_sport=44),
-               walk("2024-05-02T07:00:00", 20, sport=10, sub_sport=0, name="Tai Chi", index=1)]
+    records = [
+        walk("2024-05-02T17:00:00", 45, sport=4, sub_sport=44),
+        walk("2024-05-02T07:00:00", 20, sport=10, sub_sport=0, name="Tai Chi", index=1),
+    ]
     row = day(days(records), "2024-05-02")
-    assert (row["sessions_pilates"], row["sessions_tai_chi"], row["walking_minutes"],
-            row["training_minutes"], row["met"]) == (1, 1, 0.0, 65.0, False)
+    assert (
+        row["sessions_pilates"],
+        row["sessions_tai_chi"],
+        row["walking_minutes"],
+        row["training_minutes"],
+        row["met"],
+    ) == (1, 1, 0.0, 65.0, False)
