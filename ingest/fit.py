@@ -941,6 +941,7 @@ def step_intervals(
     start_raw: int | None,
     device: Device,
     utc_offset_s: int | None,
+    baseline_first: bool = False,
 ) -> list[StepInterval]:
     """Turn cumulative step counters into per-interval step increments.
 
@@ -950,7 +951,10 @@ def step_intervals(
 
     * increment = value − previous value of the same counter; when the value went down
       the counter was reset, and the increment is the new value itself (the counter
-      counted up from 0 since the reset); the first reading's increment is its value;
+      counted up from 0 since the reset); the first reading's increment is its value —
+      unless ``baseline_first`` (a file that starts mid-day: Garmin's counters run from
+      local midnight, so its first readings repeat steps an earlier file of the day already
+      holds): then the first reading is only the baseline and its increment is 0;
     * the interval runs from the previous reading of that counter (for the first
       reading: from ``start_raw``, the monitoring_info timestamp, when given) to this
       reading's time;
@@ -970,7 +974,7 @@ def step_intervals(
         previous = last.get(key)
         last[key] = reading
         if previous is None:
-            increment = reading.value
+            increment = 0 if baseline_first else reading.value
             since = start_raw
         else:
             increment = reading.value - previous.value
@@ -1061,8 +1065,18 @@ def _monitoring(
             f"{unresolved} monitoring message(s) with only a 16-bit timestamp and no earlier "
             "full timestamp were ignored"
         )
+    local_seconds = (
+        (local_start % 86_400)
+        if readings and local_start is not None and start_raw is not None and utc_offset is not None
+        else 0
+    )
+    mid_day = local_seconds != 0 and any(reading.value for reading in readings)
     intervals = step_intervals(
-        readings, start_raw=start_raw, device=device, utc_offset_s=utc_offset
+        readings,
+        start_raw=start_raw,
+        device=device,
+        utc_offset_s=utc_offset,
+        baseline_first=mid_day,
     )
     counted_types = {reading.activity_type for reading in readings}
     for summary in summaries:
@@ -1083,18 +1097,13 @@ def _monitoring(
             f"activity type {summary.activity_type}: only a daily total "
             f"({summary.value} steps over {minutes} min) - no intraday counters"
         )
-    if readings and local_start is not None and start_raw is not None:
-        local_seconds = (local_start % 86_400) if utc_offset is not None else 0
-        first_values: dict[int, int] = {}
-        for reading in readings:
-            first_values.setdefault(reading.activity_type, reading.value)
-        if local_seconds != 0 and any(first_values.values()):
-            warnings.append(
-                "the file starts at local "
-                f"{local_seconds // 3600:02d}:{local_seconds % 3600 // 60:02d}, not midnight: "
-                "the first reading of each counter was counted in full and may include steps "
-                "taken before the file began"
-            )
+    if mid_day:
+        warnings.append(
+            "the file starts at local "
+            f"{local_seconds // 3600:02d}:{local_seconds % 3600 // 60:02d}, not midnight: the "
+            "counters' first readings include steps from before the file began (they belong "
+            "to an earlier file of the day), so they were used as the baseline, not counted"
+        )
     if not intervals:
         return [], "FIT monitoring file holds no step counters (walking or running cycles)"
     return intervals, None

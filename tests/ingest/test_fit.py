@@ -386,3 +386,21 @@ def test_step_intervals_without_a_start_use_the_cap() -> None:
     )
 
     assert (interval.end_utc - interval.start_utc, interval.steps) == (timedelta(hours=1), 12)
+
+
+def test_mid_day_file_uses_first_readings_as_baseline_not_steps() -> None:
+    from ingest.fit import CounterReading
+
+    t0 = 1_000_000_000
+    readings = [
+        CounterReading(time_raw=t0, activity_type=6, value=5000, device_index=0),
+        CounterReading(time_raw=t0 + 60, activity_type=6, value=5110, device_index=0),
+        CounterReading(time_raw=t0 + 120, activity_type=6, value=5215, device_index=0),
+    ]
+    device = Device("garmin", "fr955", "1")
+    counted = step_intervals(readings, start_raw=t0 - 60, device=device, utc_offset_s=3600)
+    baseline = step_intervals(
+        readings, start_raw=t0 - 60, device=device, utc_offset_s=3600, baseline_first=True
+    )
+    assert [i.steps for i in counted] == [5000, 110, 105]
+    assert [i.steps for i in baseline] == [0, 110, 105]
