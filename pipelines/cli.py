@@ -273,7 +273,12 @@ def demo(
     """Generate the demo cohort, ingest it through the flows, print everyone's adherence."""
     from pipelines.demo.run import run_demo
 
-    run_demo(data_dir, participants=participants, weeks=weeks, console=console)
+    run_demo(
+        data_dir,
+        participants=participants,
+        weeks=weeks,
+        console=Console(width=max(console.width, 110)),
+    )
 
 
 def _date(value: str | None, hint: str) -> date | None:

@@ -64,6 +64,7 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         "max gap",
         "min/week",
         title="Every-other-day adherence (30–60 min)",
+        caption="each over the program start … last day with data",
     )
     for r in reports:
         a, rng, weeks = r["adherence"], r["range"], r["weeks"]
@@ -72,7 +73,6 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         per_week = (sum(w["walking_minutes"] for w in weeks) / len(weeks)) if weeks else 0.0
         ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
         group, profile = about.get(pid, ("", ""))
-        table.caption = f"program start … last day with data: {rng['start']} … {rng['end']}"
         table.add_row(
             pid,
             group,

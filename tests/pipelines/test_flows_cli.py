@@ -159,3 +159,16 @@ def test_cli_rejects_unsafe_participant_and_unknown_zone(tmp_path: Path) -> None
         app, ["participant", "set", "p1", "--tz", "Mars/Olympus", "--data-dir", str(tmp_path)]
     )
     assert result.exit_code == 2 and "time zone" in result.output
+
+
+def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["demo", "--data-dir", str(tmp_path), "--participants", "2", "--weeks", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Every-other-day adherence" in result.output
+    assert "p01" in result.output and "p02" in result.output
+    store = Store(tmp_path / "data")
+    assert store.participants() == ["p01", "p02"]
+    assert store.read(DAILY)["has_data"].sum() >= 14
+    assert set(store.read(FILES)["status"]) == {"ok"}
