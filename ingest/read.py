@@ -23,7 +23,7 @@ from ingest.detect import FIT, SNIFFERS
 from ingest.fit import parse_fit
 from ingest.records import ParsedFile, RejectedFile, SkippedFile, UnusableFile
 
-__all__ = ["READERS", "MemberResult", "read_upload"]
+__all__ = ["READERS", "MemberResult", "read_leaf", "read_upload", "upload_leaves"]
 
 READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {FIT: parse_fit}
 """Format name (as :func:`ingest.detect.detect_format` returns it) → reader."""
@@ -57,25 +57,38 @@ def read_upload(
     name: str, data: bytes, *, limits: ArchiveLimits = DEFAULT_LIMITS
 ) -> list[MemberResult]:
     """Read every data file of the upload ``name`` (a FIT file, a zip, a ``.gz``, ...)."""
+    leaves = upload_leaves(name, data, limits=limits)
+    if isinstance(leaves, MemberResult):
+        return [leaves]
+    return [read_leaf(leaf, inside_archive) for leaf, inside_archive in leaves]
+
+
+def upload_leaves(
+    name: str, data: bytes, *, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> list[tuple[Leaf, bool]] | MemberResult:
+    """The files inside an upload, each with whether it came from inside an archive —
+    or, when the upload cannot be opened at all, the result saying why. Reading the
+    leaves one by one with :func:`read_leaf` gives exactly :func:`read_upload`'s result
+    (so a caller may read them in parallel)."""
     try:
-        return [
-            _read_leaf(leaf, inside_archive=leaf.path != name)
-            for leaf in expand(name, data, limits)
-        ]
+        return [(leaf, leaf.path != name) for leaf in expand(name, data, limits)]
     except Exception as error:  # a bug in expansion: report it on the upload, do not raise
-        return [
-            MemberResult(
-                path=name,
-                sha256=hashlib.sha256(data).hexdigest(),
-                size=len(data),
-                format=None,
-                parsed=None,
-                error=RejectedFile(
-                    f"could not be read: unexpected {type(error).__name__} while opening the "
-                    f"upload ({error}); please report this file"
-                ),
-            )
-        ]
+        return MemberResult(
+            path=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            format=None,
+            parsed=None,
+            error=RejectedFile(
+                f"could not be read: unexpected {type(error).__name__} while opening the "
+                f"upload ({error}); please report this file"
+            ),
+        )
+
+
+def read_leaf(leaf: Leaf, inside_archive: bool) -> MemberResult:
+    """Read one file found by :func:`upload_leaves`; never raises for bad input."""
+    return _read_leaf(leaf, inside_archive=inside_archive)
 
 
 def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.read import MemberResult, read_upload
+from ingest.containers import Leaf
+from ingest.read import MemberResult, read_leaf, upload_leaves
 from pipelines import ingestion, participants, refresh
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
@@ -66,20 +67,33 @@ def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set
 
 
 def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
-    """Read every stored upload — in parallel processes when there is enough to do."""
-    sizes = [Path(s.raw_path).stat().st_size for s in stored]
-    workers = workers or min(os.cpu_count() or 1, len(stored))
-    if workers > 1 and len(stored) > 1 and sum(sizes) >= PARALLEL_MIN_BYTES:
+    """Read every stored upload. Archives are opened here and their files — like loose
+    files — are parsed in parallel processes when there is enough to do."""
+    opened = [upload_leaves(s.name, Path(s.raw_path).read_bytes()) for s in stored]
+    jobs_: list[tuple[int, Leaf, bool]] = [
+        (i, leaf, inside)
+        for i, leaves in enumerate(opened)
+        if not isinstance(leaves, MemberResult)
+        for leaf, inside in leaves
+    ]
+    total = sum(leaf.size for _, leaf, _ in jobs_ if leaf.data is not None)
+    workers = workers or min(os.cpu_count() or 1, len(jobs_))
+    leaves = [leaf for _, leaf, _ in jobs_]
+    insides = [inside for _, _, inside in jobs_]
+    if workers > 1 and len(jobs_) > 1 and total >= PARALLEL_MIN_BYTES:
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            results = list(pool.map(_read_stored, stored, chunksize=max(1, len(stored) // 32)))
+            chunk = max(1, len(jobs_) // (workers * 8))
+            results = list(pool.map(read_leaf, leaves, insides, chunksize=chunk))
     else:
-        results = [_read_stored(s) for s in stored]
-    return [Upload(s.name, s.sha256, tuple(r)) for s, r in zip(stored, results, strict=True)]
-
-
-def _read_stored(stored: StoredUpload) -> list[MemberResult]:
-    return read_upload(stored.name, Path(stored.raw_path).read_bytes())
+        results = [read_leaf(leaf, inside) for leaf, inside in zip(leaves, insides, strict=True)]
+    per_upload: list[list[MemberResult]] = [
+        [leaves_or_error] if isinstance(leaves_or_error, MemberResult) else []
+        for leaves_or_error in opened
+    ]
+    for (i, _, _), result in zip(jobs_, results, strict=True):
+        per_upload[i].append(result)
+    return [Upload(s.name, s.sha256, tuple(r)) for s, r in zip(stored, per_upload, strict=True)]
 
 
 def record(

@@ -226,3 +226,28 @@ def test_participant_zone_change_moves_days(tmp_path: Path) -> None:
     jobs.refresh_participant(store, "p1")
     assert list(store.read(DAILY)["date"]) == [date(2024, 5, 3)]
     assert store.read(STEP_MINUTES).empty
+
+
+def test_parallel_parsing_of_an_archive_equals_serial(
+    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for path in sorted(export.iterdir()):
+            zf.writestr(f"export/{path.name}", path.read_bytes())
+    (tmp_path / "export.zip").write_bytes(buf.getvalue())
+    store = Store(tmp_path / "data")
+    stored = jobs.store_uploads(store, "p1", [tmp_path / "export.zip", export / "walk.fit"])
+
+    def view(uploads: list[jobs.Upload]) -> list[tuple[object, ...]]:
+        return [
+            (u.name, m.path, m.sha256, m.parsed, m.error and (m.error.status, m.error.reason))
+            for u in uploads
+            for m in u.members
+        ]
+
+    serial = jobs.parse_stored(stored, workers=1)
+    monkeypatch.setattr(jobs, "PARALLEL_MIN_BYTES", 0)
+    parallel = jobs.parse_stored(stored, workers=2)
+    assert view(parallel) == view(serial)
+    assert [len(u.members) for u in serial] == [6, 1]
