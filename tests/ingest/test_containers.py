@@ -67,7 +67,7 @@ def test_plain_fit_upload_is_one_result() -> None:
 
 
 def test_gzipped_fit_upload_yields_the_decompressed_file() -> None:
-    packed = gzip.compress(WALK)
+    packed = gzip.compress(WALK, mtime=0)
 
     assert [outcome(r) for r in read_upload("walk.fit.gz", packed)] == [
         ("walk.fit.gz", "fit", len(WALK), sha(WALK), parse_fit(WALK), None)
@@ -80,7 +80,7 @@ def test_garmin_style_export_yields_every_member_in_archive_order() -> None:
         {
             "DI_CONNECT/": b"",
             "DI_CONNECT/DI-Connect-Fitness/walk.fit": WALK,
-            "DI_CONNECT/DI-Connect-Uploaded-Files/walk.fit.gz": gzip.compress(WALK),
+            "DI_CONNECT/DI-Connect-Uploaded-Files/walk.fit.gz": gzip.compress(WALK, mtime=0),
             "DI_CONNECT/DI-Connect-Uploaded-Files/Part1.zip": inner,
             "DI_CONNECT/DI-Connect-User/user_profile.json": b'{"gender": "MALE"}',
             "README.txt": b"Your Garmin data",
@@ -114,7 +114,7 @@ def test_garmin_style_export_yields_every_member_in_archive_order() -> None:
 
 
 def test_read_upload_is_deterministic() -> None:
-    export = make_zip({"b.fit": WALK, "a.fit.gz": gzip.compress(WALK), "c.json": b"{}"})
+    export = make_zip({"b.fit": WALK, "a.fit.gz": gzip.compress(WALK, mtime=0), "c.json": b"{}"})
 
     first = [outcome(r) for r in read_upload("export.zip", export)]
     second = [outcome(r) for r in read_upload("export.zip", export)]
@@ -183,7 +183,10 @@ def test_a_reader_bug_becomes_a_rejection_not_an_exception(monkeypatch: pytest.M
 
 def test_random_bytes_never_raise() -> None:
     rng = random.Random(7)
-    samples = [make_zip({"a.fit": WALK, "b.fit.gz": gzip.compress(WALK)}), gzip.compress(WALK)]
+    samples = [
+        make_zip({"a.fit": WALK, "b.fit.gz": gzip.compress(WALK, mtime=0)}),
+        gzip.compress(WALK, mtime=0),
+    ]
     for _ in range(200):
         data = bytearray(rng.choice(samples))
         for _ in range(rng.randint(1, 10)):
@@ -251,7 +254,7 @@ def test_zip_bomb_member_is_refused_before_reading() -> None:
 
 
 def test_gzip_bomb_is_refused() -> None:
-    (leaf,) = list(expand("bomb.gz", gzip.compress(ZEROS)))
+    (leaf,) = list(expand("bomb.gz", gzip.compress(ZEROS, mtime=0)))
 
     assert isinstance(leaf.error, CompressionRatioTooHigh)
     assert leaf.format == "gzip"
@@ -284,7 +287,9 @@ def test_size_and_count_limits(limits: ArchiveLimits, expected: list[tuple[str, 
 
 
 def test_gzip_larger_than_the_member_limit_is_refused() -> None:
-    (leaf,) = list(expand("w.fit.gz", gzip.compress(WALK), ArchiveLimits(max_member_bytes=100)))
+    (leaf,) = list(
+        expand("w.fit.gz", gzip.compress(WALK, mtime=0), ArchiveLimits(max_member_bytes=100))
+    )
 
     assert isinstance(leaf.error, MemberTooLarge)
 
@@ -313,7 +318,7 @@ def test_member_with_bad_crc_is_corrupt_and_others_still_read() -> None:
 
 
 def test_truncated_gzip_is_a_corrupt_archive() -> None:
-    data = gzip.compress(WALK)[:-20]
+    data = gzip.compress(WALK, mtime=0)[:-20]
 
     (leaf,) = list(expand("w.fit.gz", data))
 
