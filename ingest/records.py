@@ -8,10 +8,12 @@ seconds (``utc_offset_s``) when, and only when, the file itself states it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
-FileKind = Literal["activity", "monitoring"]
+# activity: sessions; monitoring: step data; export: both (Apple Health, Takeout, ...);
+# summary: per-day totals only (a daily steps CSV).
+FileKind = Literal["activity", "monitoring", "export", "summary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,7 @@ class Device:
 class SessionRecord:
     """One recorded session (a FIT ``session`` message, a GPX track, a Workout, ...)."""
 
-    source_format: str  # "fit", "gpx", ...
+    source_format: str  # "fit", "gpx", "tcx", "apple_health", ... (see pipelines.sessions)
     index: int  # position of the session within its file (0-based)
     start_utc: datetime  # aware, UTC
     elapsed_s: float  # wall-clock duration, pauses included
@@ -45,6 +47,10 @@ class SessionRecord:
     steps: int | None = None
     device: Device = field(default_factory=Device)
     utc_offset_s: int | None = None  # local − UTC as stated by the file, else None
+    # True when the file gives only local wall-clock time with no zone or offset: then
+    # ``start_utc`` holds that wall time (tagged UTC) and the pipeline places it in the
+    # participant's time zone. Never guess a zone in a reader.
+    floating: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,16 @@ class StepInterval:
     device: Device = field(default_factory=Device)
     activity_type: int | None = None  # FIT activity_type (6 = walking, 1 = running, ...)
     utc_offset_s: int | None = None
+    floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
+
+
+@dataclass(frozen=True, slots=True)
+class DailySteps:
+    """A day's step total when a source gives no finer data (a daily summary CSV)."""
+
+    local_date: date
+    steps: int
+    device: Device = field(default_factory=Device)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +88,7 @@ class ParsedFile:
     sessions: tuple[SessionRecord, ...] = ()
     step_intervals: tuple[StepInterval, ...] = ()
     warnings: tuple[str, ...] = ()
+    daily_steps: tuple[DailySteps, ...] = ()
 
 
 class UnusableFile(Exception):
