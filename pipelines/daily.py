@@ -2,10 +2,11 @@
 
 Walking minutes are the union of two sources, computed on a grid of UTC minutes:
 
-1. **Walking sessions** (taxonomy category ``walking``): each session credits every minute
-   it covers with ``covered share × moving_s / elapsed_s`` (its moving time spread over
-   its span, so pauses are not credited). Where sessions overlap — the same walk recorded
-   by a watch and a phone — a minute gets the *largest* credit, never the sum.
+1. **Walking sessions** (taxonomy category ``walking``) that count — duplicates of the same
+   walk from other devices or formats do not (``pipelines.sessions``): each credits every
+   minute it covers with ``covered share × moving_s / elapsed_s`` (its moving time spread
+   over its span, so pauses are not credited). Where counted sessions still overlap, a
+   minute gets the *largest* credit, never the sum.
 2. **Step bouts**: per minute the device with the most steps; a minute with ≥ 60 steps is
    a walking minute; runs of ≥ ``min_bout_minutes`` consecutive walking minutes are bouts.
    Bout minutes covered by any recorded session are not counted again.
@@ -38,6 +39,7 @@ ACTIVITY_COLUMNS = [
     "steps",
     *[f"sessions_{c}" for c in CATEGORIES],
     "has_data",
+    "sources",
 ]
 
 
@@ -49,6 +51,7 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
             {
                 "session_id": pd.Series(dtype="string"),
                 "category": pd.Series(dtype="string"),
+                "source": pd.Series(dtype="string"),
                 "counted": pd.Series(dtype=bool),
                 "minute_ns": pd.Series(dtype="int64"),
                 "credit": pd.Series(dtype="float64"),
@@ -75,6 +78,7 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
         {
             "session_id": s["session_id"].to_numpy()[rep],
             "category": s["category"].to_numpy()[rep],
+            "source": s["source_format"].to_numpy()[rep],
             "counted": s["duplicate_of"].isna().to_numpy()[rep],
             "minute_ns": minute,
             "credit": credit,
@@ -97,13 +101,14 @@ def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
                 "minute_ns": pd.Series(dtype="int64"),
                 "steps": pd.Series(dtype="int64"),
                 "date": pd.Series(dtype="object"),
+                "source": pd.Series(dtype="string"),
             }
         )
     sm = step_minutes.assign(minute_ns=_ns(step_minutes["minute_utc"]))
     sm = sm.sort_values(["minute_ns", "steps", "device"], ascending=[True, False, True])
     best = sm.drop_duplicates("minute_ns", keep="first").reset_index(drop=True)
     best["date"] = timeline.local_dates(best["minute_utc"], best["utc_offset_s"], tz).to_numpy()
-    return best[["minute_ns", "steps", "date"]].astype({"steps": "int64"})
+    return best[["minute_ns", "steps", "date", "source"]].astype({"steps": "int64"})
 
 
 def bout_flags(best: pd.DataFrame, min_bout_minutes: int) -> np.ndarray:
@@ -127,13 +132,14 @@ def daily_activity(
     tz: str,
     min_bout_minutes: int,
     program_start: date | None = None,
+    daily_steps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The activity columns of the daily table for one participant, one row per local day
     from ``min(program_start, first data day)`` to the last data day (empty without data)."""
     sm = session_minutes(sessions, tz)
     best = best_step_minutes(step_minutes, tz)
 
-    walking = sm[sm["category"] == "walking"]
+    walking = sm[(sm["category"] == "walking") & sm["counted"]]
     walk_min = walking.groupby("minute_ns").agg(
         credit=("credit", "max"), cadence=("cadence", "max"), date=("date", "first")
     )
@@ -154,9 +160,23 @@ def daily_activity(
     train_min = training.groupby("minute_ns").agg(credit=("credit", "max"), date=("date", "first"))
 
     counted_sessions = sessions[sessions["duplicate_of"].isna()]
-    day_keys = set(sm["date"]) | set(best["date"]) | set(counted_sessions["local_date"])
-    for start_d, end_d in _wear_days(wear, tz):
-        day_keys.update(_days(start_d, end_d))
+    totals = (
+        daily_steps
+        if daily_steps is not None
+        else pd.DataFrame({"date": [], "steps": [], "source": []})
+    )
+    sources: dict[date, set[str]] = {}
+    for frame in (sm[sm["counted"]], best, totals):
+        for day, source in zip(frame["date"], frame["source"], strict=True):
+            sources.setdefault(day, set()).add(str(source))
+    for day, source in zip(
+        counted_sessions["local_date"], counted_sessions["source_format"], strict=True
+    ):
+        sources.setdefault(day, set()).add(str(source))
+    for start_d, end_d, source in _wear_days(wear, tz):
+        for day in _days(start_d, end_d):
+            sources.setdefault(day, set()).add(source)
+    day_keys = set(sources)
     if not day_keys:
         return _empty()
     data_days = sorted(day_keys)
@@ -175,7 +195,13 @@ def daily_activity(
     bout_brisk = bout.assign(one=(bout["steps"] >= BRISK_CADENCE_SPM).astype(float))
     out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + per_day(bout_brisk, "one")
     out["training_minutes"] = per_day(train_min, "credit")
-    out["steps"] = per_day(best, "steps").astype("int64")
+    minute_steps = per_day(best, "steps")
+    total_steps = (
+        totals.groupby("date")["steps"].max().reindex(index, fill_value=0).astype(float)
+        if len(totals)
+        else pd.Series(0.0, index=index)
+    )
+    out["steps"] = np.maximum(minute_steps, total_steps).astype("int64")
     counts = (
         counted_sessions.groupby(["local_date", "category"]).size().unstack(fill_value=0)
         if len(counted_sessions)
@@ -185,6 +211,7 @@ def daily_activity(
         per_cat = counts[cat] if cat in counts else pd.Series(dtype="int64")
         out[f"sessions_{cat}"] = per_cat.reindex(index, fill_value=0).astype("int16")
     out["has_data"] = index.isin(list(day_keys))
+    out["sources"] = [",".join(sorted(sources.get(day, ()))) for day in index]
     for col in (
         "walking_minutes",
         "brisk_walking_minutes",
@@ -199,18 +226,19 @@ def daily_activity(
 def _empty() -> pd.DataFrame:
     out = pd.DataFrame({"date": pd.Series(dtype="object")})
     for col in ACTIVITY_COLUMNS:
-        out[col] = pd.Series(dtype="bool" if col == "has_data" else "float64")
+        dtype = {"has_data": "bool", "sources": "string"}.get(col, "float64")
+        out[col] = pd.Series(dtype=dtype)
     return out
 
 
-def _wear_days(wear: pd.DataFrame, tz: str) -> list[tuple[date, date]]:
+def _wear_days(wear: pd.DataFrame, tz: str) -> list[tuple[date, date, str]]:
     if wear.empty:
         return []
     starts = timeline.local_dates(wear["start_utc"], wear["utc_offset_s"], tz)
     ends = timeline.local_dates(
         wear["end_utc"] - pd.Timedelta(microseconds=1), wear["utc_offset_s"], tz
     )
-    return list(zip(starts, ends, strict=True))
+    return list(zip(starts, ends, wear["source"].astype(str), strict=True))
 
 
 def _days(first: date, last: date) -> list[date]:

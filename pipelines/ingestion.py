@@ -19,7 +19,7 @@ import pandas as pd
 from ingest.read import MemberResult
 from pipelines import sessions as sessions_mod
 from pipelines import steps as steps_mod
-from pipelines.schemas import FILES, SESSIONS, WEAR
+from pipelines.schemas import DAILY_STEPS, FILES, SESSIONS, WEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +48,7 @@ class IngestRows:
     sessions: pd.DataFrame
     step_minutes: pd.DataFrame
     wear: pd.DataFrame
+    daily_steps: pd.DataFrame
     outcomes: list[Outcome] = field(default_factory=list)
 
     @property
@@ -56,9 +57,15 @@ class IngestRows:
 
 
 def ingest_rows(
-    participant: str, uploads: Sequence[Upload], manifest: pd.DataFrame, now: datetime
+    participant: str,
+    uploads: Sequence[Upload],
+    manifest: pd.DataFrame,
+    now: datetime,
+    tz: str = "UTC",
 ) -> IngestRows:
-    """Decide each member's status against ``manifest`` and build the new rows."""
+    """Decide each member's status against ``manifest`` and build the new rows.
+
+    ``tz`` places records that carry only local wall-clock time (``floating``)."""
     known_pairs = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
     known_ok = dict(
         zip(
@@ -72,6 +79,7 @@ def ingest_rows(
     session_frames: list[pd.DataFrame] = []
     minute_frames: list[pd.DataFrame] = []
     wear_frames: list[pd.DataFrame] = []
+    day_frames: list[pd.DataFrame] = []
     outcomes: list[Outcome] = []
     for upload in uploads:
         for member in upload.members:
@@ -113,16 +121,24 @@ def ingest_rows(
                     "kind": parsed.kind,
                     "reason": "; ".join(parsed.warnings) or None,
                     "n_sessions": len(parsed.sessions),
-                    "n_step_intervals": len(parsed.step_intervals),
+                    "n_step_intervals": len(parsed.step_intervals) + len(parsed.daily_steps),
                 }
+                source = parsed.format
                 session_frames.append(
-                    sessions_mod.records_frame(participant, member.sha256, parsed.sessions)
+                    sessions_mod.records_frame(participant, member.sha256, parsed.sessions, tz)
                 )
                 minute_frames.append(
-                    steps_mod.step_minutes(participant, member.sha256, parsed.step_intervals)
+                    steps_mod.step_minutes(
+                        participant, member.sha256, parsed.step_intervals, tz, source
+                    )
                 )
                 wear_frames.append(
-                    steps_mod.wear_spans(participant, member.sha256, parsed.step_intervals)
+                    steps_mod.wear_spans(
+                        participant, member.sha256, parsed.step_intervals, tz, source
+                    )
+                )
+                day_frames.append(
+                    steps_mod.daily_steps(participant, member.sha256, parsed.daily_steps, source)
                 )
             else:  # pragma: no cover - MemberResult guarantees one of the two
                 row |= {"status": "rejected", "reason": "reader returned nothing"}
@@ -137,6 +153,7 @@ def ingest_rows(
         sessions=_concat(session_frames, SESSIONS.empty()),
         step_minutes=steps_mod.merge_step_minutes(minute_frames),
         wear=_concat(wear_frames, WEAR.empty()),
+        daily_steps=_concat(day_frames, DAILY_STEPS.empty()),
         outcomes=outcomes,
     )
 

@@ -14,14 +14,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from ingest.containers import Leaf
 from ingest.read import MemberResult, read_leaf, upload_leaves
 from pipelines import ingestion, participants, refresh
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
-from pipelines.schemas import BLOCKS, DAILY, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
+from pipelines.schemas import (
+    BLOCKS,
+    CATEGORY_OVERRIDES,
+    DAILY,
+    DAILY_STEPS,
+    FILES,
+    PARTICIPANTS,
+    SESSIONS,
+    STEP_MINUTES,
+    WEAR,
+)
 from pipelines.sessions import derive as derive_sessions
 from pipelines.storage import Store
+from pipelines.taxonomy import CATEGORIES
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
 
@@ -118,6 +131,10 @@ def record(
         store.write(SESSIONS, participant, sessions)
         store.write(STEP_MINUTES, participant, minutes)
         store.write(WEAR, participant, wear)
+        days = ingestion.merged(
+            store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
+        )
+        store.write(DAILY_STEPS, participant, days)
         store.write(FILES, participant, ingestion.merged(manifest, rows.files, FILES.key))
     return rows.outcomes
 
@@ -131,6 +148,8 @@ def refresh_participant(store: Store, participant: str) -> None:
             store.read(SESSIONS, [participant]),
             store.read(STEP_MINUTES, [participant]),
             store.read(WEAR, [participant]),
+            store.read(DAILY_STEPS, [participant]),
+            overrides(store, participant),
         )
         store.write(SESSIONS, participant, derived.sessions)
         store.write(DAILY, participant, derived.daily)
@@ -161,3 +180,36 @@ def configure(
 
 def load_participant(store: Store, participant: str) -> participants.Participant:
     return participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+
+
+def overrides(store: Store, participant: str) -> dict[str, str]:
+    """The participant's corrected session categories (session_id → category)."""
+    rows = store.read(CATEGORY_OVERRIDES, [participant])
+    return dict(zip(rows["session_id"], rows["category"], strict=True))
+
+
+def set_category(store: Store, participant: str, session_id: str, category: str) -> None:
+    """Correct a session's category (or ``auto`` to return to the taxonomy's), refresh."""
+    if category != "auto" and category not in CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(CATEGORIES)} or 'auto'")
+    with store.lock(participant):
+        known = store.read(SESSIONS, [participant])
+        if session_id not in set(known["session_id"]):
+            raise KeyError(f"{participant} has no session {session_id!r}")
+        rows = store.read(CATEGORY_OVERRIDES, [participant])
+        rows = rows[rows["session_id"] != session_id]
+        if category != "auto":
+            new = pd.DataFrame(
+                {
+                    "participant": [participant],
+                    "session_id": [session_id],
+                    "category": [category],
+                    "set_at": [datetime.now(UTC)],
+                }
+            )
+            rows = pd.concat([rows, new], ignore_index=True) if len(rows) else new
+        rows["set_at"] = pd.to_datetime(rows["set_at"], utc=True).dt.as_unit("us")
+        for col in ("participant", "session_id", "category"):
+            rows[col] = rows[col].astype("string")
+        store.write(CATEGORY_OVERRIDES, participant, rows.reset_index(drop=True))
+    refresh_participant(store, participant)

@@ -7,6 +7,7 @@ settings alone, so running it twice — or after any change of settings — is a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -24,13 +25,19 @@ class Derived:
 
 
 def recompute(
-    p: Participant, session_rows: pd.DataFrame, step_minutes: pd.DataFrame, wear: pd.DataFrame
+    p: Participant,
+    session_rows: pd.DataFrame,
+    step_minutes: pd.DataFrame,
+    wear: pd.DataFrame,
+    daily_steps: pd.DataFrame | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Derived:
-    derived_sessions = sessions.derive(session_rows, p.tz)
+    derived_sessions = sessions.derive(session_rows, p.tz, overrides)
     days = daily.daily_activity(
         derived_sessions,
         step_minutes,
         wear,
+        daily_steps=daily_steps,
         tz=p.tz,
         min_bout_minutes=p.target.min_bout_minutes,
         program_start=p.target.program_start,
@@ -52,6 +59,7 @@ def _typed_daily(participant: str, days: pd.DataFrame) -> pd.DataFrame:
     out["steps"] = out["steps"].astype("int64")
     out["has_data"] = out["has_data"].astype(bool)
     out["met"] = out["met"].astype(bool)
+    out["sources"] = out["sources"].astype("string")
     return out[DAILY.names]
 
 

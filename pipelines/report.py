@@ -76,8 +76,10 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     index = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     frame = daily.drop(columns=[c for c in ("participant",) if c in daily]).set_index("date")
     frame = frame.reindex(index)
-    numeric = [c for c in frame.columns if c not in ("has_data", "met")]
+    numeric = [c for c in frame.columns if c not in ("has_data", "met", "sources")]
     frame[numeric] = frame[numeric].fillna(0)
+    if "sources" in frame:
+        frame["sources"] = frame["sources"].astype("string").fillna("")
     frame["has_data"] = frame["has_data"].fillna(False).astype(bool)
     frame["met"] = frame["met"].fillna(False).astype(bool)
     return frame.rename_axis("date").reset_index()
@@ -112,6 +114,7 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
         "has_data": bool(row["has_data"]),
         "steps": int(row["steps"]),
         "sessions": {c: int(row[f"sessions_{c}"]) for c in CATEGORIES},
+        "sources": [s for s in str(row.get("sources") or "").split(",") if s],
     }
 
 

@@ -89,7 +89,11 @@ FILES = TableSchema(
             nullable=True,
         ),
         _c("n_sessions", pa.int32(), "sessions read from the file"),
-        _c("n_step_intervals", pa.int32(), "step intervals read from the file"),
+        _c(
+            "n_step_intervals",
+            pa.int32(),
+            "step intervals and daily step totals read from the file",
+        ),
         _c("size_bytes", pa.int64(), "bytes"),
         _c("ingested_at", UTC_TS, "when the file was processed (UTC)"),
     ),
@@ -108,6 +112,13 @@ SESSIONS = TableSchema(
         _c("source_format", pa.string(), "`fit`, ..."),
         _c("start_utc", UTC_TS, "start instant (UTC)"),
         _c("end_utc", UTC_TS, "start + elapsed (UTC)"),
+        _c(
+            "local_start",
+            pa.timestamp("us"),
+            "local wall-clock start when the file states no zone or offset (floating); "
+            "start_utc then follows from the participant's zone",
+            nullable=True,
+        ),
         _c("elapsed_s", pa.float64(), "wall-clock duration in seconds, pauses included"),
         _c("moving_s", pa.float64(), "timer / moving seconds, pauses removed"),
         _c("sport", pa.int16(), "raw FIT sport code", nullable=True),
@@ -115,6 +126,12 @@ SESSIONS = TableSchema(
         _c("sport_name", pa.string(), "type as named by the file", nullable=True),
         _c("activity_name", pa.string(), "name given by the user / device", nullable=True),
         _c("category", pa.string(), "taxonomy category (pipelines.taxonomy)"),
+        _c(
+            "category_source",
+            pa.string(),
+            "how the category was decided: `device`, `name`, `inferred` (from speed and "
+            "cadence), `unknown` or `user` (corrected by the participant)",
+        ),
         _c("distance_m", pa.float64(), "metres", nullable=True),
         _c("steps", pa.int32(), "steps in the session when recorded", nullable=True),
         _c("device", pa.string(), "`manufacturer/product/serial`"),
@@ -144,6 +161,7 @@ STEP_MINUTES = TableSchema(
         _c("steps", pa.int32(), "steps in that minute"),
         _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
         _c("file_sha256", pa.string(), "the file it came from"),
+        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
     ),
 )
 
@@ -160,6 +178,37 @@ WEAR = TableSchema(
         _c("start_utc", UTC_TS, "first instant covered"),
         _c("end_utc", UTC_TS, "last instant covered"),
         _c("utc_offset_s", pa.int32(), "offset stated by the file (s)", nullable=True),
+        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
+    ),
+)
+
+DAILY_STEPS = TableSchema(
+    name="daily_steps",
+    grain="one row per participant × local day × device with only a daily total",
+    key=("participant", "date", "device"),
+    doc="Daily step totals from sources that give nothing finer (Fitbit daily CSV, Google "
+    "Fit daily metrics). They count toward a day's steps and `has_data`, never toward "
+    "walking minutes (a total says nothing about bouts).",
+    columns=(
+        PARTICIPANT,
+        _c("date", pa.date32(), "local calendar day as the source states it"),
+        _c("device", pa.string(), "`manufacturer/product/serial`"),
+        _c("steps", pa.int64(), "steps that day"),
+        _c("file_sha256", pa.string(), "the file it came from"),
+        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
+    ),
+)
+
+CATEGORY_OVERRIDES = TableSchema(
+    name="category_overrides",
+    grain="one row per corrected session",
+    key=("participant", "session_id"),
+    doc="Categories a participant (or their coach) corrected; they win over the taxonomy.",
+    columns=(
+        PARTICIPANT,
+        _c("session_id", pa.string(), "sessions.session_id"),
+        _c("category", pa.string(), "the corrected category"),
+        _c("set_at", UTC_TS, "when (UTC)"),
     ),
 )
 
@@ -184,6 +233,7 @@ DAILY = TableSchema(
         _c("steps", pa.int64(), "steps that day (per minute the device with most steps)"),
         *SESSION_COUNTS,
         _c("has_data", pa.bool_(), "any source covered the day (a session or step data)"),
+        _c("sources", pa.string(), "source formats behind the day's figures, comma-separated"),
         _c("met", pa.bool_(), "walking_minutes ≥ the participant's min_minutes"),
         _c("credited_minutes", pa.float64(), "walking minutes capped at max_minutes"),
         _c("above_range_minutes", pa.float64(), "walking minutes beyond max_minutes"),
@@ -231,7 +281,18 @@ PARTICIPANTS = TableSchema(
 )
 
 TABLES: Final[dict[str, TableSchema]] = {
-    t.name: t for t in (FILES, SESSIONS, STEP_MINUTES, WEAR, DAILY, BLOCKS, PARTICIPANTS)
+    t.name: t
+    for t in (
+        FILES,
+        SESSIONS,
+        STEP_MINUTES,
+        WEAR,
+        DAILY_STEPS,
+        CATEGORY_OVERRIDES,
+        DAILY,
+        BLOCKS,
+        PARTICIPANTS,
+    )
 }
 
 

@@ -15,32 +15,46 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ingest.records import StepInterval
-from pipelines.schemas import STEP_MINUTES, WEAR
+from ingest.records import DailySteps, StepInterval
+from pipelines import timeline
+from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
 
 MINUTE_NS = 60_000_000_000
 
 
-def intervals_frame(records: Sequence[StepInterval]) -> pd.DataFrame:
-    return pd.DataFrame(
+def intervals_frame(records: Sequence[StepInterval], tz: str = "UTC") -> pd.DataFrame:
+    """Intervals as a frame; floating (wall-clock) intervals are placed in ``tz``."""
+    frame = pd.DataFrame(
         {
             "start_utc": pd.to_datetime([r.start_utc for r in records], utc=True),
             "end_utc": pd.to_datetime([r.end_utc for r in records], utc=True),
             "steps": np.array([r.steps for r in records], dtype="int64"),
             "device": pd.array([r.device.key for r in records], dtype="string"),
-            "utc_offset_s": pd.array([r.utc_offset_s for r in records], dtype="Int64"),
+            "utc_offset_s": pd.array(
+                [None if r.floating else r.utc_offset_s for r in records], dtype="Int64"
+            ),
         }
     )
+    floating = np.array([r.floating for r in records], dtype=bool)
+    if floating.any():
+        for col in ("start_utc", "end_utc"):
+            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
+            frame.loc[floating, col] = placed
+    return frame
 
 
 def step_minutes(
-    participant: str, file_sha256: str, records: Sequence[StepInterval]
+    participant: str,
+    file_sha256: str,
+    records: Sequence[StepInterval],
+    tz: str = "UTC",
+    source: str = "fit",
 ) -> pd.DataFrame:
     """The minutes with steps of one file, summed over activity types."""
     positive = [r for r in records if r.steps > 0 and r.end_utc > r.start_utc]
     if not positive:
         return STEP_MINUTES.empty()
-    iv = intervals_frame(positive)
+    iv = intervals_frame(positive, tz)
     first = _floor_minute_ns(iv["start_utc"])
     last = _ceil_minute_ns(iv["end_utc"])
     n = np.maximum((last - first) // MINUTE_NS, 1)
@@ -66,6 +80,7 @@ def step_minutes(
     )
     summed.insert(0, "participant", participant)
     summed["file_sha256"] = file_sha256
+    summed["source"] = source
     return typed_step_minutes(summed[STEP_MINUTES.names])
 
 
@@ -84,11 +99,17 @@ def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return typed_step_minutes(merged.reset_index(drop=True))
 
 
-def wear_spans(participant: str, file_sha256: str, records: Sequence[StepInterval]) -> pd.DataFrame:
+def wear_spans(
+    participant: str,
+    file_sha256: str,
+    records: Sequence[StepInterval],
+    tz: str = "UTC",
+    source: str = "fit",
+) -> pd.DataFrame:
     """One span per device of the file: from its first to its last instant."""
     if not records:
         return WEAR.empty()
-    iv = intervals_frame(records)
+    iv = intervals_frame(records, tz)
     spans = iv.groupby("device", as_index=False).agg(
         start_utc=("start_utc", "min"),
         end_utc=("end_utc", "max"),
@@ -96,11 +117,38 @@ def wear_spans(participant: str, file_sha256: str, records: Sequence[StepInterva
     )
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256
+    spans["source"] = source
     spans = spans[WEAR.names]
     spans["utc_offset_s"] = spans["utc_offset_s"].astype("Int64")
+    for col in ("participant", "device", "file_sha256", "source"):
+        spans[col] = spans[col].astype("string")
     for col in ("start_utc", "end_utc"):
         spans[col] = pd.to_datetime(spans[col], utc=True).dt.as_unit("us")
     return spans
+
+
+def daily_steps(
+    participant: str, file_sha256: str, records: Sequence[DailySteps], source: str
+) -> pd.DataFrame:
+    """Daily totals of one file; a device's larger total wins if a day repeats."""
+    if not records:
+        return DAILY_STEPS.empty()
+    frame = pd.DataFrame(
+        {
+            "participant": participant,
+            "date": [r.local_date for r in records],
+            "device": [r.device.key for r in records],
+            "steps": [int(r.steps) for r in records],
+            "file_sha256": file_sha256,
+            "source": source,
+        }
+    )
+    frame = frame.sort_values(["date", "device", "steps"], ascending=[True, True, False])
+    frame = frame.drop_duplicates(["date", "device"]).reset_index(drop=True)
+    for col in ("participant", "device", "file_sha256", "source"):
+        frame[col] = frame[col].astype("string")
+    frame["steps"] = frame["steps"].astype("int64")
+    return frame[DAILY_STEPS.names]
 
 
 def typed_step_minutes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +156,7 @@ def typed_step_minutes(frame: pd.DataFrame) -> pd.DataFrame:
     frame["minute_utc"] = pd.to_datetime(frame["minute_utc"], utc=True).dt.as_unit("us")
     frame["steps"] = frame["steps"].astype("int32")
     frame["utc_offset_s"] = pd.to_numeric(frame["utc_offset_s"]).astype("Int64")
-    for col in ("participant", "device", "file_sha256"):
+    for col in ("participant", "device", "file_sha256", "source"):
         frame[col] = frame[col].astype("string")
     return frame
 

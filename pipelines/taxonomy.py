@@ -126,6 +126,14 @@ CODE_RULES: Final[tuple[CodeRule, ...]] = (
 )
 
 
+CategorySource = Literal["device", "name", "inferred", "unknown", "user"]
+
+# Walking inferred from data (sessions that name no sport): a moving speed a person walks
+# at, and a cadence in the walking range when the file has steps.
+WALKING_SPEED_MPS: Final = (0.4, 2.0)  # 1.4–7.2 km/h
+WALKING_CADENCE_SPM: Final = (60.0, 140.0)
+
+
 def categorize(
     sport: int | None,
     sub_sport: int | None,
@@ -137,19 +145,74 @@ def categorize(
     'pilates'
     >>> categorize(10, 0, "Tai Chi am Morgen")
     'tai_chi'
+    >>> categorize(None, None, "HKWorkoutActivityTypeTraditionalStrengthTraining")
+    'strength'
     >>> categorize(1, 0)
     'other'
     """
+    return classify(sport, sub_sport, *names)[0]
+
+
+def classify(
+    sport: int | None,
+    sub_sport: int | None,
+    *names: str | None,
+    distance_m: float | None = None,
+    moving_s: float | None = None,
+    steps: float | None = None,
+) -> tuple[Category, CategorySource]:
+    """The category and how it was decided: ``device`` (FIT codes), ``name`` (a name rule),
+    ``inferred`` (walking recognised from speed and cadence in a session whose sport is
+    missing or generic and whose names say nothing known, e.g. a GPX track without
+    ``<type>`` or TCX ``Sport="Other"``) or ``unknown`` (nothing to go on: ``other``)."""
     if sport in UNSPECIFIC_SPORTS:
         by_name = category_from_names(*names)
         if by_name is not None:
-            return by_name
+            return by_name, "name"
     for rule in CODE_RULES:
         if (rule.sport is None or rule.sport == sport) and (
             rule.sub_sport is None or rule.sub_sport == sub_sport
         ):
-            return rule.category
-    return "other"
+            return rule.category, "device"
+    if sport in (None, SPORT_GENERIC):  # no sport, and no name said what it was
+        if looks_like_walking(distance_m, moving_s, steps):
+            return "walking", "inferred"
+        return "other", "unknown"
+    return "other", "device"
+
+
+def looks_like_walking(
+    distance_m: float | None, moving_s: float | None, steps: float | None
+) -> bool:
+    """Moving speed in walking range and, when steps are known, a walking cadence.
+
+    >>> looks_like_walking(2500, 1800, None)   # 5 km/h
+    True
+    >>> looks_like_walking(12000, 1800, None)  # 24 km/h: a bike or a car
+    False
+    >>> looks_like_walking(None, 1800, 3000)   # 100 steps/min, no distance
+    True
+    """
+    if not moving_s or moving_s <= 0:
+        return False
+    speed_ok = cadence_ok = None
+    if distance_m is not None and distance_m == distance_m and distance_m > 0:
+        speed = distance_m / moving_s
+        speed_ok = WALKING_SPEED_MPS[0] <= speed <= WALKING_SPEED_MPS[1]
+    if steps is not None and steps == steps and steps > 0:
+        cadence = steps / (moving_s / 60)
+        cadence_ok = WALKING_CADENCE_SPM[0] <= cadence <= WALKING_CADENCE_SPM[1]
+    if speed_ok is None and cadence_ok is None:
+        return False
+    return speed_ok is not False and cadence_ok is not False
+
+
+def normalise_name(name: str) -> str:
+    """Split CamelCase and identifiers into words: ``HKWorkoutActivityTypeTaiChi`` →
+    ``Tai Chi``, ``weight_training`` → ``weight training``."""
+    name = name.removeprefix("HKWorkoutActivityType")
+    name = re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", name)
+    return re.sub(r"[_]+", " ", name)
 
 
 def category_from_names(*names: str | None) -> Category | None:
@@ -157,7 +220,8 @@ def category_from_names(*names: str | None) -> Category | None:
     for name in names:
         if not name:
             continue
+        words = normalise_name(name)
         for rule in NAME_RULES:
-            if rule.pattern.search(name):
+            if rule.pattern.search(words):
                 return rule.category
     return None

@@ -39,3 +39,14 @@ def tz_sources(file_offset_s: pd.Series, tz: str) -> pd.Series:
 def _as_utc(instants: pd.Series) -> pd.Series:
     series = pd.to_datetime(instants, utc=True)
     return series.dt.as_unit("us")
+
+
+def wall_to_utc(wall: pd.Series, tz: str) -> pd.Series:
+    """Local wall-clock times (naive) in ``tz`` as UTC instants. A wall time that does
+    not exist (spring forward) moves forward; one that occurs twice (autumn) takes its
+    first occurrence."""
+    local = pd.to_datetime(wall)
+    if local.dt.tz is not None:
+        local = local.dt.tz_localize(None)
+    first = local.dt.tz_localize(tz, ambiguous=True, nonexistent="shift_forward")
+    return first.dt.tz_convert("UTC").dt.as_unit("us")
