@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -18,7 +19,7 @@ from rich.table import Table
 from pipelines import config, jobs
 from pipelines import report as report_mod
 from pipelines.ingestion import Outcome
-from pipelines.schemas import DAILY
+from pipelines.schemas import DAILY, SESSIONS
 from pipelines.storage import InvalidParticipant, Store, check_participant, sha256_hex
 
 app = typer.Typer(
@@ -28,7 +29,10 @@ app = typer.Typer(
 )
 participant_app = typer.Typer(no_args_is_help=True, help="Participant settings.")
 app.add_typer(participant_app, name="participant")
-console = Console()
+session_app = typer.Typer(no_args_is_help=True, help="A participant's sessions.")
+app.add_typer(session_app, name="session")
+# wide enough for the tables when the output goes to a file or a log, not a terminal
+console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 DataDir = Annotated[
@@ -260,6 +264,70 @@ def participant_set(
         raise typer.BadParameter(str(exc)) from exc
     jobs.refresh_participant(store, participant)
     console.print(f"{p.id}: tz={p.tz} group={p.group} target={p.target}")
+
+
+@session_app.command("list")
+def session_list(
+    participant: ParticipantOpt,
+    start: Annotated[str | None, typer.Option(help="first local day (YYYY-MM-DD)")] = None,
+    end: Annotated[str | None, typer.Option(help="last local day (YYYY-MM-DD)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """List sessions with their ids, category (and how it was decided) and duplicates."""
+    participant = _participant(participant)
+    rows = _store(data_dir).read(SESSIONS, [participant])
+    first, last = _date(start, "--start"), _date(end, "--end")
+    table = Table(
+        "session",
+        "local day",
+        "start (UTC)",
+        "min",
+        "category",
+        "decided by",
+        "source",
+        "type / name",
+        "duplicate of",
+    )
+    for r in rows.sort_values("start_utc").to_dict("records"):
+        if (first and r["local_date"] < first) or (last and r["local_date"] > last):
+            continue
+        names = " / ".join(str(n) for n in (r["sport_name"], r["activity_name"]) if _present(n))
+        table.add_row(
+            str(r["session_id"]),
+            str(r["local_date"]),
+            f"{r['start_utc']:%Y-%m-%d %H:%M}",
+            f"{r['moving_s'] / 60:.0f}",
+            str(r["category"]),
+            str(r["category_source"]),
+            str(r["source_format"]),
+            names,
+            str(r["duplicate_of"]) if _present(r["duplicate_of"]) else "",
+        )
+    console.print(table)
+
+
+@session_app.command("set-category")
+def session_set_category(
+    session_id: Annotated[str, typer.Argument(help="id from `backtrack session list`")],
+    category: Annotated[
+        str,
+        typer.Argument(help="walking, strength, pilates, yoga, tai_chi, other — or auto to undo"),
+    ],
+    participant: ParticipantOpt,
+    data_dir: DataDir = None,
+) -> None:
+    """Correct the category of one session (e.g. an inferred walk that was a bike ride)."""
+    participant = _participant(participant)
+    try:
+        jobs.set_category(_store(data_dir), participant, session_id, category)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{participant} {session_id}: category {category}; tables refreshed")
+
+
+def _present(value: object) -> bool:
+    return value is not None and value is not pd.NA and str(value) not in ("", "nan", "<NA>")
 
 
 @app.command()

@@ -24,6 +24,7 @@ class Column:
     type: pa.DataType
     doc: str
     nullable: bool = False
+    default: object = None  # value for partitions written before the column existed
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,10 @@ class SchemaError(ValueError):
     """A frame does not match its table's schema."""
 
 
-def _c(name: str, type_: pa.DataType, doc: str, nullable: bool = False) -> Column:
-    return Column(name, type_, doc, nullable)
+def _c(
+    name: str, type_: pa.DataType, doc: str, nullable: bool = False, default: object = None
+) -> Column:
+    return Column(name, type_, doc, nullable, default)
 
 
 PARTICIPANT = _c("participant", pa.string(), "pseudonymous participant id")
@@ -131,6 +134,7 @@ SESSIONS = TableSchema(
             pa.string(),
             "how the category was decided: `device`, `name`, `inferred` (from speed and "
             "cadence), `unknown` or `user` (corrected by the participant)",
+            default="unknown",
         ),
         _c("distance_m", pa.float64(), "metres", nullable=True),
         _c("steps", pa.int32(), "steps in the session when recorded", nullable=True),
@@ -161,7 +165,12 @@ STEP_MINUTES = TableSchema(
         _c("steps", pa.int32(), "steps in that minute"),
         _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
         _c("file_sha256", pa.string(), "the file it came from"),
-        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
+        _c(
+            "source",
+            pa.string(),
+            "format of the file it came from (`fit`, `apple_health`, ...)",
+            default="fit",
+        ),
     ),
 )
 
@@ -178,7 +187,12 @@ WEAR = TableSchema(
         _c("start_utc", UTC_TS, "first instant covered"),
         _c("end_utc", UTC_TS, "last instant covered"),
         _c("utc_offset_s", pa.int32(), "offset stated by the file (s)", nullable=True),
-        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
+        _c(
+            "source",
+            pa.string(),
+            "format of the file it came from (`fit`, `apple_health`, ...)",
+            default="fit",
+        ),
     ),
 )
 
@@ -195,7 +209,12 @@ DAILY_STEPS = TableSchema(
         _c("device", pa.string(), "`manufacturer/product/serial`"),
         _c("steps", pa.int64(), "steps that day"),
         _c("file_sha256", pa.string(), "the file it came from"),
-        _c("source", pa.string(), "format of the file it came from (`fit`, `apple_health`, ...)"),
+        _c(
+            "source",
+            pa.string(),
+            "format of the file it came from (`fit`, `apple_health`, ...)",
+            default="fit",
+        ),
     ),
 )
 
@@ -233,7 +252,12 @@ DAILY = TableSchema(
         _c("steps", pa.int64(), "steps that day (per minute the device with most steps)"),
         *SESSION_COUNTS,
         _c("has_data", pa.bool_(), "any source covered the day (a session or step data)"),
-        _c("sources", pa.string(), "source formats behind the day's figures, comma-separated"),
+        _c(
+            "sources",
+            pa.string(),
+            "source formats behind the day's figures, comma-separated",
+            default="",
+        ),
         _c("met", pa.bool_(), "walking_minutes ≥ the participant's min_minutes"),
         _c("credited_minutes", pa.float64(), "walking minutes capped at max_minutes"),
         _c("above_range_minutes", pa.float64(), "walking minutes beyond max_minutes"),
@@ -300,6 +324,18 @@ def _pandas_type(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return pd.StringDtype()
     return None
+
+
+def upgrade(schema: TableSchema, table: pa.Table) -> pa.Table:
+    """A partition written by an older version, with the columns added since filled in
+    (their ``default``, else nulls) and put in schema order."""
+    columns = []
+    for column in schema.columns:
+        if column.name in table.column_names:
+            columns.append(table.column(column.name).cast(column.type))
+        else:
+            columns.append(pa.array([column.default] * table.num_rows, type=column.type))
+    return pa.Table.from_arrays(columns, schema=schema.arrow)
 
 
 def to_arrow(schema: TableSchema, frame: pd.DataFrame) -> pa.Table:

@@ -118,7 +118,7 @@ class Store:
             ]
         if not paths:
             return schema.empty()
-        tables = [pq.read_table(p, schema=schema.arrow) for p in paths]
+        tables = [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
         combined = pa.concat_tables(tables)
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 

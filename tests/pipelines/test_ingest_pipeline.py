@@ -252,3 +252,42 @@ def test_parallel_parsing_of_an_archive_equals_serial(
     parallel = jobs.parse_stored(stored, workers=2)
     assert view(parallel) == view(serial)
     assert [len(u.members) for u in serial] == [6, 1]
+
+
+def test_inferred_walk_can_be_corrected_by_the_participant(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    store = Store(tmp_path / "data")
+    path = tmp_path / "untyped.fit"
+    path.write_bytes(
+        fitwriter.activity_file(
+            start_utc=at("2024-05-02T06:00:00"),
+            elapsed_s=1800,
+            sport=0,
+            distance_m=2500,  # 5 km/h
+            utc_offset_s=7200,
+            record_interval_s=None,
+        )
+    )
+    ingest(store, "p1", [path])
+    session = store.read(SESSIONS).iloc[0]
+    assert (session["category"], session["category_source"]) == ("walking", "inferred")
+    assert store.read(DAILY).iloc[0]["walking_minutes"] == 30.0
+
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "data"), "-p", "p1"]
+    listed = runner.invoke(app, ["session", "list", *args])
+    assert listed.exit_code == 0 and session["session_id"] in listed.output
+    assert "inferred" in listed.output
+    fixed = runner.invoke(app, ["session", "set-category", session["session_id"], "other", *args])
+    assert fixed.exit_code == 0, fixed.output
+    session = store.read(SESSIONS).iloc[0]
+    assert (session["category"], session["category_source"]) == ("other", "user")
+    assert store.read(DAILY).iloc[0]["walking_minutes"] == 0.0
+    undo = runner.invoke(app, ["session", "set-category", session["session_id"], "auto", *args])
+    assert undo.exit_code == 0
+    assert store.read(SESSIONS).iloc[0]["category_source"] == "inferred"
+    bad = runner.invoke(app, ["session", "set-category", "nope:0", "walking", *args])
+    assert bad.exit_code == 2 and "no session" in bad.output
