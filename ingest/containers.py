@@ -20,18 +20,33 @@ A limit that is hit becomes an error leaf with a specific :class:`ArchiveError` 
 concerned; the other members are still expanded. Sizes are checked from the archive's
 directory before anything is decompressed, and again while decompressing (directories
 can lie), so a zip bomb costs at most one limit's worth of work.
+
+Streaming from disk
+    :func:`expand_path` opens an upload stored on disk instead of held in memory, for
+    exports of several GB (Apple Health's ``export.xml``). A file no larger than
+    ``stream_threshold_bytes`` is read and expanded exactly as :func:`expand` would. A
+    larger plain file, and a larger zip member that is not itself an archive, is *not*
+    kept: it is decompressed once, in chunks, to detect its format (first
+    ``SNIFF_BYTES``), measure it and hash it (SHA-256), and becomes a :class:`Leaf` with
+    ``data=None`` and an ``opener`` that decompresses it again on demand. The limits hold
+    while streaming (decompressed bytes are counted as they come): ``max_ratio`` as for
+    any member, and ``max_streamed_bytes`` - the streamed bytes of one upload in all -
+    instead of the in-memory ``max_member_bytes`` / ``max_total_bytes``. Archives nested in
+    the zip, and gzip files, are still opened in memory (within ``max_member_bytes``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import BinaryIO, Final
 
-from ingest.detect import GZIP, ZIP, detect_format
+from ingest.detect import GZIP, SNIFF_BYTES, ZIP, detect_format
 from ingest.records import RejectedFile, SkippedFile, UnusableFile
 
 __all__ = [
@@ -42,12 +57,15 @@ __all__ = [
     "CompressionRatioTooHigh",
     "CorruptArchive",
     "EncryptedMember",
+    "FileOpener",
     "Leaf",
     "MemberTooLarge",
     "TooManyMembers",
     "UnsupportedCompression",
     "UploadTooLarge",
+    "ZipMemberOpener",
     "expand",
+    "expand_path",
 ]
 
 MiB: Final = 1024 * 1024
@@ -64,6 +82,8 @@ class ArchiveLimits:
     max_total_bytes: int = 2048 * MiB
     max_ratio: float = 100.0
     ratio_floor_bytes: int = 1 * MiB
+    stream_threshold_bytes: int = 32 * MiB  # expand_path: larger files are streamed, not held
+    max_streamed_bytes: int = 16 * 1024 * MiB  # expand_path: streamed bytes of one upload
 
 
 DEFAULT_LIMITS: Final = ArchiveLimits()
@@ -101,6 +121,28 @@ class EncryptedMember(ArchiveError):
     """A password-protected zip member."""
 
 
+class UnsafeMemberPath(ArchiveError):
+    """A member whose name would escape a folder it were extracted to (zip-slip)."""
+
+
+def unsafe_member_path(filename: str) -> UnsafeMemberPath | None:
+    """A zip-slip name (absolute, a drive letter, or a ``..`` component) is refused: backtrack
+    never extracts members, but an archive built to escape a folder is hostile, and its
+    contents are not trusted either."""
+    normalised = filename.replace("\\", "/")
+    parts = normalised.split("/")
+    if (
+        normalised.startswith("/")
+        or (len(normalised) > 1 and normalised[1] == ":")
+        or (".." in parts)
+    ):
+        return UnsafeMemberPath(
+            f"zip member name {filename!r} points outside the archive (a zip-slip attack "
+            "pattern); the member was not read"
+        )
+    return None
+
+
 class UnsupportedCompression(ArchiveError):
     """A zip member compressed with a method Python cannot decompress."""
 
@@ -112,6 +154,16 @@ class Leaf:
     ``data`` is the member's own decompressed bytes, or None when the member was refused
     before being read (then ``size`` is the size the archive declares). ``error`` is set
     when the leaf could not be obtained; ``format`` is the detected content format.
+
+    A leaf streamed by :func:`expand_path` has ``data=None`` and an ``opener``: calling
+    it returns a fresh binary stream of the content (the file, or the zip member
+    decompressed again), which raises :class:`MemberTooLarge` should the content on disk
+    have grown since. Its ``sha256`` (hex) was computed while streaming; for other leaves
+    it is None and the digest is taken from ``data``. The opener names the file on disk,
+    never its bytes, so such a leaf pickles small and can be read in any process on the
+    same machine - as long as the file stays where it is. The pipeline reads streamed
+    leaves in its main process (they are few and large, and parsing them needs no
+    worker); leaves with ``data`` are the ones sent to worker processes.
     """
 
     path: str
@@ -119,6 +171,8 @@ class Leaf:
     size: int
     format: str | None
     error: UnusableFile | None = None
+    opener: Callable[[], BinaryIO] | None = None
+    sha256: str | None = None
 
 
 @dataclass(slots=True)
@@ -126,6 +180,7 @@ class _Budget:
     limits: ArchiveLimits
     members: int = 0
     total_bytes: int = 0
+    streamed_bytes: int = 0
 
 
 def expand(name: str, data: bytes, limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[Leaf]:
@@ -227,6 +282,9 @@ def _refuse_member(info: zipfile.ZipInfo, budget: _Budget) -> UnusableFile | Non
     """Why a member must not be read, judged from the archive directory alone."""
     limits = budget.limits
     name = info.filename.rsplit("/", 1)[-1]
+    unsafe = unsafe_member_path(info.filename)
+    if unsafe is not None:
+        return unsafe
     if info.filename.startswith("__MACOSX/") or name.startswith("._"):
         return SkippedFile("macOS resource-fork metadata, not a tracker file")
     if info.flag_bits & 0x1:
@@ -261,16 +319,23 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budge
     limit = budget.limits.max_member_bytes
     parts: list[bytes] = []
     total = 0
+    for chunk in _member_chunks(archive, info):
+        total += len(chunk)
+        if total > limit:
+            raise MemberTooLarge(
+                f"zip member decompresses to more than the {limit}-byte limit "
+                "for one file (its declared size is wrong)"
+            )
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _member_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member's decompressed bytes in chunks; failures become ArchiveErrors."""
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_CHUNK):
-                total += len(chunk)
-                if total > limit:
-                    raise MemberTooLarge(
-                        f"zip member decompresses to more than the {limit}-byte limit "
-                        "for one file (its declared size is wrong)"
-                    )
-                parts.append(chunk)
+                yield chunk
     except NotImplementedError as error:
         raise UnsupportedCompression(
             f"zip member uses compression method {info.compress_type}, "
@@ -280,7 +345,6 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budge
         raise EncryptedMember(f"zip member cannot be read: {error}") from None
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
         raise CorruptArchive(f"corrupt zip member: {error}") from None
-    return b"".join(parts)
 
 
 def _gunzip(data: bytes, budget: _Budget) -> bytes:
@@ -319,3 +383,281 @@ def _gunzip(data: bytes, budget: _Budget) -> bytes:
         pending = decompressor.unused_data
     budget.total_bytes += total
     return b"".join(parts)
+
+
+# ------------------------------------------------------------------ streaming from disk
+
+
+def expand_path(name: str, path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Iterator[Leaf]:
+    """The leaves of the upload ``name`` stored at ``path``, in archive order, streaming
+    what is larger than ``limits.stream_threshold_bytes`` (see the module docstring).
+
+    Where nothing exceeds that threshold - a small plain file, or a zip whose members
+    all decompress within it - the leaves are those of ``expand(name, path.read_bytes())``
+    (a zip's own error leaf then has ``data=None`` and its ``sha256`` set instead).
+    Never raises for bad input; an unreadable ``path`` raises OSError.
+    """
+    budget = _Budget(limits)
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+    kind = detect_format(head)
+    if kind == ZIP:
+        yield from _expand_zip_file(name, path, size, budget)
+    elif size <= limits.stream_threshold_bytes or kind == GZIP:
+        yield from _expand(name, path.read_bytes(), depth=0, budget=budget)
+    else:
+        digest = _file_sha256(path)
+        yield Leaf(name, None, size, kind, opener=FileOpener(str(path), size), sha256=digest)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _expand_zip_file(name: str, path: Path, size: int, budget: _Budget) -> Iterator[Leaf]:
+    """As :func:`_expand_zip` for the upload itself, the archive read from disk."""
+    limits = budget.limits
+
+    def refused(error: ArchiveError) -> Leaf:
+        return Leaf(name, None, size, ZIP, error, sha256=_file_sha256(path))
+
+    try:
+        archive = zipfile.ZipFile(path)
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        yield refused(CorruptArchive(f"corrupt zip archive: {error}"))
+        return
+    files = [info for info in infos if not info.is_dir()]
+    if budget.members + len(files) > limits.max_members:
+        archive.close()
+        yield refused(
+            TooManyMembers(
+                f"zip archive holds {len(files)} files, more than the {limits.max_members} "
+                "members an upload may hold in all"
+            )
+        )
+        return
+    budget.members += len(files)
+    with archive:
+        for info in files:
+            member_path = f"{name}/{info.filename}"
+            yield from _stream_member(archive, info, member_path, path, budget)
+
+
+def _stream_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    path: str,
+    archive_path: Path,
+    budget: _Budget,
+) -> Iterator[Leaf]:
+    """One member of a zip on disk: held and expanded as in memory when small, else
+    measured, hashed and handed out as a streamed leaf."""
+    limits = budget.limits
+    declared = info.file_size
+    if declared <= limits.stream_threshold_bytes:
+        refusal = _refuse_member(info, budget)
+    else:
+        refusal = _refuse_streamed(info, budget)
+    if refusal is not None:
+        yield Leaf(path, None, declared, None, refusal)
+        return
+    try:
+        measured = _measure_member(archive, info, budget)
+    except ArchiveError as error:
+        yield Leaf(path, None, declared, None, error)
+        return
+    if measured.content is not None:  # small: exactly what the in-memory path does
+        content = measured.content
+        budget.total_bytes += len(content)
+        if len(content) > limits.ratio_floor_bytes and len(content) > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            yield Leaf(
+                path,
+                None,
+                len(content),
+                None,
+                _ratio_error(len(content), info.compress_size, limits.max_ratio),
+            )
+            return
+        yield from _expand(path, content, depth=1, budget=budget)
+        return
+    kind = detect_format(measured.head)
+    if kind in (ZIP, GZIP):  # a large archive inside the zip: opened in memory
+        refusal = _refuse_member(info, budget)
+        if refusal is None and measured.size > limits.max_member_bytes:
+            refusal = MemberTooLarge(
+                f"zip member decompresses to {measured.size} bytes, more than the "
+                f"{limits.max_member_bytes}-byte limit for an archive inside an archive"
+            )
+        if refusal is not None:
+            yield Leaf(path, None, measured.size, None, refusal)
+            return
+        try:
+            content = _read_member(archive, info, budget)
+        except ArchiveError as error:
+            yield Leaf(path, None, declared, None, error)
+            return
+        budget.total_bytes += len(content)
+        yield from _expand(path, content, depth=1, budget=budget)
+        return
+    budget.streamed_bytes += measured.size
+    opener = ZipMemberOpener(str(archive_path), info.header_offset, measured.size)
+    yield Leaf(path, None, measured.size, kind, opener=opener, sha256=measured.sha256)
+
+
+def _refuse_streamed(info: zipfile.ZipInfo, budget: _Budget) -> UnusableFile | None:
+    """As :func:`_refuse_member` for a member too large to hold: judged against the
+    streaming budget instead of the in-memory limits."""
+    limits = budget.limits
+    name = info.filename.rsplit("/", 1)[-1]
+    unsafe = unsafe_member_path(info.filename)
+    if unsafe is not None:
+        return unsafe
+    if info.filename.startswith("__MACOSX/") or name.startswith("._"):
+        return SkippedFile("macOS resource-fork metadata, not a tracker file")
+    if info.flag_bits & 0x1:
+        return EncryptedMember("zip member is password-protected (encrypted); it cannot be read")
+    if budget.streamed_bytes + info.file_size > limits.max_streamed_bytes:
+        return UploadTooLarge(
+            f"the upload's large files would decompress to more than "
+            f"{limits.max_streamed_bytes} bytes in all; this member was not read"
+        )
+    if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+        info.compress_size, 1
+    ):
+        return _ratio_error(info.file_size, info.compress_size, limits.max_ratio)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    size: int
+    sha256: str
+    head: bytes
+    content: bytes | None  # the bytes, when within the stream threshold
+
+
+def _measure_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> _Measured:
+    """Decompress a member once, in chunks: its size, SHA-256 and first bytes, and its
+    bytes too when it stays within the stream threshold. Limits are checked as the
+    bytes come: within the threshold as :func:`_read_member` does, beyond it the ratio
+    and the streaming budget. (Python's zipfile also stops at the size the directory
+    declares and then fails the CRC, so a directory that understates a bomb's size gets
+    a CorruptArchive after that many bytes.)"""
+    limits = budget.limits
+    compressed = max(info.compress_size, 1)
+    digest = hashlib.sha256()
+    # held only while it may stay within the threshold (the directory's size says so)
+    parts: list[bytes] | None = [] if info.file_size <= limits.stream_threshold_bytes else None
+    head = b""
+    total = 0
+    for chunk in _member_chunks(archive, info):
+        total += len(chunk)
+        digest.update(chunk)
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        if parts is not None:
+            if total <= limits.stream_threshold_bytes:
+                if total > limits.max_member_bytes:
+                    raise MemberTooLarge(
+                        f"zip member decompresses to more than the {limits.max_member_bytes}"
+                        "-byte limit for one file (its declared size is wrong)"
+                    )
+                parts.append(chunk)
+                continue
+            parts = None  # from here on the member is streamed, not held
+        if total > limits.ratio_floor_bytes and total > limits.max_ratio * compressed:
+            raise _ratio_error(total, compressed, limits.max_ratio)
+        if budget.streamed_bytes + total > limits.max_streamed_bytes:
+            raise UploadTooLarge(
+                f"the upload's large files decompress to more than "
+                f"{limits.max_streamed_bytes} bytes in all; this member was not read to its end"
+            )
+    content = None if parts is None else b"".join(parts)
+    return _Measured(total, digest.hexdigest(), head, content)
+
+
+class _CountedStream(io.RawIOBase):
+    """A read-only stream that refuses to deliver more than ``size`` bytes (the content
+    measured when the leaf was made) and closes what it was opened from."""
+
+    def __init__(self, inner: BinaryIO, size: int, *also_close: object) -> None:
+        super().__init__()
+        self._inner = inner
+        self._size = size
+        self._read = 0
+        self._also_close = also_close
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self._inner.read(len(buffer))
+        self._read += len(chunk)
+        if self._read > self._size:
+            raise MemberTooLarge(
+                f"the file now holds more than the {self._size} bytes measured when the "
+                "upload was opened; it changed on disk"
+            )
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._inner.close()
+            for other in self._also_close:
+                close = getattr(other, "close", None)
+                if close is not None:
+                    close()
+        super().close()
+
+
+@dataclass(frozen=True, slots=True)
+class FileOpener:
+    """Opens a streamed leaf that is a whole file on disk (picklable)."""
+
+    path: str
+    size: int
+
+    def __call__(self) -> BinaryIO:
+        return io.BufferedReader(_CountedStream(open(self.path, "rb"), self.size), _CHUNK)
+
+
+@dataclass(frozen=True, slots=True)
+class ZipMemberOpener:
+    """Opens a streamed leaf that is a member of a zip archive on disk (picklable). The
+    member is found by its local header offset: names may repeat inside one archive."""
+
+    archive_path: str
+    header_offset: int
+    size: int
+
+    def __call__(self) -> BinaryIO:
+        archive = zipfile.ZipFile(self.archive_path)
+        try:
+            info = next(i for i in archive.infolist() if i.header_offset == self.header_offset)
+            member = archive.open(info)
+        except (StopIteration, zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError):
+            archive.close()
+            raise CorruptArchive(
+                "the zip member can no longer be found in its archive; the archive changed on disk"
+            ) from None
+        stream = _ZipMemberStream(member, self.size, archive)  # type: ignore[arg-type]
+        return io.BufferedReader(stream, _CHUNK)
+
+
+class _ZipMemberStream(_CountedStream):
+    """A zip member's stream whose decompression errors are :class:`CorruptArchive`."""
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        try:
+            return super().readinto(buffer)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            raise CorruptArchive(f"corrupt zip member: {error}") from None

@@ -9,6 +9,12 @@ failure is a :class:`MemberResult` whose ``error`` says what was wrong.
 File names are never used to choose a reader. They only sharpen an error: a member whose
 content is not recognised but whose name ends in ``.fit`` is handed to the FIT reader so
 that the reason says *why* it is not a FIT file (bad header, not a FIT file, ...).
+
+Uploads of several GB (an Apple Health export) are read from disk with
+:func:`upload_leaves_from_path`: files beyond the stream threshold are never held in
+memory; their leaves carry an ``opener``, and :func:`read_leaf` hands the reader a stream
+(:data:`STREAM_READERS`) or, for a reader that only takes bytes, reads the file whole when
+it is at most :data:`WHOLE_READ_LIMIT` bytes.
 """
 
 from __future__ import annotations
@@ -16,22 +22,79 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import BinaryIO, Final
 
-from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand
+from ingest import (
+    apple_health,
+    fitbit,
+    garmin_connect_csv,
+    google_fit,
+    gpx,
+    polar,
+    polar_xml,
+    sessions_csv,
+    strava,
+    suunto_json,
+    suunto_sml,
+    suunto_xml,
+    tcx,
+)
+from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expand_path
 from ingest.detect import FIT, SNIFFERS
 from ingest.fit import parse_fit
 from ingest.records import ParsedFile, RejectedFile, SkippedFile, UnusableFile
 
-__all__ = ["READERS", "MemberResult", "read_leaf", "read_upload", "upload_leaves"]
+__all__ = [
+    "READERS",
+    "STREAM_READERS",
+    "WHOLE_READ_LIMIT",
+    "MemberResult",
+    "read_leaf",
+    "read_upload",
+    "upload_leaves",
+    "upload_leaves_from_path",
+]
 
-READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {FIT: parse_fit}
+READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {
+    FIT: parse_fit,
+    apple_health.FORMAT: apple_health.parse,
+    gpx.FORMAT: gpx.parse,
+    tcx.FORMAT: tcx.parse,
+    polar_xml.FORMAT: polar_xml.parse,
+    suunto_sml.FORMAT: suunto_sml.parse,
+    suunto_xml.FORMAT: suunto_xml.parse,
+    suunto_json.FORMAT: suunto_json.parse,
+    polar.FORMAT: polar.parse,
+    strava.FORMAT: strava.parse,
+    strava.API_FORMAT: strava.parse_api_json,
+    google_fit.FORMAT: google_fit.parse,
+    fitbit.FORMAT: fitbit.parse,
+    garmin_connect_csv.FORMAT: garmin_connect_csv.parse,
+    sessions_csv.FORMAT: sessions_csv.parse,
+}
 """Format name (as :func:`ingest.detect.detect_format` returns it) → reader."""
 
-_TRACKER_SUFFIXES: Final = (".fit",)
+STREAM_READERS: Final[dict[str, Callable[[BinaryIO], ParsedFile]]] = {
+    apple_health.FORMAT: apple_health.parse_stream,
+}
+"""Format name → a reader of a binary stream (a module's ``parse_stream``), used for
+leaves streamed from disk; it must give what the format's :data:`READERS` entry gives."""
+
+WHOLE_READ_LIMIT: Final = DEFAULT_LIMITS.max_member_bytes
+"""The largest streamed file handed whole (as bytes) to a reader without ``parse_stream``."""
+
+NAMED_READERS: Final[dict[str, Callable[[bytes, str], ParsedFile]]] = {
+    google_fit.FORMAT: lambda data, name: google_fit.parse(data, name=name),
+    fitbit.FORMAT: lambda data, name: fitbit.parse(data, name=name),
+}
+"""Readers that also use the file's name (Takeout and Fitbit put the date, the offset or
+the measure only there); content still decides the format."""
+
+_TRACKER_SUFFIXES: Final = (".fit", ".gpx", ".tcx")
 """Name endings that announce a tracker file (only used to phrase errors)."""
 
-_EXTENSION_READERS: Final[dict[str, str]] = {".fit": FIT}
+_EXTENSION_READERS: Final[dict[str, str]] = {".fit": FIT, ".gpx": gpx.FORMAT, ".tcx": tcx.FORMAT}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,30 +149,75 @@ def upload_leaves(
         )
 
 
+def upload_leaves_from_path(
+    name: str, path: Path, *, limits: ArchiveLimits = DEFAULT_LIMITS
+) -> list[tuple[Leaf, bool]] | MemberResult:
+    """:func:`upload_leaves` for an upload stored at ``path``, streaming files larger
+    than ``limits.stream_threshold_bytes`` instead of holding them (see
+    :func:`ingest.containers.expand_path`). For an upload within that threshold the
+    leaves equal ``upload_leaves(name, path.read_bytes())``. Reading a streamed leaf
+    needs the file to stay at ``path``."""
+    try:
+        return [(leaf, leaf.path != name) for leaf in expand_path(name, path, limits)]
+    except Exception as error:  # a bug, or the file vanished: report it on the upload
+        return MemberResult(
+            path=name,
+            sha256=_file_digest(path),
+            size=path.stat().st_size if path.is_file() else 0,
+            format=None,
+            parsed=None,
+            error=RejectedFile(
+                f"could not be read: unexpected {type(error).__name__} while opening the "
+                f"upload ({error}); please report this file"
+            ),
+        )
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1024 * 1024):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 def read_leaf(leaf: Leaf, inside_archive: bool) -> MemberResult:
     """Read one file found by :func:`upload_leaves`; never raises for bad input."""
     return _read_leaf(leaf, inside_archive=inside_archive)
 
 
 def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:
-    digest = "" if leaf.data is None else hashlib.sha256(leaf.data).hexdigest()
+    if leaf.sha256 is not None:
+        digest = leaf.sha256
+    else:
+        digest = "" if leaf.data is None else hashlib.sha256(leaf.data).hexdigest()
 
     def result(parsed: ParsedFile | None, error: UnusableFile | None) -> MemberResult:
         return MemberResult(leaf.path, digest, leaf.size, leaf.format, parsed, error)
 
-    if leaf.error is not None or leaf.data is None:
+    if leaf.error is not None or (leaf.data is None and leaf.opener is None):
         return result(None, leaf.error or RejectedFile("member could not be read"))
     reader_format = leaf.format if leaf.format in READERS else None
     if reader_format is None:
-        unknown = _unknown_content(leaf.path, leaf.data, inside_archive=inside_archive)
+        unknown = _unknown_content(leaf.path, leaf.size == 0, inside_archive=inside_archive)
         if isinstance(unknown, UnusableFile):
             return result(None, unknown)
         reader_format = unknown
     try:
-        return result(READERS[reader_format](leaf.data), None)
+        if leaf.data is not None:
+            return result(_parse(reader_format, leaf.data, leaf.path), None)
+        return result(_read_streamed(leaf, reader_format), None)
     except UnusableFile as error:
         return result(None, error)
     except Exception as error:  # a bug in a reader: never let one file break the upload
+        if isinstance(error, OSError) and leaf.data is None:
+            return result(
+                None,
+                RejectedFile(f"could not be read: the stored file cannot be read again ({error})"),
+            )
         return result(
             None,
             RejectedFile(
@@ -119,11 +227,33 @@ def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:
         )
 
 
-def _unknown_content(path: str, data: bytes, *, inside_archive: bool) -> str | UnusableFile:
+def _read_streamed(leaf: Leaf, reader_format: str) -> ParsedFile:
+    """Read a leaf streamed from disk: as a stream when the reader takes one, else whole."""
+    assert leaf.opener is not None
+    stream_reader = STREAM_READERS.get(reader_format)
+    if stream_reader is not None:
+        with leaf.opener() as stream:
+            return stream_reader(stream)
+    if leaf.size > WHOLE_READ_LIMIT:
+        raise RejectedFile(
+            f"file of {leaf.size} bytes is too large for the {reader_format} reader, which "
+            f"reads whole files of at most {WHOLE_READ_LIMIT} bytes"
+        )
+    with leaf.opener() as stream:
+        data = stream.read()
+    return _parse(reader_format, data, leaf.path)
+
+
+def _parse(reader_format: str, data: bytes, path: str) -> ParsedFile:
+    named = NAMED_READERS.get(reader_format)
+    return named(data, path) if named is not None else READERS[reader_format](data)
+
+
+def _unknown_content(path: str, empty: bool, *, inside_archive: bool) -> str | UnusableFile:
     """For content no reader claims: a reader to phrase the error (by name), or the error."""
     lowered = path.lower()
     tracker_named = lowered.endswith(_TRACKER_SUFFIXES)
-    if not data:
+    if empty:
         if tracker_named or not inside_archive:
             return RejectedFile("empty file (0 bytes)")
         return SkippedFile("empty file, not a tracker file")

@@ -20,7 +20,7 @@ from pipelines import config, jobs
 from pipelines import report as report_mod
 from pipelines.ingestion import Outcome
 from pipelines.schemas import DAILY, SESSIONS
-from pipelines.storage import InvalidParticipant, Store, check_participant, sha256_hex
+from pipelines.storage import InvalidParticipant, Store, check_participant
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -95,7 +95,7 @@ def ingest(
 
 def run_ingest(store: Store, participant: str, files: list[Path]) -> list[Outcome]:
     """Ingest ``files`` in batches (one flow run each); uploads seen before skip Prefect."""
-    hashes = {f: sha256_hex(f.read_bytes()) for f in files}
+    hashes = {f: jobs.upload_sha256(f) for f in files}
     known = jobs.already_ingested(store, participant, hashes.values())
     outcomes = [
         Outcome(f.name, "already", "already ingested (same upload): nothing changed")

@@ -6,6 +6,7 @@ whole pipeline also runs (and is unit-tested) without Prefect.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingest.containers import Leaf
-from ingest.read import MemberResult, read_leaf, upload_leaves
+from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
 from pipelines import ingestion, participants, refresh
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
@@ -46,6 +47,15 @@ class StoredUpload:
     raw_path: str
 
 
+def upload_sha256(path: Path) -> str:
+    """SHA-256 of a file on disk, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def collect_paths(paths: Iterable[Path]) -> list[Path]:
     """Files named, and every file inside folders named (sorted, hidden files skipped)."""
     found: list[Path] = []
@@ -68,7 +78,7 @@ def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list
     """Keep every uploaded file in the raw store (content-addressed)."""
     stored = []
     for path in paths:
-        sha, raw = store.put_raw(participant, path.read_bytes(), path.name)
+        sha, raw = store.put_raw_file(participant, path, path.name)
         stored.append(StoredUpload(path.name, sha, str(raw)))
     return stored
 
@@ -82,14 +92,14 @@ def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set
 def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
     """Read every stored upload. Archives are opened here and their files — like loose
     files — are parsed in parallel processes when there is enough to do."""
-    opened = [upload_leaves(s.name, Path(s.raw_path).read_bytes()) for s in stored]
+    opened = [upload_leaves_from_path(s.name, Path(s.raw_path)) for s in stored]
     jobs_: list[tuple[int, Leaf, bool]] = [
         (i, leaf, inside)
         for i, leaves in enumerate(opened)
         if not isinstance(leaves, MemberResult)
         for leaf, inside in leaves
     ]
-    total = sum(leaf.size for _, leaf, _ in jobs_ if leaf.data is not None)
+    total = sum(leaf.size for _, leaf, _ in jobs_)
     workers = workers or min(os.cpu_count() or 1, len(jobs_))
     leaves = [leaf for _, leaf, _ in jobs_]
     insides = [inside for _, _, inside in jobs_]

@@ -70,6 +70,31 @@ class Store:
             _atomic_write_bytes(path, data)
         return sha, path
 
+    def put_raw_file(self, participant: str, source: Path, original_name: str) -> tuple[str, Path]:
+        """As :meth:`put_raw` for a file on disk, streamed: exports may be several GB."""
+        digest = hashlib.sha256()
+        folder = self.root / "raw" / check_participant(participant)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    digest.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(dst.fileno())
+            path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
+            if path.exists():
+                os.unlink(tmp)
+            else:
+                os.chmod(tmp, 0o600)
+                os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return digest.hexdigest(), path
+
     def raw_files(self, participant: str) -> list[Path]:
         folder = self.root / "raw" / check_participant(participant)
         return sorted(folder.iterdir()) if folder.exists() else []

@@ -27,6 +27,7 @@ from ingest.containers import (
     UploadTooLarge,
     expand,
 )
+from ingest.detect import SNIFFERS
 from ingest.fit import parse_fit
 from ingest.read import MemberResult, read_upload
 from ingest.records import RejectedFile, SkippedFile
@@ -37,6 +38,7 @@ WALK = fw.activity_file(
     start_utc=datetime(2026, 1, 5, 9, 0, tzinfo=UTC), elapsed_s=1200, sport=11, steps=1500
 )
 ZEROS = b"\x00" * (3 * 1024 * 1024)
+KNOWN = ", ".join(name for name, _ in SNIFFERS)  # the formats detection knows, in order
 
 
 def sha(data: bytes) -> str:
@@ -89,7 +91,7 @@ def test_garmin_style_export_yields_every_member_in_archive_order() -> None:
     )
     parsed = parse_fit(WALK)
     walk = ("fit", len(WALK), sha(WALK), parsed, None)
-    not_tracker = (SkippedFile, "not a tracker file (its content is none of: fit, gzip, zip)")
+    not_tracker = (SkippedFile, f"not a tracker file (its content is none of: {KNOWN})")
     profile = b'{"gender": "MALE"}'
     di = "export.zip/DI_CONNECT"
 
@@ -143,7 +145,7 @@ def test_read_upload_is_deterministic() -> None:
             "photo.jpg",
             b"\xff\xd8\xff\xe0 JFIF",
             False,
-            (RejectedFile, "unrecognised file format: its content is none of: fit, gzip, zip"),
+            (RejectedFile, f"unrecognised file format: its content is none of: {KNOWN}"),
         ),
     ],
 )
@@ -159,10 +161,28 @@ def test_unrecognised_content(
     assert result.format is None
 
 
-def test_names_inside_archives_are_only_display_paths() -> None:
-    (result,) = read_upload("x.zip", make_zip({"../../etc/walk.fit": WALK}))
+@pytest.mark.parametrize(
+    "name", ["../../etc/walk.fit", "/etc/walk.fit", "C:/x/walk.fit", "a\\..\\..\\walk.fit"]
+)
+def test_zip_slip_members_are_rejected_and_never_extracted(name: str) -> None:
+    (result,) = read_upload(
+        "x.zip",
+        make_zip(
+            {
+                name: WALK,
+            }
+        ),
+    )
 
-    assert result.path == "x.zip/../../etc/walk.fit"
+    assert result.path == f"x.zip/{name}"
+    assert result.parsed is None and result.error is not None
+    assert result.error.status == "rejected" and "zip-slip" in result.error.reason
+
+
+def test_names_inside_archives_are_only_display_paths() -> None:
+    (result,) = read_upload("x.zip", make_zip({"Garmin Export (2)/walk 1.fit": WALK}))
+
+    assert result.path == "x.zip/Garmin Export (2)/walk 1.fit"
     assert result.parsed == parse_fit(WALK)
 
 

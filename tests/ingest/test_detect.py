@@ -35,7 +35,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
         (b"", None),
         (b".FIT", None),
         (b'{"activities": []}', None),
-        (b"<?xml version='1.0'?><gpx></gpx>", None),
+        (b"<?xml version='1.0'?><gpx></gpx>", "gpx"),
         (b"date,steps\n2026-01-05,4000\n", None),
     ],
     ids=[

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pipelines import jobs
@@ -64,3 +66,59 @@ def test_broken_files_are_rejected_not_lost(corpus_store: Store) -> None:
     assert manifest.loc["Settings2.fit", "status"] == "skipped"
     kept = {p.name.split(".")[0] for p in corpus_store.raw_files("corpus")}
     assert set(manifest["upload_sha256"]) <= kept
+
+
+INDEX_FILES = {"MANIFEST.csv", "fit_inventory.csv"}
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[Path]]:
+    store = Store(tmp_path_factory.mktemp("all") / "data")
+    files = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.name not in INDEX_FILES)
+    stored = jobs.store_uploads(store, "all", files)
+    jobs.record(store, "all", jobs.parse_stored(stored))
+    jobs.refresh_participant(store, "all")
+    return store, files
+
+
+def test_every_sample_of_every_format_has_a_status_and_a_reason(
+    everything: tuple[Store, list[Path]],
+) -> None:
+    store, files = everything
+    manifest = store.read(FILES)
+    uploads = set(manifest["upload_sha256"])
+    assert len(uploads) == len({jobs.upload_sha256(f) for f in files})
+    assert set(manifest["status"]) <= {"ok", "duplicate", "skipped", "rejected"}
+    not_ok = manifest[manifest["status"] != "ok"]
+    assert (not_ok["reason"].str.len() > 10).all()
+    ok_formats = set(manifest.loc[manifest["status"] == "ok", "format"])
+    assert ok_formats >= {
+        "fit",
+        "gpx",
+        "tcx",
+        "apple_health",
+        "strava_csv",
+        "google_fit",
+        "polar_hrm",
+        "polar_xml",
+        "suunto_sml",
+        "suunto_json",
+        "garmin_connect_csv",
+    }
+    assert not manifest["reason"].fillna("").str.contains("please report this file").any()
+
+
+def test_strava_activities_csv_sessions_per_category(everything: tuple[Store, list[Path]]) -> None:
+    store, _ = everything
+    sessions = store.read(SESSIONS)
+    strava = sessions[sessions["source_format"] == "strava_csv"]
+    assert len(strava) == 143
+    assert strava.groupby("sport_name").size().to_dict() == {
+        "Hike": 2,
+        "Ride": 11,
+        "Run": 127,
+        "Swim": 2,
+        "Workout": 1,
+    }
+    by_category = strava.groupby("category").size().to_dict()
+    assert by_category == {"walking": 2, "other": 141}
