@@ -75,6 +75,7 @@ export's records take ≈ 100 MB (docs/benchmarks-apple-health.md).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -468,20 +469,22 @@ _DEVICE_FIELD: Final = re.compile(r"(?:^|, )([A-Za-z]+):")
 def device_of(source: str | None, device: str | None) -> Device:
     """The :class:`Device` of a ``sourceName`` and an ``HKDevice`` description.
 
+    Source names are often personal ("Anna's Apple Watch"): they never enter a record.
+    The product is the model as the device describes itself; the serial is a short hash
+    of the source name, which keeps two sources (two apps on one iPhone, a phone and a
+    watch) apart without naming anyone.
+
     >>> device_of("Anna's Apple Watch", "<<HKDevice: 0x28>, name:Apple Watch, "
     ...     "manufacturer:Apple Inc., model:Watch, hardware:Watch4,2, software:5.2>")
-    Device(manufacturer='Apple Inc.', product="Anna's Apple Watch (Watch, Watch4,2)", serial=None)
+    Device(manufacturer='Apple Inc.', product='Watch (Watch4,2)', serial='src-8aad3bac')
     """
     fields = _device_fields(device) if device else {}
-    described = [
-        text for text in (fields.get("model") or fields.get("name"), fields.get("hardware")) if text
-    ]
-    source = (source or "").strip() or None
-    if source and described:
-        product: str | None = f"{source} ({', '.join(described)})"
-    else:
-        product = source or (", ".join(described) or None)
-    return Device(manufacturer=fields.get("manufacturer") or None, product=product)
+    model = fields.get("model") or fields.get("name")
+    hardware = fields.get("hardware")
+    product = f"{model} ({hardware})" if model and hardware else (model or hardware or None)
+    source = (source or "").strip()
+    serial = "src-" + hashlib.sha256(source.encode()).hexdigest()[:8] if source else None
+    return Device(manufacturer=fields.get("manufacturer") or None, product=product, serial=serial)
 
 
 def _device_fields(device: str) -> dict[str, str]:

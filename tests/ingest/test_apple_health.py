@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import random
 import resource
@@ -41,8 +42,14 @@ PHONE_ATTR = (
     "&lt;&lt;HKDevice: 0x281f3c5a0&gt;, name:iPhone, manufacturer:Apple Inc., "
     "model:iPhone, hardware:iPhone10,6, software:12.3&gt;"
 )
-WATCH = Device(manufacturer="Apple Inc.", product="Anna’s Apple Watch (Watch, Watch4,2)")
-PHONE = Device(manufacturer="Apple Inc.", product="Anna’s iPhone (iPhone, iPhone10,6)")
+
+
+def src(name: str) -> str:
+    return "src-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+WATCH = Device("Apple Inc.", "Watch (Watch4,2)", src("Anna’s Apple Watch"))
+PHONE = Device("Apple Inc.", "iPhone (iPhone10,6)", src("Anna’s iPhone"))
 
 # The shape of a real export's prolog (abridged): declaration, internal DTD with a comment.
 PROLOG = """<?xml version="1.0" encoding="UTF-8"?>
@@ -307,7 +314,7 @@ def test_steps_from_a_metadata_entry() -> None:
 def test_workout_without_device_attribute_is_its_source() -> None:
     parsed = parse(export(workout("Yoga", device="", sourceName="Down Dog")))
 
-    assert parsed.sessions[0].device == Device(product="Down Dog")
+    assert parsed.sessions[0].device == Device(serial=src("Down Dog"))
 
 
 # --------------------------------------------------------------------------- steps
@@ -344,7 +351,7 @@ def test_phone_and_watch_steps_of_the_same_minutes_keep_their_own_devices() -> N
                 utc(2019, 6, 11, 7, 0),
                 utc(2019, 6, 11, 7, 15),
                 350,
-                Device(product="Connect"),
+                Device(serial=src("Connect")),
                 None,
                 7200,
             ),
@@ -432,14 +439,14 @@ def test_unreadable_step_records_are_left_out_with_a_count() -> None:
             "Simon’s iPhone",
             "<<HKDevice: 0x1>, name:iPhone, manufacturer:Apple, model:iPhone, "
             "hardware:iPhone10,6, software:12.3, localIdentifier:x>",
-            Device("Apple", "Simon’s iPhone (iPhone, iPhone10,6)"),
+            Device("Apple", "iPhone (iPhone10,6)", src("Simon’s iPhone")),
         ),
         (
             "Connect",
             "<<HKDevice: 0x2>, name:Forerunner 245, manufacturer:Garmin>",
-            Device("Garmin", "Connect (Forerunner 245)"),
+            Device("Garmin", "Forerunner 245", src("Connect")),
         ),
-        ("Connect", None, Device(None, "Connect")),
+        ("Connect", None, Device(None, None, src("Connect"))),
         (None, "name:Mi Band, manufacturer:Xiaomi", Device("Xiaomi", "Mi Band")),
         (None, None, Device()),
     ],

@@ -40,7 +40,9 @@ RUN = ParsedFile(
             sub_sport=0,
             sport_name="HKWorkoutActivityTypeRunning",
             distance_m=0.4971749504535062 * 1609.344,
-            device=Device(product="Apple\xa0Watch"),  # sourceName only: no device attribute
+            device=Device(
+                serial="src-" + hashlib.sha256("Apple\xa0Watch".encode()).hexdigest()[:8]
+            ),
             utc_offset_s=-8 * 3600,
         ),
     ),
