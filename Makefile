@@ -34,6 +34,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.ingest_vs_fitparse
+	$(BIN)/python -m benchmarks.apple_health
 
 docs: setup
 	$(BIN)/python -m pipelines.schemas > docs/tables.md
