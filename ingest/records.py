@@ -111,3 +111,40 @@ class RejectedFile(UnusableFile):
     """A broken or unreadable file (bad header, truncated, not a known format, ...)."""
 
     status = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryEntry:
+    """One pain-diary row as the person wrote it, validated and normalised.
+
+    ``pain`` is on the 0–100 scale (a 0–10 NRS value arrives here already ×10).
+    ``row`` is the spreadsheet row number (the header is row 1), so errors and corrections
+    can always point back at what the person wrote.
+    """
+
+    row: int
+    date: date
+    pain: float | None = None
+    time: str | None = None  # "HH:MM" local, as written
+    flare_up: bool | None = None
+    painkiller: bool | None = None
+    painkiller_name: str | None = None
+    exercise_pain: bool | None = None  # soreness / pain increase after exercise
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """Why one row of a diary file was not taken: its row, the column and the value."""
+
+    row: int
+    column: str | None
+    value: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDiary:
+    entries: tuple[DiaryEntry, ...] = ()
+    errors: tuple[RowError, ...] = ()
+    warnings: tuple[str, ...] = ()
