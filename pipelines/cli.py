@@ -19,7 +19,7 @@ from rich.table import Table
 from pipelines import config, jobs
 from pipelines import report as report_mod
 from pipelines.ingestion import Outcome
-from pipelines.schemas import DAILY, SESSIONS
+from pipelines.schemas import DAILY, DAYS, SESSIONS
 from pipelines.storage import InvalidParticipant, Store, check_participant
 
 app = typer.Typer(
@@ -31,6 +31,8 @@ participant_app = typer.Typer(no_args_is_help=True, help="Participant settings."
 app.add_typer(participant_app, name="participant")
 session_app = typer.Typer(no_args_is_help=True, help="A participant's sessions.")
 app.add_typer(session_app, name="session")
+diary_app = typer.Typer(no_args_is_help=True, help="The pain diary.")
+app.add_typer(diary_app, name="diary")
 # wide enough for the tables when the output goes to a file or a log, not a terminal
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -182,8 +184,10 @@ def report(
     participant = _participant(participant)
     store = _store(data_dir)
     p = jobs.load_participant(store, participant)
-    daily = store.read(DAILY, [participant])
-    result = report_mod.build(p, daily, _date(start, "--start"), _date(end, "--end"))
+    days = store.read(DAYS, [participant])
+    if days.empty:  # tables from before the diary join: the activity alone
+        days = store.read(DAILY, [participant])
+    result = report_mod.build(p, days, _date(start, "--start"), _date(end, "--end"))
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         return
@@ -328,6 +332,72 @@ def session_set_category(
 
 def _present(value: object) -> bool:
     return value is not None and value is not pd.NA and str(value) not in ("", "nan", "<NA>")
+
+
+@diary_app.command("import")
+def diary_import(
+    file: Annotated[Path, typer.Argument(help="diary CSV or XLSX (docs/templates/diary.md)")],
+    participant: ParticipantOpt,
+    data_dir: DataDir = None,
+) -> None:
+    """Import a diary file: good rows stored (replacing those dates), bad rows named."""
+    participant = _participant(participant)
+    if not file.is_file():
+        err.print(f"[red]error:[/] {file}: no such file")
+        raise typer.Exit(2)
+    result = jobs.import_diary(_store(data_dir), participant, file)
+    if result.rejected:
+        console.print(f"[red]rejected[/] {result.name}: {result.rejected}")
+        raise typer.Exit(1)
+    console.print(
+        f"{result.name}: {result.entries} entr{'y' if result.entries == 1 else 'ies'} stored "
+        f"for {result.dates} day(s); {len(result.errors)} row(s) with errors"
+    )
+    if result.errors:
+        table = Table("row", "column", "value", "problem")
+        for e in result.errors:
+            table.add_row(str(e.row), e.column or "", e.value or "", e.message)
+        console.print(table)
+    for warning in result.warnings:
+        console.print(f"[yellow]note:[/] {warning}")
+    if result.entries == 0:
+        raise typer.Exit(1)
+
+
+@diary_app.command("add")
+def diary_add(
+    participant: ParticipantOpt,
+    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD or DD.MM.YYYY")],
+    pain: Annotated[str | None, typer.Option(help="pain 0–100 (or 0–10 with --scale)")] = None,
+    scale: Annotated[str, typer.Option(help="0-100 or 0-10 (×10)")] = "0-100",
+    time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
+    flare_up: Annotated[str | None, typer.Option(help="yes/no")] = None,
+    painkiller: Annotated[str | None, typer.Option(help="yes/no or its name")] = None,
+    exercise_pain: Annotated[str | None, typer.Option(help="yes/no: sore after exercise")] = None,
+    note: Annotated[str | None, typer.Option(help="free text")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add (or replace) one diary entry."""
+    from ingest.diary import diary_entry
+
+    participant = _participant(participant)
+    try:
+        entry = diary_entry(
+            date=day,
+            pain=pain,
+            time=time,
+            flare_up=flare_up,
+            painkiller=painkiller,
+            exercise_pain=exercise_pain,
+            note=note,
+            today=date.today(),
+            pain_scale=scale,
+        )
+    except ValueError as exc:
+        err.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    jobs.add_diary_entry(_store(data_dir), participant, entry)
+    console.print(f"{participant} {entry.date}: pain {entry.pain} stored")
 
 
 @app.command()

@@ -12,14 +12,16 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from ingest.containers import Leaf
+from ingest.diary import parse_diary
 from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
-from pipelines import ingestion, participants, refresh
+from ingest.records import DiaryEntry, RowError, UnusableFile
+from pipelines import diary, ingestion, joined, participants, refresh
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
 from pipelines.schemas import (
@@ -27,6 +29,8 @@ from pipelines.schemas import (
     CATEGORY_OVERRIDES,
     DAILY,
     DAILY_STEPS,
+    DAYS,
+    DIARY,
     FILES,
     PARTICIPANTS,
     SESSIONS,
@@ -164,6 +168,13 @@ def refresh_participant(store: Store, participant: str) -> None:
         store.write(SESSIONS, participant, derived.sessions)
         store.write(DAILY, participant, derived.daily)
         store.write(BLOCKS, participant, derived.blocks)
+        days = joined.join(
+            participant,
+            derived.daily,
+            diary.per_day(store.read(DIARY, [participant])),
+            p.target.program_start,
+        )
+        store.write(DAYS, participant, days)
 
 
 def configure(
@@ -223,3 +234,81 @@ def set_category(store: Store, participant: str, session_id: str, category: str)
             rows[col] = rows[col].astype("string")
         store.write(CATEGORY_OVERRIDES, participant, rows.reset_index(drop=True))
     refresh_participant(store, participant)
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryImport:
+    name: str
+    sha256: str
+    entries: int  # good rows stored
+    dates: int  # dates whose entries the file replaced
+    errors: tuple[RowError, ...]
+    warnings: tuple[str, ...]
+    rejected: str | None = None  # the whole file was not a diary: why
+
+
+def import_diary(
+    store: Store, participant: str, path: Path, today: date | None = None
+) -> DiaryImport:
+    """Keep the diary file, parse it, apply the import rule, refresh the participant."""
+    today = today or date.today()
+    sha, raw = store.put_raw_file(participant, path, path.name)
+    try:
+        parsed = parse_diary(path.name, raw.read_bytes(), today=today)
+    except UnusableFile as error:
+        result = DiaryImport(path.name, sha, 0, 0, (), (), rejected=error.reason)
+        _record_diary_file(store, participant, path, sha, result)
+        return result
+    new = diary.entries_frame(participant, parsed.entries, source="file", file_sha256=sha)
+    result = DiaryImport(
+        path.name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings
+    )
+    with store.lock(participant):
+        store.write(DIARY, participant, diary.apply_import(store.read(DIARY, [participant]), new))
+    _record_diary_file(store, participant, path, sha, result)
+    refresh_participant(store, participant)
+    return result
+
+
+def add_diary_entry(store: Store, participant: str, entry: DiaryEntry) -> None:
+    """Store one entry typed by a person (CLI, dashboard form), refresh the participant."""
+    new = diary.entries_frame(participant, [entry], source="entry")
+    with store.lock(participant):
+        store.write(DIARY, participant, diary.apply_entry(store.read(DIARY, [participant]), new))
+    refresh_participant(store, participant)
+
+
+def _record_diary_file(
+    store: Store, participant: str, path: Path, sha: str, result: DiaryImport
+) -> None:
+    reason: str | None
+    if result.rejected:
+        status, reason = "rejected", result.rejected
+    else:
+        status = "ok"
+        problems = [f"row {e.row}: {e.message}" for e in result.errors] + list(result.warnings)
+        reason = "; ".join(problems) or None
+    row = {
+        "participant": participant,
+        "sha256": sha,
+        "upload_sha256": sha,
+        "original_name": path.name,
+        "format": "diary",
+        "kind": "diary",
+        "status": status,
+        "reason": reason,
+        "n_sessions": 0,
+        "n_step_intervals": 0,
+        "size_bytes": path.stat().st_size,
+        "ingested_at": datetime.now(UTC),
+    }
+    with store.lock(participant):
+        manifest = store.read(FILES, [participant])
+        known = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
+        if (sha, path.name) in known:
+            return
+        store.write(
+            FILES,
+            participant,
+            ingestion.merged(manifest, ingestion.typed_files(pd.DataFrame([row])), FILES.key),
+        )

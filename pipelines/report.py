@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines import adherence
+from pipelines import adherence, pain
 from pipelines.participants import Participant
 from pipelines.taxonomy import CATEGORIES
 
@@ -57,6 +57,8 @@ def build(
     report["adherence"] = _adherence(summary)
     report["days"] = [_day(row) for row in days.to_dict("records")]
     report["weeks"] = [_week(row) for row in adherence.weeks(days).to_dict("records")]
+    if "pain" in mine.columns:
+        report["pain"] = _pain(p, mine, end)
     report["blocks"] = [
         {
             "start": _iso(b["block_start"]),
@@ -71,13 +73,47 @@ def build(
     return report
 
 
+def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
+    """The pain summary as of ``end`` over the participant's whole history."""
+    history = days[days["date"] <= end].rename(columns={"flare_up": "flare_up_detected"})
+    history = history.rename(columns={"flare_up_flagged": "flare_up"})
+    s = pain.summarize(history, p.target.program_start, end, pain.PainRules())
+    return {
+        "baseline": s.baseline,
+        "latest_7d_mean": s.latest_7d_mean,
+        "change_vs_baseline": s.change_vs_baseline,
+        "reference_change": pain.PainRules().reference_change,
+        "flare_ups_per_3_months": s.flare_ups_per_3_months,
+        "flare_ups_per_3_months_baseline": s.flare_ups_per_3_months_baseline,
+        "painkiller_run_days": s.painkiller_run_days,
+        "painkiller_warning": s.painkiller_warning,
+        "lag_correlations": [
+            {"lag_days": c.lag_days, "rho": c.rho, "n": c.n} for c in s.lag_correlations
+        ],
+    }
+
+
 def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Every day of ``[start, end]``; days the table lacks are empty days without data."""
     index = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     frame = daily.drop(columns=[c for c in ("participant",) if c in daily]).set_index("date")
     frame = frame.reindex(index)
-    numeric = [c for c in frame.columns if c not in ("has_data", "met", "sources")]
+    keep_missing = (
+        "has_data",
+        "met",
+        "sources",
+        "pain",
+        "pain_7d_mean",
+        "painkiller",
+        "exercise_pain",
+        "flare_up",
+        "flare_up_flagged",
+    )
+    numeric = [c for c in frame.columns if c not in keep_missing]
     frame[numeric] = frame[numeric].fillna(0)
+    for flag in ("flare_up", "flare_up_flagged"):
+        if flag in frame:
+            frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
     if "sources" in frame:
         frame["sources"] = frame["sources"].astype("string").fillna("")
     frame["has_data"] = frame["has_data"].fillna(False).astype(bool)
@@ -115,7 +151,25 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
         "steps": int(row["steps"]),
         "sessions": {c: int(row[f"sessions_{c}"]) for c in CATEGORIES},
         "sources": [s for s in str(row.get("sources") or "").split(",") if s],
+        **(
+            {
+                "pain": _round(row["pain"]),
+                "pain_7d_mean": _round(row["pain_7d_mean"]),
+                "flare_up": bool(row["flare_up"]),
+                "painkiller": _bool(row["painkiller"]),
+            }
+            if "pain" in row
+            else {}
+        ),
     }
+
+
+def _round(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), 1)
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None or pd.isna(value) else bool(value)
 
 
 def _week(row: dict[Any, Any]) -> dict[str, Any]:

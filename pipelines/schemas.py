@@ -231,6 +231,46 @@ CATEGORY_OVERRIDES = TableSchema(
     ),
 )
 
+DIARY = TableSchema(
+    name="diary",
+    grain="one row per participant × diary entry (day and time as written)",
+    key=("participant", "date", "time"),
+    doc="Pain-diary entries (pipelines.diary). Importing a diary file replaces the entries of "
+    "the dates it contains (a corrected diary corrects them); `diary add` replaces the entry "
+    "of its date and time. Several entries on one day at different times are kept; the day's "
+    "pain is their mean.",
+    columns=(
+        PARTICIPANT,
+        _c("date", pa.date32(), "local calendar day the entry is about"),
+        _c("time", pa.string(), "`HH:MM` as written", nullable=True),
+        _c("pain", pa.float64(), "pain 0–100 (0–10 entries ×10)", nullable=True),
+        _c("flare_up", pa.bool_(), "the person flagged a flare-up", nullable=True),
+        _c("painkiller", pa.bool_(), "painkiller taken", nullable=True),
+        _c("painkiller_name", pa.string(), "painkiller as written", nullable=True),
+        _c("exercise_pain", pa.bool_(), "soreness / more pain after exercise", nullable=True),
+        _c("note", pa.string(), "free text", nullable=True),
+        _c("source", pa.string(), "`file` or `entry` (CLI / dashboard form)"),
+        _c(
+            "file_sha256",
+            pa.string(),
+            "the diary file (raw store), for file entries",
+            nullable=True,
+        ),
+        _c("row", pa.int32(), "row in that file (header = 1)", nullable=True),
+    ),
+)
+
+DAYS = TableSchema(
+    name="days",
+    grain="one row per participant × local day, from the first to the last day with "
+    "activity data or a diary entry",
+    key=("participant", "date"),
+    doc="The daily join: activity (the daily table's columns) next to the pain diary and the "
+    "pain rules' day flags (pipelines.joined, pipelines.pain). What the report and the "
+    "dashboard read.",
+    columns=(),  # filled in below: the daily columns plus the diary columns
+)
+
 DAILY = TableSchema(
     name="daily",
     grain="one row per participant × local calendar day, first to last data day",
@@ -304,6 +344,25 @@ PARTICIPANTS = TableSchema(
     ),
 )
 
+DAYS = TableSchema(
+    name=DAYS.name,
+    grain=DAYS.grain,
+    key=DAYS.key,
+    doc=DAYS.doc,
+    columns=(
+        *DAILY.columns,
+        _c("pain", pa.float64(), "mean pain of the day's entries, 0–100", nullable=True),
+        _c("pain_entries", pa.int16(), "diary entries that day"),
+        _c(
+            "pain_7d_mean", pa.float64(), "trailing 7-day mean pain (pipelines.pain)", nullable=True
+        ),
+        _c("flare_up_flagged", pa.bool_(), "the person flagged a flare-up that day"),
+        _c("flare_up", pa.bool_(), "flare-up day: flagged, or detected by the pain rule"),
+        _c("painkiller", pa.bool_(), "painkiller taken (any entry)", nullable=True),
+        _c("exercise_pain", pa.bool_(), "soreness after exercise (any entry)", nullable=True),
+    ),
+)
+
 TABLES: Final[dict[str, TableSchema]] = {
     t.name: t
     for t in (
@@ -314,6 +373,8 @@ TABLES: Final[dict[str, TableSchema]] = {
         DAILY_STEPS,
         CATEGORY_OVERRIDES,
         DAILY,
+        DIARY,
+        DAYS,
         BLOCKS,
         PARTICIPANTS,
     )

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from pipelines import jobs
 from pipelines import report as report_mod
-from pipelines.schemas import DAILY
+from pipelines.schemas import DAYS
 from pipelines.storage import Store
 
 
@@ -19,6 +19,7 @@ def run_demo(
 ) -> list[dict[str, object]]:
     from pipelines.cli import _quiet_prefect, run_ingest
     from pipelines.demo.cohort import generate_cohort
+    from pipelines.demo.diaries import write_diaries
 
     console = console or Console()
     _quiet_prefect()
@@ -30,6 +31,7 @@ def run_demo(
         f"generated {len(cohort)} participants' FIT files in {inputs} "
         f"({time.perf_counter() - started:.1f} s)"
     )
+    diaries = write_diaries(root / "diaries", cohort, weeks=weeks)
     reports = []
     for person in cohort:
         jobs.configure(
@@ -40,9 +42,11 @@ def run_demo(
         bad = [o for o in outcomes if o.status in ("rejected", "skipped")]
         for o in bad:
             console.print(f"  {person.id}: {o.name} {o.status}: {o.reason}")
-        jobs.refresh_participant(store, person.id)
+        diary = jobs.import_diary(store, person.id, diaries[person.id])
+        for error in diary.errors:
+            console.print(f"  {person.id}: diary row {error.row}: {error.message}")
         p = jobs.load_participant(store, person.id)
-        reports.append(report_mod.build(p, store.read(DAILY, [person.id])))
+        reports.append(report_mod.build(p, store.read(DAYS, [person.id])))
     console.print(summary_table(reports, {p.id: (p.group, p.profile) for p in cohort}))
     console.print(
         f"done in {time.perf_counter() - started:.1f} s — tables in "
@@ -63,6 +67,8 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         "streak",
         "max gap",
         "min/week",
+        "pain Δ",
+        "painkiller",
         title="Every-other-day adherence (30–60 min)",
         caption="each over the program start … last day with data",
     )
@@ -83,5 +89,15 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
             str(a["current_streak_blocks"]),
             f"{a['longest_gap_days']} d",
             f"{per_week:.0f}",
+            *_pain_cells(r.get("pain")),
         )
     return table
+
+
+def _pain_cells(pain: object) -> tuple[str, str]:
+    if not isinstance(pain, dict):
+        return "–", "–"
+    change = pain.get("change_vs_baseline")
+    run = pain.get("painkiller_run_days") or 0
+    warning = " ⚠" if pain.get("painkiller_warning") else ""
+    return ("–" if change is None else f"{change:+.0f}"), f"{run} d{warning}"

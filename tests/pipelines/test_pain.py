@@ -1,0 +1,465 @@
+"""Table-driven tests of the pain rules (pipelines/pain.py), and their properties."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipelines import pain
+from pipelines.pain import LagCorrelation, PainRules
+
+START = date(2024, 5, 1)
+NA = None
+
+
+def frame(
+    pain_values: Sequence[float | None],
+    *,
+    start: date = START,
+    flare_up: Sequence[bool | None] | None = None,
+    painkiller: Sequence[bool | None] | None = None,
+    walking: Sequence[float] | None = None,
+    has_data: Sequence[bool] | None = None,
+) -> pd.DataFrame:
+    """A per-day frame from ``start``, one row per value (None: no entry that day)."""
+    n = len(pain_values)
+    return pd.DataFrame(
+        {
+            "date": [start + timedelta(days=i) for i in range(n)],
+            "pain": [np.nan if v is None else float(v) for v in pain_values],
+            "flare_up": pd.array(flare_up if flare_up is not None else [NA] * n, dtype="boolean"),
+            "painkiller": pd.array(
+                painkiller if painkiller is not None else [NA] * n, dtype="boolean"
+            ),
+            "walking_minutes": [float(w) for w in walking] if walking else [0.0] * n,
+            "has_data": list(has_data) if has_data is not None else [False] * n,
+        }
+    )
+
+
+def d(day: int) -> date:
+    """Day ``day`` of the test calendar (0 = START)."""
+    return START + timedelta(days=day)
+
+
+# ------------------------------------------------------------------------ baseline
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "has_data", "program_start", "expected"),
+    [
+        # program start set: the 14 days from it; the days before it are not baseline
+        ("program start", [90, 90] + [40] * 14 + [10], None, d(2), 40.0),
+        # not set: the first day with data of any kind — here the diary (no activity data)
+        ("first diary day", [NA, NA] + [40] * 14 + [10], None, None, 40.0),
+        # not set: activity data two days before the first entry starts the window there
+        # (12 × 40 + 10) / 13; from the first diary day it would be (12 × 40 + 2 × 10) / 14
+        ("first activity day", [NA, NA] + [40] * 12 + [10] * 5, [False, True] + [True] * 17,
+         None, 37.7),
+        ("no pain in window", [NA] * 14 + [50], [True] * 15, None, None),
+        ("partial window", [40, 50, NA, 60], None, None, 50.0),
+        ("mean of days, 1 decimal", [40, 41, 41], None, None, 40.7),
+        ("nothing at all", [NA, NA], None, None, None),
+    ],
+)  # fmt: skip
+def test_baseline_window(
+    case: str,
+    values: list[float | None],
+    has_data: list[bool] | None,
+    program_start: date | None,
+    expected: float | None,
+) -> None:
+    assert pain.baseline(frame(values, has_data=has_data), program_start, PainRules()) == expected
+
+
+def test_baseline_program_start_after_last_entry_is_none() -> None:
+    assert pain.baseline(frame([40] * 5), d(30), PainRules()) is None
+
+
+def test_baseline_window_length_is_a_rule() -> None:
+    values = [40] * 7 + [60] * 7
+    assert pain.baseline(frame(values), None, PainRules(baseline_days=7)) == 40.0
+    assert pain.baseline(frame(values), None, PainRules()) == 50.0
+
+
+# ------------------------------------------------------------------------ trends
+
+
+def test_rolling_mean_needs_three_values_in_seven_days() -> None:
+    values = [10, NA, 20, 30, NA, NA, NA, NA, 40, NA, NA]
+    means = pain.rolling_mean(frame(values), PainRules())
+    expected = [NA, NA, NA, 20.0, 20.0, 20.0, 20.0, NA, 30.0, NA, NA]
+    assert [None if math.isnan(v) else v for v in means] == expected
+
+
+def test_rolling_mean_row_aligned_and_rounded() -> None:
+    days = frame([10, 10, 11, 12])
+    shuffled = days.iloc[[3, 1, 0, 2]]
+    means = pain.rolling_mean(shuffled, PainRules())
+    assert list(means.index) == [3, 1, 0, 2]
+    assert means.loc[2] == 10.3 and means.loc[3] == 10.8
+
+
+def test_latest_mean_is_the_window_ending_on_as_of() -> None:
+    days = frame([50] * 10 + [30] * 7)
+    assert pain.latest_mean(days, d(12), PainRules()) == 41.4  # (4 × 50 + 3 × 30) / 7
+    assert pain.latest_mean(days, d(16), PainRules()) == 30.0
+    assert pain.latest_mean(days, d(19), PainRules()) == 30.0  # the frame ends on d(16)
+    assert pain.latest_mean(days, d(21), PainRules()) is None  # two values left in the window
+
+
+@pytest.mark.parametrize(
+    ("week_values", "change", "reaches"),
+    [
+        ([35.0] * 7, -15.0, True),  # exactly the reference
+        ([35.1] * 7, -14.9, False),
+        ([30.0, 40.0, NA, NA, NA, NA, 31.0], -16.3, True),  # mean of the days with a value
+        ([60.0] * 7, 10.0, False),
+    ],
+)
+def test_weekly_change_against_the_reference(
+    week_values: list[float | None], change: float, reaches: bool
+) -> None:
+    monday = date(2024, 4, 29)  # 2024-W18
+    days = frame([50.0] * 7 + week_values, start=monday)
+    weeks = pain.weekly(days, 50.0, PainRules())
+    assert weeks.to_dict("records")[1] == {
+        "week": "2024-W19",
+        "mean_pain": pytest.approx(50.0 + change),
+        "n_days": sum(v is not None for v in week_values),
+        "change_vs_baseline": change,
+        "reaches_reference": reaches,
+    }
+
+
+def test_weekly_iso_weeks_across_the_year_and_without_baseline() -> None:
+    days = frame([40, NA, 60], start=date(2024, 12, 29))  # Sun (2024-W52), Mon, Tue (2025-W01)
+    weeks = pain.weekly(days, None, PainRules())
+    assert weeks["week"].tolist() == ["2024-W52", "2025-W01"]
+    assert weeks["n_days"].tolist() == [1, 1]
+    assert weeks["change_vs_baseline"].isna().all() and not weeks["reaches_reference"].any()
+
+
+def test_weekly_empty() -> None:
+    assert pain.weekly(frame([]), 40.0, PainRules()).empty
+
+
+# ---------------------------------------------------------------------- flare-ups
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "flagged", "expected"),
+    [
+        ("one day at baseline + 20", [60, 40, 40], [NA] * 3, [False] * 3),
+        ("two days at baseline + 20", [40, 60, 60, 40], [NA] * 4, [False, True, True, False]),
+        ("two days just below", [59.9, 59.9], [NA] * 2, [False, False]),
+        ("a missing day breaks the run", [60, NA, 60], [NA] * 3, [False] * 3),
+        ("three days", [70, 65, 60], [NA] * 3, [True] * 3),
+        ("flagged by the person", [30, 40], [True, False], [True, False]),
+        ("flagged without pain", [NA, NA], [True, NA], [True, False]),
+        ("a person's no does not overrule", [61, 62], [False, False], [True, True]),
+    ],
+)
+def test_flare_days(
+    case: str, values: list[float | None], flagged: list[bool | None], expected: list[bool]
+) -> None:
+    assert pain.flare_days(frame(values, flare_up=flagged), 40.0, PainRules()).tolist() == expected
+
+
+def test_flare_days_a_day_absent_from_the_frame_breaks_the_run() -> None:
+    days = frame([60, 60, 60]).drop(index=1)
+    assert pain.flare_days(days, 40.0, PainRules()).tolist() == [False, False]
+
+
+def test_flare_days_without_baseline_only_flagged() -> None:
+    days = frame([90, 90, 90], flare_up=[NA, True, NA])
+    assert pain.flare_days(days, None, PainRules()).tolist() == [False, True, False]
+
+
+def test_flare_threshold_with_a_decimal_baseline() -> None:
+    # 45.3 + 20 is 65.30000000000001 in floating point; 65.3 still reaches it
+    assert pain.flare_days(frame([65.3, 65.3]), 45.3, PainRules()).tolist() == [True, True]
+
+
+F, T = False, True
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "flags", "expected"),
+    [
+        ("two runs", [1] * 7, [T, T, F, F, T, F, F], [(0, 1), (4, 4)]),
+        ("a day without entry is bridged", [1, 1, NA, 1], [T, T, F, T], [(0, 3)]),
+        ("a written day ends it", [1, 1, 1, 1], [T, T, F, T], [(0, 1), (3, 3)]),
+        ("two days without entry end it", [1, NA, NA, 1], [T, F, F, T], [(0, 0), (3, 3)]),
+        ("none", [1, 1], [F, F], []),
+    ],
+)
+def test_flare_episodes(
+    case: str,
+    values: list[float | None],
+    flags: list[bool],
+    expected: list[tuple[int, int]],
+) -> None:
+    days = frame(values)
+    episodes = pain.flare_episodes(days, pd.Series(flags, index=days.index), PainRules())
+    assert episodes == [(d(a), d(b)) for a, b in expected]
+
+
+def test_flare_episodes_from_detected_days() -> None:
+    days = frame([40] * 14 + [65, 70, NA, 66, 40, 40, 70, 70])
+    flags = pain.flare_days(days, pain.baseline(days, None, PainRules()), PainRules())
+    # 14–15 detected, 16 unwritten, 17 alone (one day) is not detected: one 2-day episode
+    assert pain.flare_episodes(days, flags, PainRules()) == [(d(14), d(15)), (d(20), d(21))]
+
+
+@pytest.mark.parametrize(
+    ("starts", "start", "end", "expected"),
+    [
+        ([5], 0, 27, 3.26),  # 1 episode in 28 days
+        ([5], 0, 26, None),  # 27 days: too short for a rate
+        ([5, 40, 80], 0, 90, 3.01),  # 3 in 91 days
+        ([-3, 5], 0, 27, 3.26),  # an episode starting before the period is not counted
+        ([], 0, 90, 0.0),
+    ],
+)
+def test_flare_rate_per_3_months(
+    starts: list[int], start: int, end: int, expected: float | None
+) -> None:
+    episodes = [(d(s), d(s + 2)) for s in starts]
+    assert pain.flare_rate(episodes, d(start), d(end), PainRules()) == expected
+
+
+def test_flare_rate_change_baseline_period_against_after() -> None:
+    episodes = [(d(3), d(5)), (d(20), d(30)), (d(60), d(61))]  # the 2nd runs over the boundary
+    rates = pain.flare_rate_change(episodes, d(0), d(83), PainRules())
+    assert rates == pain.FlareRates(
+        baseline_period=(d(0), d(27)),
+        after_period=(d(28), d(83)),
+        baseline_per_3_months=6.52,
+        after_per_3_months=1.63,
+        ratio=0.25,
+    )
+
+
+def test_flare_rate_change_early_in_the_program() -> None:
+    rates = pain.flare_rate_change([(d(3), d(4))], d(0), d(40), PainRules())
+    assert rates.baseline_per_3_months == 3.26
+    assert rates.after_per_3_months is None and rates.ratio is None  # 13 days after
+    young = pain.flare_rate_change([(d(3), d(4))], d(0), d(20), PainRules())
+    assert (young.baseline_per_3_months, young.after_period) == (None, None)
+
+
+def test_flare_rate_change_without_baseline_flare_ups_has_no_ratio() -> None:
+    rates = pain.flare_rate_change([(d(40), d(41))], d(0), d(83), PainRules())
+    assert (rates.baseline_per_3_months, rates.after_per_3_months, rates.ratio) == (0.0, 1.63, None)
+
+
+# ---------------------------------------------------------------------- painkillers
+
+
+@pytest.mark.parametrize(
+    ("case", "answers", "as_of", "run", "warning"),
+    [
+        ("14 days", [T] * 14, 13, 14, False),
+        ("15 days", [T] * 15, 14, 15, True),
+        ("broken by a no", [T] * 10 + [F] + [T] * 5, 15, 5, False),
+        ("broken by a day without entry", [T] * 10 + [NA] + [T] * 5, 15, 5, False),
+        ("as_of not written yet", [T] * 15 + [NA], 15, 15, True),
+        ("last entry says no", [T] * 15 + [F], 15, 0, False),
+        ("days after as_of ignored", [T] * 15 + [F, F], 14, 15, True),
+        ("never", [NA, NA], 1, 0, False),
+    ],
+)
+def test_painkiller_run(
+    case: str, answers: list[bool | None], as_of: int, run: int, warning: bool
+) -> None:
+    days = frame([NA] * len(answers), painkiller=answers)
+    assert pain.painkiller_run(days, d(as_of)) == run
+    assert pain.painkiller_warning(run, PainRules()) is warning
+
+
+def test_painkiller_run_ends_when_the_last_entry_has_no_answer() -> None:
+    days = frame([NA] * 15 + [40], painkiller=[T] * 15 + [NA])
+    assert pain.painkiller_run(days, d(20)) == 0
+
+
+def test_painkiller_run_with_the_daily_joins_entry_count() -> None:
+    # the join fills flags with False on days without entry; pain_entries says who wrote
+    days = frame([NA] * 16, painkiller=[T] * 15 + [NA], flare_up=[F] * 16)
+    days["pain_entries"] = [1] * 15 + [0]
+    assert pain.painkiller_run(days, d(15)) == 15
+
+
+# -------------------------------------------------------------------- associations
+
+
+WALKING = [float((i * 37) % 61) for i in range(40)]  # 40 distinct values, no trend
+
+
+def test_lag_alignment_gives_minus_one_at_lag_two_only() -> None:
+    pain_values = [None, None] + [100.0 - WALKING[i - 2] for i in range(2, 40)]
+    days = frame(pain_values, walking=WALKING, has_data=[True] * 40)
+    result = pain.lag_correlations(days, PainRules())
+    assert [c.lag_days for c in result] == [0, 1, 2, 3]
+    assert result[2] == LagCorrelation(2, -1.0, 38)
+    assert [c.n for c in result] == [38, 38, 38, 37]
+    assert all(c.rho is not None and abs(c.rho) < 0.9 for c in result if c.lag_days != 2)
+
+
+def test_lag_pairs_need_activity_data_on_the_earlier_day() -> None:
+    has_data = [i % 2 == 0 for i in range(40)]  # only even days were worn
+    days = frame([50.0 + i for i in range(40)], walking=WALKING, has_data=has_data)
+    assert [c.n for c in pain.lag_correlations(days, PainRules())] == [20, 20, 19, 19]
+
+
+@pytest.mark.parametrize(("n_days", "has_rho"), [(13, False), (14, True)])
+def test_too_few_pairs_give_no_rho(n_days: int, has_rho: bool) -> None:
+    days = frame(
+        [float(i) for i in range(n_days)], walking=WALKING[:n_days], has_data=[True] * n_days
+    )
+    lag0 = pain.lag_correlations(days, PainRules())[0]
+    assert (lag0.n, lag0.rho is not None) == (n_days, has_rho)
+
+
+def test_ties_use_average_ranks() -> None:
+    # ranks of walking (1, 2.5, 2.5, 4) against (1, 2, 3, 4): rho = 4.5 / sqrt(4.5 * 5)
+    days = frame([1, 2, 3, 4], walking=[1, 2, 2, 3], has_data=[True] * 4)
+    lag0 = pain.lag_correlations(days, PainRules(min_pairs=4, max_lag_days=0))
+    assert lag0 == [LagCorrelation(0, round(4.5 / math.sqrt(22.5), 3), 4)]
+
+
+def test_constant_side_gives_no_rho() -> None:
+    days = frame([50.0] * 20, walking=WALKING[:20], has_data=[True] * 20)
+    assert pain.lag_correlations(days, PainRules())[0] == LagCorrelation(0, None, 20)
+
+
+def test_lag_correlations_of_nothing() -> None:
+    assert pain.lag_correlations(frame([]), PainRules()) == [
+        LagCorrelation(k, None, 0) for k in range(4)
+    ]
+
+
+# ----------------------------------------------------------------------- summary
+
+
+def test_summarize_a_programme() -> None:
+    # 84 days: baseline 50, a flare-up in week 2, improving to 32 by the end; painkillers
+    # for the last 16 days; walking worn every day
+    values: list[float | None] = [50.0] * 14 + [None] * 70
+    for i in range(14, 84):
+        values[i] = None if i % 6 == 0 else round(50.0 - 18.0 * (i - 14) / 69, 1)
+    values[9] = values[10] = 75.0  # flare-up in the baseline period (not flagged)
+    values[60] = 80.0  # one bad day: not a flare-up
+    answers: Sequence[bool | None] = [F] * 68 + [T] * 16
+    days = frame(
+        values, painkiller=answers, walking=WALKING * 2 + WALKING[:4], has_data=[True] * 84
+    )
+    summary = pain.summarize(days, START, d(83), PainRules())
+    assert summary.baseline == 53.6  # (12 × 50 + 2 × 75) / 14
+    assert summary.latest_7d_mean == 32.7  # days 77–83 but 78 (no entry)
+    assert summary.change_vs_baseline == -20.9
+    assert summary.flare_ups_per_3_months_baseline == 3.26
+    assert summary.flare_ups_per_3_months == 0.0
+    assert (summary.painkiller_run_days, summary.painkiller_warning) == (16, True)
+    assert [c.n for c in summary.lag_correlations] == [74, 73, 72, 71]  # 74 days with pain
+
+
+def test_summarize_ignores_rows_after_as_of_and_handles_nothing() -> None:
+    days = frame([50.0] * 20 + [90.0] * 20)
+    assert pain.summarize(days, None, d(19), PainRules()).latest_7d_mean == 50.0
+    empty = pain.summarize(frame([]), None, d(0), PainRules())
+    assert empty == pain.PainSummary(
+        baseline=None,
+        latest_7d_mean=None,
+        change_vs_baseline=None,
+        flare_ups_per_3_months=None,
+        flare_ups_per_3_months_baseline=None,
+        painkiller_run_days=0,
+        painkiller_warning=False,
+        lag_correlations=[LagCorrelation(k, None, 0) for k in range(4)],
+    )
+
+
+# -------------------------------------------------------------------- input errors
+
+
+def test_repeated_days_are_refused() -> None:
+    days = pd.concat([frame([40, 50]), frame([60])], ignore_index=True)
+    with pytest.raises(ValueError, match="repeated: 2024-05-01"):
+        pain.baseline(days, None, PainRules())
+
+
+def test_pain_off_the_scale_is_refused() -> None:
+    with pytest.raises(ValueError, match="0–100 scale; 2024-05-02 has 120"):
+        pain.rolling_mean(frame([40, 120]), PainRules())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"baseline_days": 0}, {"rolling_min_values": 8}, {"flare_delta": 0}, {"min_pairs": 2}],
+)
+def test_rules_are_validated(changes: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        PainRules(**changes)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- properties
+
+
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+day_specs = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.integers(0, 100).map(float)),  # pain
+        st.sampled_from([None, True, False]),  # flare_up
+        st.sampled_from([None, True, False]),  # painkiller
+        st.integers(0, 120).map(float),  # walking minutes
+        st.booleans(),  # has data
+    ),
+    min_size=0,
+    max_size=60,
+)
+
+
+def _days(specs: list[tuple[float | None, bool | None, bool | None, float, bool]]) -> pd.DataFrame:
+    return frame(
+        [s[0] for s in specs],
+        flare_up=[s[1] for s in specs],
+        painkiller=[s[2] for s in specs],
+        walking=[s[3] for s in specs],
+        has_data=[s[4] for s in specs],
+    )
+
+
+@FAST
+@given(day_specs, st.integers(1, 60))
+def test_rho_within_bounds(specs, seed) -> None:  # type: ignore[no-untyped-def]
+    for c in pain.lag_correlations(_days(specs), PainRules(min_pairs=3)):
+        assert c.rho is None or -1.0 <= c.rho <= 1.0
+        assert c.n >= 0 and (c.rho is None or c.n >= 3)
+
+
+@FAST
+@given(day_specs, st.randoms(use_true_random=False))
+def test_results_independent_of_row_order(specs, rng) -> None:  # type: ignore[no-untyped-def]
+    days = _days(specs)
+    order = list(days.index)
+    rng.shuffle(order)
+    shuffled = days.loc[order]
+    as_of = START + timedelta(days=len(specs))
+    rules = PainRules()
+    assert pain.summarize(shuffled, None, as_of, rules) == pain.summarize(days, None, as_of, rules)
+    base = pain.baseline(days, None, rules)
+    flags = pain.flare_days(days, base, rules)
+    assert pain.flare_days(shuffled, base, rules).loc[order].tolist() == flags.loc[order].tolist()
+    assert pain.flare_episodes(shuffled, flags.loc[order], rules) == pain.flare_episodes(
+        days, flags, rules
+    )
+    assert pain.weekly(shuffled, base, rules).equals(pain.weekly(days, base, rules))
