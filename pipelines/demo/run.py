@@ -68,7 +68,8 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         "max gap",
         "min/week",
         "pain Δ",
-        "painkiller",
+        "flare-ups/3 mo",
+        "painkiller run",
         title="Every-other-day adherence (30–60 min)",
         caption="each over the program start … last day with data",
     )
@@ -94,10 +95,12 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
     return table
 
 
-def _pain_cells(pain: object) -> tuple[str, str]:
+def _pain_cells(pain: object) -> tuple[str, str, str]:
     if not isinstance(pain, dict):
-        return "–", "–"
+        return "–", "–", "–"
     change = pain.get("change_vs_baseline")
+    before, after = pain.get("flare_ups_per_3_months_baseline"), pain.get("flare_ups_per_3_months")
+    rate = "–" if after is None else f"{before if before is not None else '–'} → {after}"
     run = pain.get("painkiller_run_days") or 0
     warning = " ⚠" if pain.get("painkiller_warning") else ""
-    return ("–" if change is None else f"{change:+.0f}"), f"{run} d{warning}"
+    return ("–" if change is None else f"{change:+.0f}"), rate, f"{run} d{warning}"
