@@ -36,6 +36,11 @@ bench: setup
 	$(BIN)/python -m benchmarks.ingest_vs_fitparse
 	$(BIN)/python -m benchmarks.apple_health
 
+# The dashboard on the demo data (run `make demo` first); another data dir: DATA=path
+DATA ?= demo-data/data
+dashboard: setup
+	BACKTRACK_DATA_DIR=$(DATA) $(BIN)/streamlit run dashboards/app.py --server.headless true
+
 docs: setup
 	$(BIN)/python -m pipelines.schemas > docs/tables.md
 

@@ -54,6 +54,22 @@ def test_library_imported_only_where_allowed(library: str) -> None:
     assert users <= ONLY_IN[library]
 
 
+def test_the_dashboard_process_never_loads_parsers() -> None:
+    """Not only direct imports: loading the dashboard must not pull in ingest or fitparse."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dashboards.data, dashboards.charts; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'ingest', 'fitparse', 'prefect', 'lxml'}); print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == ""
+
+
 def test_the_check_sees_every_import_form(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(

@@ -1,0 +1,170 @@
+"""Pure chart builders: tables (or report fields) in, Altair charts out. No Streamlit, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Final
+
+import altair as alt
+import pandas as pd
+
+from pipelines.config import Target
+from pipelines.taxonomy import CATEGORIES
+
+BAND_ORDER: Final = ("no data", "below target", "in range", "above range")
+BAND_COLORS: Final = ("#e0e0e0", "#f4a582", "#1a9850", "#006837")
+BLOCK_ORDER: Final = ("met", "missed", "no_data")
+BLOCK_COLORS: Final = ("#1a9850", "#d73027", "#bdbdbd")
+WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def walking_band(walking_minutes: float, has_data: bool, target: Target) -> str:
+    """Which part of the target band a day's walking minutes fall in (for colouring only;
+    whether a day is met is the ``met`` column, decided by ``pipelines.adherence``)."""
+    if not has_data:
+        return "no data"
+    if walking_minutes < target.min_minutes:
+        return "below target"
+    return "in range" if walking_minutes <= target.max_minutes else "above range"
+
+
+def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
+    """A calendar: one square per day (columns = ISO weeks, rows = weekdays), coloured by
+    where the day's walking minutes fall against the min–max band; days without data grey."""
+    frame = _calendar_days(days)
+    frame["band"] = [
+        walking_band(float(m), bool(h), target)
+        for m, h in zip(frame["walking_minutes"], frame["has_data"], strict=True)
+    ]
+    frame["week_start"] = [(d - timedelta(days=d.weekday())).isoformat() for d in frame["date"]]
+    frame["weekday"] = [WEEKDAYS[d.weekday()] for d in frame["date"]]
+    frame["day"] = [d.isoformat() for d in frame["date"]]
+    frame["walking_minutes"] = frame["walking_minutes"].round(1)
+    band = f"{target.min_minutes}–{target.max_minutes} min"
+    return (
+        alt.Chart(frame[["day", "week_start", "weekday", "band", "walking_minutes", "met"]])
+        .mark_rect(stroke="white")
+        .encode(
+            x=alt.X("week_start:O", title="week starting"),
+            y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(domain=list(BAND_ORDER), range=list(BAND_COLORS)),
+                title=f"walking (target {band})",
+            ),
+            tooltip=[
+                alt.Tooltip("day:N", title="day"),
+                alt.Tooltip("walking_minutes:Q", title="walking min"),
+                alt.Tooltip("met:N", title="met"),
+            ],
+        )
+        .properties(title=f"Walking minutes per day (target band {band})")
+    )
+
+
+def blocks_chart(blocks: pd.DataFrame) -> alt.Chart:
+    """Every-other-day blocks as a strip: met, missed or no data."""
+    frame = pd.DataFrame(
+        {
+            "start": [d.isoformat() for d in blocks["block_start"]],
+            "end": [(d + timedelta(days=1)).isoformat() for d in blocks["block_end"]],
+            "status": blocks["status"].astype(str).to_numpy(),
+            "walking_minutes": blocks["walking_minutes"].astype(float).round(1).to_numpy(),
+            "complete": blocks["complete"].astype(bool).to_numpy(),
+        }
+    )
+    return (
+        alt.Chart(frame)
+        .mark_rect(stroke="white")
+        .encode(
+            x=alt.X("start:T", title=None),
+            x2="end:T",
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(BLOCK_ORDER), range=list(BLOCK_COLORS)),
+                title="block",
+            ),
+            tooltip=["start:N", "status:N", "walking_minutes:Q", "complete:N"],
+        )
+        .properties(height=60, title="Blocks")
+    )
+
+
+def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
+    """Stacked sessions per ISO week and category (the report's ``weeks``)."""
+    rows = [
+        {"week": w["week"], "category": c, "sessions": int(w["sessions"][c])}
+        for w in weeks
+        for c in CATEGORIES
+    ]
+    frame = pd.DataFrame(rows, columns=["week", "category", "sessions"])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:O", title="ISO week"),
+            y=alt.Y("sum(sessions):Q", title="sessions"),
+            color=alt.Color("category:N", sort=list(CATEGORIES), title="category"),
+            tooltip=["week:N", "category:N", "sessions:Q"],
+        )
+        .properties(title="Sessions per week by category")
+    )
+
+
+def pain_chart(
+    days: pd.DataFrame, baseline: float | None, reference_change: float
+) -> alt.LayerChart:
+    """Daily pain (points, flare-up days in red) and the trailing 7-day mean, with the
+    baseline and the reference line ``reference_change`` points below it."""
+    frame = days.loc[days["pain"].notna() | days["pain_7d_mean"].notna()]
+    frame = pd.DataFrame(
+        {
+            "date": [d.isoformat() for d in frame["date"]],
+            "pain": frame["pain"].astype(float).round(1).to_numpy(),
+            "pain_7d_mean": frame["pain_7d_mean"].astype(float).round(1).to_numpy(),
+            "flare_up": frame["flare_up"].astype(bool).to_numpy(),
+        }
+    )
+    base = alt.Chart(frame).encode(x=alt.X("date:T", title=None))
+    points = base.mark_circle(size=40).encode(
+        y=alt.Y("pain:Q", title="pain (0–100)", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color(
+            "flare_up:N",
+            scale=alt.Scale(domain=[False, True], range=["#4575b4", "#d73027"]),
+            title="flare-up",
+        ),
+        tooltip=["date:N", "pain:Q", "pain_7d_mean:Q", "flare_up:N"],
+    )
+    mean = base.mark_line(color="#333333").encode(y="pain_7d_mean:Q")
+    layers: list[alt.Chart] = [points, mean]
+    if baseline is not None:
+        lines = pd.DataFrame(
+            {
+                "value": [baseline, baseline - reference_change],
+                "line": ["baseline", f"baseline − {reference_change:g} (reference change)"],
+            }
+        )
+        layers.append(
+            alt.Chart(lines)
+            .mark_rule(strokeDash=[6, 3])
+            .encode(
+                y="value:Q",
+                color=alt.Color("line:N", title=None, scale=alt.Scale(range=["#777", "#1a9850"])),
+                tooltip=["line:N", "value:Q"],
+            )
+        )
+    return alt.layer(*layers).resolve_scale(color="independent").properties(title="Pain")
+
+
+def _calendar_days(days: pd.DataFrame) -> pd.DataFrame:
+    """Every day from the first to the last row; days the table lacks have no data."""
+    if days.empty:
+        return pd.DataFrame(columns=["date", "walking_minutes", "has_data", "met"])
+    first, last = min(days["date"]), max(days["date"])
+    index = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    frame = days.set_index("date")[["walking_minutes", "has_data", "met"]].reindex(index)
+    frame["walking_minutes"] = frame["walking_minutes"].astype(float).fillna(0.0)
+    frame["has_data"] = frame["has_data"].astype("boolean").fillna(False).astype(bool)
+    frame["met"] = frame["met"].astype("boolean").fillna(False).astype(bool)
+    return frame.rename_axis("date").reset_index()

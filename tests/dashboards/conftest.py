@@ -1,0 +1,42 @@
+"""A three-person demo data dir (FIT files → pipelines.jobs, no Prefect), built once (≈ 3 s).
+
+p01 and p03 are in group-a, p02 in group-b (``generate_cohort``'s assignment).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dashboards import data
+from pipelines import jobs
+from pipelines.demo.cohort import generate_cohort
+from pipelines.demo.diaries import write_diaries
+from pipelines.storage import Store
+
+WEEKS = 2
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("dashboard")
+    cohort = generate_cohort(root / "input", participants=3, weeks=WEEKS)
+    diaries = write_diaries(root / "diaries", cohort, weeks=WEEKS)
+    store = Store(root / "data")
+    for person in cohort:
+        jobs.configure(
+            store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
+        )
+        stored = jobs.store_uploads(
+            store, person.id, jobs.collect_paths([root / "input" / person.id])
+        )
+        jobs.record(store, person.id, jobs.parse_stored(stored, workers=1))
+        jobs.refresh_participant(store, person.id)
+        jobs.import_diary(store, person.id, diaries[person.id])
+    return store.root
+
+
+@pytest.fixture(scope="session")
+def tables(data_dir: Path) -> data.StoreTables:
+    return data.StoreTables(Store(data_dir))
