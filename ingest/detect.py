@@ -18,21 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from ingest import (
-    apple_health,
-    fitbit,
-    garmin_connect_csv,
-    google_fit,
-    gpx,
-    polar,
-    polar_xml,
-    sessions_csv,
-    strava,
-    suunto_json,
-    suunto_sml,
-    suunto_xml,
-    tcx,
-)
+from ingest.formats import FORMATS
 
 __all__ = ["FIT", "GZIP", "SNIFFERS", "SNIFF_BYTES", "ZIP", "detect_format"]
 
@@ -68,20 +54,7 @@ SNIFFERS: Final[tuple[tuple[str, Callable[[bytes], bool]], ...]] = (
     (FIT, _looks_like_fit),
     (GZIP, _looks_like_gzip),
     (ZIP, _looks_like_zip),
-    (apple_health.FORMAT, apple_health.sniff),  # XML root <HealthData> (or Apple's CDA)
-    (gpx.FORMAT, gpx.sniff),  # XML root <gpx>
-    (tcx.FORMAT, tcx.sniff),  # XML root <TrainingCenterDatabase>
-    (polar_xml.FORMAT, polar_xml.sniff),  # XML root <polar-exercise-data>
-    (suunto_sml.FORMAT, suunto_sml.sniff),  # XML root <sml>
-    (suunto_xml.FORMAT, suunto_xml.sniff),  # Moveslink2 log: <header> first
-    (suunto_json.FORMAT, suunto_json.sniff),  # {"DeviceLog": ...}
-    (polar.FORMAT, polar.sniff),  # [Params] text
-    (strava.FORMAT, strava.sniff),  # activities.csv header
-    (strava.API_FORMAT, strava.sniff_api_json),  # Strava API activity JSON
-    (google_fit.FORMAT, google_fit.sniff),  # Takeout Fit CSV / JSON
-    (fitbit.FORMAT, fitbit.sniff),  # Fitbit / Fitabase CSV and JSON
-    (garmin_connect_csv.FORMAT, garmin_connect_csv.sniff),  # Garmin Connect activity list
-    (sessions_csv.FORMAT, sessions_csv.sniff),  # backtrack's plain sessions template
+    *((f.name, f.sniff) for f in FORMATS),  # every reader's sniffer (ingest/formats.py)
 )
 """(format name, sniffer) pairs, asked in order."""
 

@@ -28,21 +28,14 @@ from typing import BinaryIO, Final
 from ingest import (
     apple_health,
     fitbit,
-    garmin_connect_csv,
     google_fit,
     gpx,
-    polar,
-    polar_xml,
-    sessions_csv,
-    strava,
-    suunto_json,
-    suunto_sml,
-    suunto_xml,
     tcx,
 )
 from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expand_path
 from ingest.detect import FIT, SNIFFERS
 from ingest.fit import parse_fit
+from ingest.formats import FORMATS
 from ingest.records import ParsedFile, RejectedFile, SkippedFile, UnusableFile
 
 __all__ = [
@@ -58,20 +51,7 @@ __all__ = [
 
 READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {
     FIT: parse_fit,
-    apple_health.FORMAT: apple_health.parse,
-    gpx.FORMAT: gpx.parse,
-    tcx.FORMAT: tcx.parse,
-    polar_xml.FORMAT: polar_xml.parse,
-    suunto_sml.FORMAT: suunto_sml.parse,
-    suunto_xml.FORMAT: suunto_xml.parse,
-    suunto_json.FORMAT: suunto_json.parse,
-    polar.FORMAT: polar.parse,
-    strava.FORMAT: strava.parse,
-    strava.API_FORMAT: strava.parse_api_json,
-    google_fit.FORMAT: google_fit.parse,
-    fitbit.FORMAT: fitbit.parse,
-    garmin_connect_csv.FORMAT: garmin_connect_csv.parse,
-    sessions_csv.FORMAT: sessions_csv.parse,
+    **{f.name: f.parse for f in FORMATS},
 }
 """Format name (as :func:`ingest.detect.detect_format` returns it) → reader."""
 

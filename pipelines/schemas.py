@@ -58,6 +58,12 @@ def _c(
 
 
 PARTICIPANT = _c("participant", pa.string(), "pseudonymous participant id")
+SOURCE_FORMAT = _c(
+    "source",
+    pa.string(),
+    "format of the file it came from (`fit`, `apple_health`, ...)",
+    default="fit",  # partitions written before other formats existed held FIT data only
+)
 SESSION_COUNTS = tuple(
     _c(f"sessions_{cat}", pa.int16(), f"{cat} sessions starting that local day (duplicates once)")
     for cat in ("walking", "strength", "pilates", "yoga", "tai_chi", "other")
@@ -165,12 +171,7 @@ STEP_MINUTES = TableSchema(
         _c("steps", pa.int32(), "steps in that minute"),
         _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
         _c("file_sha256", pa.string(), "the file it came from"),
-        _c(
-            "source",
-            pa.string(),
-            "format of the file it came from (`fit`, `apple_health`, ...)",
-            default="fit",
-        ),
+        SOURCE_FORMAT,
     ),
 )
 
@@ -187,12 +188,7 @@ WEAR = TableSchema(
         _c("start_utc", UTC_TS, "first instant covered"),
         _c("end_utc", UTC_TS, "last instant covered"),
         _c("utc_offset_s", pa.int32(), "offset stated by the file (s)", nullable=True),
-        _c(
-            "source",
-            pa.string(),
-            "format of the file it came from (`fit`, `apple_health`, ...)",
-            default="fit",
-        ),
+        SOURCE_FORMAT,
     ),
 )
 
@@ -209,12 +205,7 @@ DAILY_STEPS = TableSchema(
         _c("device", pa.string(), "`manufacturer/product/serial`"),
         _c("steps", pa.int64(), "steps that day"),
         _c("file_sha256", pa.string(), "the file it came from"),
-        _c(
-            "source",
-            pa.string(),
-            "format of the file it came from (`fit`, `apple_health`, ...)",
-            default="fit",
-        ),
+        SOURCE_FORMAT,
     ),
 )
 
