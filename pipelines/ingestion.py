@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ingest.read import MemberResult
 from pipelines import sessions as sessions_mod
 from pipelines import steps as steps_mod
 from pipelines.schemas import DAILY_STEPS, FILES, SESSIONS, WEAR
+
+if TYPE_CHECKING:
+    from ingest.read import MemberResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ingest.containers import Leaf
-from ingest.diary import parse_diary
-from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
 from ingest.records import DiaryEntry, RowError, UnusableFile
 from pipelines import diary, ingestion, joined, participants, refresh
 from pipelines.config import validate_tz
@@ -39,6 +37,10 @@ from pipelines.schemas import (
 )
 from pipelines.sessions import derive as derive_sessions
 from pipelines.storage import Store
+
+if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
+    from ingest.containers import Leaf
+    from ingest.read import MemberResult
 from pipelines.taxonomy import CATEGORIES
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
@@ -96,6 +98,8 @@ def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set
 def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
     """Read every stored upload. Archives are opened here and their files — like loose
     files — are parsed in parallel processes when there is enough to do."""
+    from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
+
     opened = [upload_leaves_from_path(s.name, Path(s.raw_path)) for s in stored]
     jobs_: list[tuple[int, Leaf, bool]] = [
         (i, leaf, inside)
@@ -251,6 +255,8 @@ def import_diary(
     store: Store, participant: str, path: Path, today: date | None = None
 ) -> DiaryImport:
     """Keep the diary file, parse it, apply the import rule, refresh the participant."""
+    from ingest.diary import parse_diary
+
     today = today or date.today()
     sha, raw = store.put_raw_file(participant, path, path.name)
     try:
