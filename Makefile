@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test lint format typecheck bench lock dashboard clean docs
+.PHONY: setup demo test lint format typecheck bench lock dashboard clean docs browser-deps
 
 setup: $(STAMP)
 
@@ -19,9 +19,20 @@ $(STAMP): requirements.lock pyproject.toml
 
 demo: setup
 	$(BIN)/backtrack demo --data-dir demo-data
+	@echo "Serving the dashboard for the demo cohort at http://127.0.0.1:8501"
+	@echo "  a participant: http://127.0.0.1:8501/?participant=p01   a coach: http://127.0.0.1:8501/?coach=group-a"
+	@echo "  (Ctrl-C stops it)"
+	BACKTRACK_DATA_DIR=demo-data/data $(BIN)/streamlit run dashboards/app.py \
+		--server.headless true --server.address 127.0.0.1 --server.port 8501 \
+		--browser.gatherUsageStats false
 
-test: setup lint
+test: setup lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The browser tests drive Debian's Chromium with Playwright (no browser download).
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: setup
 	$(BIN)/ruff check .
@@ -39,7 +50,8 @@ bench: setup
 # The dashboard on the demo data (run `make demo` first); another data dir: DATA=path
 DATA ?= demo-data/data
 dashboard: setup
-	BACKTRACK_DATA_DIR=$(DATA) $(BIN)/streamlit run dashboards/app.py --server.headless true
+	BACKTRACK_DATA_DIR=$(DATA) $(BIN)/streamlit run dashboards/app.py --server.headless true \
+		--server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
 docs: setup
 	$(BIN)/python -m pipelines.schemas > docs/tables.md
