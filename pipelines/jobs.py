@@ -20,6 +20,7 @@ import pandas as pd
 
 from ingest.records import DiaryEntry, RowError, UnusableFile
 from pipelines import diary, ingestion, joined, participants, refresh
+from pipelines import sessions as sessions_mod
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
 from pipelines.schemas import (
@@ -221,22 +222,14 @@ def set_category(store: Store, participant: str, session_id: str, category: str)
         known = store.read(SESSIONS, [participant])
         if session_id not in set(known["session_id"]):
             raise KeyError(f"{participant} has no session {session_id!r}")
-        rows = store.read(CATEGORY_OVERRIDES, [participant])
-        rows = rows[rows["session_id"] != session_id]
-        if category != "auto":
-            new = pd.DataFrame(
-                {
-                    "participant": [participant],
-                    "session_id": [session_id],
-                    "category": [category],
-                    "set_at": [datetime.now(UTC)],
-                }
-            )
-            rows = pd.concat([rows, new], ignore_index=True) if len(rows) else new
-        rows["set_at"] = pd.to_datetime(rows["set_at"], utc=True).dt.as_unit("us")
-        for col in ("participant", "session_id", "category"):
-            rows[col] = rows[col].astype("string")
-        store.write(CATEGORY_OVERRIDES, participant, rows.reset_index(drop=True))
+        rows = sessions_mod.with_override(
+            store.read(CATEGORY_OVERRIDES, [participant]),
+            participant,
+            session_id,
+            None if category == "auto" else category,
+            datetime.now(UTC),
+        )
+        store.write(CATEGORY_OVERRIDES, participant, rows)
     refresh_participant(store, participant)
 
 

@@ -24,6 +24,7 @@ zone moves them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Final
 
 import pandas as pd
@@ -222,6 +223,32 @@ def _adopt_stated_categories(sessions: pd.DataFrame) -> pd.DataFrame:
     out.loc[uncertain, "category"] = [c for c, _ in pairs]
     out.loc[uncertain, "category_source"] = [src for _, src in pairs]
     return out
+
+
+def with_override(
+    overrides: pd.DataFrame,
+    participant: str,
+    session_id: str,
+    category: str | None,
+    now: datetime,
+) -> pd.DataFrame:
+    """The override rows with ``session_id`` set to ``category`` (``None``: removed)."""
+    rows = overrides[overrides["session_id"] != session_id]
+    if category is not None:
+        new = pd.DataFrame(
+            {
+                "participant": [participant],
+                "session_id": [session_id],
+                "category": [category],
+                "set_at": [now],
+            }
+        )
+        rows = pd.concat([rows, new], ignore_index=True) if len(rows) else new
+    rows = rows.reset_index(drop=True)
+    rows["set_at"] = pd.to_datetime(rows["set_at"], utc=True).dt.as_unit("us")
+    for col in ("participant", "session_id", "category"):
+        rows[col] = rows[col].astype("string")
+    return rows
 
 
 def counted(sessions: pd.DataFrame) -> pd.DataFrame:
