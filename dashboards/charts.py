@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any, Final
 
 import altair as alt
 import pandas as pd
 
+from dashboards.i18n import register, t
 from pipelines.config import Target
 from pipelines.taxonomy import CATEGORIES
 
@@ -64,31 +65,50 @@ def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
 
 
 def blocks_chart(blocks: pd.DataFrame) -> alt.Chart:
-    """Every-other-day blocks as a strip: met, missed or no data."""
+    """Every-other-day blocks as a strip: one square per block (x = the block's first day,
+    ordinal, so every block gets the same visible width), coloured met / missed / no data."""
+    labels = dict(zip(BLOCK_ORDER, block_status_labels(), strict=True))
     frame = pd.DataFrame(
         {
             "start": [d.isoformat() for d in blocks["block_start"]],
-            "end": [(d + timedelta(days=1)).isoformat() for d in blocks["block_end"]],
-            "status": blocks["status"].astype(str).to_numpy(),
+            "end": [d.isoformat() for d in blocks["block_end"]],
+            "status": [labels.get(s, s) for s in blocks["status"].astype(str)],
             "walking_minutes": blocks["walking_minutes"].astype(float).round(1).to_numpy(),
             "complete": blocks["complete"].astype(bool).to_numpy(),
+            "row": "",
         }
     )
     return (
         alt.Chart(frame)
-        .mark_rect(stroke="white")
+        .mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("start:T", title=None),
-            x2="end:T",
+            x=alt.X(
+                "start:O",
+                title=t("block starting"),
+                sort=None,
+                axis=alt.Axis(labelAngle=-45, labelOverlap="parity"),
+            ),
+            y=alt.Y("row:N", title=None, axis=None),
             color=alt.Color(
                 "status:N",
-                scale=alt.Scale(domain=list(BLOCK_ORDER), range=list(BLOCK_COLORS)),
-                title="block",
+                scale=alt.Scale(domain=list(labels.values()), range=list(BLOCK_COLORS)),
+                title=t("block"),
             ),
-            tooltip=["start:N", "status:N", "walking_minutes:Q", "complete:N"],
+            tooltip=[
+                alt.Tooltip("start:N", title=t("from")),
+                alt.Tooltip("end:N", title=t("to")),
+                alt.Tooltip("status:N", title=t("block")),
+                alt.Tooltip("walking_minutes:Q", title=t("walking min")),
+                alt.Tooltip("complete:N", title=t("complete")),
+            ],
         )
-        .properties(height=60, title="Blocks")
+        .properties(height=50, title=t("Blocks"))
     )
+
+
+def block_status_labels() -> tuple[str, str, str]:
+    """``met``, ``missed``, ``no_data`` as shown (current language)."""
+    return (t("met"), t("missed"), t("no data"))
 
 
 def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
@@ -168,3 +188,79 @@ def _calendar_days(days: pd.DataFrame) -> pd.DataFrame:
     frame["has_data"] = frame["has_data"].astype("boolean").fillna(False).astype(bool)
     frame["met"] = frame["met"].astype("boolean").fillna(False).astype(bool)
     return frame.rename_axis("date").reset_index()
+
+
+# ------------------------------------------------------------------- coach pages
+
+register(
+    {
+        "walking vs target": "Gehen im Vergleich zum Ziel",
+        "participant": "Teilnehmende",
+        "day": "Tag",
+        "walking min": "Gehminuten",
+        "Walking minutes per day": "Gehminuten pro Tag",
+    }
+)
+
+
+def group_heatmap(
+    days: pd.DataFrame, targets: Mapping[str, Target], start: date, end: date
+) -> alt.Chart:
+    """Participants × days over ``[start, end]``: each square coloured like the participant
+    calendar (``walking_band`` against that participant's own target); days the table lacks
+    have no data."""
+    calendar = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    rows = []
+    for participant, target in sorted(targets.items()):
+        mine = days[days["participant"] == participant]
+        walked = dict(zip(mine["date"], mine["walking_minutes"].astype(float), strict=True))
+        covered = dict(zip(mine["date"], mine["has_data"].astype(bool), strict=True))
+        for day in calendar:
+            has_data = bool(covered.get(day, False))
+            minutes = float(walked.get(day, 0.0))
+            rows.append(
+                {
+                    "participant": participant,
+                    "day": day.isoformat(),
+                    "walking_minutes": round(minutes, 1),
+                    "band": walking_band(minutes, has_data, target),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["participant", "day", "walking_minutes", "band"])
+    return (
+        alt.Chart(frame)
+        .mark_rect(stroke="white")
+        .encode(
+            x=alt.X("day:O", title=None),
+            y=alt.Y("participant:N", title=None),
+            color=alt.Color(
+                "band:N",
+                scale=alt.Scale(domain=list(BAND_ORDER), range=list(BAND_COLORS)),
+                title=t("walking vs target"),
+            ),
+            tooltip=[
+                alt.Tooltip("participant:N", title=t("participant")),
+                alt.Tooltip("day:N", title=t("day")),
+                alt.Tooltip("walking_minutes:Q", title=t("walking min")),
+            ],
+        )
+        .properties(title=t("Walking minutes per day"))
+    )
+
+
+# ------------------------------------------------------------- participant pages
+
+register(
+    {
+        "block starting": "Block ab",
+        "block": "Block",
+        "from": "von",
+        "to": "bis",
+        "complete": "vollständig",
+        "Blocks": "Blöcke",
+        "met": "erreicht",
+        "missed": "verfehlt",
+        "no data": "keine Daten",
+        "walking min": "Gehminuten",
+    }
+)

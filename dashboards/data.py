@@ -23,15 +23,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 import pandas as pd
 
-from pipelines import adherence, config, participants
+from pipelines import adherence, config, jobs, participants
+from pipelines import alerts as alerts_mod
+from pipelines import groups as groups_mod
 from pipelines import report as report_mod
+from pipelines.config import Target
+from pipelines.groups import Thresholds
 from pipelines.participants import Participant
-from pipelines.schemas import BLOCKS, DAYS, PARTICIPANTS, SESSIONS, TABLES, TableSchema
+from pipelines.schemas import BLOCKS, DAYS, FILES, PARTICIPANTS, SESSIONS, TABLES, TableSchema
 from pipelines.storage import Store
 
 Role = Literal["participant", "coach", "admin"]
@@ -274,3 +279,249 @@ def _cached_read() -> Callable[[str, str, tuple[str, ...] | None, float], pd.Dat
         return Store(root).read(TABLES[table], participants)
 
     return read
+
+
+# ------------------------------------------------- coach pages: alerts, prescriptions
+# (issue "Coach pages"). Reads stay scoped as above; the two writes check the role too:
+# only a coach of the participant's / the group's group, or an admin, may change anything.
+
+COACH_COLUMNS: Final = [
+    *OVERVIEW_COLUMNS,
+    "adherence_prev_14d",
+    "adherence_trend_14d",
+    "last_upload",
+    "alerts",
+]
+
+
+def group_thresholds(viewer: Viewer, group: str, tables: Tables | None = None) -> Thresholds:
+    """The alert thresholds of ``group`` (defaults when the group never set any)."""
+    tables = tables or cached_tables()
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    return groups_mod.load(tables.store, group)
+
+
+def set_group_thresholds(
+    viewer: Viewer, group: str, thresholds: Thresholds, tables: Tables | None = None
+) -> None:
+    """Store ``group``'s alert thresholds: a coach of that group or an admin only."""
+    tables = tables or cached_tables()
+    allowed = viewer.role == "admin" or (viewer.role == "coach" and group in viewer.groups)
+    if not allowed:
+        raise PermissionError(f"{_who(viewer)} may not change the settings of group {group!r}")
+    groups_mod.save(tables.store, group, thresholds, datetime.now(UTC))
+
+
+def last_upload(viewer: Viewer, participant: str, tables: Tables | None = None) -> datetime | None:
+    """When the participant's latest file was processed (``files.ingested_at``, UTC)."""
+    files = _scoped_read(viewer, participant, FILES, tables)
+    if files.empty:
+        return None
+    latest = pd.Timestamp(files["ingested_at"].max())
+    return None if pd.isna(latest) else latest.to_pydatetime()
+
+
+def participant_alerts(
+    viewer: Viewer,
+    participant: str,
+    tables: Tables | None = None,
+    *,
+    as_of: date,
+    thresholds: Thresholds | None = None,
+) -> list[alerts_mod.Alert]:
+    """The participant's alerts as of ``as_of`` (``pipelines.alerts``) under ``thresholds``
+    (default: those of the participant's group, else the defaults)."""
+    tables = tables or cached_tables()
+    frame = days(viewer, participant, tables)
+    if thresholds is None:
+        group = settings(viewer, participant, tables).group
+        thresholds = groups_mod.load(tables.store, group) if group else Thresholds()
+    start, end = alerts_mod.window(as_of)
+    window_report = report(viewer, participant, tables, start=start, end=end)
+    return alerts_mod.evaluate(alerts_mod.facts(frame, window_report, as_of), thresholds)
+
+
+def coach_overview(
+    viewer: Viewer,
+    group: str,
+    tables: Tables | None = None,
+    *,
+    as_of: date,
+    thresholds: Thresholds | None = None,
+) -> pd.DataFrame:
+    """``group_overview`` as of ``as_of`` plus the 14-day trend (adherence over the 14 days
+    before the last 14), the last upload and the alerts (a list of ``Alert`` per row) under
+    ``thresholds`` (default: the group's)."""
+    tables = tables or cached_tables()
+    overview = group_overview(viewer, group, tables, as_of=as_of)
+    thresholds = thresholds or group_thresholds(viewer, group, tables)
+    previous, trend, uploads, raised = [], [], [], []
+    for member, now_ratio in zip(overview["participant"], overview["adherence_14d"], strict=True):
+        frame = days(viewer, member, tables)
+        p = settings(viewer, member, tables)
+        block_frame = adherence.blocks(frame, p.target, end=as_of)
+        prev_end = as_of - timedelta(days=14)
+        before = adherence.summarize(frame, block_frame, prev_end - timedelta(days=13), prev_end)
+        previous.append(before.ratio)
+        both = now_ratio is not None and not pd.isna(now_ratio) and before.ratio is not None
+        trend.append(round(float(now_ratio) - before.ratio, 4) if both else None)  # type: ignore[operator]
+        uploads.append(last_upload(viewer, member, tables))
+        raised.append(
+            participant_alerts(viewer, member, tables, as_of=as_of, thresholds=thresholds)
+        )
+    out = overview.copy()
+    out["adherence_prev_14d"] = pd.Series(previous, index=out.index, dtype="object")
+    out["adherence_trend_14d"] = pd.Series(trend, index=out.index, dtype="object")
+    out["last_upload"] = pd.Series(uploads, index=out.index, dtype="object")
+    out["alerts"] = pd.Series(raised, index=out.index, dtype="object")
+    return out[COACH_COLUMNS]
+
+
+def group_days(
+    viewer: Viewer, group: str, tables: Tables | None = None, *, start: date, end: date
+) -> tuple[pd.DataFrame, dict[str, Target]]:
+    """Every member's ``days`` rows in ``[start, end]`` (one frame) and each member's target."""
+    tables = tables or cached_tables()
+    overview_members = _members(viewer, group, tables)
+    frames, targets = [], {}
+    for member in overview_members:
+        frame = days(viewer, member, tables)
+        frames.append(frame[(frame["date"] >= start) & (frame["date"] <= end)])
+        targets[member] = settings(viewer, member, tables).target
+    combined = pd.concat(frames, ignore_index=True) if frames else DAYS.empty()
+    return combined, targets
+
+
+def set_prescription(
+    viewer: Viewer,
+    participant: str,
+    tables: Tables | None = None,
+    *,
+    min_minutes: int,
+    max_minutes: int,
+    every_n_days: int,
+    min_bout_minutes: int,
+    program_start: date | None,
+) -> Participant:
+    """Change the participant's target and program start, then recompute their tables so the
+    pipeline uses it. A coach of the participant's group or an admin only; ``ValueError``
+    (from ``Target``) for values the rule does not allow, before anything is written."""
+    tables = tables or cached_tables()
+    if viewer.role == "participant":
+        raise PermissionError(f"{_who(viewer)} may not change a prescription")
+    require(viewer, participant, tables)
+    current = settings(viewer, participant, tables).target
+    Target(  # validate first: a bad value never reaches the table
+        min_minutes=min_minutes,
+        max_minutes=max_minutes,
+        every_n_days=every_n_days,
+        min_bout_minutes=min_bout_minutes,
+        program_start=program_start if program_start is not None else current.program_start,
+    )
+    updated = jobs.configure(
+        tables.store,
+        participant,
+        min_minutes=min_minutes,
+        max_minutes=max_minutes,
+        every_n_days=every_n_days,
+        min_bout_minutes=min_bout_minutes,
+        program_start=program_start,
+    )
+    jobs.refresh_participant(tables.store, participant)
+    return updated
+
+
+def _members(viewer: Viewer, group: str, tables: Tables) -> list[str]:
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    rows = tables.read(PARTICIPANTS, None)
+    in_group = (rows["group"] == group).fillna(False).astype(bool)
+    visible = set(visible_participants(viewer, tables))
+    return sorted(str(p) for p in rows.loc[in_group, "participant"] if p in visible)
+
+
+# ------------------------------------------------- participant pages: scoped writes
+# Who may add or correct a participant's data: whoever may see it (the participant
+# themself, their group's coach, an admin). One place, so the accounts issue can narrow it.
+
+
+def require_write(viewer: Viewer, participant: str, tables: Tables | None = None) -> None:
+    """Raise ``PermissionError`` unless ``viewer`` may add or correct ``participant``'s data."""
+    if participant not in visible_participants(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not change participant {participant!r}")
+
+
+def files(viewer: Viewer, participant: str, tables: Tables | None = None) -> pd.DataFrame:
+    """The participant's file manifest (``files`` table): what became of every upload."""
+    return _scoped_read(viewer, participant, FILES, tables)
+
+
+def clear_cache() -> None:
+    """Forget every cached table read (after a write from the dashboard)."""
+    _cached_read().clear()  # type: ignore[attr-defined]
+
+
+def set_session_category(
+    viewer: Viewer,
+    participant: str,
+    session_id: str,
+    category: str,
+    tables: Tables | None = None,
+) -> None:
+    """Correct a session's category (``auto`` undoes a correction) via
+    ``pipelines.jobs.set_category``, which refreshes the participant's tables."""
+    tables = tables or cached_tables()
+    require_write(viewer, participant, tables)
+    jobs.set_category(tables.store, participant, session_id, category)
+    clear_cache()
+
+
+def add_diary_entry(
+    viewer: Viewer,
+    participant: str,
+    *,
+    day: date,
+    pain: float | None = None,
+    time: str | None = None,
+    flare_up: bool | None = None,
+    painkiller: bool | None = None,
+    painkiller_name: str | None = None,
+    exercise_pain: bool | None = None,
+    note: str | None = None,
+    tables: Tables | None = None,
+) -> None:
+    """Store one diary entry typed into the dashboard (replacing the entry of the same date
+    and time). Raises ``ValueError`` with the validator's messages for a bad entry.
+
+    Validation is ``ingest.diary.diary_entry`` (the same rules as a diary file's rows),
+    reached through ``pipelines.jobs.add_diary_values``."""
+    tables = tables or cached_tables()
+    require_write(viewer, participant, tables)
+    taken = painkiller_name.strip() if painkiller and painkiller_name else painkiller
+    try:
+        jobs.add_diary_values(
+            tables.store,
+            participant,
+            date=day,
+            pain=pain,
+            time=time or None,
+            flare_up=flare_up,
+            painkiller=taken,
+            exercise_pain=exercise_pain,
+            note=note or None,
+        )
+    finally:
+        clear_cache()
+
+
+def import_diary_file(
+    viewer: Viewer, participant: str, path: Path, tables: Tables | None = None
+) -> jobs.DiaryImport:
+    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.jobs.import_diary``:
+    good rows replace the entries of their dates; the result names every bad row."""
+    tables = tables or cached_tables()
+    require_write(viewer, participant, tables)
+    result = jobs.import_diary(tables.store, participant, path)
+    clear_cache()
+    return result

@@ -269,6 +269,16 @@ def import_diary(
     return result
 
 
+def add_diary_values(store: Store, participant: str, **values: object) -> DiaryEntry:
+    """Validate one entry as typed into a form (``ingest.diary.diary_entry``: the same rules
+    as a diary file's rows; ``ValueError`` with every problem) and store it."""
+    from ingest.diary import diary_entry
+
+    entry = diary_entry(today=date.today(), **values)  # type: ignore[arg-type]
+    add_diary_entry(store, participant, entry)
+    return entry
+
+
 def add_diary_entry(store: Store, participant: str, entry: DiaryEntry) -> None:
     """Store one entry typed by a person (CLI, dashboard form), refresh the participant."""
     new = diary.entries_frame(participant, [entry], source="entry")

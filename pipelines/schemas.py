@@ -354,6 +354,23 @@ DAYS = TableSchema(
     ),
 )
 
+GROUP_SETTINGS = TableSchema(
+    name="group_settings",
+    grain="one row per coaching group",
+    key=("group",),
+    doc="Per-group alert thresholds for the coach pages (pipelines.groups, pipelines.alerts); "
+    "a group without a row uses the defaults. Not partitioned by participant: stored under "
+    "`<data dir>/tables/group_settings/group=<group>/part.parquet`.",
+    columns=(
+        _c("group", pa.string(), "the coaching group (participants.group)"),
+        _c("no_data_days", pa.int16(), "alert when the last day with data is ≥ this many days ago"),
+        _c("min_adherence_14d", pa.float64(), "alert when 14-day adherence is below this (0–1)"),
+        _c("pain_delta", pa.float64(), "alert when the latest 7-day pain ≥ baseline + this"),
+        _c("painkiller_days", pa.int16(), "alert when painkillers ran on more days than this"),
+        _c("updated_at", UTC_TS, "last change (UTC)"),
+    ),
+)
+
 TABLES: Final[dict[str, TableSchema]] = {
     t.name: t
     for t in (
@@ -368,6 +385,7 @@ TABLES: Final[dict[str, TableSchema]] = {
         DAYS,
         BLOCKS,
         PARTICIPANTS,
+        GROUP_SETTINGS,
     )
 }
 

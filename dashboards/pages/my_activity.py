@@ -1,42 +1,208 @@
-"""Walking and adherence: headline figures, the calendar, blocks, sessions per week."""
+"""Walking and adherence: uploads, headline figures, the calendar, blocks, sessions, sources."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Final
+
+import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data
+from dashboards import charts, data, uploads
 from dashboards import viewer as viewer_mod
+from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
+from pipelines.taxonomy import CATEGORIES
+
+register(
+    {
+        "My activity": "Meine Aktivität",
+        "Activity — {p}": "Aktivität — {p}",
+        "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.": (
+            "Ziel: {lo}–{hi} Gehminuten alle {n} Tage. Zeitraum {start} – {end}."
+        ),
+        "Adherence": "Adhärenz",
+        "{met} of {total} complete blocks met": "{met} von {total} vollständigen Blöcken erreicht",
+        "Current streak": "Aktuelle Serie",
+        "{n} blocks": "{n} Blöcke",
+        "Longest gap": "Längste Lücke",
+        "{n} days": "{n} Tage",
+        "Longest run of days without a met day": "Längste Folge von Tagen ohne erreichten Tag",
+        "Blocks without data": "Blöcke ohne Daten",
+        "{met} of {total} blocks met; blocks without data count as not met.": (
+            "{met} von {total} Blöcken erreicht; Blöcke ohne Daten zählen als nicht erreicht."
+        ),
+        "Add tracker files": "Tracker-Dateien hinzufügen",
+        "Tracker files or whole exports (FIT, GPX, TCX, zip, …)": (
+            "Tracker-Dateien oder ganze Exporte (FIT, GPX, TCX, zip, …)"
+        ),
+        "Upload and ingest": "Hochladen und einlesen",
+        "Choose at least one file.": "Bitte mindestens eine Datei wählen.",
+        "Files": "Dateien",
+        "file": "Datei",
+        "status": "Status",
+        "details": "Details",
+        "processing": "wird verarbeitet",
+        "ingested": "eingelesen",
+        "duplicate": "Duplikat",
+        "skipped": "übersprungen",
+        "rejected": "abgelehnt",
+        "Reading {n} file(s) — this page updates by itself.": (
+            "{n} Datei(en) werden eingelesen — die Seite aktualisiert sich selbst."
+        ),
+        "All files processed.": "Alle Dateien verarbeitet.",
+        "The ingest failed:": "Das Einlesen ist fehlgeschlagen:",
+        "No activity data yet.": "Noch keine Aktivitätsdaten.",
+        "Sources behind each day (last 14 days)": "Quellen hinter jedem Tag (letzte 14 Tage)",
+        "date": "Datum",
+        "walking minutes": "Gehminuten",
+        "sources": "Quellen",
+        "Sessions": "Einheiten",
+        "session": "Einheit",
+        "day": "Tag",
+        "minutes": "Minuten",
+        "category": "Kategorie",
+        "decided by": "entschieden durch",
+        "source": "Quelle",
+        "duplicate of": "Duplikat von",
+        "Correct a session's category": "Kategorie einer Einheit korrigieren",
+        "Session": "Einheit",
+        "Category": "Kategorie",
+        "Save category": "Kategorie speichern",
+        "Category of {session} set to {category}.": (
+            "Kategorie von {session} auf {category} gesetzt."
+        ),
+        "No sessions in this range.": "Keine Einheiten in diesem Zeitraum.",
+        "automatic (undo the correction)": "automatisch (Korrektur aufheben)",
+        "device": "Gerät",
+        "name": "Name",
+        "inferred": "abgeleitet",
+        "unknown": "unbekannt",
+        "user": "korrigiert",
+        "walking": "Gehen",
+        "strength": "Kraft",
+        "pilates": "Pilates",
+        "yoga": "Yoga",
+        "tai_chi": "Tai-Chi",
+        "other": "Sonstiges",
+    }
+)
+
+JOBS_KEY: Final = "upload_jobs"  # participant → UploadJob
+SOURCE_DAYS: Final = 14
+
+
+def _jobs() -> dict[str, uploads.UploadJob]:
+    jobs: dict[str, uploads.UploadJob] = st.session_state.setdefault(JOBS_KEY, {})
+    return jobs
+
+
+def _status_table(status: uploads.JobStatus) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("file"): [f.name for f in status.files],
+                t("status"): [t(f.status) for f in status.files],
+                t("details"): [f.reason or "" for f in status.files],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _show_job(job: uploads.UploadJob) -> uploads.JobStatus:
+    status = uploads.job_status(viewer, job)
+    _status_table(status)
+    if status.error:
+        st.error(t("The ingest failed:") + "\n\n" + status.error)
+    elif status.done:
+        st.success(t("All files processed."))
+    else:
+        st.info(t("Reading {n} file(s) — this page updates by itself.", n=len(job.files)))
+    return status
+
+
+def _poll_job() -> None:
+    job = _jobs().get(participant)
+    if job is None:
+        return
+    if _show_job(job).done:
+        st.rerun()  # the whole page: new figures, and this fragment stops polling
+
 
 viewer = viewer_mod.current()
 participant = viewer_mod.pick_participant(viewer)
 report = data.report(viewer, participant)
 settings = data.settings(viewer, participant)
 target = settings.target
-
-st.title("My activity" if viewer.role == "participant" else f"Activity — {participant}")
-st.caption(
-    f"Target: {target.min_minutes}–{target.max_minutes} walking minutes every "
-    f"{target.every_n_days} days. Range {report['range']['start']} – {report['range']['end']}."
-)
-
 summary = report["adherence"]
-ratio = summary["ratio"]
-left, middle, right = st.columns(3)
-left.metric(
-    "Adherence",
-    "—" if ratio is None else f"{ratio:.0%}",
-    help=f"{summary['blocks_met']} of {summary['blocks_total']} complete blocks met",
-)
-middle.metric("Current streak", f"{summary['current_streak_blocks']} blocks")
-right.metric("Blocks without data", summary["blocks_no_data"])
+
+st.title(t("My activity") if viewer.role == "participant" else t("Activity — {p}", p=participant))
+range_start = date.fromisoformat(report["range"]["start"]) if report["range"]["start"] else None
+range_end = date.fromisoformat(report["range"]["end"]) if report["range"]["end"] else None
 st.caption(
-    f"{summary['blocks_met']} of {summary['blocks_total']} blocks met; blocks without data "
-    "count as not met."
+    t(
+        "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.",
+        lo=target.min_minutes,
+        hi=target.max_minutes,
+        n=target.every_n_days,
+        start=fmt_date(range_start),
+        end=fmt_date(range_end),
+    )
 )
 
+adherence_col, streak_col, gap_col, no_data_col = st.columns(4)
+adherence_col.metric(
+    t("Adherence"),
+    fmt_percent(summary["ratio"]),
+    help=t(
+        "{met} of {total} complete blocks met",
+        met=summary["blocks_met"],
+        total=summary["blocks_total"],
+    ),
+)
+streak_col.metric(t("Current streak"), t("{n} blocks", n=summary["current_streak_blocks"]))
+gap_col.metric(
+    t("Longest gap"),
+    t("{n} days", n=summary["longest_gap_days"]),
+    help=t("Longest run of days without a met day"),
+)
+no_data_col.metric(t("Blocks without data"), summary["blocks_no_data"])
+st.caption(
+    t(
+        "{met} of {total} blocks met; blocks without data count as not met.",
+        met=summary["blocks_met"],
+        total=summary["blocks_total"],
+    )
+)
+
+# ---------------------------------------------------------------------------- uploads
+with st.expander(t("Add tracker files"), expanded=participant not in _jobs()):
+    with st.form("upload_form", clear_on_submit=True):
+        chosen = st.file_uploader(
+            t("Tracker files or whole exports (FIT, GPX, TCX, zip, …)"),
+            accept_multiple_files=True,
+            key="tracker_files",
+        )
+        submitted = st.form_submit_button(t("Upload and ingest"))
+    if submitted:
+        if not chosen:
+            st.warning(t("Choose at least one file."))
+        else:
+            files = [(f.name, f.getvalue()) for f in chosen]
+            _jobs()[participant] = uploads.start_ingest(viewer, participant, files)
+
+job = _jobs().get(participant)
+if job is not None:
+    st.subheader(t("Files"))
+    if uploads.job_status(viewer, job).done:
+        _show_job(job)
+    else:
+        st.fragment(_poll_job, run_every="2s")()
+
+# ----------------------------------------------------------------------------- charts
 days = data.days(viewer, participant)
 if days.empty:
-    st.info("No activity data yet.")
+    st.info(t("No activity data yet."))
     st.stop()
 st.altair_chart(charts.walking_heatmap(days, target), width="stretch")
 blocks = data.blocks(viewer, participant)
@@ -44,3 +210,69 @@ if not blocks.empty:
     st.altair_chart(charts.blocks_chart(blocks), width="stretch")
 if report["weeks"]:
     st.altair_chart(charts.sessions_per_week_chart(report["weeks"]), width="stretch")
+
+# ---------------------------------------------------------------- sources of each day
+st.subheader(t("Sources behind each day (last 14 days)"))
+last_day = max(days["date"])
+recent = days.loc[days["date"] > last_day - timedelta(days=SOURCE_DAYS)].sort_values(
+    "date", ascending=False
+)
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("date"): [fmt_date(d) for d in recent["date"]],
+            t("walking minutes"): [fmt_number(float(m), 1) for m in recent["walking_minutes"]],
+            t("sources"): [str(s).replace(",", ", ") for s in recent["sources"]],
+        }
+    ),
+    hide_index=True,
+)
+
+# ------------------------------------------------------------------------- sessions
+st.subheader(t("Sessions"))
+sessions = data.sessions(viewer, participant)
+if range_start is not None and range_end is not None:
+    in_range = (sessions["local_date"] >= range_start) & (sessions["local_date"] <= range_end)
+    sessions = sessions.loc[in_range]
+sessions = sessions.sort_values(["local_date", "start_utc"], ascending=False)
+if sessions.empty:
+    st.info(t("No sessions in this range."))
+    st.stop()
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("session"): sessions["session_id"].astype(str).to_numpy(),
+            t("day"): [fmt_date(d) for d in sessions["local_date"]],
+            t("minutes"): [fmt_number(float(s) / 60, 1) for s in sessions["moving_s"]],
+            t("category"): [t(str(c)) for c in sessions["category"]],
+            t("decided by"): [t(str(c)) for c in sessions["category_source"]],
+            t("source"): sessions["source_format"].astype(str).to_numpy(),
+            t("duplicate of"): sessions["duplicate_of"].astype("string").fillna("").to_numpy(),
+        }
+    ),
+    hide_index=True,
+)
+
+if st.toggle(t("Correct a session's category"), key="correct_category"):
+    labels = {
+        str(sid): f"{fmt_date(day)} · {t(str(cat))} · {sid}"
+        for sid, day, cat in zip(
+            sessions["session_id"], sessions["local_date"], sessions["category"], strict=True
+        )
+    }
+    with st.form("category_form"):
+        session_id = st.selectbox(t("Session"), list(labels), format_func=labels.__getitem__)
+        category = st.selectbox(
+            t("Category"),
+            [*CATEGORIES, "auto"],
+            format_func=lambda c: t("automatic (undo the correction)") if c == "auto" else t(c),
+        )
+        if st.form_submit_button(t("Save category")) and session_id is not None:
+            data.set_session_category(viewer, participant, str(session_id), str(category))
+            st.session_state["category_saved"] = (str(session_id), str(category))
+            st.rerun()
+saved = st.session_state.pop("category_saved", None)
+if saved:
+    st.success(
+        t("Category of {session} set to {category}.", session=saved[0], category=t(saved[1]))
+    )

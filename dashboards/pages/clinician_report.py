@@ -1,0 +1,74 @@
+"""The one-page clinician report (PDF) for a participant: adherence, blocks, sessions, pain,
+flare-ups, painkillers and the alerts as of the period's end. Pseudonymous id only."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboards import data, pdf_report
+from dashboards import viewer as viewer_mod
+from dashboards.i18n import fmt_date, register, t
+
+register(
+    {
+        "Clinician report — {participant}": "Bericht für Behandelnde — {participant}",
+        "Only coaches and admins create clinician reports.": (
+            "Nur Coaches und Admins erstellen Berichte für Behandelnde."
+        ),
+        "No activity data yet.": "Noch keine Aktivitätsdaten.",
+        "From": "Von",
+        "To": "Bis",
+        "The period must not end before it starts.": (
+            "Der Zeitraum darf nicht vor seinem Beginn enden."
+        ),
+        "One A4 page for {participant}, {start} to {end}, alerts as of {end}.": (
+            "Eine A4-Seite für {participant}, {start} bis {end}, Hinweise zum Stand {end}."
+        ),
+        "Download PDF": "PDF herunterladen",
+    }
+)
+
+viewer = viewer_mod.current()
+if viewer.role == "participant":
+    st.error(t("Only coaches and admins create clinician reports."))
+    st.stop()
+participant = viewer_mod.pick_participant(viewer)
+st.title(t("Clinician report — {participant}", participant=participant))
+
+whole = data.report(viewer, participant)
+if whole["range"]["start"] is None:
+    st.info(t("No activity data yet."))
+    st.stop()
+left, right = st.columns(2)
+start = left.date_input(
+    t("From"), value=date.fromisoformat(whole["range"]["start"]), key="clinician_start"
+)
+end = right.date_input(
+    t("To"), value=date.fromisoformat(whole["range"]["end"]), key="clinician_end"
+)
+if not isinstance(start, date) or not isinstance(end, date) or end < start:
+    st.error(t("The period must not end before it starts."))
+    st.stop()
+
+period = data.report(viewer, participant, start=start, end=end)
+alerts = data.participant_alerts(viewer, participant, as_of=end)
+pdf = pdf_report.build(period, alerts, date.today())
+st.caption(
+    t(
+        "One A4 page for {participant}, {start} to {end}, alerts as of {end}.",
+        participant=participant,
+        start=fmt_date(start),
+        end=fmt_date(end),
+    )
+)
+for alert in alerts:
+    st.warning(pdf_report.alert_text(alert))
+st.download_button(
+    t("Download PDF"),
+    pdf,
+    file_name=f"backtrack-{participant}-{end.isoformat()}.pdf",
+    mime="application/pdf",
+    key="clinician_pdf",
+)

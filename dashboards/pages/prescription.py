@@ -1,0 +1,96 @@
+"""A participant's prescription: the target band, block length, bout length and program start.
+
+Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
+which recomputes the participant's tables, so adherence uses the new target at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboards import data
+from dashboards import viewer as viewer_mod
+from dashboards.i18n import fmt_date, register, t
+
+register(
+    {
+        "Prescription": "Verordnung",
+        "Prescription — {participant}": "Verordnung — {participant}",
+        "Only coaches and admins set prescriptions.": (
+            "Nur Coaches und Admins legen Verordnungen fest."
+        ),
+        "A day is met at this many walking minutes or more; minutes beyond the maximum earn "
+        "no extra credit. Blocks of n days count from the program start; a block is met when "
+        "one of its days is.": (
+            "Ein Tag ist erfüllt ab so vielen Gehminuten; Minuten über dem Maximum zählen nicht "
+            "zusätzlich. Blöcke von n Tagen zählen ab dem Programmstart; ein Block ist erfüllt, "
+            "wenn einer seiner Tage erfüllt ist."
+        ),
+        "Minimum walking minutes per day": "Mindest-Gehminuten pro Tag",
+        "Maximum credited minutes per day": "Höchstens angerechnete Minuten pro Tag",
+        "Every n days": "Alle n Tage",
+        "Shortest walking bout (minutes)": "Kürzester Gehabschnitt (Minuten)",
+        "Program start": "Programmstart",
+        "Save prescription": "Verordnung speichern",
+        "Saved: {low}–{high} minutes every {n} days from {start}; adherence recomputed.": (
+            "Gespeichert: {low}–{high} Minuten alle {n} Tage ab {start}; Adhärenz neu berechnet."
+        ),
+        "Not saved: {reason}": "Nicht gespeichert: {reason}",
+    }
+)
+
+viewer = viewer_mod.current()
+if viewer.role == "participant":
+    st.error(t("Only coaches and admins set prescriptions."))
+    st.stop()
+participant = viewer_mod.pick_participant(viewer)
+target = data.settings(viewer, participant).target
+
+st.title(t("Prescription — {participant}", participant=participant))
+st.caption(
+    t(
+        "A day is met at this many walking minutes or more; minutes beyond the maximum earn "
+        "no extra credit. Blocks of n days count from the program start; a block is met when "
+        "one of its days is."
+    )
+)
+with st.form(f"prescription-{participant}"):
+    min_minutes = st.number_input(
+        t("Minimum walking minutes per day"), value=target.min_minutes, step=5, key="rx_min"
+    )
+    max_minutes = st.number_input(
+        t("Maximum credited minutes per day"), value=target.max_minutes, step=5, key="rx_max"
+    )
+    every_n_days = st.number_input(t("Every n days"), value=target.every_n_days, key="rx_every")
+    min_bout = st.number_input(
+        t("Shortest walking bout (minutes)"), value=target.min_bout_minutes, key="rx_bout"
+    )
+    program_start = st.date_input(
+        t("Program start"), value=target.program_start or date.today(), key="rx_start"
+    )
+    if st.form_submit_button(t("Save prescription")):
+        try:
+            updated = data.set_prescription(
+                viewer,
+                participant,
+                min_minutes=int(min_minutes),
+                max_minutes=int(max_minutes),
+                every_n_days=int(every_n_days),
+                min_bout_minutes=int(min_bout),
+                program_start=program_start if isinstance(program_start, date) else None,
+            )
+        except (ValueError, PermissionError) as error:
+            st.error(t("Not saved: {reason}", reason=error))
+        else:
+            st.success(
+                t(
+                    "Saved: {low}–{high} minutes every {n} days from {start}; adherence "
+                    "recomputed.",
+                    low=updated.target.min_minutes,
+                    high=updated.target.max_minutes,
+                    n=updated.target.every_n_days,
+                    start=fmt_date(updated.target.program_start),
+                )
+            )

@@ -1,0 +1,294 @@
+"""The one-page clinician report as PDF: a report dict (``pipelines.report.build``) and the
+participant's alerts in, PDF bytes out. Pure: no Streamlit, no I/O.
+
+Only the pseudonymous participant id appears. fpdf2's core font (Helvetica) is latin-1, so
+every text passes ``latin1``: German umlauts stay, "–", "≥", "−" and the like become ASCII.
+Also home of ``alert_text``, the words for ``pipelines.alerts`` codes (pages use it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Final
+
+from fpdf import FPDF
+
+from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
+from pipelines.alerts import Alert
+from pipelines.taxonomy import CATEGORIES
+
+REFERENCE: Final = (
+    "Reference: a fall of {reference} points is a meaningful change; reached: {reached}"
+)
+
+register(
+    {
+        "No data for {days} days (alert at {threshold})": (
+            "Seit {days} Tagen keine Daten (Hinweis ab {threshold})"
+        ),
+        "No data at all": "Noch keine Daten",
+        "Adherence over 14 days {value} (below {threshold})": (
+            "Adhärenz über 14 Tage {value} (unter {threshold})"
+        ),
+        "Pain {value} points above baseline (alert at +{threshold})": (
+            "Schmerz {value} Punkte über dem Ausgangswert (Hinweis ab +{threshold})"
+        ),
+        "Painkillers on {days} days in a row (more than {threshold})": (
+            "Schmerzmittel an {days} Tagen in Folge (mehr als {threshold})"
+        ),
+        "Clinician report": "Bericht für Behandelnde",
+        "Participant {id}": "Teilnehmende {id}",
+        "Period {start} to {end}; generated {generated}": (
+            "Zeitraum {start} bis {end}; erstellt am {generated}"
+        ),
+        "Target: {low} to {high} walking minutes every {n} days (bouts of at least {bout} min)": (
+            "Ziel: {low} bis {high} Gehminuten alle {n} Tage (Abschnitte ab {bout} Min.)"
+        ),
+        "Adherence": "Adhärenz",
+        "{ratio} of blocks met ({met} of {total} complete blocks)": (
+            "{ratio} der Blöcke erfüllt ({met} von {total} vollständigen Blöcken)"
+        ),
+        "Current streak {streak} blocks; longest gap {gap} days": (
+            "Aktuelle Serie {streak} Blöcke; längste Lücke {gap} Tage"
+        ),
+        "Blocks": "Blöcke",
+        "met {met}, missed {missed}, without data {no_data} (counted as not met)": (
+            "erfüllt {met}, verpasst {missed}, ohne Daten {no_data} (zählen als nicht erfüllt)"
+        ),
+        "Sessions by category": "Einheiten nach Kategorie",
+        "walking": "Gehen",
+        "strength": "Kraft",
+        "pilates": "Pilates",
+        "yoga": "Yoga",
+        "tai_chi": "Tai-Chi",
+        "other": "Sonstige",
+        "Pain (0 to 100)": "Schmerz (0 bis 100)",
+        "No pain diary entries.": "Keine Schmerztagebuch-Einträge.",
+        "Baseline {baseline}; latest 7-day mean {latest}; change {change}": (
+            "Ausgangswert {baseline}; Mittel der letzten 7 Tage {latest}; Veränderung {change}"
+        ),
+        REFERENCE: (
+            "Referenz: ein Rückgang um {reference} Punkte ist eine bedeutsame Veränderung; "
+            "erreicht: {reached}"
+        ),
+        "yes": "ja",
+        "no": "nein",
+        "Flare-ups: {days} day(s) in the period; {rate} episodes per 3 months": (
+            "Schübe: {days} Tag(e) im Zeitraum; {rate} Episoden pro 3 Monate"
+        ),
+        "Painkillers: {days} day(s) in a row": "Schmerzmittel: {days} Tag(e) in Folge",
+        "(more than 14 days: please review)": "(mehr als 14 Tage: bitte prüfen)",
+        "Alerts": "Hinweise",
+        "None.": "Keine.",
+        "Adherence = met blocks / complete blocks; a block is met when one of its days reaches "
+        "the minimum walking minutes. Pseudonymous data from backtrack.": (
+            "Adhärenz = erfüllte Blöcke / vollständige Blöcke; ein Block ist erfüllt, wenn einer "
+            "seiner Tage die Mindest-Gehminuten erreicht. Pseudonymisierte Daten aus backtrack."
+        ),
+    }
+)
+
+ASCII: Final = {
+    "–": "-",
+    "—": "-",
+    "−": "-",
+    "≥": ">=",
+    "≤": "<=",
+    "Δ": "delta ",
+    "…": "...",
+    "→": "->",
+    "↑": "+",
+    "↓": "-",
+    "“": '"',
+    "”": '"',
+    "„": '"',
+    "’": "'",
+    "\u202f": " ",
+}
+
+
+def latin1(text: str) -> str:
+    """``text`` in what a core PDF font can show (latin-1); anything else becomes "?"."""
+    for char, plain in ASCII.items():
+        text = text.replace(char, plain)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def alert_text(alert: Alert) -> str:
+    """An alert in words, in the current language."""
+    threshold = alert.threshold
+    if alert.code == "no_data":
+        if alert.value is None:
+            return t("No data at all")
+        return t(
+            "No data for {days} days (alert at {threshold})",
+            days=fmt_number(alert.value),
+            threshold=fmt_number(threshold),
+        )
+    if alert.code == "low_adherence":
+        return t(
+            "Adherence over 14 days {value} (below {threshold})",
+            value=fmt_percent(alert.value, 1),
+            threshold=fmt_percent(threshold, 1),
+        )
+    if alert.code == "pain_up":
+        return t(
+            "Pain {value} points above baseline (alert at +{threshold})",
+            value=fmt_number(alert.value, 1),
+            threshold=fmt_number(threshold, 1),
+        )
+    return t(
+        "Painkillers on {days} days in a row (more than {threshold})",
+        days=fmt_number(alert.value),
+        threshold=fmt_number(threshold),
+    )
+
+
+def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -> FPDF:
+    """The laid-out report (one A4 page); ``build`` turns it into bytes."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    pdf.set_margins(15, 15, 15)
+    pdf.add_page()
+    pdf.set_title(latin1(f"backtrack {report['participant']}"))
+
+    def heading(text: str, size: float = 12) -> None:
+        pdf.set_font("Helvetica", "B", size)
+        pdf.multi_cell(0, size * 0.55, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def line(text: str) -> None:
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+    rng = report["range"]
+    target = report["target"]
+    heading(t("Clinician report"), 16)
+    line(t("Participant {id}", id=report["participant"]))
+    line(
+        t(
+            "Period {start} to {end}; generated {generated}",
+            start=fmt_date(_day(rng["start"])),
+            end=fmt_date(_day(rng["end"])),
+            generated=fmt_date(generated),
+        )
+    )
+    line(
+        t(
+            "Target: {low} to {high} walking minutes every {n} days (bouts of at least {bout} min)",
+            low=target["min_minutes"],
+            high=target["max_minutes"],
+            n=target["every_n_days"],
+            bout=target["min_bout_minutes"],
+        )
+    )
+    pdf.ln(3)
+
+    summary = report["adherence"]
+    heading(t("Adherence"))
+    line(
+        t(
+            "{ratio} of blocks met ({met} of {total} complete blocks)",
+            ratio=fmt_percent(summary["ratio"]),
+            met=summary["blocks_met"],
+            total=summary["blocks_total"],
+        )
+    )
+    line(
+        t(
+            "Current streak {streak} blocks; longest gap {gap} days",
+            streak=summary["current_streak_blocks"],
+            gap=summary["longest_gap_days"],
+        )
+    )
+    pdf.ln(2)
+
+    complete = [b for b in report.get("blocks", []) if b["complete"]]
+    heading(t("Blocks"))
+    line(
+        t(
+            "met {met}, missed {missed}, without data {no_data} (counted as not met)",
+            met=sum(b["status"] == "met" for b in complete),
+            missed=sum(b["status"] == "missed" for b in complete),
+            no_data=sum(b["status"] == "no_data" for b in complete),
+        )
+    )
+    pdf.ln(2)
+
+    heading(t("Sessions by category"))
+    totals = {c: sum(int(d["sessions"][c]) for d in report["days"]) for c in CATEGORIES}
+    line("; ".join(f"{t(c)} {totals[c]}" for c in CATEGORIES))
+    pdf.ln(2)
+
+    heading(t("Pain (0 to 100)"))
+    pain = report.get("pain")
+    if pain is None or (pain["baseline"] is None and pain["latest_7d_mean"] is None):
+        line(t("No pain diary entries."))
+    else:
+        change = pain["change_vs_baseline"]
+        reference = float(pain["reference_change"])
+        line(
+            t(
+                "Baseline {baseline}; latest 7-day mean {latest}; change {change}",
+                baseline=fmt_number(pain["baseline"], 1),
+                latest=fmt_number(pain["latest_7d_mean"], 1),
+                change=("+" if change is not None and change > 0 else "") + fmt_number(change, 1),
+            )
+        )
+        reached = change is not None and round(change, 1) <= -reference
+        line(
+            t(
+                REFERENCE,
+                reference=fmt_number(reference),
+                reached=t("yes") if reached else t("no"),
+            )
+        )
+        flare_days = sum(bool(d.get("flare_up")) for d in report["days"])
+        line(
+            t(
+                "Flare-ups: {days} day(s) in the period; {rate} episodes per 3 months",
+                days=flare_days,
+                rate=fmt_number(pain["flare_ups_per_3_months"], 1),
+            )
+        )
+        run = t("Painkillers: {days} day(s) in a row", days=pain["painkiller_run_days"])
+        line(
+            run
+            + (" " + t("(more than 14 days: please review)") if pain["painkiller_warning"] else "")
+        )
+    pdf.ln(2)
+
+    heading(t("Alerts"))
+    for alert in alerts:
+        line(f"- {alert_text(alert)}")
+    if not alerts:
+        line(t("None."))
+    pdf.ln(4)
+
+    pdf.set_font("Helvetica", "I", 8)
+    pdf.multi_cell(
+        0,
+        4,
+        latin1(
+            t(
+                "Adherence = met blocks / complete blocks; a block is met when one of its days "
+                "reaches the minimum walking minutes. Pseudonymous data from backtrack."
+            )
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    return pdf
+
+
+def build(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -> bytes:
+    """The report as PDF bytes; ``ValueError`` if it would not fit on one page."""
+    pdf = document(report, alerts, generated)
+    if pdf.page_no() != 1:
+        raise ValueError(f"the clinician report must fit one page, got {pdf.page_no()}")
+    return bytes(pdf.output())
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)

@@ -1,0 +1,199 @@
+"""The coach pages in AppTest: group overview with alerts and thresholds, the drill-down,
+prescriptions and the clinician PDF — figures from pipelines.report / pipelines.adherence."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import data, pdf_report
+from pipelines import jobs
+from pipelines import report as report_mod
+from pipelines.groups import Thresholds
+from pipelines.schemas import DAYS
+from pipelines.storage import Store
+
+ROOT = Path(__file__).resolve().parents[2] / "dashboards"
+APP = ROOT / "app.py"
+TIMEOUT_S = 30
+P01 = data.Viewer("participant", participant="p01")
+COACH_A = data.Viewer("coach", groups=frozenset({"group-a"}))
+
+
+@pytest.fixture
+def writable(data_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the demo data dir for tests that write."""
+    return Path(shutil.copytree(data_dir, tmp_path / "data"))
+
+
+def last_day(data_dir: Path) -> date:
+    days = Store(data_dir).read(DAYS, ["p01", "p03"])
+    return max(days.loc[days["has_data"].astype(bool), "date"])
+
+
+def app(monkeypatch: pytest.MonkeyPatch, data_dir: Path, **query: str) -> AppTest:
+    monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params.update(query)
+    return at.run()
+
+
+def page(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, name: str, viewer: data.Viewer
+) -> AppTest:
+    """A page the navigation does not list yet, run on its own with the viewer in session."""
+    monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(ROOT / "pages" / name, default_timeout=TIMEOUT_S)
+    at.session_state["viewer"] = viewer
+    return at.run()
+
+
+def group_page(monkeypatch: pytest.MonkeyPatch, data_dir: Path, as_of: date) -> AppTest:
+    at = app(monkeypatch, data_dir, coach="group-a")
+    at.date_input(key="group_as_of").set_value(as_of).run()
+    assert not at.exception
+    return at
+
+
+def test_group_table_equals_the_report_for_each_window(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
+    as_of = last_day(data_dir)
+    at = group_page(monkeypatch, data_dir, as_of)
+    assert list(at.selectbox(key="group_choice").options) == ["group-a"]
+    [table] = at.dataframe
+    frame = table.value.set_index("participant")
+    assert list(frame.index) == ["p01", "p03"]  # only their group
+    store = Store(data_dir)
+    for pid in ("p01", "p03"):
+        p, days = jobs.load_participant(store, pid), store.read(DAYS, [pid])
+        for window in (14, 28):
+            start = as_of - timedelta(days=window - 1)
+            expected = report_mod.build(p, days, start, as_of)["adherence"]["ratio"]
+            assert frame.loc[pid, f"adherence_{window}d"] == pytest.approx(expected)
+        pain = report_mod.build(p, days, None, as_of).get("pain") or {}
+        shown = frame.loc[pid, "pain_change_vs_baseline"]
+        change = pain.get("change_vs_baseline")
+        assert (change is None and shown != shown) or shown == pytest.approx(change)
+    assert len(at.get("vega_lite_chart")) == 1  # the participants × days heatmap
+    assert any(str(b.label) == "Download CSV" for b in at.get("download_button"))
+
+
+def test_an_as_of_after_the_data_says_so_and_raises_no_data_alerts(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
+    as_of = last_day(data_dir) + timedelta(days=30)
+    at = group_page(monkeypatch, data_dir, as_of)
+    assert any("latest day with data" in c.value for c in at.caption)
+    alerts = at.dataframe[0].value["alerts"]
+    assert all(text.startswith("No data for") for text in alerts)
+
+
+def test_changing_a_threshold_changes_the_alerts(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    as_of = last_day(writable)
+    expected = data.coach_overview(
+        COACH_A, "group-a", data.StoreTables(Store(writable)), as_of=as_of
+    )
+    ratio = float(expected.set_index("participant").loc["p01", "adherence_14d"])
+    assert ratio < 0.5  # the demo's p01 misses blocks at the end
+    at = group_page(monkeypatch, writable, as_of)
+    before = at.dataframe[0].value.set_index("participant")["alerts"]
+    assert "Adherence over 14 days" in before["p01"]
+    at.number_input(key="th_adherence").set_value(round(ratio * 100) - 5.0)
+    at.button[0].click().run()  # the form's submit button
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Thresholds saved."]
+    assert data.group_thresholds(COACH_A, "group-a", data.StoreTables(Store(writable))) == (
+        Thresholds(min_adherence_14d=round(ratio - 0.05, 2))
+    )
+    after = at.dataframe[0].value.set_index("participant")["alerts"]
+    assert "Adherence over 14 days" not in after["p01"]
+
+
+def test_drill_down_opens_the_participants_activity(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path
+) -> None:
+    at = group_page(monkeypatch, data_dir, last_day(data_dir))
+    at.selectbox(key="group_drill_down").set_value("p03")
+    at.button(key="group_open").click().run()
+    assert not at.exception
+    assert at.selectbox(key="participant_choice").value == "p03"
+    assert any("p03" in t.value for t in at.title)
+
+
+def test_a_prescription_change_updates_the_report_target(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    at = page(monkeypatch, writable, "prescription.py", COACH_A)
+    assert not at.exception
+    at.selectbox(key="participant_choice").set_value("p03").run()
+    at.number_input(key="rx_min").set_value(45)
+    at.number_input(key="rx_max").set_value(75)
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.success and not at.error
+    tables = data.StoreTables(Store(writable))
+    target = data.report(COACH_A, "p03", tables)["target"]
+    assert (target["min_minutes"], target["max_minutes"]) == (45, 75)
+    days = Store(writable).read(DAYS, ["p03"])
+    assert list(days["met"]) == list(days["walking_minutes"] >= 45)  # recomputed
+
+
+def test_a_bad_prescription_is_refused_with_a_message(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    at = page(monkeypatch, writable, "prescription.py", COACH_A)
+    at.number_input(key="rx_min").set_value(90)  # above the maximum of 60
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.error and "min ≤ max" in at.error[0].value
+    assert data.settings(COACH_A, "p01", data.StoreTables(Store(writable))).target.min_minutes == 30
+
+
+def test_the_clinician_report_is_one_pdf_page(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, tables: data.StoreTables
+) -> None:
+    at = page(monkeypatch, data_dir, "clinician_report.py", COACH_A)
+    assert not at.exception and not at.error
+    assert any(str(b.label) == "Download PDF" for b in at.get("download_button"))
+    report = data.report(COACH_A, "p01", tables)
+    alerts = data.participant_alerts(COACH_A, "p01", tables, as_of=last_day(tables.store.root))
+    pdf = pdf_report.document(report, alerts, date(2026, 10, 1))
+    assert pdf.page_no() == 1
+    content = pdf_report.build(report, alerts, date(2026, 10, 1))
+    assert content.startswith(b"%PDF")
+
+
+def test_a_participant_cannot_reach_the_coach_pages_or_write(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    at = app(monkeypatch, writable, participant="p01")
+    with pytest.raises(ValueError, match="navigation page"):
+        at.switch_page("pages/group.py")
+    for name in ("prescription.py", "clinician_report.py"):
+        alone = page(monkeypatch, writable, name, P01)
+        assert alone.error and not alone.get("download_button") and not alone.button
+    tables = data.StoreTables(Store(writable))
+    with pytest.raises(PermissionError):
+        data.set_prescription(
+            P01,
+            "p01",
+            tables,
+            min_minutes=10,
+            max_minutes=20,
+            every_n_days=1,
+            min_bout_minutes=1,
+            program_start=None,
+        )
+    with pytest.raises(PermissionError):
+        data.set_group_thresholds(P01, "group-a", Thresholds(), tables)
+    with pytest.raises(PermissionError):
+        data.set_group_thresholds(COACH_A, "group-b", Thresholds(), tables)
+    with pytest.raises(PermissionError):
+        data.group_thresholds(P01, "group-a", tables)
