@@ -32,6 +32,7 @@ import pandas as pd
 from pipelines import adherence, config, jobs, participants
 from pipelines import alerts as alerts_mod
 from pipelines import groups as groups_mod
+from pipelines import pain as pain_rules
 from pipelines import report as report_mod
 from pipelines.config import Target
 from pipelines.groups import Thresholds
@@ -101,9 +102,30 @@ def visible_participants(viewer: Viewer, tables: Tables | None = None) -> list[s
 
 
 def require(viewer: Viewer, participant: str, tables: Tables | None = None) -> None:
-    """Raise ``PermissionError`` unless ``viewer`` may see ``participant``."""
-    if participant not in visible_participants(viewer, tables):
+    """Raise ``PermissionError`` unless ``viewer`` may see ``participant``.
+
+    Reads only what the decision needs (the participant's own settings row for a coach),
+    so checking each member of a large group stays cheap."""
+    tables = tables or cached_tables()
+    if viewer.role == "participant":
+        allowed = participant == viewer.participant
+    elif viewer.role == "admin":
+        allowed = participant in tables.all_participants()
+    else:
+        rows = tables.read(PARTICIPANTS, [participant]) if _safe_id(participant) else None
+        allowed = (
+            rows is not None
+            and len(rows) > 0
+            and bool(rows["group"].isin(sorted(viewer.groups)).fillna(False).any())
+        )
+    if not allowed:
         raise PermissionError(f"{_who(viewer)} may not see participant {participant!r}")
+
+
+def _safe_id(participant: str) -> bool:
+    from pipelines.storage import PARTICIPANT_ID
+
+    return bool(PARTICIPANT_ID.match(participant))
 
 
 def visible_groups(viewer: Viewer, tables: Tables | None = None) -> list[str]:
@@ -170,11 +192,14 @@ def group_overview(
     in_group = (rows["group"] == group).fillna(False).astype(bool)
     visible = set(visible_participants(viewer, tables))
     members = sorted(str(p) for p in rows.loc[in_group, "participant"] if p in visible)
-    frames = {m: days(viewer, m, tables) for m in members}
+    # one read of the whole group (scope decided above, once)
+    everyone = tables.read(DAYS, members)
+    frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
+    frames = {m: frames.get(m, DAYS.empty()) for m in members}
     if as_of is None:
         last_days = [_last_data_day(f) for f in frames.values()]
         as_of = max((d for d in last_days if d is not None), default=None)
-    overview = [_overview_row(viewer, m, frames[m], tables, as_of) for m in members]
+    overview = [_overview_row(m, frames[m], rows, as_of) for m in members]
     return pd.DataFrame(overview, columns=OVERVIEW_COLUMNS)
 
 
@@ -196,13 +221,13 @@ OVERVIEW_COLUMNS: Final = [
 
 
 def _overview_row(
-    viewer: Viewer, member: str, frame: pd.DataFrame, tables: Tables, as_of: date | None
+    member: str, frame: pd.DataFrame, settings_rows: pd.DataFrame, as_of: date | None
 ) -> dict[str, Any]:
     row: dict[str, Any] = dict.fromkeys(OVERVIEW_COLUMNS)
     row |= {"participant": member, "as_of": as_of, "last_data_day": _last_data_day(frame)}
     if as_of is None:
         return row
-    p = participants.from_rows(member, tables.read(PARTICIPANTS, [member]))
+    p = participants.from_rows(member, settings_rows)
     block_frame = adherence.blocks(frame, p.target, end=as_of)
     for window in OVERVIEW_WINDOWS_DAYS:
         start = as_of - timedelta(days=window - 1)
@@ -218,8 +243,11 @@ def _overview_row(
         "date",
     ]
     row["days_since_last_walk"] = (as_of - max(walked)).days if len(walked) else None
-    pain = report(viewer, member, tables, end=as_of).get("pain") or {}
-    row["pain_change_vs_baseline"] = pain.get("change_vs_baseline")
+    if "pain" in frame:
+        _, _, change = pain_rules.change_vs_baseline(
+            report_mod.pain_history(frame, as_of), p.target.program_start, as_of
+        )
+        row["pain_change_vs_baseline"] = change
     return row
 
 

@@ -450,6 +450,20 @@ def lag_correlations(days: pd.DataFrame, rules: PainRules = DEFAULT_RULES) -> li
 # ----------------------------------------------------------------------- summary
 
 
+def change_vs_baseline(
+    days: pd.DataFrame,
+    program_start: date | None,
+    as_of: date,
+    rules: PainRules = DEFAULT_RULES,
+) -> tuple[float | None, float | None, float | None]:
+    """(baseline, latest 7-day mean, their difference) as of ``as_of``."""
+    history = days.loc[_within(days["date"], None, as_of)]
+    base = baseline(history, program_start, rules)
+    latest = latest_mean(history, as_of, rules)
+    change = round(latest - base, 1) if latest is not None and base is not None else None
+    return base, latest, change
+
+
 def summarize(
     days: pd.DataFrame,
     program_start: date | None,
@@ -458,9 +472,7 @@ def summarize(
 ) -> PainSummary:
     """Every pain figure as of ``as_of``, from the rows on or before it."""
     history = days.loc[_within(days["date"], None, as_of)]
-    base = baseline(history, program_start, rules)
-    latest = latest_mean(history, as_of, rules)
-    change = round(latest - base, 1) if latest is not None and base is not None else None
+    base, latest, change = change_vs_baseline(history, program_start, as_of, rules)
     start = anchor(history, program_start)
     after = before = None
     if start is not None and start <= as_of:

@@ -73,11 +73,16 @@ def build(
     return report
 
 
+def pain_history(days: pd.DataFrame, end: date) -> pd.DataFrame:
+    """The ``days`` rows up to ``end`` as the pain rules read them (the person's own
+    flare-up flag under ``flare_up``)."""
+    history = days[days["date"] <= end].rename(columns={"flare_up": "flare_up_detected"})
+    return history.rename(columns={"flare_up_flagged": "flare_up"})
+
+
 def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
     """The pain summary as of ``end`` over the participant's whole history."""
-    history = days[days["date"] <= end].rename(columns={"flare_up": "flare_up_detected"})
-    history = history.rename(columns={"flare_up_flagged": "flare_up"})
-    s = pain.summarize(history, p.target.program_start, end, pain.PainRules())
+    s = pain.summarize(pain_history(days, end), p.target.program_start, end, pain.PainRules())
     return {
         "baseline": s.baseline,
         "latest_7d_mean": s.latest_7d_mean,

@@ -20,6 +20,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -32,6 +33,7 @@ from pipelines.schemas import TableSchema
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PART_FILE: Final = "part.parquet"
+PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
 
 
 class InvalidParticipant(ValueError):
@@ -143,7 +145,11 @@ class Store:
             ]
         if not paths:
             return schema.empty()
-        tables = [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
+        if len(paths) > PARALLEL_READ_FROM:
+            with ThreadPoolExecutor(max_workers=8) as pool:  # pyarrow releases the GIL
+                tables = list(pool.map(lambda p: schemas.upgrade(schema, pq.read_table(p)), paths))
+        else:
+            tables = [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
         combined = pa.concat_tables(tables)
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 

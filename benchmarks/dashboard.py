@@ -1,0 +1,350 @@
+"""Benchmark: the dashboard's data work on a large synthetic cohort.
+
+Generates 1,000 participants × 365 days in 10 groups of 100 straight into the tables the
+dashboard reads (``participants``, ``daily``, ``days``, ``blocks``, written with
+``pipelines.storage.Store.write`` against the schemas — no FIT files, no ingest), then times,
+each run in a fresh child process through the uncached ``dashboards.data.StoreTables`` path:
+
+* the coach page: ``data.group_overview`` for one group of 100 (a coach) and for every group
+  (an admin viewing all 1,000), plus ``data.coach_overview`` (what the Group page calls) when
+  the module has it;
+* a participant page: ``data.days`` + ``data.blocks`` + ``data.report`` for one participant.
+
+"cold" is the first call in the fresh process (imports done before the clock starts), "warm"
+a second call in the same process (the OS file cache and Python's lazy imports warm). Figures
+are medians of 5 runs (fewer when a run takes longer than ``--max-seconds`` overall). Written
+to docs/benchmarks-dashboard.md.
+
+    python -m benchmarks.dashboard [--participants 1000] [--days 365] [--runs 5] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines import adherence
+from pipelines.config import Target
+from pipelines.schemas import BLOCKS, DAILY, DAYS, PARTICIPANTS, TableSchema
+from pipelines.storage import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = ROOT / "docs" / "benchmarks-dashboard.md"
+GROUPS = 10
+FIRST_DAY = date(2025, 9, 1)
+COACH_GOAL_S = 1.0
+PARTICIPANT_GOAL_S = 0.3
+WARM_CALL_UNDER_S = 5.0
+
+
+# ----------------------------------------------------------------------------- the data
+
+
+def participant_id(index: int) -> str:
+    return f"p{index + 1:04d}"
+
+
+def group_of(index: int) -> str:
+    return f"group-{index % GROUPS + 1:02d}"
+
+
+def _frame(schema: TableSchema, values: dict[str, Any], rows: int) -> pd.DataFrame:
+    """``values`` as a frame of ``schema``; columns not given get a neutral value (null when
+    nullable, else the column's default, False, 0 or "")."""
+    out: dict[str, Any] = {}
+    for column in schema.columns:
+        if column.name in values:
+            out[column.name] = values[column.name]
+        elif column.nullable:
+            out[column.name] = [None] * rows
+        elif column.default is not None:
+            out[column.name] = [column.default] * rows
+        elif str(column.type) == "bool":
+            out[column.name] = np.zeros(rows, dtype=bool)
+        elif str(column.type) == "string":
+            out[column.name] = [""] * rows
+        else:
+            out[column.name] = np.zeros(rows, dtype="int64")
+    return pd.DataFrame(out)
+
+
+def write_participant(store: Store, index: int, days: int, rng: np.random.Generator) -> None:
+    """One participant's settings, daily, days and blocks tables: a year of plausible days."""
+    pid = participant_id(index)
+    start = FIRST_DAY + timedelta(days=int(rng.integers(0, 7)))
+    target = Target(program_start=start)
+    dates = [start + timedelta(days=i) for i in range(days)]
+    keen = rng.uniform(0.3, 0.9)  # how likely a walk is on a given day
+    worn = rng.random(days) < rng.uniform(0.75, 0.98)
+    walked = worn & (rng.random(days) < keen)
+    walking = np.where(walked, rng.gamma(4.0, 10.0, days), rng.uniform(0, 12, days) * worn)
+    walking = np.round(walking, 1)
+    brisk = np.round(walking * rng.uniform(0.1, 0.6, days), 1)
+    session_part = np.round(walking * (rng.random(days) < 0.5), 1)
+    met = walking >= target.min_minutes
+    walks = (session_part > 0).astype("int16")
+    training = np.where(worn & (rng.random(days) < 0.15), 30.0, 0.0)
+    daily = {
+        "participant": [pid] * days,
+        "date": dates,
+        "walking_minutes": walking,
+        "brisk_walking_minutes": brisk,
+        "session_walking_minutes": session_part,
+        "bout_walking_minutes": np.round(walking - session_part, 1),
+        "training_minutes": training,
+        "steps": np.where(worn, (walking * 105 + rng.integers(1500, 6000, days)), 0).astype(int),
+        "sessions_walking": walks,
+        "sessions_strength": (training > 0).astype("int16"),
+        "has_data": worn,
+        "sources": np.where(worn, "fit", ""),
+        "met": met,
+        "credited_minutes": np.minimum(walking, target.max_minutes),
+        "above_range_minutes": np.maximum(walking - target.max_minutes, 0.0),
+    }
+    diary = rng.random(days) < 0.6
+    pain = np.clip(55 - np.arange(days) * rng.uniform(0, 0.08) + rng.normal(0, 8, days), 0, 100)
+    pain_series = pd.Series(np.where(diary, np.round(pain, 0), np.nan))
+    flare = diary & (rng.random(days) < 0.03)
+    joined = daily | {
+        "pain": [None if np.isnan(v) else float(v) for v in pain_series],
+        "pain_entries": diary.astype("int16"),
+        "pain_7d_mean": [
+            None if np.isnan(v) else round(float(v), 2)
+            for v in pain_series.rolling(7, min_periods=1).mean()
+        ],
+        "flare_up_flagged": flare,
+        "flare_up": flare,
+        "painkiller": [
+            bool(v) if d else None for v, d in zip(rng.random(days) < 0.2, diary, strict=True)
+        ],
+        "exercise_pain": [
+            bool(v) if d else None for v, d in zip(rng.random(days) < 0.1, diary, strict=True)
+        ],
+    }
+    daily_frame = _frame(DAILY, daily, days)
+    store.write(PARTICIPANTS, pid, _settings(pid, group_of(index), start))
+    store.write(DAILY, pid, daily_frame)
+    store.write(DAYS, pid, _frame(DAYS, joined, days))
+    blocks = adherence.blocks(daily_frame, target)
+    blocks.insert(0, "participant", pid)
+    store.write(BLOCKS, pid, _frame(BLOCKS, {c: blocks[c] for c in blocks}, len(blocks)))
+
+
+def _settings(pid: str, group: str, start: date) -> pd.DataFrame:
+    target = Target()
+    values = {
+        "participant": [pid],
+        "tz": ["Europe/Berlin"],
+        "program_start": [start],
+        "min_minutes": [target.min_minutes],
+        "max_minutes": [target.max_minutes],
+        "every_n_days": [target.every_n_days],
+        "min_bout_minutes": [target.min_bout_minutes],
+        "group": [group],
+        "updated_at": [datetime(2025, 9, 1, tzinfo=UTC)],
+    }
+    return _frame(PARTICIPANTS, values, 1)
+
+
+def generate(root: Path, participants: int, days: int, seed: int = 3) -> Store:
+    store = Store(root)
+    rng = np.random.default_rng(seed)
+    for index in range(participants):
+        write_participant(store, index, days, rng)
+    return store
+
+
+# ----------------------------------------------------------------------- measurements
+
+
+def _measure(what: str, root: Path) -> dict[str, Any]:
+    """In the child: run ``what`` twice on the store at ``root``; seconds of each call."""
+    from dashboards import data
+
+    tables = data.StoreTables(Store(root))
+    one_group = group_of(0)
+    groups = [group_of(i) for i in range(GROUPS)]
+    coach = data.Viewer("coach", groups=frozenset({one_group}))
+    admin = data.Viewer("admin")
+    someone = participant_id(0)
+    participant = data.Viewer("participant", participant=someone)
+    as_of = _last_day(tables, someone)
+
+    def coach_group() -> int:
+        return len(data.group_overview(coach, one_group, tables))
+
+    def admin_all() -> int:
+        return sum(len(data.group_overview(admin, g, tables)) for g in groups)
+
+    def coach_page() -> int:
+        return len(data.coach_overview(coach, one_group, tables, as_of=as_of))
+
+    def participant_page() -> int:
+        days = data.days(participant, someone, tables)
+        blocks = data.blocks(participant, someone, tables)
+        report = data.report(participant, someone, tables)
+        return len(days) + len(blocks) + len(report)
+
+    work: dict[str, Callable[[], int]] = {
+        "coach_group": coach_group,
+        "admin_all": admin_all,
+        "coach_page": coach_page,
+        "participant_page": participant_page,
+    }
+    started = time.perf_counter()
+    rows = work[what]()
+    cold = time.perf_counter() - started
+    warm = None
+    if cold < WARM_CALL_UNDER_S:  # a second call only when the first one was short
+        started = time.perf_counter()
+        work[what]()
+        warm = time.perf_counter() - started
+    return {"cold": cold, "warm": warm, "rows": rows}
+
+
+def _last_day(tables: Any, participant: str) -> date:
+    frame = tables.read(DAYS, [participant])
+    return max(frame.loc[frame["has_data"].astype(bool), "date"])
+
+
+def run_child(what: str, root: Path, timeout_s: float) -> dict[str, Any] | None:
+    """One fresh process measuring ``what``; ``None`` when it ran out of ``timeout_s``."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.dashboard", "--child", what, "--data", str(root)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(what: str, root: Path, runs: int, timeout_s: float) -> dict[str, Any]:
+    """Medians over ``runs`` fresh processes; a run that times out ends the series."""
+    results: list[dict[str, Any]] = []
+    while len(results) < runs:
+        result = run_child(what, root, timeout_s)
+        if result is None:
+            print(f"  {what}: no result within {timeout_s:.0f} s")
+            return {"cold": None, "warm": None, "runs": len(results), "timeout_s": timeout_s}
+        results.append(result)
+        print(f"  {what}: cold {result['cold']:.3f} s, warm {result['warm'] or float('nan'):.3f} s")
+    warm = [r["warm"] for r in results if r["warm"] is not None]
+    return {
+        "cold": statistics.median(r["cold"] for r in results),
+        "warm": statistics.median(warm) if warm else None,
+        "runs": len(results),
+        "timeout_s": timeout_s,
+    }
+
+
+# -------------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds one run may take before it is cut"
+    )
+    parser.add_argument("--keep", type=Path, help="write the data dir here and keep it")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_measure(args.child, args.data)))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="backtrack-dash-") as scratch:
+        root = args.keep or Path(scratch)
+        started = time.perf_counter()
+        if not (root / "tables" / "participants").exists():
+            generate(root, args.participants, args.days)
+        generated_s = time.perf_counter() - started
+        print(f"data: {args.participants} × {args.days} days in {generated_s:.1f} s ({root})")
+        from dashboards import data
+
+        size = args.participants // GROUPS
+        jobs = [
+            ("coach_group", f"Coach page: `group_overview`, one group of {size}", COACH_GOAL_S),
+            (
+                "admin_all",
+                f"Coach page, admin: `group_overview` of all {GROUPS} groups "
+                f"({args.participants} participants)",
+                COACH_GOAL_S,
+            ),
+        ]
+        if hasattr(data, "coach_overview"):
+            label = f"Group page: `coach_overview` (alerts, trend), one group of {size}"
+            jobs.append(("coach_page", label, COACH_GOAL_S))
+        label = "Participant page: `days` + `blocks` + `report`, one participant"
+        jobs.append(("participant_page", label, PARTICIPANT_GOAL_S))
+        rows = [
+            (label, goal, measure(what, root, args.runs, args.timeout))
+            for what, label, goal in jobs
+        ]
+    write_doc(args, generated_s, rows)
+
+
+def write_doc(
+    args: argparse.Namespace, generated_s: float, rows: list[tuple[str, float, dict[str, Any]]]
+) -> None:
+    lines = [
+        "# Benchmark: dashboard data work",
+        "",
+        f"`python -m benchmarks.dashboard`, {datetime.now(UTC):%Y-%m-%d}, "
+        f"{platform.platform()}, {platform.machine()} × {os.cpu_count() or 1} cores, "
+        f"Python {platform.python_version()}, pandas {pd.__version__}.",
+        "",
+        f"Data: {args.participants} participants × {args.days} days in {GROUPS} groups, written "
+        f"as `participants`, `daily`, `days` and `blocks` tables through `Store.write` "
+        f"({generated_s:.0f} s). Reads through the uncached `dashboards.data.StoreTables`; "
+        "each run in a fresh process (imports before the clock starts). **cold**: the first "
+        "call in the process; **warm**: a second call in the same process (only made when the "
+        f"first took < {WARM_CALL_UNDER_S:g} s). Medians of the runs shown; a run still busy "
+        f"after {args.timeout:g} s is cut and reported as such.",
+        "",
+        "| what | goal (s) | cold (s) | warm (s) | runs | met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for label, goal, result in rows:
+        cold, warm = result["cold"], result["warm"]
+        if cold is None:
+            lines.append(
+                f"| {label} | < {goal:g} | > {result['timeout_s']:.0f} (cut) | – | "
+                f"{result['runs']} | **no** |"
+            )
+            continue
+        met = "yes" if cold < goal else "**no**"
+        warm_text = "–" if warm is None else f"{warm:.3f}"
+        lines.append(
+            f"| {label} | < {goal:g} | {cold:.3f} | {warm_text} | {result['runs']} | {met} |"
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    DOC.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

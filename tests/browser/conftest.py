@@ -1,0 +1,164 @@
+"""The dashboard served by a real ``streamlit run`` and driven by headless Chromium.
+
+Debian's ``/usr/bin/chromium`` through the ``playwright`` Python package (never a browser
+download). One demo data dir (3 participants × 2 weeks, ingested with ``pipelines.jobs``, no
+Prefect) and one Streamlit server per session; a fresh browser page per test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from pipelines import jobs
+from pipelines.demo.cohort import generate_cohort
+from pipelines.demo.diaries import write_diaries
+from pipelines.storage import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "dashboards" / "app.py"
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+WEEKS = 2
+HEALTH_TIMEOUT_S = 60
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A three-person demo data dir: p01 and p03 in group-a, p02 in group-b."""
+    root = tmp_path_factory.mktemp("browser")
+    cohort = generate_cohort(root / "input", participants=3, weeks=WEEKS)
+    diaries = write_diaries(root / "diaries", cohort, weeks=WEEKS)
+    store = Store(root / "data")
+    for person in cohort:
+        jobs.configure(
+            store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
+        )
+        stored = jobs.store_uploads(
+            store, person.id, jobs.collect_paths([root / "input" / person.id])
+        )
+        jobs.record(store, person.id, jobs.parse_stored(stored, workers=1))
+        jobs.refresh_participant(store, person.id)
+        jobs.import_diary(store, person.id, diaries[person.id])
+    return store.root
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    try:
+        with opener.open(url, timeout=2) as response:
+            return bool(response.read().decode().strip() == "ok")
+    except OSError:
+        return False
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Terminate the server; kill its whole process group (ingest children too) if need be."""
+    if server.poll() is None:
+        server.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # what is left of its group
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run dashboards/app.py`` on a free port over the demo data; its base URL."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = os.environ | {"BACKTRACK_DATA_DIR": str(data_dir)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",  # a test server never reloads (nor offers to) on edits
+        "none",
+    ]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while not _healthy(f"{base}/_stcore/health"):
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = log_path.read_text(errors="replace")[-3000:]
+                pytest.fail(
+                    f"streamlit did not answer {base}/_stcore/health within "
+                    f"{HEALTH_TIMEOUT_S} s (exit code {server.poll()}):\n{output}"
+                )
+            time.sleep(0.25)
+        yield base
+    finally:
+        _stop(server)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium (skips when it is not installed)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's `chromium` package for browser tests")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, dashboard_url: str) -> Iterator[Page]:
+    """A fresh page (own cookies and session) with a desktop-sized viewport."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    context.set_default_timeout(30_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,152 @@
+"""The dashboard in a real browser: what a participant and a coach see, and an upload.
+
+Each test opens the app as the development viewer stub allows (``?participant=…``,
+``?coach=…``), waits on text (never sleeps), checks the figures against
+``pipelines.report.build`` and the tables, and leaves a screenshot in ``build/screenshots``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from dashboards import i18n
+from pipelines import jobs
+from pipelines import report as report_mod
+from pipelines.demo import fitwriter
+from pipelines.schemas import DAYS, FILES, PARTICIPANTS
+from pipelines.storage import Store
+
+PAGE_TIMEOUT_MS = 30_000
+INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up
+UPLOAD_NAME = "browser-walk.fit"
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_test_id("stApp")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+
+def metric_value(page: Page, label: str) -> Locator:
+    metric = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return metric.get_by_test_id("stMetricValue")
+
+
+def wait_until_idle(page: Page) -> None:
+    """Until Streamlit's "Running…" status widget has gone (the script run has finished)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def upload(page: Page, path: Path) -> None:
+    """Choose ``path`` in the page's tracker-file uploader and, when the uploader sits in a
+    form, submit it."""
+    inputs = page.locator("input[type=file]")
+    expect(inputs.first).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    fit_inputs = page.locator("input[type=file][accept*='.fit' i]")
+    file_input = (fit_inputs if fit_inputs.count() else inputs).first
+    file_input.set_input_files(path)
+    uploader = page.get_by_test_id("stFileUploader").filter(has=file_input)
+    expect(uploader).to_contain_text(path.name)  # the browser has sent it to the server
+    form = page.get_by_test_id("stForm").filter(has=file_input)
+    if form.count():
+        form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+
+
+def shown_as_ingested(page: Page, name: str) -> Locator:
+    """Where the page says ``name`` was ingested: a row of a data grid (st.dataframe mirrors
+    its visible cells in an accessibility table) or a line of text outside the uploader."""
+    exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+    ingested = re.compile(r"^\s*ingested\s*$", re.I)
+    row = (
+        page.locator("tr[role=row]")
+        .filter(has=page.locator("td", has_text=exact))
+        .filter(has=page.locator("td", has_text=ingested))
+    )
+    line = page.get_by_text(
+        re.compile(
+            rf"{re.escape(name)}.*(?<!not )\bingested\b|(?<!not )\bingested\b.*{re.escape(name)}",
+            re.I,
+        )
+    ).filter(has_not=page.get_by_test_id("stFileUploader"))
+    return row.or_(line)
+
+
+def expected_adherence(data_dir: Path, participant: str) -> str:
+    store = Store(data_dir)
+    report = report_mod.build(
+        jobs.load_participant(store, participant), store.read(DAYS, [participant])
+    )
+    i18n.use("en")
+    return i18n.fmt_percent(report["adherence"]["ratio"])  # as the page formats it
+
+
+def test_participant_sees_their_adherence(
+    page: Page, dashboard_url: str, data_dir: Path, screenshots: Path
+) -> None:
+    open_app(page, f"{dashboard_url}/?participant=p01")
+    expect(page.get_by_role("heading", name="My activity")).to_be_visible()
+    adherence = metric_value(page, "Adherence")
+    expect(adherence).to_have_text(expected_adherence(data_dir, "p01"))
+    wait_until_idle(page)
+    page.screenshot(path=screenshots / "participant.png", full_page=True)
+
+
+def test_coach_sees_only_their_group(
+    page: Page, dashboard_url: str, data_dir: Path, screenshots: Path
+) -> None:
+    people = Store(data_dir).read(PARTICIPANTS)
+    group = str(people.loc[people["participant"] == "p01", "group"].iloc[0])
+    members = sorted(people.loc[people["group"] == group, "participant"])
+    others = sorted(set(people["participant"]) - set(members))
+    assert members and others  # the demo cohort has two groups
+
+    open_app(page, f"{dashboard_url}/?coach={group}")
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    # st.dataframe draws on a canvas; glide-data-grid mirrors the visible cells in an
+    # accessibility table inside it, which is what a screen reader (and this test) reads.
+    cells = table.locator("td[role=gridcell]")
+    for member in members:
+        expect(cells.filter(has_text=re.compile(rf"^{member}$"))).to_have_count(1)
+    wait_until_idle(page)
+    shown = {text.strip() for text in cells.all_text_contents()}
+    assert set(members) <= shown
+    assert shown & set(others) == set()
+    page.screenshot(path=screenshots / "coach.png", full_page=True)
+
+
+def test_participant_uploads_a_fit_file(
+    page: Page, dashboard_url: str, data_dir: Path, screenshots: Path, tmp_path: Path
+) -> None:
+    store = Store(data_dir)
+    program_start = jobs.load_participant(store, "p01").target.program_start
+    assert program_start is not None
+    day = program_start.toordinal() + 5  # inside the demo's two weeks
+    start = datetime.fromordinal(day).replace(hour=5, minute=10, tzinfo=UTC)  # early: no overlap
+    fit = tmp_path / UPLOAD_NAME
+    fit.write_bytes(
+        fitwriter.activity_file(
+            start_utc=start,
+            elapsed_s=40 * 60,
+            sport=fitwriter.SPORT_WALKING,
+            distance_m=3200.0,
+            steps=4400,
+            name="Walk",
+        )
+    )
+
+    open_app(page, f"{dashboard_url}/?participant=p01")
+    expect(page.get_by_role("heading", name="My activity")).to_be_visible()
+    upload(page, fit)
+    expect(shown_as_ingested(page, UPLOAD_NAME).first).to_be_attached(timeout=INGEST_TIMEOUT_MS)
+
+    files = store.read(FILES, ["p01"])
+    row = files.loc[files["original_name"].str.endswith(UPLOAD_NAME)]
+    assert list(row["status"]) == ["ok"], files.tail(3).to_dict("records")
+    wait_until_idle(page)
+    page.screenshot(path=screenshots / "upload.png", full_page=True)
