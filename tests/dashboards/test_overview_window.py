@@ -1,0 +1,46 @@
+"""The coach overview computes blocks only near its window: the figures must not change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+
+from dashboards import data
+from pipelines import adherence, participants, report
+from pipelines.schemas import DAYS, PARTICIPANTS
+
+
+@pytest.mark.parametrize("shift_days", [-20, -9, -1, 0, 3, 17])
+@pytest.mark.parametrize("every_n_days", [1, 2, 3, 7])
+def test_window_trimming_keeps_every_figure(
+    tables: data.StoreTables, shift_days: int, every_n_days: int
+) -> None:
+    for member in tables.all_participants():
+        frame = tables.read(DAYS, [member])
+        p = participants.from_rows(member, tables.read(PARTICIPANTS, [member]))
+        target = p.target.with_changes(every_n_days=every_n_days)
+        as_of = max(frame["date"]) + timedelta(days=shift_days)
+        for window in (14, 28):
+            start = as_of - timedelta(days=window - 1)
+            full = adherence.summarize(
+                frame, adherence.blocks(frame, target, end=as_of), start, as_of
+            )
+            moved, recent = data._window_only(frame, target, as_of - timedelta(days=27))
+            trimmed = adherence.summarize(
+                recent, adherence.blocks(recent, moved, end=as_of), start, as_of
+            )
+            assert trimmed == full, (member, window, as_of)
+
+
+def test_pain_change_in_the_overview_equals_the_report(tables: data.StoreTables) -> None:
+    admin = data.Viewer(role="admin")
+    for group in data.visible_groups(admin, tables):
+        overview = data.group_overview(admin, group, tables)
+        for row in overview.to_dict("records"):
+            member = row["participant"]
+            p = participants.from_rows(member, tables.read(PARTICIPANTS, [member]))
+            full = report.build(p, tables.read(DAYS, [member]), end=row["as_of"])
+            got = row["pain_change_vs_baseline"]
+            assert (None if pd.isna(got) else got) == full["pain"]["change_vs_baseline"]
