@@ -188,14 +188,27 @@ def group_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    rows, frames = _group_frames(viewer, group, tables)
+    return _overview(rows, frames, as_of)
+
+
+def _group_frames(
+    viewer: Viewer, group: str, tables: Tables
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The settings rows and each visible member's ``days`` rows, in one read."""
     rows = tables.read(PARTICIPANTS, None)
     in_group = (rows["group"] == group).fillna(False).astype(bool)
     visible = set(visible_participants(viewer, tables))
     members = sorted(str(p) for p in rows.loc[in_group, "participant"] if p in visible)
-    # one read of the whole group (scope decided above, once)
     everyone = tables.read(DAYS, members)
     frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
-    frames = {m: frames.get(m, DAYS.empty()) for m in members}
+    return rows, {m: frames.get(m, DAYS.empty()) for m in members}
+
+
+def _overview(
+    rows: pd.DataFrame, frames: dict[str, pd.DataFrame], as_of: date | None
+) -> pd.DataFrame:
+    members = list(frames)
     if as_of is None:
         last_days = [_last_data_day(f) for f in frames.values()]
         as_of = max((d for d in last_days if d is not None), default=None)
@@ -405,22 +418,43 @@ def coach_overview(
     before the last 14), the last upload and the alerts (a list of ``Alert`` per row) under
     ``thresholds`` (default: the group's)."""
     tables = tables or cached_tables()
-    overview = group_overview(viewer, group, tables, as_of=as_of)
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    rows, frames = _group_frames(viewer, group, tables)
+    overview = _overview(rows, frames, as_of)
     thresholds = thresholds or group_thresholds(viewer, group, tables)
+    files = tables.read(FILES, list(frames))
+    latest_upload = files.groupby("participant")["ingested_at"].max() if len(files) else None
     previous, trend, uploads, raised = [], [], [], []
-    for member, now_ratio in zip(overview["participant"], overview["adherence_14d"], strict=True):
-        frame = days(viewer, member, tables)
-        p = settings(viewer, member, tables)
-        block_frame = adherence.blocks(frame, p.target, end=as_of)
-        prev_end = as_of - timedelta(days=14)
-        before = adherence.summarize(frame, block_frame, prev_end - timedelta(days=13), prev_end)
+    prev_end = as_of - timedelta(days=14)
+    prev_start = prev_end - timedelta(days=13)
+    for row in overview.to_dict("records"):
+        member = str(row["participant"])
+        frame = frames[member]
+        p = participants.from_rows(member, rows)
+        target, recent = _window_only(frame, p.target, prev_start)
+        before = adherence.summarize(
+            recent, adherence.blocks(recent, target, end=prev_end), prev_start, prev_end
+        )
+        now_ratio = row["adherence_14d"]
         previous.append(before.ratio)
         both = now_ratio is not None and not pd.isna(now_ratio) and before.ratio is not None
         trend.append(round(float(now_ratio) - before.ratio, 4) if both else None)  # type: ignore[operator]
-        uploads.append(last_upload(viewer, member, tables))
-        raised.append(
-            participant_alerts(viewer, member, tables, as_of=as_of, thresholds=thresholds)
-        )
+        stamp = None if latest_upload is None else latest_upload.get(member)
+        uploads.append(None if stamp is None or pd.isna(stamp) else stamp.to_pydatetime())
+        change = row["pain_change_vs_baseline"]
+        summary = {
+            "adherence": {"ratio": None if pd.isna(now_ratio) else now_ratio},
+            "pain": {
+                "change_vs_baseline": None if change is None or pd.isna(change) else change,
+                "painkiller_run_days": (
+                    pain_rules.painkiller_run(report_mod.pain_history(frame, as_of), as_of)
+                    if "painkiller" in frame and len(frame)
+                    else 0
+                ),
+            },
+        }
+        raised.append(alerts_mod.evaluate(alerts_mod.facts(frame, summary, as_of), thresholds))
     out = overview.copy()
     out["adherence_prev_14d"] = pd.Series(previous, index=out.index, dtype="object")
     out["adherence_trend_14d"] = pd.Series(trend, index=out.index, dtype="object")

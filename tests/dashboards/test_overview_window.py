@@ -44,3 +44,26 @@ def test_pain_change_in_the_overview_equals_the_report(tables: data.StoreTables)
             full = report.build(p, tables.read(DAYS, [member]), end=row["as_of"])
             got = row["pain_change_vs_baseline"]
             assert (None if pd.isna(got) else got) == full["pain"]["change_vs_baseline"]
+
+
+@pytest.mark.parametrize("shift_days", [0, 5, 30])
+def test_coach_overview_alerts_and_uploads_equal_the_per_participant_path(
+    tables: data.StoreTables, shift_days: int
+) -> None:
+    admin = data.Viewer(role="admin")
+    for group in data.visible_groups(admin, tables):
+        last = max(
+            max(tables.read(DAYS, [m])["date"]) for m in data.visible_participants(admin, tables)
+        )
+        as_of = last + timedelta(days=shift_days)
+        overview = data.coach_overview(admin, group, tables, as_of=as_of)
+        for row in overview.to_dict("records"):
+            member = row["participant"]
+            assert row["alerts"] == data.participant_alerts(
+                admin,
+                member,
+                tables,
+                as_of=as_of,
+                thresholds=data.group_thresholds(admin, group, tables),
+            )
+            assert row["last_upload"] == data.last_upload(admin, member, tables)
