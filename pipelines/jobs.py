@@ -6,10 +6,13 @@ whole pipeline also runs (and is unit-tested) without Prefect.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+import sys
+import types
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,6 +55,22 @@ class StoredUpload:
     name: str  # the name a person gave it (file name, never a path we trust)
     sha256: str
     raw_path: str
+
+
+@contextlib.contextmanager
+def _neutral_main() -> Iterator[None]:
+    """Spawned workers re-run the parent's ``__main__`` file unless it was started with
+    ``-m``; under a host that ran some other script as ``__main__`` (a Streamlit page, a
+    notebook) that would be wrong. The workers need nothing from it: hide it meanwhile."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def upload_sha256(path: Path) -> str:
@@ -114,7 +133,7 @@ def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> 
     insides = [inside for _, _, inside in jobs_]
     if workers > 1 and len(jobs_) > 1 and total >= PARALLEL_MIN_BYTES:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with _neutral_main(), ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             chunk = max(1, len(jobs_) // (workers * 8))
             results = list(pool.map(read_leaf, leaves, insides, chunksize=chunk))
     else:

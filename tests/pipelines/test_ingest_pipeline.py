@@ -291,3 +291,23 @@ def test_inferred_walk_can_be_corrected_by_the_participant(tmp_path: Path) -> No
     assert store.read(SESSIONS).iloc[0]["category_source"] == "inferred"
     bad = runner.invoke(app, ["session", "set-category", "nope:0", "walking", *args])
     assert bad.exit_code == 2 and "no session" in bad.output
+
+
+def test_parallel_parsing_ignores_a_foreign_main_script(
+    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host that ran another script as ``__main__`` (a Streamlit page under AppTest, a
+    notebook) must not have that script re-run in the spawned parser processes."""
+    import sys
+    import types
+
+    script = tmp_path / "host.py"
+    script.write_text("raise SystemExit('the host script must not run in a parser')\n")
+    host = types.ModuleType("__main__")
+    host.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", host)
+    monkeypatch.setattr(jobs, "PARALLEL_MIN_BYTES", 0)
+    store = Store(tmp_path / "data")
+    stored = jobs.store_uploads(store, "p1", [export / "walk.fit", export / "pilates.fit"])
+    uploads = jobs.parse_stored(stored, workers=2)
+    assert [m.parsed is not None for u in uploads for m in u.members] == [True, True]
