@@ -50,6 +50,9 @@ register(
             "{n} Datei(en) werden eingelesen — die Seite aktualisiert sich selbst."
         ),
         "All files processed.": "Alle Dateien verarbeitet.",
+        "Every file is read — updating your figures …": (
+            "Alle Dateien sind gelesen — Ihre Werte werden aktualisiert …"
+        ),
         "The ingest failed:": "Das Einlesen ist fehlgeschlagen:",
         "No activity data yet.": "Noch keine Aktivitätsdaten.",
         "Sources behind each day (last 14 days)": "Quellen hinter jedem Tag (letzte 14 Tage)",
@@ -116,6 +119,8 @@ def _show_job(job: uploads.UploadJob) -> uploads.JobStatus:
         st.error(t("The ingest failed:") + "\n\n" + status.error)
     elif status.done:
         st.success(t("All files processed."))
+    elif all(f.status != uploads.PROCESSING for f in status.files):
+        st.info(t("Every file is read — updating your figures …"))
     else:
         st.info(t("Reading {n} file(s) — this page updates by itself.", n=len(job.files)))
     return status
