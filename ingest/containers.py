@@ -252,7 +252,6 @@ def _expand_zip(path: str, data: bytes, *, depth: int, budget: _Budget) -> Itera
 def _zip_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: str, *, depth: int, budget: _Budget
 ) -> Iterator[Leaf]:
-    limits = budget.limits
     declared = info.file_size
     refusal = _refuse_member(info, budget)
     if refusal is not None:
@@ -263,32 +262,45 @@ def _zip_member(
     except ArchiveError as error:
         yield Leaf(path, None, declared, None, error)
         return
+    yield from _expand_read_member(path, info, content, depth=depth + 1, budget=budget)
+
+
+def _expand_read_member(
+    path: str, info: zipfile.ZipInfo, content: bytes, *, depth: int, budget: _Budget
+) -> Iterator[Leaf]:
+    """A member read into memory: counted against the budget, checked for its real
+    compression ratio (the directory may lie), then expanded like any upload."""
+    limits = budget.limits
     budget.total_bytes += len(content)
     if len(content) > limits.ratio_floor_bytes and len(content) > limits.max_ratio * max(
         info.compress_size, 1
     ):
-        yield Leaf(
-            path,
-            None,
-            len(content),
-            None,
-            _ratio_error(len(content), info.compress_size, limits.max_ratio),
-        )
+        error = _ratio_error(len(content), info.compress_size, limits.max_ratio)
+        yield Leaf(path, None, len(content), None, error)
         return
-    yield from _expand(path, content, depth=depth + 1, budget=budget)
+    yield from _expand(path, content, depth=depth, budget=budget)
+
+
+def _refuse_by_name_or_flags(info: zipfile.ZipInfo) -> UnusableFile | None:
+    """Refusals that hold whatever the member's size: zip-slip names, macOS metadata,
+    encryption."""
+    unsafe = unsafe_member_path(info.filename)
+    if unsafe is not None:
+        return unsafe
+    name = info.filename.rsplit("/", 1)[-1]
+    if info.filename.startswith("__MACOSX/") or name.startswith("._"):
+        return SkippedFile("macOS resource-fork metadata, not a tracker file")
+    if info.flag_bits & 0x1:
+        return EncryptedMember("zip member is password-protected (encrypted); it cannot be read")
+    return None
 
 
 def _refuse_member(info: zipfile.ZipInfo, budget: _Budget) -> UnusableFile | None:
     """Why a member must not be read, judged from the archive directory alone."""
     limits = budget.limits
-    name = info.filename.rsplit("/", 1)[-1]
-    unsafe = unsafe_member_path(info.filename)
-    if unsafe is not None:
-        return unsafe
-    if info.filename.startswith("__MACOSX/") or name.startswith("._"):
-        return SkippedFile("macOS resource-fork metadata, not a tracker file")
-    if info.flag_bits & 0x1:
-        return EncryptedMember("zip member is password-protected (encrypted); it cannot be read")
+    refusal = _refuse_by_name_or_flags(info)
+    if refusal is not None:
+        return refusal
     if info.file_size > limits.max_member_bytes:
         return MemberTooLarge(
             f"zip member decompresses to {info.file_size} bytes, more than the "
@@ -473,20 +485,7 @@ def _stream_member(
         yield Leaf(path, None, declared, None, error)
         return
     if measured.content is not None:  # small: exactly what the in-memory path does
-        content = measured.content
-        budget.total_bytes += len(content)
-        if len(content) > limits.ratio_floor_bytes and len(content) > limits.max_ratio * max(
-            info.compress_size, 1
-        ):
-            yield Leaf(
-                path,
-                None,
-                len(content),
-                None,
-                _ratio_error(len(content), info.compress_size, limits.max_ratio),
-            )
-            return
-        yield from _expand(path, content, depth=1, budget=budget)
+        yield from _expand_read_member(path, info, measured.content, depth=1, budget=budget)
         return
     kind = detect_format(measured.head)
     if kind in (ZIP, GZIP):  # a large archive inside the zip: opened in memory
@@ -516,14 +515,9 @@ def _refuse_streamed(info: zipfile.ZipInfo, budget: _Budget) -> UnusableFile | N
     """As :func:`_refuse_member` for a member too large to hold: judged against the
     streaming budget instead of the in-memory limits."""
     limits = budget.limits
-    name = info.filename.rsplit("/", 1)[-1]
-    unsafe = unsafe_member_path(info.filename)
-    if unsafe is not None:
-        return unsafe
-    if info.filename.startswith("__MACOSX/") or name.startswith("._"):
-        return SkippedFile("macOS resource-fork metadata, not a tracker file")
-    if info.flag_bits & 0x1:
-        return EncryptedMember("zip member is password-protected (encrypted); it cannot be read")
+    refusal = _refuse_by_name_or_flags(info)
+    if refusal is not None:
+        return refusal
     if budget.streamed_bytes + info.file_size > limits.max_streamed_bytes:
         return UploadTooLarge(
             f"the upload's large files would decompress to more than "
