@@ -242,7 +242,7 @@ def _overview_row(
         return row
     p = participants.from_rows(member, settings_rows)
     widest = max(OVERVIEW_WINDOWS_DAYS)
-    target, recent = _window_only(frame, p.target, as_of - timedelta(days=widest - 1))
+    target, recent = adherence.near_window(frame, p.target, as_of - timedelta(days=widest - 1))
     block_frame = adherence.blocks(recent, target, end=as_of)
     for window in OVERVIEW_WINDOWS_DAYS:
         start = as_of - timedelta(days=window - 1)
@@ -259,32 +259,11 @@ def _overview_row(
     ]
     row["days_since_last_walk"] = (as_of - max(walked)).days if len(walked) else None
     if "pain" in frame:
-        history = report_mod.pain_history(frame, as_of)
-        start_day = pain_rules.anchor(history, p.target.program_start)
-        if start_day is not None:
-            baseline_end = start_day + timedelta(days=pain_rules.DEFAULT_RULES.baseline_days)
-            latest_start = as_of - timedelta(days=pain_rules.DEFAULT_RULES.rolling_days)
-            needed = history[
-                ((history["date"] >= start_day) & (history["date"] < baseline_end))
-                | (history["date"] > latest_start)
-            ]
-            _, _, change = pain_rules.change_vs_baseline(needed, start_day, as_of)
-            row["pain_change_vs_baseline"] = change
+        _, _, change = pain_rules.change_vs_baseline(
+            report_mod.pain_history(frame, as_of), p.target.program_start, as_of
+        )
+        row["pain_change_vs_baseline"] = change
     return row
-
-
-def _window_only(
-    frame: pd.DataFrame, target: Target, window_start: date
-) -> tuple[Target, pd.DataFrame]:
-    """The same blocks, computed only from shortly before ``window_start``: the anchor moves
-    forward by whole blocks (so every block keeps its days) and older rows are dropped."""
-    first = adherence.anchor(frame, target)
-    if first is None:
-        return target, frame
-    n = target.every_n_days
-    skip = max(0, (window_start - first).days - n) // n
-    moved = first + timedelta(days=skip * n)
-    return target.with_changes(program_start=moved), frame[frame["date"] >= moved]
 
 
 def _last_data_day(frame: pd.DataFrame) -> date | None:
@@ -432,7 +411,7 @@ def coach_overview(
         member = str(row["participant"])
         frame = frames[member]
         p = participants.from_rows(member, rows)
-        target, recent = _window_only(frame, p.target, prev_start)
+        target, recent = adherence.near_window(frame, p.target, prev_start)
         before = adherence.summarize(
             recent, adherence.blocks(recent, target, end=prev_end), prev_start, prev_end
         )

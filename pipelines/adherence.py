@@ -46,6 +46,21 @@ def anchor(daily: pd.DataFrame, target: Target) -> date | None:
     return min(with_data) if len(with_data) else None
 
 
+def near_window(
+    daily: pd.DataFrame, target: Target, window_start: date
+) -> tuple[Target, pd.DataFrame]:
+    """The same blocks for a window from ``window_start`` on, computed from shortly before
+    it: the anchor moves forward by whole blocks (every block keeps its days) and older
+    rows are dropped. For figures over recent windows of long histories."""
+    first = anchor(daily, target)
+    if first is None:
+        return target, daily
+    n = target.every_n_days
+    skip = max(0, (window_start - first).days - n) // n
+    moved = first + timedelta(days=skip * n)
+    return target.with_changes(program_start=moved), daily[daily["date"] >= moved]
+
+
 def blocks(daily: pd.DataFrame, target: Target, end: date | None = None) -> pd.DataFrame:
     """Every block from the anchor to ``end`` (default: the last day with data)."""
     columns = ["block_start", "block_end", "status", "complete", "met_days", "walking_minutes"]

@@ -456,9 +456,16 @@ def change_vs_baseline(
     as_of: date,
     rules: PainRules = DEFAULT_RULES,
 ) -> tuple[float | None, float | None, float | None]:
-    """(baseline, latest 7-day mean, their difference) as of ``as_of``."""
+    """(baseline, latest 7-day mean, their difference) as of ``as_of``. Reads only the rows
+    the two windows need, so it stays cheap over long histories (the coach overview)."""
     history = days.loc[_within(days["date"], None, as_of)]
-    base = baseline(history, program_start, rules)
+    start = anchor(history, program_start)
+    if start is not None:
+        dates = history["date"]
+        baseline_end = start + timedelta(days=rules.baseline_days)
+        latest_start = as_of - timedelta(days=rules.rolling_days)
+        history = history[((dates >= start) & (dates < baseline_end)) | (dates > latest_start)]
+    base = baseline(history, start, rules)
     latest = latest_mean(history, as_of, rules)
     change = round(latest - base, 1) if latest is not None and base is not None else None
     return base, latest, change

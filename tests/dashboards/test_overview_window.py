@@ -27,7 +27,7 @@ def test_window_trimming_keeps_every_figure(
             full = adherence.summarize(
                 frame, adherence.blocks(frame, target, end=as_of), start, as_of
             )
-            moved, recent = data._window_only(frame, target, as_of - timedelta(days=27))
+            moved, recent = adherence.near_window(frame, target, as_of - timedelta(days=27))
             trimmed = adherence.summarize(
                 recent, adherence.blocks(recent, moved, end=as_of), start, as_of
             )
