@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from ingest.csvrows import BadRow, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -76,7 +77,6 @@ FORMAT: Final = "garmin_connect_csv"
 GARMIN_CONNECT_DEVICE: Final = Device("garmin_connect", None, None)
 
 _HEADER_SEARCH_LINES: Final = 5
-_MAX_QUOTED: Final = 3
 
 _SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "type": ("activity type", "aktivitätstyp"),
@@ -185,7 +185,7 @@ _START_PATTERNS: Final = (
 _DURATION: Final = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2}(?:[.,]\d+)?)$")
 
 
-class _Bad(ValueError):
+class _Bad(BadRow):
     """A bad value in a row; the message names the column and the value."""
 
 
@@ -254,30 +254,13 @@ def _parse(data: bytes) -> ParsedFile:
         german=bool(_GERMAN_MARKERS.intersection(c.strip().lower() for c in cells)),
     )
     reader = csv.reader(io.StringIO("".join(lines[header_at + 1 :]), newline=""))
-    sessions: list[SessionRecord] = []
-    warnings: list[str] = []
-    rows = 0
-    line_end = header_at + 1
-    for fields in reader:
-        row_number = line_end + 1
-        line_end = header_at + 1 + reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        rows += 1
-        try:
-            sessions.append(_session(fields, layout, index=len(sessions)))
-        except _Bad as error:
-            warnings.append(f"row {row_number}: {error}; row skipped")
-    if not rows:
-        raise SkippedFile("Garmin Connect activities CSV has a header but no activities")
-    if not sessions:
-        raise RejectedFile(
-            f"Garmin Connect activities CSV: none of its {rows} rows is usable - "
-            + "; ".join(warnings[:_MAX_QUOTED])
-            + (" ..." if len(warnings) > _MAX_QUOTED else "")
-        )
-    return ParsedFile(
-        format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
+    return sessions_from_rows(
+        reader,
+        lambda fields, index: _session(fields, layout, index=index),
+        format=FORMAT,
+        label="Garmin Connect activities CSV",
+        nothing="activities",
+        first_line=header_at + 1,
     )
 
 

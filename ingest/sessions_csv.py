@@ -63,6 +63,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
+from ingest.csvrows import BadRow, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -138,7 +139,6 @@ TYPE_CODES: Final[dict[str, tuple[int, int]]] = {
 """Type (lower case, spaces collapsed) → FIT (sport, sub_sport). "laufen" is running, as
 in Garmin's German; other types keep only ``sport_name``."""
 
-_MAX_QUOTED: Final = 3
 _DELIMITERS: Final = (",", ";", "\t")
 _ISO_DATE: Final = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DOT_DATE: Final = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -146,7 +146,7 @@ _CLOCK: Final = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _OFFSET: Final = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
 
-class _Bad(ValueError):
+class _Bad(BadRow):
     """A bad value in a row; the message names the column and the value."""
 
 
@@ -235,35 +235,25 @@ def _parse(data: bytes) -> ParsedFile:
     reader = csv.reader(
         io.StringIO("".join(lines[header_at + 1 :]), newline=""), delimiter=delimiter
     )
-    sessions: list[SessionRecord] = []
-    warnings: list[str] = []
-    rows = 0
-    line_end = header_at + 1
-    for fields in reader:
-        row_number = line_end + 1
-        line_end = header_at + 1 + reader.line_num
-        if not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#"):
-            continue
-        rows += 1
-        try:
-            if len(fields) > header_width:
-                raise _Bad(
-                    f"{len(fields)} fields but the header has {header_width} (a decimal comma "
-                    f"in a {_delimiter_name(delimiter)}-separated file? quote the value)"
-                )
-            sessions.append(_session(fields, positions, index=len(sessions)))
-        except _Bad as error:
-            warnings.append(f"row {row_number}: {error}; row skipped")
-    if not rows:
-        raise SkippedFile("sessions CSV has a header but no sessions")
-    if not sessions:
-        raise RejectedFile(
-            f"sessions CSV: none of its {rows} rows is usable - "
-            + "; ".join(warnings[:_MAX_QUOTED])
-            + (" ..." if len(warnings) > _MAX_QUOTED else "")
-        )
-    return ParsedFile(
-        format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
+
+    def session(fields: list[str], index: int) -> SessionRecord:
+        if len(fields) > header_width:
+            raise _Bad(
+                f"{len(fields)} fields but the header has {header_width} (a decimal comma "
+                f"in a {_delimiter_name(delimiter)}-separated file? quote the value)"
+            )
+        return _session(fields, positions, index=index)
+
+    return sessions_from_rows(
+        reader,
+        session,
+        format=FORMAT,
+        label="sessions CSV",
+        nothing="sessions",
+        first_line=header_at + 1,
+        skip=lambda fields: (
+            not any(f.strip() for f in fields) or fields[0].lstrip().startswith("#")
+        ),
     )
 
 

@@ -78,6 +78,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from ingest.csvrows import BadRow, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -163,7 +164,7 @@ _ISO_DATE: Final = re.compile(
 )
 
 
-class _RowError(ValueError):
+class _RowError(BadRow):
     """A broken value in one row; the message names the column and the value."""
 
 
@@ -251,30 +252,14 @@ def _parse_csv(data: bytes) -> ParsedFile:
             'Activity Date,Activity Name,Activity Type"'
         )
     columns = _Columns.from_header(header)
-    sessions: list[SessionRecord] = []
-    warnings: list[str] = []
-    rows = 0
-    line_end = reader.line_num
-    for fields in reader:
-        row_number = line_end + 1  # the spreadsheet row where this record starts
-        line_end = reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        rows += 1
-        try:
-            sessions.append(_session(fields, columns, index=len(sessions)))
-        except _RowError as error:
-            warnings.append(f"row {row_number}: {error}; row skipped")
-    if not rows:
-        raise SkippedFile("Strava activities.csv has a header but no activities")
-    if not sessions:
-        raise RejectedFile(
-            f"Strava activities.csv: none of its {rows} rows is usable - "
-            + "; ".join(warnings[:_MAX_WARNINGS_QUOTED])
-            + (" ..." if len(warnings) > _MAX_WARNINGS_QUOTED else "")
-        )
-    return ParsedFile(
-        format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
+    return sessions_from_rows(
+        reader,
+        lambda fields, index: _session(fields, columns, index=index),
+        format=FORMAT,
+        label="Strava activities.csv",
+        nothing="activities",
+        first_line=reader.line_num,
+        line_offset=0,
     )
 
 
