@@ -4,7 +4,9 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
 
     raw/<participant>/<sha256>.<ext>                  every uploaded file, content-addressed
     tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
+    tables/participants/all.parquet                   the roster: one file for everyone
     locks/<participant>.lock                          serialises writers of one participant
+    locks/_table-<table>.lock                         serialises writers of a one-file table
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
 renamed over the old file (``os.replace``): a reader sees the old or the new partition,
@@ -26,6 +28,7 @@ from typing import Final
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipelines import schemas
@@ -33,6 +36,8 @@ from pipelines.schemas import TableSchema
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PART_FILE: Final = "part.parquet"
+SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
+TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
 
 
@@ -111,32 +116,44 @@ class Store:
             / PART_FILE
         )
 
+    def table_file(self, table: str) -> Path:
+        """The one file of a ``single_file`` table (the roster)."""
+        return self.root / "tables" / table / SINGLE_FILE
+
     def write(self, schema: TableSchema, participant: str, frame: pd.DataFrame) -> None:
-        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated)."""
+        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated).
+
+        For a ``single_file`` table, ``participant``'s rows in the one file are replaced
+        (read, swap, atomic rewrite) under the table's lock."""
         if len(frame) and set(frame["participant"].unique()) != {participant}:
             raise schemas.SchemaError(
                 f"{schema.name}: rows of other participants in the partition of {participant!r}"
             )
         table = schemas.to_arrow(schema, frame)
-        path = self.partition_path(schema.name, participant)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pq.write_table(table, fh, compression="zstd")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            _fsync_dir(path.parent)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        if schema.single_file:
+            check_participant(participant)
+            with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+                current = self._single_file_rows(schema)
+                others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
+                combined = pa.concat_tables([others, table]).sort_by("participant")
+                _atomic_write_table(combined, self.table_file(schema.name))
+                for legacy in self._partition_files(schema.name):  # folded in above
+                    legacy.unlink()
+                    with contextlib.suppress(OSError):
+                        legacy.parent.rmdir()
+            return
+        _atomic_write_table(table, self.partition_path(schema.name, participant))
 
     def read(self, schema: TableSchema, participants: Iterable[str] | None = None) -> pd.DataFrame:
         """The table (all participants, or only ``participants``) as a typed DataFrame."""
+        if schema.single_file:
+            rows = self._single_file_rows(schema)
+            if participants is not None:
+                wanted = pa.array(sorted(set(participants)), type=pa.string())
+                rows = rows.filter(pc.is_in(rows["participant"], value_set=wanted))
+            return rows.to_pandas(types_mapper=schemas._pandas_type)
         if participants is None:
-            paths = sorted((self.root / "tables" / schema.name).glob(f"participant=*/{PART_FILE}"))
+            paths = self._partition_files(schema.name)
         else:
             paths = [
                 p
@@ -145,34 +162,62 @@ class Store:
             ]
         if not paths:
             return schema.empty()
-        if len(paths) > PARALLEL_READ_FROM:
-            with ThreadPoolExecutor(max_workers=8) as pool:  # pyarrow releases the GIL
-                tables = list(pool.map(lambda p: schemas.upgrade(schema, pq.read_table(p)), paths))
-        else:
-            tables = [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
-        combined = pa.concat_tables(tables)
+        combined = pa.concat_tables(self._read_files(schema, paths))
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 
+    def _partition_files(self, table: str) -> list[Path]:
+        return sorted((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
+
+    def _read_files(self, schema: TableSchema, paths: list[Path]) -> list[pa.Table]:
+        if len(paths) > PARALLEL_READ_FROM:
+            with ThreadPoolExecutor(max_workers=8) as pool:  # pyarrow releases the GIL
+                return list(pool.map(lambda p: schemas.upgrade(schema, pq.read_table(p)), paths))
+        return [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
+
+    def _single_file_rows(self, schema: TableSchema) -> pa.Table:
+        """Every row of a ``single_file`` table. Partitions left by a version that kept one
+        file per participant are read too (for participants the file does not hold) and are
+        folded into the file by the next write."""
+        path = self.table_file(schema.name)
+        tables = [schemas.upgrade(schema, pq.read_table(path))] if path.exists() else []
+        legacy = self._partition_files(schema.name)
+        if legacy:
+            held = set(tables[0]["participant"].to_pylist()) if tables else set()
+            fresh = [p for p in legacy if p.parent.name.removeprefix("participant=") not in held]
+            tables += self._read_files(schema, fresh)
+        if not tables:
+            return schema.arrow.empty_table()
+        return pa.concat_tables(tables)
+
     def participants(self) -> list[str]:
-        """Every participant with any table partition or raw file."""
+        """Every participant with any table partition, roster row or raw file."""
         found: set[str] = set()
         for part in (self.root / "tables").glob("*/participant=*"):
             found.add(part.name.removeprefix("participant="))
+        for schema in schemas.TABLES.values():
+            if schema.single_file and self.table_file(schema.name).exists():
+                found.update(self._single_file_rows(schema)["participant"].to_pylist())
         raw = self.root / "raw"
         if raw.exists():
             found.update(p.name for p in raw.iterdir() if p.is_dir())
         return sorted(found)
 
     def mtime(self, table: str) -> float:
-        """Latest modification time of any partition of ``table`` (0 when none)."""
-        paths = list((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
-        return max((p.stat().st_mtime for p in paths), default=0.0)
+        """Latest modification time of any file of ``table`` (0 when none)."""
+        paths = [*self._partition_files(table), self.table_file(table)]
+        return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
 
     # -- locks -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, participant: str) -> Iterator[None]:
         """Hold the participant's write lock (blocks while another process holds it)."""
-        path = self.root / "locks" / f"{check_participant(participant)}.lock"
+        with self._flock(self.root / "locks" / f"{check_participant(participant)}.lock"):
+            yield
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _flock(path: Path) -> Iterator[None]:
+        """An exclusive ``flock`` on ``path``: released by the kernel if the process dies."""
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+") as fh:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
@@ -202,6 +247,23 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -75,3 +75,76 @@ def test_empty_tables_have_their_schema(tmp_path: Path) -> None:
     empty = Store(tmp_path).read(PARTICIPANTS)
     assert list(empty.columns) == PARTICIPANTS.names and empty.empty
     assert schemas.to_arrow(PARTICIPANTS, empty).schema == PARTICIPANTS.arrow
+
+
+# ------------------------------------------------------------- the one-file roster
+
+
+def _roster_row(pid: str, group: str | None = "g1") -> pd.DataFrame:
+    from datetime import UTC, datetime
+
+    from pipelines.config import Target
+    from pipelines.participants import Participant, to_frame
+
+    person = Participant(id=pid, tz="Europe/Berlin", target=Target(), group=group)
+    return to_frame(person, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def test_the_roster_is_one_file_and_a_write_replaces_only_that_participant(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    for pid in ("p2", "p1", "p3"):
+        store.write(PARTICIPANTS, pid, _roster_row(pid))
+    store.write(PARTICIPANTS, "p2", _roster_row("p2", group="g9"))
+    files = sorted(p.relative_to(tmp_path) for p in (tmp_path / "tables").rglob("*.parquet"))
+    assert files == [Path("tables/participants/all.parquet")]
+    everyone = store.read(PARTICIPANTS)
+    assert everyone[["participant", "group"]].to_dict("records") == [
+        {"participant": "p1", "group": "g1"},
+        {"participant": "p2", "group": "g9"},
+        {"participant": "p3", "group": "g1"},
+    ]
+    assert store.read(PARTICIPANTS, ["p3", "nobody"])["participant"].tolist() == ["p3"]
+    assert store.participants() == ["p1", "p2", "p3"]
+    store.write(PARTICIPANTS, "p1", PARTICIPANTS.empty())  # no row: p1 leaves the roster
+    assert store.read(PARTICIPANTS)["participant"].tolist() == ["p2", "p3"]
+
+
+def test_a_roster_kept_per_participant_by_an_older_version_is_folded_into_one_file(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    for pid in ("p1", "p2"):  # the old layout: a partition per participant
+        legacy = tmp_path / "tables" / "participants" / f"participant={pid}" / "part.parquet"
+        legacy.parent.mkdir(parents=True)
+        pq.write_table(schemas.to_arrow(PARTICIPANTS, _roster_row(pid)), legacy)
+    assert store.read(PARTICIPANTS)["participant"].tolist() == ["p1", "p2"]
+    assert store.participants() == ["p1", "p2"]
+    store.write(PARTICIPANTS, "p3", _roster_row("p3"))
+    assert store.read(PARTICIPANTS)["participant"].tolist() == ["p1", "p2", "p3"]
+    assert not list((tmp_path / "tables" / "participants").glob("participant=*"))
+
+
+def _write_roster_rows(root: str, first: int, count: int) -> None:
+    store = Store(root)
+    for i in range(first, first + count):
+        store.write(PARTICIPANTS, f"p{i:03d}", _roster_row(f"p{i:03d}"))
+
+
+def test_two_processes_writing_the_roster_at_once_lose_no_row(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    workers = [
+        ctx.Process(target=_write_roster_rows, args=(str(tmp_path), first, 40))
+        for first in (0, 40)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+        assert w.exitcode == 0
+    assert Store(tmp_path).read(PARTICIPANTS)["participant"].tolist() == [
+        f"p{i:03d}" for i in range(80)
+    ]
