@@ -160,6 +160,8 @@ def _calendar(days: pd.DataFrame) -> pd.DataFrame:
     """Every calendar day from the first to the last row, indexed by date, in order.
 
     Days the frame lacks have nothing known: no pain, no answers, no activity data.
+    Built from day numbers with numpy (no reindexing): the coach overview calls this for
+    every member of a group.
     """
     columns = ["pain", "flare_up", "painkiller", "walking_minutes", "has_data"]
     present = [c for c in columns if c in days.columns]
@@ -173,34 +175,43 @@ def _calendar(days: pd.DataFrame) -> pd.DataFrame:
             "(average the day's entries first: pipelines.diary.per_day)"
         )
     first, last = min(dates), max(dates)
-    index = pd.Index(
-        [first + timedelta(days=i) for i in range((last - first).days + 1)],
-        name="date",
-        dtype=object,
-    )
-    by_date = days.set_index("date")
-    out = pd.DataFrame(index=index)
+    span = (last - first).days + 1
+    at = np.fromiter((d.toordinal() for d in dates), dtype=np.int64, count=len(dates))
+    at -= first.toordinal()
+    index = pd.Index([first + timedelta(days=i) for i in range(span)], name="date", dtype=object)
+    out: dict[str, object] = {}
     if "pain" in present:
-        out["pain"] = pd.to_numeric(by_date["pain"]).astype("float64").reindex(index)
-        bad = out["pain"][(out["pain"] < 0) | (out["pain"] > 100)]
+        pain = np.full(span, np.nan)
+        pain[at] = pd.to_numeric(days["pain"]).to_numpy(dtype="float64", na_value=np.nan)
+        bad = np.flatnonzero((pain < 0) | (pain > 100))
         if len(bad):
             raise ValueError(
-                f"pain must be on the 0–100 scale; {bad.index[0]} has {bad.iloc[0]} "
+                f"pain must be on the 0–100 scale; {index[bad[0]]} has {pain[bad[0]]} "
                 "(0–10 diaries are multiplied by 10 when read)"
             )
+        out["pain"] = pain
     for column in ("flare_up", "painkiller"):
         if column in present:
-            out[column] = by_date[column].astype("boolean").reindex(index)
+            answers = days[column].astype("boolean")
+            values, unknown = np.zeros(span, dtype=bool), np.ones(span, dtype=bool)
+            values[at] = answers.to_numpy(dtype=bool, na_value=False)
+            unknown[at] = answers.isna().to_numpy()
+            out[column] = pd.arrays.BooleanArray(values, unknown)
     if "walking_minutes" in present:
-        walking = pd.to_numeric(by_date["walking_minutes"]).astype("float64")
-        out["walking_minutes"] = walking.reindex(index, fill_value=0.0)
+        walking = np.zeros(span)
+        walking[at] = pd.to_numeric(days["walking_minutes"]).to_numpy(
+            dtype="float64", na_value=np.nan
+        )
+        out["walking_minutes"] = walking
     if "has_data" in present:
-        has_data = by_date["has_data"].astype("boolean").fillna(False).astype(bool)
-        out["has_data"] = has_data.reindex(index, fill_value=False)
+        has_data = np.zeros(span, dtype=bool)
+        has_data[at] = days["has_data"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        out["has_data"] = has_data
     if "pain_entries" in days.columns:
-        entries = pd.to_numeric(by_date["pain_entries"]).fillna(0).astype("int64")
-        out["pain_entries"] = entries.reindex(index, fill_value=0)
-    return out
+        entries = np.zeros(span, dtype=np.int64)
+        entries[at] = pd.to_numeric(days["pain_entries"]).fillna(0).to_numpy(dtype=np.int64)
+        out["pain_entries"] = entries
+    return pd.DataFrame(out, index=index)
 
 
 def _has_entry(calendar: pd.DataFrame) -> pd.Series:
@@ -242,7 +253,12 @@ def anchor(days: pd.DataFrame, program_start: date | None) -> date | None:
     """The start: the program start, else the first day with activity data or an entry."""
     if program_start is not None:
         return program_start
-    calendar = _calendar(days)
+    return _anchor(_calendar(days), None)
+
+
+def _anchor(calendar: pd.DataFrame, program_start: date | None) -> date | None:
+    if program_start is not None:
+        return program_start
     with_data = _has_entry(calendar)
     if "has_data" in calendar.columns:
         with_data = with_data | calendar["has_data"].astype(bool)
@@ -254,10 +270,13 @@ def baseline(
     days: pd.DataFrame, program_start: date | None, rules: PainRules = DEFAULT_RULES
 ) -> float | None:
     """Mean pain over ``[start, start + baseline_days)``, 1 decimal; None without a value."""
-    start = anchor(days, program_start)
+    calendar = _calendar(days)
+    return _baseline(calendar, _anchor(calendar, program_start), rules)
+
+
+def _baseline(calendar: pd.DataFrame, start: date | None, rules: PainRules) -> float | None:
     if start is None:
         return None
-    calendar = _calendar(days)
     end = start + timedelta(days=rules.baseline_days - 1)
     window = calendar.loc[_within(calendar.index, start, end), "pain"].dropna()
     return _round(float(window.mean()), 1) if len(window) else None
@@ -280,7 +299,10 @@ def rolling_mean(days: pd.DataFrame, rules: PainRules = DEFAULT_RULES) -> pd.Ser
 
 def latest_mean(days: pd.DataFrame, as_of: date, rules: PainRules = DEFAULT_RULES) -> float | None:
     """The trailing mean of the window ending on ``as_of`` (None: too few values)."""
-    calendar = _calendar(days)
+    return _latest_mean(_calendar(days), as_of, rules)
+
+
+def _latest_mean(calendar: pd.DataFrame, as_of: date, rules: PainRules) -> float | None:
     first = as_of - timedelta(days=rules.rolling_days - 1)
     window = calendar.loc[_within(calendar.index, first, as_of), "pain"].dropna()
     if len(window) < rules.rolling_min_values:
@@ -391,7 +413,10 @@ def flare_rate_change(
 
 def painkiller_run(days: pd.DataFrame, as_of: date) -> int:
     """Consecutive painkiller days, counted back from the last diary day on or before ``as_of``."""
-    calendar = _calendar(days)
+    return _painkiller_run(_calendar(days), as_of)
+
+
+def _painkiller_run(calendar: pd.DataFrame, as_of: date) -> int:
     if calendar.empty or "painkiller" not in calendar:
         return 0
     upto = calendar.loc[_within(calendar.index, None, as_of)]
@@ -456,19 +481,31 @@ def change_vs_baseline(
     as_of: date,
     rules: PainRules = DEFAULT_RULES,
 ) -> tuple[float | None, float | None, float | None]:
-    """(baseline, latest 7-day mean, their difference) as of ``as_of``. Reads only the rows
-    the two windows need, so it stays cheap over long histories (the coach overview)."""
-    history = days.loc[_within(days["date"], None, as_of)]
-    start = anchor(history, program_start)
-    if start is not None:
-        dates = history["date"]
-        baseline_end = start + timedelta(days=rules.baseline_days)
-        latest_start = as_of - timedelta(days=rules.rolling_days)
-        history = history[((dates >= start) & (dates < baseline_end)) | (dates > latest_start)]
-    base = baseline(history, start, rules)
-    latest = latest_mean(history, as_of, rules)
+    """(baseline, latest 7-day mean, their difference) as of ``as_of``."""
+    calendar = _calendar(days.loc[_within(days["date"], None, as_of)])
+    return _change(calendar, program_start, as_of, rules)
+
+
+def _change(
+    calendar: pd.DataFrame, program_start: date | None, as_of: date, rules: PainRules
+) -> tuple[float | None, float | None, float | None]:
+    base = _baseline(calendar, _anchor(calendar, program_start), rules)
+    latest = _latest_mean(calendar, as_of, rules)
     change = round(latest - base, 1) if latest is not None and base is not None else None
     return base, latest, change
+
+
+def overview(
+    days: pd.DataFrame,
+    program_start: date | None,
+    as_of: date,
+    rules: PainRules = DEFAULT_RULES,
+) -> tuple[float | None, int]:
+    """(change vs baseline, painkiller run days) as of ``as_of`` — the two pain figures a
+    coach's group overview shows per member — from one calendar of the rows up to ``as_of``.
+    Equal to ``change_vs_baseline(...)[2]`` and ``painkiller_run(...)``."""
+    calendar = _calendar(days.loc[_within(days["date"], None, as_of)])
+    return _change(calendar, program_start, as_of, rules)[2], _painkiller_run(calendar, as_of)
 
 
 def summarize(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import pandas as pd
 
@@ -24,7 +26,19 @@ def from_rows(participant: str, rows: pd.DataFrame) -> Participant:
     mine = rows[rows["participant"] == participant]
     if mine.empty:
         return Participant(participant, default_tz(), Target())
-    row = mine.iloc[-1]
+    return _from_record(participant, mine.iloc[-1].to_dict())
+
+
+def roster(participants: Iterable[str], rows: pd.DataFrame) -> dict[str, Participant]:
+    """``from_rows`` for many participants at once (one pass over ``rows``)."""
+    records = {str(r["participant"]): r for r in rows.to_dict("records")}
+    return {
+        p: _from_record(p, records[p]) if p in records else Participant(p, default_tz(), Target())
+        for p in participants
+    }
+
+
+def _from_record(participant: str, row: Mapping[Any, Any]) -> Participant:
     start = row["program_start"]
     return Participant(
         id=participant,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipelines import adherence, pain
@@ -76,8 +77,9 @@ def build(
 def pain_history(days: pd.DataFrame, end: date) -> pd.DataFrame:
     """The ``days`` rows up to ``end`` as the pain rules read them (the person's own
     flare-up flag under ``flare_up``)."""
-    history = days[days["date"] <= end].rename(columns={"flare_up": "flare_up_detected"})
-    return history.rename(columns={"flare_up_flagged": "flare_up"})
+    history = days.loc[np.array([d <= end for d in days["date"].tolist()], dtype=bool)]
+    names = {"flare_up": "flare_up_detected", "flare_up_flagged": "flare_up"}
+    return history.set_axis([names.get(c, c) for c in history.columns], axis=1)
 
 
 def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
