@@ -20,7 +20,7 @@ $(STAMP): requirements.lock pyproject.toml
 demo: setup
 	$(BIN)/backtrack demo --data-dir demo-data
 	@echo "Serving the dashboard for the demo cohort at http://127.0.0.1:8501"
-	@echo "  a participant: http://127.0.0.1:8501/?participant=p01   a coach: http://127.0.0.1:8501/?coach=group-a"
+	@echo "  sign in as p01 (a participant), coach-a (a coach) or admin; password: backtrack-demo"
 	@echo "  (Ctrl-C stops it)"
 	BACKTRACK_DATA_DIR=demo-data/data $(BIN)/streamlit run dashboards/app.py \
 		--server.headless true --server.address 127.0.0.1 --server.port 8501 \

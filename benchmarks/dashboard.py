@@ -285,6 +285,7 @@ def main() -> None:
         print(f"data: {args.participants} × {args.days} days in {generated_s:.1f} s ({root})")
         from dashboards import data
 
+        args.load_before = os.getloadavg()[0]
         size = args.participants // GROUPS
         jobs = [
             ("coach_group", f"Coach page: `group_overview`, one group of {size}", COACH_GOAL_S),
@@ -315,7 +316,9 @@ def write_doc(
         "",
         f"`python -m benchmarks.dashboard`, {datetime.now(UTC):%Y-%m-%d}, "
         f"{platform.platform()}, {platform.machine()} × {os.cpu_count() or 1} cores, "
-        f"Python {platform.python_version()}, pandas {pd.__version__}.",
+        f"Python {platform.python_version()}, pandas {pd.__version__}; load average "
+        f"{args.load_before:.2f} when the runs began (other work on the machine inflates the "
+        "figures).",
         "",
         f"Data: {args.participants} participants × {args.days} days in {GROUPS} groups, written "
         f"as `participants`, `daily`, `days` and `blocks` tables through `Store.write` "

@@ -23,16 +23,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 import pandas as pd
 
-from pipelines import adherence, config, jobs, participants
 from pipelines import alerts as alerts_mod
+from pipelines import config, jobs, overview, participants
 from pipelines import groups as groups_mod
-from pipelines import pain as pain_rules
 from pipelines import report as report_mod
 from pipelines.config import Target
 from pipelines.groups import Thresholds
@@ -65,8 +64,14 @@ class Tables(Protocol):
 
     store: Store
 
-    def read(self, schema: TableSchema, participants: Sequence[str] | None) -> pd.DataFrame:
-        """``schema``'s rows of ``participants`` (``None``: every participant)."""
+    def read(
+        self,
+        schema: TableSchema,
+        participants: Sequence[str] | None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """``schema``'s rows of ``participants`` (``None``: every participant), only
+        ``columns`` (and ``participant``) when given."""
         ...
 
     def all_participants(self) -> list[str]: ...
@@ -78,8 +83,14 @@ class StoreTables:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def read(self, schema: TableSchema, participants: Sequence[str] | None) -> pd.DataFrame:
-        return self.store.read(schema, None if participants is None else list(participants))
+    def read(
+        self,
+        schema: TableSchema,
+        participants: Sequence[str] | None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        who = None if participants is None else list(participants)
+        return self.store.read(schema, who, columns)
 
     def all_participants(self) -> list[str]:
         return self.store.participants()
@@ -184,91 +195,40 @@ def group_overview(
 ) -> pd.DataFrame:
     """Per participant of ``group``: adherence over the last 14 and 28 days up to ``as_of``
     (default: the group's latest day with data), the current streak, days since the last
-    walk and the pain change against baseline. One row per participant, sorted by id."""
+    walk and the pain change against baseline (``pipelines.overview``). One row per
+    participant, sorted by id."""
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    rows, frames = _group_frames(viewer, group, tables)
-    return _overview(rows, frames, as_of)
+    people, frames = _group_frames(viewer, group, tables)
+    return overview.table(frames, people, as_of)[OVERVIEW_COLUMNS]
 
 
 def _group_frames(
     viewer: Viewer, group: str, tables: Tables
-) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """The settings rows and each visible member's ``days`` rows, in one read."""
+) -> tuple[dict[str, Participant], dict[str, pd.DataFrame]]:
+    """Each visible member's settings and ``days`` rows (the columns the overview reads),
+    in one read of each table."""
     rows = tables.read(PARTICIPANTS, None)
-    in_group = (rows["group"] == group).fillna(False).astype(bool)
-    visible = set(visible_participants(viewer, tables))
-    members = sorted(str(p) for p in rows.loc[in_group, "participant"] if p in visible)
-    everyone = tables.read(DAYS, members)
+    members = _visible_members(viewer, group, rows)
+    everyone = tables.read(DAYS, members, overview.INPUTS)
     frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
-    return rows, {m: frames.get(m, DAYS.empty()) for m in members}
+    empty = DAYS.only(overview.INPUTS).empty()
+    return participants.roster(members, rows), {m: frames.get(m, empty) for m in members}
 
 
-def _overview(
-    rows: pd.DataFrame, frames: dict[str, pd.DataFrame], as_of: date | None
-) -> pd.DataFrame:
-    members = list(frames)
-    if as_of is None:
-        last_days = [_last_data_day(f) for f in frames.values()]
-        as_of = max((d for d in last_days if d is not None), default=None)
-    overview = [_overview_row(m, frames[m], rows, as_of) for m in members]
-    return pd.DataFrame(overview, columns=OVERVIEW_COLUMNS)
+def _visible_members(viewer: Viewer, group: str, rows: pd.DataFrame) -> list[str]:
+    """The members of ``group`` in the roster ``rows`` that ``viewer`` may see, sorted."""
+    in_group = (rows["group"] == group).fillna(False).astype(bool)
+    members = sorted(str(p) for p in rows.loc[in_group, "participant"])
+    if viewer.role == "participant":
+        return [m for m in members if m == viewer.participant]
+    if viewer.role == "coach" and group not in viewer.groups:
+        return []
+    return members
 
 
-OVERVIEW_COLUMNS: Final = [
-    "participant",
-    "as_of",
-    "adherence_14d",
-    "blocks_met_14d",
-    "blocks_total_14d",
-    "adherence_28d",
-    "blocks_met_28d",
-    "blocks_total_28d",
-    "blocks_no_data_28d",
-    "current_streak_blocks",
-    "days_since_last_walk",
-    "last_data_day",
-    "pain_change_vs_baseline",
-]
-
-
-def _overview_row(
-    member: str, frame: pd.DataFrame, settings_rows: pd.DataFrame, as_of: date | None
-) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(OVERVIEW_COLUMNS)
-    row |= {"participant": member, "as_of": as_of, "last_data_day": _last_data_day(frame)}
-    if as_of is None:
-        return row
-    p = participants.from_rows(member, settings_rows)
-    widest = max(OVERVIEW_WINDOWS_DAYS)
-    target, recent = adherence.near_window(frame, p.target, as_of - timedelta(days=widest - 1))
-    block_frame = adherence.blocks(recent, target, end=as_of)
-    for window in OVERVIEW_WINDOWS_DAYS:
-        start = as_of - timedelta(days=window - 1)
-        s = adherence.summarize(recent, block_frame, start, as_of)
-        row[f"adherence_{window}d"] = s.ratio
-        row[f"blocks_met_{window}d"] = s.blocks_met
-        row[f"blocks_total_{window}d"] = s.blocks_total
-        if window == widest:
-            row[f"blocks_no_data_{window}d"] = s.blocks_no_data
-            row["current_streak_blocks"] = s.current_streak_blocks
-    walked = frame.loc[
-        (frame["walking_minutes"] >= adherence.WALKING_DAY_MINUTES) & (frame["date"] <= as_of),
-        "date",
-    ]
-    row["days_since_last_walk"] = (as_of - max(walked)).days if len(walked) else None
-    if "pain" in frame:
-        _, _, change = pain_rules.change_vs_baseline(
-            report_mod.pain_history(frame, as_of), p.target.program_start, as_of
-        )
-        row["pain_change_vs_baseline"] = change
-    return row
-
-
-def _last_data_day(frame: pd.DataFrame) -> date | None:
-    with_data = frame.loc[frame["has_data"].astype(bool), "date"]
-    return max(with_data) if len(with_data) else None
+OVERVIEW_COLUMNS: Final = overview.COLUMNS[: overview.COLUMNS.index("pain_change_vs_baseline") + 1]
 
 
 def _scoped_read(
@@ -296,10 +256,16 @@ class CachedTables:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def read(self, schema: TableSchema, participants: Sequence[str] | None) -> pd.DataFrame:
+    def read(
+        self,
+        schema: TableSchema,
+        participants: Sequence[str] | None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         key = None if participants is None else tuple(sorted(participants))
+        narrow = None if columns is None else tuple(columns)
         mtime = self.store.mtime(schema.name)
-        return _cached_read()(str(self.store.root), schema.name, key, mtime)
+        return _cached_read()(str(self.store.root), schema.name, key, narrow, mtime)
 
     def all_participants(self) -> list[str]:
         return self.store.participants()
@@ -311,15 +277,21 @@ def cached_tables() -> CachedTables:
 
 
 @functools.cache
-def _cached_read() -> Callable[[str, str, tuple[str, ...] | None, float], pd.DataFrame]:
+def _cached_read() -> Callable[
+    [str, str, tuple[str, ...] | None, tuple[str, ...] | None, float], pd.DataFrame
+]:
     import streamlit as st  # only the cached layer needs Streamlit
 
     @st.cache_data(show_spinner=False, max_entries=512)
     def read(
-        root: str, table: str, participants: tuple[str, ...] | None, mtime: float
+        root: str,
+        table: str,
+        participants: tuple[str, ...] | None,
+        columns: tuple[str, ...] | None,
+        mtime: float,
     ) -> pd.DataFrame:
         del mtime  # part of the cache key only: a rewritten partition changes it
-        return Store(root).read(TABLES[table], participants)
+        return Store(root).read(TABLES[table], participants, columns)
 
     return read
 
@@ -399,47 +371,22 @@ def coach_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    rows, frames = _group_frames(viewer, group, tables)
-    overview = _overview(rows, frames, as_of)
+    people, frames = _group_frames(viewer, group, tables)
+    figures = overview.table(frames, people, as_of)
     thresholds = thresholds or group_thresholds(viewer, group, tables)
     files = tables.read(FILES, list(frames))
-    latest_upload = files.groupby("participant")["ingested_at"].max() if len(files) else None
-    previous, trend, uploads, raised = [], [], [], []
-    prev_end = as_of - timedelta(days=14)
-    prev_start = prev_end - timedelta(days=13)
-    for row in overview.to_dict("records"):
-        member = str(row["participant"])
-        frame = frames[member]
-        p = participants.from_rows(member, rows)
-        target, recent = adherence.near_window(frame, p.target, prev_start)
-        before = adherence.summarize(
-            recent, adherence.blocks(recent, target, end=prev_end), prev_start, prev_end
-        )
-        now_ratio = row["adherence_14d"]
-        previous.append(before.ratio)
-        both = now_ratio is not None and not pd.isna(now_ratio) and before.ratio is not None
-        trend.append(round(float(now_ratio) - before.ratio, 4) if both else None)  # type: ignore[operator]
-        stamp = None if latest_upload is None else latest_upload.get(member)
-        uploads.append(None if stamp is None or pd.isna(stamp) else stamp.to_pydatetime())
-        change = row["pain_change_vs_baseline"]
-        summary = {
-            "adherence": {"ratio": None if pd.isna(now_ratio) else now_ratio},
-            "pain": {
-                "change_vs_baseline": None if change is None or pd.isna(change) else change,
-                "painkiller_run_days": (
-                    pain_rules.painkiller_run(report_mod.pain_history(frame, as_of), as_of)
-                    if "painkiller" in frame and len(frame)
-                    else 0
-                ),
-            },
-        }
-        raised.append(alerts_mod.evaluate(alerts_mod.facts(frame, summary, as_of), thresholds))
-    out = overview.copy()
-    out["adherence_prev_14d"] = pd.Series(previous, index=out.index, dtype="object")
-    out["adherence_trend_14d"] = pd.Series(trend, index=out.index, dtype="object")
-    out["last_upload"] = pd.Series(uploads, index=out.index, dtype="object")
-    out["alerts"] = pd.Series(raised, index=out.index, dtype="object")
-    return out[COACH_COLUMNS]
+    latest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
+    uploads = [latest.get(m) for m in figures["participant"]]
+    figures["last_upload"] = pd.Series(
+        [None if s is None or pd.isna(s) else s.to_pydatetime() for s in uploads],
+        index=figures.index,
+        dtype="object",
+    )
+    raised: list[Any] = [
+        alerts_mod.evaluate(overview.facts(row), thresholds) for row in figures.to_dict("records")
+    ]
+    figures["alerts"] = pd.Series(raised, index=figures.index, dtype="object")
+    return figures[COACH_COLUMNS]
 
 
 def group_days(
@@ -499,10 +446,7 @@ def set_prescription(
 def _members(viewer: Viewer, group: str, tables: Tables) -> list[str]:
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    rows = tables.read(PARTICIPANTS, None)
-    in_group = (rows["group"] == group).fillna(False).astype(bool)
-    visible = set(visible_participants(viewer, tables))
-    return sorted(str(p) for p in rows.loc[in_group, "participant"] if p in visible)
+    return _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
 
 
 # ------------------------------------------------- participant pages: scoped writes

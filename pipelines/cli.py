@@ -18,6 +18,7 @@ from rich.table import Table
 
 from pipelines import config, jobs
 from pipelines import report as report_mod
+from pipelines.cli_users import users_app
 from pipelines.ingestion import Outcome
 from pipelines.schemas import DAILY, DAYS, SESSIONS
 from pipelines.storage import InvalidParticipant, Store, check_participant
@@ -33,6 +34,7 @@ session_app = typer.Typer(no_args_is_help=True, help="A participant's sessions."
 app.add_typer(session_app, name="session")
 diary_app = typer.Typer(no_args_is_help=True, help="The pain diary.")
 app.add_typer(diary_app, name="diary")
+app.add_typer(users_app, name="users")
 # wide enough for the tables when the output goes to a file or a log, not a terminal
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)

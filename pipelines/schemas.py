@@ -8,8 +8,8 @@ and key uniqueness. ``docs/tables.md`` is generated from these definitions
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Final
 
 import pandas as pd
@@ -49,6 +49,16 @@ class TableSchema:
 
     def empty(self) -> pd.DataFrame:
         return self.arrow.empty_table().to_pandas(types_mapper=_pandas_type)
+
+    def only(self, names: Sequence[str]) -> TableSchema:
+        """This table with only the columns ``names`` (in schema order), for narrow reads."""
+        unknown = sorted(set(names) - set(self.names))
+        if unknown:
+            raise SchemaError(f"{self.name} has no column {', '.join(unknown)}")
+        wanted = set(names)
+        columns = tuple(c for c in self.columns if c.name in wanted)
+        key = tuple(k for k in self.key if k in wanted)
+        return replace(self, columns=columns, key=key)
 
 
 class SchemaError(ValueError):

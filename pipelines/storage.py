@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -144,8 +144,17 @@ class Store:
             return
         _atomic_write_table(table, self.partition_path(schema.name, participant))
 
-    def read(self, schema: TableSchema, participants: Iterable[str] | None = None) -> pd.DataFrame:
-        """The table (all participants, or only ``participants``) as a typed DataFrame."""
+    def read(
+        self,
+        schema: TableSchema,
+        participants: Iterable[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The table (all participants, or only ``participants``) as a typed DataFrame;
+        only ``columns`` (in schema order, ``participant`` always) when given — a narrow
+        read decodes less."""
+        if columns is not None:
+            schema = schema.only(["participant", *columns])
         if schema.single_file:
             rows = self._single_file_rows(schema)
             if participants is not None:
@@ -171,15 +180,15 @@ class Store:
     def _read_files(self, schema: TableSchema, paths: list[Path]) -> list[pa.Table]:
         if len(paths) > PARALLEL_READ_FROM:
             with ThreadPoolExecutor(max_workers=8) as pool:  # pyarrow releases the GIL
-                return list(pool.map(lambda p: schemas.upgrade(schema, pq.read_table(p)), paths))
-        return [schemas.upgrade(schema, pq.read_table(p)) for p in paths]
+                return list(pool.map(lambda p: _read_file(schema, p), paths))
+        return [_read_file(schema, p) for p in paths]
 
     def _single_file_rows(self, schema: TableSchema) -> pa.Table:
         """Every row of a ``single_file`` table. Partitions left by a version that kept one
         file per participant are read too (for participants the file does not hold) and are
         folded into the file by the next write."""
         path = self.table_file(schema.name)
-        tables = [schemas.upgrade(schema, pq.read_table(path))] if path.exists() else []
+        tables = [_read_file(schema, path)] if path.exists() else []
         legacy = self._partition_files(schema.name)
         if legacy:
             held = set(tables[0]["participant"].to_pylist()) if tables else set()
@@ -251,6 +260,15 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _read_file(schema: TableSchema, path: Path) -> pa.Table:
+    """One Parquet file as ``schema`` (its columns only; older files upgraded)."""
+    try:
+        table = pq.read_table(path, columns=schema.names)
+    except pa.ArrowInvalid:  # written before one of the columns existed: upgrade fills it
+        table = pq.read_table(path)
+    return schemas.upgrade(schema, table)
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:

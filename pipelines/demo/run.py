@@ -18,6 +18,7 @@ def run_demo(
     root: Path, *, participants: int = 12, weeks: int = 12, console: Console | None = None
 ) -> list[dict[str, object]]:
     from pipelines.cli import _quiet_prefect, run_ingest
+    from pipelines.demo.accounts import COACHES, DEMO_PASSWORD, create_demo_accounts
     from pipelines.demo.cohort import generate_cohort
     from pipelines.demo.diaries import write_diaries
 
@@ -48,6 +49,11 @@ def run_demo(
         p = jobs.load_participant(store, person.id)
         reports.append(report_mod.build(p, store.read(DAYS, [person.id])))
     console.print(summary_table(reports, {p.id: (p.group, p.profile) for p in cohort}))
+    create_demo_accounts(store.root, [p.id for p in cohort])
+    console.print(
+        f"demo accounts (password {DEMO_PASSWORD!r}): participants "
+        f"{cohort[0].id} … {cohort[-1].id}, coaches {', '.join(COACHES)}, admin"
+    )
     console.print(
         f"done in {time.perf_counter() - started:.1f} s — tables in "
         f"{store.root / 'tables'}; try: backtrack report -p p01 --data-dir "

@@ -15,13 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from pipelines import jobs
+from pipelines.demo.accounts import create_demo_accounts
 from pipelines.demo.cohort import generate_cohort
 from pipelines.demo.diaries import write_diaries
 from pipelines.storage import Store
@@ -60,10 +61,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         jobs.record(store, person.id, jobs.parse_stored(stored, workers=1))
         jobs.refresh_participant(store, person.id)
         jobs.import_diary(store, person.id, diaries[person.id])
+    create_demo_accounts(store.root, [person.id for person in cohort])
     return store.root
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -89,11 +91,14 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run dashboards/app.py`` on a free port over the demo data; its base URL."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+@contextlib.contextmanager
+def streamlit_server(
+    data_dir: Path, log_path: Path, *, port: int | None = None, extra_args: Sequence[str] = ()
+) -> Iterator[str]:
+    """``streamlit run dashboards/app.py`` on ``port`` (default: a free one) over ``data_dir``,
+    more options in ``extra_args``, output to ``log_path``; its base URL once healthy, stopped
+    on exit."""
+    port = port or free_port()
     env = os.environ | {"BACKTRACK_DATA_DIR": str(data_dir)}
     command = [
         sys.executable,
@@ -111,6 +116,7 @@ def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         "false",
         "--server.fileWatcherType",  # a test server never reloads (nor offers to) on edits
         "none",
+        *extra_args,
     ]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
@@ -133,6 +139,14 @@ def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.fixture(scope="session")
+def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run dashboards/app.py`` on a free port over the demo data; its base URL."""
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    with streamlit_server(data_dir, log_path) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium (skips when it is not installed)."""
     if not CHROMIUM.exists():
@@ -147,8 +161,8 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def page(browser: Browser, dashboard_url: str) -> Iterator[Page]:
+@contextlib.contextmanager
+def new_page(browser: Browser) -> Iterator[Page]:
     """A fresh page (own cookies and session) with a desktop-sized viewport."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     context.set_default_timeout(30_000)
@@ -156,6 +170,13 @@ def page(browser: Browser, dashboard_url: str) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, dashboard_url: str) -> Iterator[Page]:
+    """A fresh page (own cookies and session) with a desktop-sized viewport."""
+    with new_page(browser) as fresh:
+        yield fresh
 
 
 @pytest.fixture(scope="session")

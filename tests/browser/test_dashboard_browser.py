@@ -1,8 +1,8 @@
 """The dashboard in a real browser: what a participant and a coach see, and an upload.
 
-Each test opens the app as the development viewer stub allows (``?participant=…``,
-``?coach=…``), waits on text (never sleeps), checks the figures against
-``pipelines.report.build`` and the tables, and leaves a screenshot in ``build/screenshots``.
+Each test signs in through the sign-in form with a demo account (``pipelines.demo.accounts``),
+waits on text (never sleeps), checks the figures against ``pipelines.report.build`` and the
+tables, and leaves a screenshot in ``build/screenshots``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dashboards import i18n
 from pipelines import jobs
 from pipelines import report as report_mod
 from pipelines.demo import fitwriter
+from pipelines.demo.accounts import DEMO_PASSWORD
 from pipelines.schemas import DAYS, FILES, PARTICIPANTS
 from pipelines.storage import Store
 
@@ -28,6 +29,16 @@ UPLOAD_NAME = "browser-walk.fit"
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_test_id("stApp")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+
+def sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Open the app and sign in through its form (the only page a visitor sees)."""
+    open_app(page, url)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
 
 
 def metric_value(page: Page, label: str) -> Locator:
@@ -88,7 +99,7 @@ def expected_adherence(data_dir: Path, participant: str) -> str:
 def test_participant_sees_their_adherence(
     page: Page, dashboard_url: str, data_dir: Path, screenshots: Path
 ) -> None:
-    open_app(page, f"{dashboard_url}/?participant=p01")
+    sign_in(page, f"{dashboard_url}/?participant=p02", "p01")  # the URL names no one
     expect(page.get_by_role("heading", name="My activity")).to_be_visible()
     adherence = metric_value(page, "Adherence")
     expect(adherence).to_have_text(expected_adherence(data_dir, "p01"))
@@ -105,7 +116,7 @@ def test_coach_sees_only_their_group(
     others = sorted(set(people["participant"]) - set(members))
     assert members and others  # the demo cohort has two groups
 
-    open_app(page, f"{dashboard_url}/?coach={group}")
+    sign_in(page, dashboard_url, f"coach-{group.removeprefix('group-')}")
     table = page.get_by_test_id("stDataFrame").first
     expect(table).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     # st.dataframe draws on a canvas; glide-data-grid mirrors the visible cells in an
@@ -140,7 +151,7 @@ def test_participant_uploads_a_fit_file(
         )
     )
 
-    open_app(page, f"{dashboard_url}/?participant=p01")
+    sign_in(page, dashboard_url, "p01")
     expect(page.get_by_role("heading", name="My activity")).to_be_visible()
     upload(page, fit)
     expect(shown_as_ingested(page, UPLOAD_NAME).first).to_be_attached(timeout=INGEST_TIMEOUT_MS)

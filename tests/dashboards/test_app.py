@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from pipelines.storage import Store
+from tests.dashboards.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 30
@@ -17,7 +18,8 @@ TIMEOUT_S = 30
 def app_for(monkeypatch: pytest.MonkeyPatch, data_dir: Path, **query: str) -> AppTest:
     monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.query_params.update(query)
+    if query:
+        at.session_state[TOKEN_KEY] = token_for(data_dir, **query)
     return at.run()
 
 
@@ -87,9 +89,31 @@ def test_coach_group_table_lists_only_their_group(
     assert "adherence_28d" in table.value.columns
 
 
-def test_without_a_viewer_the_app_explains_the_stub(
+def test_a_visitor_who_is_not_signed_in_sees_only_the_sign_in_page(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path
 ) -> None:
-    at = app_for(monkeypatch, data_dir)
+    monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    at.query_params.update({"participant": "p01", "coach": "group-a", "admin": "1"})
+    at.run()
     assert not at.exception
-    assert "?participant=p01" in at.info[0].value
+    assert [e.value for e in at.title] == ["Sign in"]
+    assert not at.metric and not at.dataframe
+    for page in ("pages/my_activity.py", "pages/group.py", "pages/pain.py"):
+        with pytest.raises(ValueError, match=r"Known pages: \['Sign in'\]"):
+            at.switch_page(page)  # the navigation offers no other page
+
+
+@pytest.mark.parametrize(
+    "page", ["my_activity.py", "pain.py", "group.py", "prescription.py", "clinician_report.py"]
+)
+def test_a_page_run_on_its_own_without_a_session_shows_nothing(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, page: str
+) -> None:
+    monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
+    at = AppTest.from_file(APP.parent / "pages" / page, default_timeout=TIMEOUT_S)
+    at.session_state["viewer"] = data.Viewer("admin")  # the old stub's key counts for nothing
+    at.session_state[TOKEN_KEY] = "forged-or-expired-token"
+    at.run()
+    assert not at.exception
+    assert not at.metric and not at.dataframe and not at.title

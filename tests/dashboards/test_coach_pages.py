@@ -16,6 +16,7 @@ from pipelines import report as report_mod
 from pipelines.groups import Thresholds
 from pipelines.schemas import DAYS
 from pipelines.storage import Store
+from tests.dashboards.signin import TOKEN_KEY, token_for, token_for_viewer
 
 ROOT = Path(__file__).resolve().parents[2] / "dashboards"
 APP = ROOT / "app.py"
@@ -38,7 +39,8 @@ def last_day(data_dir: Path) -> date:
 def app(monkeypatch: pytest.MonkeyPatch, data_dir: Path, **query: str) -> AppTest:
     monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.query_params.update(query)
+    if query:
+        at.session_state[TOKEN_KEY] = token_for(data_dir, **query)
     return at.run()
 
 
@@ -48,7 +50,7 @@ def page(
     """A page the navigation does not list yet, run on its own with the viewer in session."""
     monkeypatch.setenv("BACKTRACK_DATA_DIR", str(data_dir))
     at = AppTest.from_file(ROOT / "pages" / name, default_timeout=TIMEOUT_S)
-    at.session_state["viewer"] = viewer
+    at.session_state[TOKEN_KEY] = token_for_viewer(data_dir, viewer)
     return at.run()
 
 

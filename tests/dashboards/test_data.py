@@ -131,9 +131,11 @@ def test_cached_reads_follow_the_tables_modification_time(
     reads: list[str] = []
     original = Store.read
 
-    def counting_read(self: Store, schema: Any, participants: Any = None) -> pd.DataFrame:
+    def counting_read(
+        self: Store, schema: Any, participants: Any = None, columns: Any = None
+    ) -> pd.DataFrame:
         reads.append(schema.name)
-        return original(self, schema, participants)
+        return original(self, schema, participants, columns)
 
     monkeypatch.setattr(Store, "read", counting_read)
     before = data.days(P01, "p01")  # default: the cached tables of $BACKTRACK_DATA_DIR

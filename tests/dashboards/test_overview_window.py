@@ -67,3 +67,37 @@ def test_coach_overview_alerts_and_uploads_equal_the_per_participant_path(
                 thresholds=data.group_thresholds(admin, group, tables),
             )
             assert row["last_upload"] == data.last_upload(admin, member, tables)
+
+
+@pytest.mark.parametrize("shift_days", [0, 9, 40])
+def test_every_overview_figure_equals_the_report_of_its_window(
+    tables: data.StoreTables, shift_days: int
+) -> None:
+    """The group figures (pipelines.overview) are the per-participant report's, window by
+    window: adherence now, 28 days and the 14 days before (the trend's other half)."""
+    admin = data.Viewer(role="admin")
+    for group in data.visible_groups(admin, tables):
+        members = data.visible_participants(admin, tables)
+        as_of = max(max(tables.read(DAYS, [m])["date"]) for m in members) + timedelta(
+            days=shift_days
+        )
+        overview = data.coach_overview(admin, group, tables, as_of=as_of)
+        for row in overview.to_dict("records"):
+            member = row["participant"]
+            p = participants.from_rows(member, tables.read(PARTICIPANTS, [member]))
+            frame = tables.read(DAYS, [member])
+
+            def ratio(start_back: int, end_back: int) -> float | None:
+                start = as_of - timedelta(days=start_back)  # noqa: B023 (used at once)
+                end = as_of - timedelta(days=end_back)  # noqa: B023
+                return report.build(p, frame, start, end)["adherence"]["ratio"]  # noqa: B023
+
+            def same(got: object, want: object) -> bool:
+                return (want is None and (got is None or pd.isna(got))) or got == want
+
+            assert same(row["adherence_14d"], ratio(13, 0)), member
+            assert same(row["adherence_28d"], ratio(27, 0)), member
+            assert same(row["adherence_prev_14d"], ratio(27, 14)), member
+            now, before = ratio(13, 0), ratio(27, 14)
+            trend = None if now is None or before is None else round(now - before, 4)
+            assert same(row["adherence_trend_14d"], trend), member

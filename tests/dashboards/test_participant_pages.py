@@ -19,6 +19,7 @@ from pipelines import report as report_mod
 from pipelines.demo.fitwriter import activity_file
 from pipelines.schemas import DAYS, DIARY, FILES, PARTICIPANTS, SESSIONS
 from pipelines.storage import Store
+from tests.dashboards.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 60
@@ -61,7 +62,8 @@ def sync_cli(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 def app_for(monkeypatch: pytest.MonkeyPatch, root: Path, page: str, **query: str) -> AppTest:
     monkeypatch.setenv("BACKTRACK_DATA_DIR", str(root))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
-    at.query_params.update(query)
+    if query:
+        at.session_state[TOKEN_KEY] = token_for(root, **query)
     at.run()
     return at.switch_page(page).run()
 

@@ -137,8 +137,7 @@ def test_two_processes_writing_the_roster_at_once_lose_no_row(tmp_path: Path) ->
 
     ctx = multiprocessing.get_context("spawn")
     workers = [
-        ctx.Process(target=_write_roster_rows, args=(str(tmp_path), first, 40))
-        for first in (0, 40)
+        ctx.Process(target=_write_roster_rows, args=(str(tmp_path), first, 40)) for first in (0, 40)
     ]
     for w in workers:
         w.start()
@@ -148,3 +147,20 @@ def test_two_processes_writing_the_roster_at_once_lose_no_row(tmp_path: Path) ->
     assert Store(tmp_path).read(PARTICIPANTS)["participant"].tolist() == [
         f"p{i:03d}" for i in range(80)
     ]
+
+
+def test_a_narrow_read_returns_only_the_columns_asked_for_even_from_old_partitions(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path)
+    store.write(STEP_MINUTES, "p1", _minutes("p1"))
+    old = tmp_path / "tables" / STEP_MINUTES.name / "participant=p2" / "part.parquet"
+    old.parent.mkdir(parents=True)
+    pq.write_table(schemas.to_arrow(STEP_MINUTES, _minutes("p2")).drop(["source"]), old)
+    narrow = store.read(STEP_MINUTES, ["p1", "p2"], columns=["steps", "source"])
+    assert narrow.to_dict("records") == [
+        {"participant": "p1", "steps": 100, "source": "fit"},
+        {"participant": "p2", "steps": 100, "source": "fit"},  # the column's default
+    ]
+    with pytest.raises(SchemaError, match="no column nope"):
+        store.read(STEP_MINUTES, ["p1"], columns=["nope"])
