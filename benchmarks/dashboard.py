@@ -190,8 +190,11 @@ def _measure(what: str, root: Path) -> dict[str, Any]:
     def admin_all() -> int:
         return sum(len(data.group_overview(admin, g, tables)) for g in groups)
 
-    def coach_page() -> int:
-        return len(data.coach_overview(coach, one_group, tables, as_of=as_of))
+    def coach_page() -> int:  # what the Group page reads: the table and the heatmap
+        overview = data.coach_overview(coach, one_group, tables, as_of=as_of)
+        start = as_of - timedelta(days=27)
+        heatmap, _ = data.group_days(coach, one_group, tables, start=start, end=as_of)
+        return len(overview) + len(heatmap)
 
     def participant_page() -> int:
         days = data.days(participant, someone, tables)
@@ -297,7 +300,10 @@ def main() -> None:
             ),
         ]
         if hasattr(data, "coach_overview"):
-            label = f"Group page: `coach_overview` (alerts, trend), one group of {size}"
+            label = (
+                f"Group page: `coach_overview` (alerts, trend) + `group_days` (heatmap, 28 "
+                f"days), one group of {size}"
+            )
             jobs.append(("coach_page", label, COACH_GOAL_S))
         label = "Participant page: `days` + `blocks` + `report`, one participant"
         jobs.append(("participant_page", label, PARTICIPANT_GOAL_S))

@@ -392,16 +392,21 @@ def coach_overview(
 def group_days(
     viewer: Viewer, group: str, tables: Tables | None = None, *, start: date, end: date
 ) -> tuple[pd.DataFrame, dict[str, Target]]:
-    """Every member's ``days`` rows in ``[start, end]`` (one frame) and each member's target."""
+    """Every visible member's ``days`` rows in ``[start, end]`` (one frame; the columns
+    ``GROUP_DAYS_COLUMNS``) and each member's target — one read of each table."""
     tables = tables or cached_tables()
-    overview_members = _members(viewer, group, tables)
-    frames, targets = [], {}
-    for member in overview_members:
-        frame = days(viewer, member, tables)
-        frames.append(frame[(frame["date"] >= start) & (frame["date"] <= end)])
-        targets[member] = settings(viewer, member, tables).target
-    combined = pd.concat(frames, ignore_index=True) if frames else DAYS.empty()
-    return combined, targets
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    rows = tables.read(PARTICIPANTS, None)
+    members = _visible_members(viewer, group, rows)
+    frame = tables.read(DAYS, members, GROUP_DAYS_COLUMNS) if members else DAYS.empty()
+    inside = [start <= d <= end for d in frame["date"].tolist()]
+    people = participants.roster(members, rows)
+    chosen = frame.loc[inside, ["participant", *GROUP_DAYS_COLUMNS]].reset_index(drop=True)
+    return chosen, {m: people[m].target for m in members}
+
+
+GROUP_DAYS_COLUMNS: Final = ("date", "walking_minutes", "has_data", "met")
 
 
 def set_prescription(
@@ -441,12 +446,6 @@ def set_prescription(
     )
     jobs.refresh_participant(tables.store, participant)
     return updated
-
-
-def _members(viewer: Viewer, group: str, tables: Tables) -> list[str]:
-    if group not in visible_groups(viewer, tables):
-        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    return _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
 
 
 # ------------------------------------------------- participant pages: scoped writes

@@ -101,3 +101,20 @@ def test_every_overview_figure_equals_the_report_of_its_window(
             now, before = ratio(13, 0), ratio(27, 14)
             trend = None if now is None or before is None else round(now - before, 4)
             assert same(row["adherence_trend_14d"], trend), member
+
+
+def test_group_days_are_each_members_days_in_the_range(tables: data.StoreTables) -> None:
+    admin = data.Viewer(role="admin")
+    for group in data.visible_groups(admin, tables):
+        members = data._visible_members(admin, group, tables.read(PARTICIPANTS, None))
+        end = max(max(tables.read(DAYS, [m])["date"]) for m in members)
+        start = end - timedelta(days=9)
+        frame, targets = data.group_days(admin, group, tables, start=start, end=end)
+        assert sorted(targets) == members
+        for member in members:
+            mine = tables.read(DAYS, [member])
+            want = mine.loc[(mine["date"] >= start) & (mine["date"] <= end)]
+            got = frame[frame["participant"] == member]
+            columns = ["participant", *data.GROUP_DAYS_COLUMNS]
+            assert got[columns].to_dict("records") == want[columns].to_dict("records")
+            assert targets[member] == data.settings(admin, member, tables).target
