@@ -233,6 +233,10 @@ class _Prolog:
 
 
 _DECL_STOP: Final = re.compile(rb"[\"'<>]")
+_DOCTYPE_STOP: Final = re.compile(rb"[\"'>\[]")  # what ends the DOCTYPE's name and ids
+_SUBSET_STOP: Final = re.compile(rb"[\]%\s]|<[!?]")  # what may begin the next subset item
+_SUBSET_ITEMS_LIMIT: Final = 10_000
+"""Declarations, comments and references allowed in the DOCTYPE (Apple's: a few dozen)."""
 
 
 def _scan_prolog(data: bytes) -> _Prolog:
@@ -284,13 +288,29 @@ def _scan_doctype(data: bytes, pos: int) -> tuple[int, bool]:
             return pos + 1, malformed
         if char == b"[":
             return _scan_subset(data, pos + 1)
-        pos = _after(data, char, pos + 1) if char in (b'"', b"'") else pos + 1
+        if char in (b'"', b"'"):
+            pos = _after(data, char, pos + 1)
+        else:
+            stop = _DOCTYPE_STOP.search(data, pos + 1)
+            if stop is None:
+                raise _NeedMore
+            pos = stop.start()
+
+
+def _next_in_subset(data: bytes, pos: int) -> int:
+    """Where something other than stray characters may begin, at or after ``pos``:
+    found by one search, not byte by byte (the prolog is scanned again as the file is
+    read in, and a megabyte of junk must not cost a Python step per byte each time)."""
+    stop = _SUBSET_STOP.search(data, pos)
+    if stop is None:
+        raise _NeedMore
+    return stop.start()
 
 
 def _scan_subset(data: bytes, pos: int) -> tuple[int, bool]:
     """Walk the internal subset's declarations; tolerate Apple's unclosed ones."""
     malformed = False
-    while True:
+    for _ in range(_SUBSET_ITEMS_LIMIT):
         pos = _SPACE.match(data, pos).end()  # type: ignore[union-attr]
         if len(data) - pos < 10:
             raise _NeedMore
@@ -310,9 +330,13 @@ def _scan_subset(data: bytes, pos: int) -> tuple[int, bool]:
             malformed = malformed or not closed
         elif data.startswith(b"%", pos):  # a parameter-entity reference (none can be declared)
             pos = _after(data, b";", pos + 1)
-        else:  # a stray character, e.g. the ">" after Apple's unclosed ATTLIST
+        else:  # stray characters, e.g. the ">" after Apple's unclosed ATTLIST
             malformed = True
-            pos += 1
+            pos = _next_in_subset(data, pos + 1)
+    raise RejectedFile(
+        f"not an Apple Health export: its DOCTYPE holds more than {_SUBSET_ITEMS_LIMIT} "
+        "declarations (Apple's holds a few dozen)"
+    )
 
 
 def _scan_declaration(data: bytes, pos: int) -> tuple[int, bool]:
@@ -353,7 +377,9 @@ class _Feed:
 def _open_document(stream: BinaryIO) -> tuple[_Prolog, _Feed]:
     head = b""
     while True:
-        chunk = stream.read(64 * 1024)
+        # the prolog is scanned anew after each read: read as much again as held, so a
+        # long prolog costs a few scans of its length, not one per 64 kB
+        chunk = stream.read(max(64 * 1024, len(head)))
         head += chunk
         try:
             prolog = _scan_prolog(head)
@@ -397,7 +423,7 @@ def _offset(text: str) -> tuple[timedelta, int] | None:
         return None
     else:
         digits = text[1:].replace(":", "")
-        if len(digits) != 4 or not digits.isdigit():
+        if len(digits) != 4 or not (digits.isascii() and digits.isdigit()):  # not "²³⁴⁵"
             return None
         seconds = (int(digits[:2]) * 3600 + int(digits[2:]) * 60) * (-1 if text[0] == "-" else 1)
         if abs(seconds) > 18 * 3600:
@@ -496,6 +522,8 @@ def _device_fields(device: str) -> dict[str, str]:
     if body.endswith(">"):
         body = body[:-1]
     marks = list(_DEVICE_FIELD.finditer(body))
+    if not marks:  # a device attribute without "name:" / "model:" / ... fields
+        return {}
     return {
         mark.group(1): body[mark.end() : following.start() if following else len(body)].strip()
         for mark, following in zip(marks, [*marks[1:], None], strict=True)

@@ -5,7 +5,8 @@ container, with its decompressed bytes and the format detected from its content.
 are read in memory; nothing is ever written to disk, so member names (``../../x``,
 absolute paths, odd encodings) are only ever used as display paths.
 
-Every expansion runs under :class:`ArchiveLimits`, shared across the whole upload:
+Every expansion runs under :class:`ArchiveLimits` (their values: :mod:`ingest.limits`),
+shared across the whole upload:
 
 * ``max_depth`` - how many containers may be nested, the upload itself included
   (``export.zip`` → ``part1.zip`` → ``walk.fit.gz`` is depth 3);
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import lzma
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -47,6 +49,7 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from ingest.detect import GZIP, SNIFF_BYTES, ZIP, detect_format
+from ingest.limits import DEFAULT_LIMITS, ArchiveLimits
 from ingest.records import RejectedFile, SkippedFile, UnusableFile
 
 __all__ = [
@@ -70,23 +73,6 @@ __all__ = [
 
 MiB: Final = 1024 * 1024
 _CHUNK: Final = 1 * MiB
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    """Bounds on what one upload may expand to (see the module docstring)."""
-
-    max_depth: int = 4
-    max_members: int = 50_000
-    max_member_bytes: int = 512 * MiB
-    max_total_bytes: int = 2048 * MiB
-    max_ratio: float = 100.0
-    ratio_floor_bytes: int = 1 * MiB
-    stream_threshold_bytes: int = 32 * MiB  # expand_path: larger files are streamed, not held
-    max_streamed_bytes: int = 16 * 1024 * MiB  # expand_path: streamed bytes of one upload
-
-
-DEFAULT_LIMITS: Final = ArchiveLimits()
 
 
 class ArchiveError(RejectedFile):
@@ -229,7 +215,13 @@ def _expand_zip(path: str, data: bytes, *, depth: int, budget: _Budget) -> Itera
         reason = f"corrupt zip archive: {error}"
         yield Leaf(path, data, len(data), ZIP, CorruptArchive(reason))
         return
-    files = [info for info in infos if not info.is_dir()]
+    except NotImplementedError as error:  # "zip file version 25.5" in the directory
+        yield Leaf(path, data, len(data), ZIP, _unsupported_archive(error))
+        return
+    files = [info for info in infos if not info.filename.endswith("/")]  # is_dir() fails on ""
+    if not files:
+        yield Leaf(path, data, len(data), ZIP, _empty_archive(infos))
+        return
     if budget.members + len(files) > limits.max_members:
         yield Leaf(
             path,
@@ -247,6 +239,19 @@ def _expand_zip(path: str, data: bytes, *, depth: int, budget: _Budget) -> Itera
         for info in files:
             member_path = f"{path}/{info.filename}"
             yield from _zip_member(archive, info, member_path, depth=depth, budget=budget)
+
+
+def _unsupported_archive(error: NotImplementedError) -> UnsupportedCompression:
+    return UnsupportedCompression(
+        f"zip archive cannot be opened: its directory asks for a zip feature that cannot be "
+        f"read ({error}); save it again with a standard zip program"
+    )
+
+
+def _empty_archive(infos: list[zipfile.ZipInfo]) -> SkippedFile:
+    """A zip without a single file: nothing to read, but never silently nothing at all."""
+    folders = f" (only {len(infos)} empty folder(s))" if infos else ""
+    return SkippedFile(f"empty zip archive: it holds no files{folders}")
 
 
 def _zip_member(
@@ -355,7 +360,7 @@ def _member_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[
         ) from None
     except RuntimeError as error:  # zipfile raises this for encrypted members
         raise EncryptedMember(f"zip member cannot be read: {error}") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError) as error:
         raise CorruptArchive(f"corrupt zip member: {error}") from None
 
 
@@ -444,7 +449,14 @@ def _expand_zip_file(name: str, path: Path, size: int, budget: _Budget) -> Itera
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
         yield refused(CorruptArchive(f"corrupt zip archive: {error}"))
         return
-    files = [info for info in infos if not info.is_dir()]
+    except NotImplementedError as error:
+        yield refused(_unsupported_archive(error))
+        return
+    files = [info for info in infos if not info.filename.endswith("/")]  # is_dir() fails on ""
+    if not files:
+        archive.close()
+        yield Leaf(name, None, size, ZIP, _empty_archive(infos), sha256=_file_sha256(path))
+        return
     if budget.members + len(files) > limits.max_members:
         archive.close()
         yield refused(
@@ -653,5 +665,5 @@ class _ZipMemberStream(_CountedStream):
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         try:
             return super().readinto(buffer)
-        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError) as error:
             raise CorruptArchive(f"corrupt zip member: {error}") from None

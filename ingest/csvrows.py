@@ -4,6 +4,7 @@ ParsedFile: one place for row numbering, skipped blank rows, per-row warnings an
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final, Protocol
 
@@ -26,6 +27,10 @@ class BadRow(ValueError):
 
 def _blank(fields: Sequence[str]) -> bool:
     return not any(f.strip() for f in fields)
+
+
+def _unreadable(label: str, row: int, error: csv.Error) -> str:
+    return f"{label}: row {row} cannot be read: {csv_error_text(error)}; the file was not read"
 
 
 def sessions_from_rows(
@@ -52,16 +57,19 @@ def sessions_from_rows(
     rows = 0
     offset = first_line if line_offset is None else line_offset
     line_end = first_line
-    for fields in reader:
-        row_number = line_end + 1  # the spreadsheet row where this record starts
-        line_end = offset + reader.line_num
-        if skip(fields):
-            continue
-        rows += 1
-        try:
-            sessions.append(make_session(fields, len(sessions)))
-        except BadRow as error:
-            warnings.append(f"row {row_number}: {error}; row skipped")
+    try:
+        for fields in reader:
+            row_number = line_end + 1  # the spreadsheet row where this record starts
+            line_end = offset + reader.line_num
+            if skip(fields):
+                continue
+            rows += 1
+            try:
+                sessions.append(make_session(fields, len(sessions)))
+            except BadRow as error:
+                warnings.append(f"row {row_number}: {error}; row skipped")
+    except csv.Error as error:  # a row the csv module cannot split: the file ends here
+        raise RejectedFile(_unreadable(label, line_end + 1, error)) from None
     if not rows:
         raise SkippedFile(f"{label} has a header but no {nothing}")
     if not sessions:
@@ -73,3 +81,19 @@ def sessions_from_rows(
     return ParsedFile(
         format=format, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
     )
+
+
+def csv_error_text(error: csv.Error) -> str:
+    """What a ``csv.Error`` (raised while splitting a line into fields) means, in words a
+    person can act on."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        return (
+            f"a value is longer than {csv.field_size_limit()} characters, which no "
+            "spreadsheet or tracker export writes (a quote that is never closed?)"
+        )
+    if "new-line character seen in unquoted field" in text:
+        return "a lone carriage return inside an unquoted value"
+    if "line contains NUL" in text:
+        return "it contains NUL bytes, so it is not a text table"
+    return text

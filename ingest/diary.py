@@ -34,7 +34,8 @@ Values
       (a part > 12, or both parts equal); otherwise the file decides: if its other slash
       dates are all day-first (some have a first part > 12 and none a second part > 12),
       day-first is used, with a warning (likewise month-first); else the row is an error
-      "ambiguous date". Future dates (after ``today``) are errors; a row with *only* a
+      "ambiguous date". Future dates (after ``today``) and dates before 1990 (a typo in the
+      year; ``ingest.limits.RecordLimits``) are errors; a row with *only* a
       future date (a pre-filled template) is skipped with one warning for all such rows.
     * time: ``HH:MM`` 24-hour (``H:MM`` and ``HH:MM:SS`` too; seconds are dropped), a
       time cell. Optional.
@@ -74,6 +75,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import chain, islice
 from typing import Final, Literal, TypeVar
 
+from ingest.limits import RECORD_LIMITS, UPLOAD_LIMITS
 from ingest.records import DiaryEntry, ParsedDiary, RejectedFile, RowError
 
 __all__ = [
@@ -155,9 +157,10 @@ NONE_TAKEN: Final = frozenset({"none", "keine", "kein", "keins"})
 NOTE_MAX_CHARS: Final = 2000
 PAINKILLER_NAME_MAX_CHARS: Final = 200
 HEADER_SEARCH_ROWS: Final = 10
-MAX_BYTES: Final = 20_000_000
+MAX_BYTES: Final = UPLOAD_LIMITS.max_diary_bytes  # the value lives in ingest.limits
 MAX_ROWS: Final = 50_000
 MAX_XLSX_UNCOMPRESSED: Final = 100_000_000
+_QUOTED_MAX: Final = 10  # rows or values one message quotes; the rest are counted
 _MAX_BLANK_RUN: Final = 10_000  # an XLSX sheet formatted to its last row: stop reading
 
 Cell = str | int | float | bool | date | time | None
@@ -493,7 +496,14 @@ def _xlsx_table(data: bytes) -> _Table:
             b"application/vnd.oasis.opendocument.spreadsheet"
         )
         unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,  # "zip file version 12.8": the directory asks for more than zip
+    ) as error:
         raise RejectedFile(f"a damaged zip/XLSX file ({error}): save it again") from None
     if "xl/workbook.xml" not in names:
         if opendocument:
@@ -775,6 +785,15 @@ def _row_entry(
                 f"{day.isoformat()}, in the future (today is {today.isoformat()})",
             )
         )
+    if day is not None and day < RECORD_LIMITS.earliest.date():
+        result.errors.append(
+            (
+                "date",
+                values.get("date"),
+                f"{labels.get('date', 'date')} {_shown(values.get('date'))} is "
+                f"{day.isoformat()}, before {RECORD_LIMITS.earliest.year}: check the year",
+            )
+        )
     if not says_something:
         result.errors.append(
             (
@@ -816,7 +835,7 @@ def _deduplicate(
     warnings_: list[str] = []
     for (day, clock), group in groups.items():
         when = day.isoformat() + (f" {clock}" if clock else "")
-        rows = _and([str(item.entry.row) for item in group])
+        rows = _some([str(item.entry.row) for item in group], ", ")
         contents = {_content(item.entry) for item in group}
         if len(contents) == 1:
             entries.append(group[0].entry)
@@ -829,7 +848,7 @@ def _deduplicate(
         differing = [key for key in _FIELD_ORDER if key in labels and _differs(group, key)]
         described = "; ".join(
             f"{labels[key]} "
-            + " vs ".join(_text(item.values.get(key)) or "(empty)" for item in group)
+            + _some([_text(item.values.get(key)) or "(empty)" for item in group], " vs ")
             for key in differing
         )
         first = differing[0]
@@ -1138,6 +1157,15 @@ def _shown(value: Cell) -> str:
 
 def _and(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _some(items: Sequence[str], joiner: str) -> str:
+    """``items`` as ``_and`` words them (``joiner`` between all when not ", "); beyond
+    :data:`_QUOTED_MAX` only the first, and how many more - a message per row of a group
+    of thousands of rows must not quote them all (that was quadratic)."""
+    if len(items) <= _QUOTED_MAX:
+        return _and(items) if joiner == ", " else joiner.join(items)
+    return f"{joiner.join(items[:_QUOTED_MAX])}{joiner}… ({len(items) - _QUOTED_MAX} more)"
 
 
 def _rows_text(rows: Sequence[int]) -> str:

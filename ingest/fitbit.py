@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
+from ingest.csvrows import csv_error_text
 from ingest.records import (
     DailySteps,
     Device,
@@ -188,6 +189,10 @@ def parse(data: bytes, *, name: str | None = None) -> ParsedFile:
         return _parse(data, name)
     except (SkippedFile, RejectedFile):
         raise
+    except csv.Error as error:
+        raise RejectedFile(
+            f"Fitbit CSV is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
     except Exception as error:  # a bug or an input we did not foresee: never escape
         raise RejectedFile(f"unreadable Fitbit file ({type(error).__name__}: {error})") from None
 
@@ -211,6 +216,10 @@ def _parse(data: bytes, name: str | None) -> ParsedFile:
             raise RejectedFile(
                 f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg}"
             ) from None
+        except RecursionError:
+            raise RejectedFile("JSON nested over 1000 levels deep: not a Fitbit file") from None
+        except ValueError:  # Python's limit on an integer's digits (4300), hit by json
+            raise RejectedFile("a JSON number of over 4300 digits: not a Fitbit file") from None
         if isinstance(document, list) and document:
             first = document[0]
             if isinstance(first, dict) and "logId" in first and "activityName" in first:
@@ -356,6 +365,9 @@ def _fitabase_intervals(
         except ValueError as error:
             errors.add(line, f"{time_column} / steps: {error}")
             continue
+        if start > datetime.max - span * len(counts):  # its end would pass the year 9999
+            errors.add(line, f"{time_column}: {start:%Y-%m-%d %H:%M} is not a real date")
+            continue
         for offset, steps in enumerate(counts):
             begin = start.replace(tzinfo=UTC) + offset * span
             intervals.append(StepInterval(begin, begin + span, steps, device=device, floating=True))
@@ -390,7 +402,7 @@ def _export_sections(text: str) -> dict[str, list[str]]:
 
 def _date_parts(text: str) -> tuple[int, int, int]:
     parts = re.split(r"[-./]", text.strip())
-    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
         raise ValueError(f"{text!r} is not a date")
     first, second, third = (int(part) for part in parts)
     if len(parts[0]) == 4:
@@ -414,10 +426,14 @@ def _export_dates(texts: Sequence[str]) -> list[date]:
         )
     dates = []
     for text, (year, a, b) in parsed:
-        if len(re.split(r"[-./]", text)[0]) == 4:
-            dates.append(date(year, a, b))
+        if len(re.split(r"[-./]", text)[0]) == 4 or not day_first:
+            month, day = a, b
         else:
-            dates.append(date(year, b, a) if day_first else date(year, a, b))
+            month, day = b, a
+        try:
+            dates.append(date(year, month, day))
+        except (ValueError, OverflowError):  # 2016-02-30, 2016-5-2147483649
+            raise ValueError(f"{text!r} is not a date") from None
     return dates
 
 
@@ -428,11 +444,11 @@ def _parse_export_csv(text: str) -> ParsedFile:
         found = ", ".join(sorted(sections)) or "none"
         raise SkippedFile(f"Fitbit export without an Activities section (sections: {found})")
     rows = list(csv.reader(lines))
-    if not rows or not ",".join(rows[0]).startswith(_EXPORT_ACTIVITIES_HEADER):
+    header = [cell.strip() for cell in rows[0]] if rows else []
+    if header[:3] != _EXPORT_ACTIVITIES_HEADER.split(","):  # "Stepsx" is not "Steps"
         raise RejectedFile(
             f"Fitbit export Activities section does not start with {_EXPORT_ACTIVITIES_HEADER!r}"
         )
-    header = [cell.strip() for cell in rows[0]]
     date_at, steps_at = header.index("Date"), header.index("Steps")
     body = [row for row in rows[1:] if len(row) > max(date_at, steps_at)]
     if not body:
@@ -483,6 +499,8 @@ def _parse_series(entries: Sequence[Any], name: str | None) -> ParsedFile:
                 f"entry {position}: dateTime {entry.get('dateTime')!r} is not MM/DD/YY hh:mm:ss"
             ) from None
         text = str(value).strip()
+        if len(text) > 12 and text.isdigit():  # int() would refuse beyond 4300 digits
+            raise RejectedFile(f"entry {position}: a value of {len(text)} digits is not a count")
         if not re.fullmatch(r"\d+", text):
             if re.fullmatch(r"\d*\.\d+", text):
                 raise SkippedFile(
@@ -579,7 +597,7 @@ def _parse_exercises(entries: Iterable[Any]) -> ParsedFile:
         duration_ms = _number(entry.get("duration"))
         try:
             start, offset_s, floating = _start_of(str(entry.get("startTime")))
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: 9999-12-31T23:00-10:00 in UTC
             unreadable.add(position, f"startTime {entry.get('startTime')!r} is not a time")
             continue
         if duration_ms is None:

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from ingest.csvrows import BadRow, sessions_from_rows
+from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -224,6 +224,10 @@ def parse(data: bytes) -> ParsedFile:
         return _parse(data)
     except (SkippedFile, RejectedFile):
         raise
+    except csv.Error as error:
+        raise RejectedFile(
+            f"Garmin Connect CSV is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
     except Exception as error:
         raise RejectedFile(
             f"Garmin Connect CSV could not be read ({type(error).__name__}: {error})"
@@ -318,7 +322,7 @@ def _duration_s(text: str, what: str) -> float | None:
     if match is None:
         raise _Bad(f"{what} {text!r} is not a duration like 1:05:11")
     hours, minutes, seconds = match[1], int(match[2]), float(match[3].replace(",", "."))
-    if minutes > 59 or seconds >= 60:
+    if minutes > 59 or seconds >= 60 or len(hours or "") > 6:  # a million hours: no duration
         raise _Bad(f"{what} {text!r} is not a duration like 1:05:11")
     return int(hours or 0) * 3600 + minutes * 60 + seconds
 

@@ -82,6 +82,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+from ingest.csvrows import csv_error_text
 from ingest.records import (
     DailySteps,
     Device,
@@ -338,6 +339,10 @@ def parse(data: bytes, name: str | None = None) -> ParsedFile:
         return _parse(data, _basename(name))
     except (SkippedFile, RejectedFile):
         raise
+    except csv.Error as error:
+        raise RejectedFile(
+            f"Google Fit CSV is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
     except Exception as error:
         raise RejectedFile(
             f"Google Fit file could not be read ({type(error).__name__}: {error})"
@@ -362,6 +367,8 @@ def _parse(data: bytes, name: str | None) -> ParsedFile:
             document = json.loads(text)
         except ValueError as error:
             raise RejectedFile(f"Google Fit JSON is not valid JSON: {error}") from error
+        except RecursionError:
+            raise RejectedFile("Google Fit JSON is nested over 1000 levels deep") from None
         if not isinstance(document, dict):
             raise RejectedFile("Google Fit JSON is not an object")
         if "Data Source" in document:
@@ -473,7 +480,15 @@ def _bucket_instant(day: date, text: str, what: str) -> tuple[datetime, int]:
     if offset is None:
         raise _Bad(f"{what} {text!r} states no UTC offset")
     local = datetime.combine(day, clock.replace(tzinfo=None))
-    return (local - offset).replace(tzinfo=UTC), round(offset.total_seconds())
+    instant = _shifted(local, -offset, f"{what} {text!r} on {day.isoformat()}")
+    return instant.replace(tzinfo=UTC), round(offset.total_seconds())
+
+
+def _shifted(instant: datetime, delta: timedelta, what: str) -> datetime:
+    try:
+        return instant + delta
+    except OverflowError:  # 9999-12-31 23:45-05:30 is in the year 10000 in UTC
+        raise _Bad(f"{what} falls outside the years 1 to 9999") from None
 
 
 def _day_buckets(header: list[str], rows: list[list[str]], name: str | None) -> ParsedFile:
@@ -505,7 +520,7 @@ def _day_buckets(header: list[str], rows: list[list[str]], name: str | None) -> 
             start, offset = _bucket_instant(day, _cell(row, 0), "Start time")
             end, _ = _bucket_instant(day, _cell(row, 1), "End time")
             if end <= start:  # the last bucket ends at 00:00 of the next day
-                end += timedelta(days=1)
+                end = _shifted(end, timedelta(days=1), f"End time {_cell(row, 1)!r}")
             if end - start > timedelta(hours=2):
                 raise _Bad(f"bucket {_cell(row, 0)!r}-{_cell(row, 1)!r} is not a time interval")
         except _Bad as error:
@@ -545,7 +560,10 @@ def _iso_instant(value: Any, what: str) -> datetime:
         raise _Bad(f"{what} {value!r} is not an ISO date") from None
     if instant.tzinfo is None:
         raise _Bad(f"{what} {value!r} states no UTC offset")
-    return instant.astimezone(UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-10:00 is in the year 10000 in UTC
+        raise _Bad(f"{what} {value!r} is after the year 9999 in UTC") from None
 
 
 def _seconds(value: Any, what: str) -> float | None:
@@ -603,7 +621,10 @@ def _offset_from_name(name: str | None, start: datetime) -> int | None:
     except ValueError:
         return None
     offset = (1 if sign == "+" else -1) * (int(oh) * 3600 + int(om) * 60)
-    stated = local - timedelta(seconds=offset)
+    try:
+        stated = local - timedelta(seconds=offset)
+    except OverflowError:  # a name at 0001-01-01 00:00+01:00: no offset to take from it
+        return None
     if abs((stated - start.replace(microsecond=0)).total_seconds()) > 1:
         return None
     return offset
@@ -679,16 +700,15 @@ def _data_type(source: str) -> str:
 
 def _nanos(point: dict[str, Any], key: str) -> datetime:
     value = point.get(key)
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 30:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise _Bad(f"{key} {value!r} is not nanoseconds since 1970")
     seconds, nanos = divmod(value, 1_000_000_000)
     try:
-        instant = datetime.fromtimestamp(seconds, UTC)
+        return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=nanos // 1000)
     except (OverflowError, OSError, ValueError):
         raise _Bad(f"{key} {value!r} is out of range") from None
-    return instant + timedelta(microseconds=nanos // 1000)
 
 
 def _int_value(point: dict[str, Any]) -> int:

@@ -197,7 +197,8 @@ def _device(params: dict[str, str]) -> Device:
     monitor = params.get("Monitor", "").strip()
     if not monitor:
         return Device(POLAR, None, None)
-    name = MONITORS.get(int(monitor)) if monitor.isdigit() else None
+    known = monitor.isascii() and monitor.isdigit() and len(monitor) <= 9  # a code, not digits
+    name = MONITORS.get(int(monitor)) if known else None
     return Device(POLAR, name or monitor, None)
 
 

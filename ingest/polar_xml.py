@@ -61,7 +61,8 @@ SPORT_CODES: Final[dict[str, tuple[int, int]]] = {
 walking", "Aerobics", user-defined names) keep only their name."""
 
 _TIME: Final = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}:\d{2})(?:\.\d+)?$")
-_DURATION: Final = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
+# at most 6 digits of hours: int() refuses thousands of digits, no exercise lasts 10^6 h
+_DURATION: Final = re.compile(r"^(\d{1,6}):(\d{1,2}):(\d{1,2}(?:\.\d+)?)$")
 
 
 def sniff(head: bytes) -> bool:

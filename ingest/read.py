@@ -15,15 +15,25 @@ Uploads of several GB (an Apple Health export) are read from disk with
 memory; their leaves carry an ``opener``, and :func:`read_leaf` hands the reader a stream
 (:data:`STREAM_READERS`) or, for a reader that only takes bytes, reads the file whole when
 it is at most :data:`WHOLE_READ_LIMIT` bytes.
+
+Whatever a reader returns passes :func:`checked_records` - one rule for every format:
+records no tracker writes (dated before 1990 or after 2099, a session of more than a
+week, a step interval of more than a day, a step count beyond 32 bits, NaN or negative
+durations; :class:`ingest.limits.RecordLimits`) are left out with a warning, and a file
+left with nothing to count is rejected saying why. So one file with a wrong clock or a
+typo never breaks the pipeline's time arithmetic, and no file spreads into more step
+minutes than ``max_step_minutes``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, TypeVar
 
 from ingest import (
     apple_health,
@@ -36,13 +46,23 @@ from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expan
 from ingest.detect import FIT, SNIFFERS
 from ingest.fit import parse_fit
 from ingest.formats import FORMATS
-from ingest.records import ParsedFile, RejectedFile, SkippedFile, UnusableFile
+from ingest.limits import RECORD_LIMITS, RecordLimits
+from ingest.records import (
+    DailySteps,
+    ParsedFile,
+    RejectedFile,
+    SessionRecord,
+    SkippedFile,
+    StepInterval,
+    UnusableFile,
+)
 
 __all__ = [
     "READERS",
     "STREAM_READERS",
     "WHOLE_READ_LIMIT",
     "MemberResult",
+    "checked_records",
     "read_leaf",
     "read_upload",
     "upload_leaves",
@@ -188,8 +208,8 @@ def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:
         reader_format = unknown
     try:
         if leaf.data is not None:
-            return result(_parse(reader_format, leaf.data, leaf.path), None)
-        return result(_read_streamed(leaf, reader_format), None)
+            return result(checked_records(_parse(reader_format, leaf.data, leaf.path)), None)
+        return result(checked_records(_read_streamed(leaf, reader_format)), None)
     except UnusableFile as error:
         return result(None, error)
     except Exception as error:  # a bug in a reader: never let one file break the upload
@@ -244,3 +264,140 @@ def _unknown_content(path: str, empty: bool, *, inside_archive: bool) -> str | U
     if inside_archive:
         return SkippedFile(f"not a tracker file (its content is none of: {known})")
     return RejectedFile(f"unrecognised file format: its content is none of: {known}")
+
+
+# ------------------------------------------------------------------ impossible records
+
+_R = TypeVar("_R")
+
+
+def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) -> ParsedFile:
+    """``parsed`` without the records beyond ``limits``, with a warning naming how many
+    and the first of them; a :class:`RejectedFile` saying why when nothing is left of
+    what the file held, or when its step intervals cover more than
+    ``limits.max_step_minutes`` minutes."""
+    sessions, session_problems = _keep(parsed.sessions, lambda r: _session_problem(r, limits))
+    intervals, interval_problems = _keep(
+        parsed.step_intervals, lambda r: _interval_problem(r, limits)
+    )
+    days, day_problems = _keep(parsed.daily_steps, lambda r: _day_problem(r, limits))
+    left_out = [
+        f"{len(problems)} {what} (e.g. {problems[0]})"
+        for what, problems in (
+            ("session(s)", session_problems),
+            ("step interval(s)", interval_problems),
+            ("daily step total(s)", day_problems),
+        )
+        if problems
+    ]
+    summary = "; ".join(left_out)
+    if left_out and not (sessions or intervals or days):
+        raise RejectedFile(f"nothing a tracker could have recorded: {summary}")
+    minutes = sum(
+        int((r.end_utc - r.start_utc).total_seconds() // 60) + 1
+        for r in intervals
+        if r.end_utc > r.start_utc
+    )
+    if minutes > limits.max_step_minutes:
+        raise RejectedFile(
+            f"its {len(intervals)} step intervals cover {minutes} minutes in all, more than "
+            f"the {limits.max_step_minutes} one file may hold (about "
+            f"{limits.max_step_minutes // 525_600} years of every minute)"
+        )
+    if not left_out:
+        return parsed
+    warning = f"left out as impossible (a wrong clock or a typo): {summary}"
+    return replace(
+        parsed,
+        sessions=tuple(sessions),
+        step_intervals=tuple(intervals),
+        daily_steps=tuple(days),
+        warnings=(*parsed.warnings, warning),
+    )
+
+
+def _keep(records: Sequence[_R], problem: Callable[[_R], str | None]) -> tuple[list[_R], list[str]]:
+    kept: list[_R] = []
+    problems: list[str] = []
+    for record in records:
+        found = problem(record)
+        if found is None:
+            kept.append(record)
+        else:
+            problems.append(found)
+    return kept, problems
+
+
+def _span_text(limits: RecordLimits) -> str:
+    last = date.fromordinal(limits.latest.date().toordinal() - 1)
+    return f"{limits.earliest.date().isoformat()} to {last.isoformat()}"
+
+
+def _minute(instant: datetime) -> str:
+    return instant.isoformat(sep=" ", timespec="minutes")[:16]  # year 1 as 0001
+
+
+def _count(value: int) -> str:
+    digits = str(value)
+    return digits if len(digits) <= 15 else f"{digits[:4]}… ({len(digits)} digits)"
+
+
+def _instant_problem(label: str, instant: datetime, limits: RecordLimits) -> str | None:
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    if limits.earliest <= aware < limits.latest:
+        return None
+    return f"{label} {_minute(aware)} UTC, outside {_span_text(limits)}"
+
+
+def _count_problem(label: str, value: int | None, limits: RecordLimits) -> str | None:
+    if value is None or 0 <= value <= limits.max_steps:
+        return None
+    return f"{label} {_count(value)}, not 0 to {limits.max_steps}"
+
+
+def _offset_problem(offset: int | None, limits: RecordLimits) -> str | None:
+    if offset is None or abs(offset) <= limits.max_offset_s:
+        return None
+    return f"UTC offset {offset} s, beyond ±{limits.max_offset_s // 3600} h"
+
+
+def _session_problem(record: SessionRecord, limits: RecordLimits) -> str | None:
+    label = f"session {record.index + 1}"
+    elapsed, moving = record.elapsed_s, record.moving_s
+    if not (math.isfinite(elapsed) and 0 <= elapsed <= limits.max_session_s):
+        return f"{label} lasts {elapsed:g} s, not 0 to {limits.max_session_s / 86400:g} days"
+    if not (math.isfinite(moving) and moving >= 0):
+        return f"{label} has a moving time of {moving:g} s"
+    distance = record.distance_m
+    if distance is not None and not (math.isfinite(distance) and distance >= 0):
+        return f"{label} covers {distance:g} m"
+    start = record.start_utc
+    return (
+        _instant_problem(f"{label} starts", start, limits)
+        # within the window and at most a week long: the end cannot overflow
+        or _instant_problem(f"{label} ends", start + timedelta(seconds=elapsed), limits)
+        or _count_problem(f"{label} has steps", record.steps, limits)
+        or _offset_problem(record.utc_offset_s, limits)
+    )
+
+
+def _interval_problem(record: StepInterval, limits: RecordLimits) -> str | None:
+    label = f"the step interval from {_minute(record.start_utc)}"
+    problem = _instant_problem("a step interval starts", record.start_utc, limits) or (
+        _instant_problem("a step interval ends", record.end_utc, limits)
+    )
+    if problem is not None:
+        return problem
+    span = (record.end_utc - record.start_utc).total_seconds()
+    if span > limits.max_interval_s:
+        return f"{label} spans {span / 3600:g} h, more than {limits.max_interval_s / 3600:g} h"
+    return _count_problem(f"{label} counts", record.steps, limits) or _offset_problem(
+        record.utc_offset_s, limits
+    )
+
+
+def _day_problem(record: DailySteps, limits: RecordLimits) -> str | None:
+    day = record.local_date
+    if not limits.earliest.date() <= day < limits.latest.date():
+        return f"a daily total dated {day.isoformat()}, outside {_span_text(limits)}"
+    return _count_problem(f"the total of {day.isoformat()} counts", record.steps, limits)

@@ -63,7 +63,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from ingest.csvrows import BadRow, sessions_from_rows
+from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -159,7 +159,13 @@ _LOOKUP: Final = {alias: column for column, aliases in COLUMNS.items() for alias
 
 def _decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise RejectedFile(
+                f"sessions CSV starts like UTF-16 text but is not (at byte {error.start}): "
+                "save it again as CSV (UTF-8)"
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -209,6 +215,10 @@ def parse(data: bytes) -> ParsedFile:
         return _parse(data)
     except (SkippedFile, RejectedFile):
         raise
+    except csv.Error as error:
+        raise RejectedFile(
+            f"sessions CSV is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
     except Exception as error:
         raise RejectedFile(
             f"sessions CSV could not be read ({type(error).__name__}: {error})"
@@ -360,24 +370,33 @@ def _session(fields: Sequence[str], positions: dict[str, int], *, index: int) ->
     wall = datetime.combine(day, clock, tzinfo=UTC)
     offset_text = _cell(fields, positions, "utc_offset")
     offset: int | None = None
+    start_utc = wall  # a floating wall time, unless an offset places it
     if offset_text:
         offset = parse_utc_offset(offset_text)
         if offset is None:
             raise _Bad(f"utc_offset {offset_text!r} is not an offset like +02:00")
+        try:
+            start_utc = wall - timedelta(seconds=offset)
+        except OverflowError:  # 0001-01-01 00:00 at +01:00 is in the year 0
+            raise _Bad(
+                f"{day.isoformat()} {clock:%H:%M} at {offset_text} is not in the years 1 to 9999"
+            ) from None
     distance_text = _cell(fields, positions, "distance_km")
     steps_text = _cell(fields, positions, "steps")
     steps: int | None = None
     if steps_text:
         digits = re.sub(r"[\s.,'\u00a0]", "", steps_text)
-        if not digits.isdigit():
+        if not (digits.isascii() and digits.isdigit()):
             raise _Bad(f"steps {steps_text!r} is not a whole number")
+        if len(digits) > 12:  # int() refuses over 4300 digits; no session has 10^12 steps
+            raise _Bad(f"steps {steps_text[:20]!r}… is a number of {len(digits)} digits")
         steps = int(digits)
     type_name = _cell(fields, positions, "type") or None
     sport, sub_sport = type_codes(type_name)
     return SessionRecord(
         source_format=FORMAT,
         index=index,
-        start_utc=wall if offset is None else wall - timedelta(seconds=offset),
+        start_utc=start_utc,
         elapsed_s=duration,
         moving_s=duration,
         sport=sport,

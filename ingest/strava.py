@@ -78,7 +78,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ingest.csvrows import BadRow, sessions_from_rows
+from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -230,6 +230,10 @@ def parse(data: bytes) -> ParsedFile:
         return _parse_csv(data)
     except (SkippedFile, RejectedFile):
         raise
+    except csv.Error as error:
+        raise RejectedFile(
+            f"Strava activities.csv is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
     except Exception as error:  # a bug or an unforeseen input: never raise anything else
         raise RejectedFile(
             f"Strava activities.csv could not be read ({type(error).__name__}: {error})"
@@ -437,6 +441,8 @@ def _parse_api_json(data: bytes) -> ParsedFile:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise RejectedFile(f"Strava API JSON is not valid JSON: {error}") from error
+    except RecursionError:
+        raise RejectedFile("Strava API JSON is nested over 1000 levels deep") from None
     if _is_streams(document):
         raise SkippedFile(_streams_reason(document))
     activities = document if isinstance(document, list) else [document]
@@ -465,7 +471,10 @@ def _is_streams(document: Any) -> bool:
         return bool(document) and set(document) <= _STREAM_TYPES
     if isinstance(document, list) and document:
         return all(
-            isinstance(item, dict) and item.get("type") in _STREAM_TYPES and "data" in item
+            isinstance(item, dict)
+            and isinstance(item.get("type"), str)
+            and item["type"] in _STREAM_TYPES
+            and "data" in item
             for item in document
         )
     return False
@@ -508,7 +517,10 @@ def _api_instant(value: Any, what: str) -> datetime:
         raise _RowError(f"{what} {value!r} is not an ISO date") from None
     if instant.tzinfo is None:
         raise _RowError(f"{what} {value!r} has no UTC designator")
-    return instant.astimezone(UTC)
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-10:00 is in the year 10000 in UTC
+        raise _RowError(f"{what} {value!r} is after the year 9999 in UTC") from None
 
 
 def _api_number(value: Any, what: str) -> float | None:

@@ -195,6 +195,19 @@ def _overlap_s(begin: datetime, finish: datetime, start: datetime, end: datetime
     return max(0.0, (min(finish, end) - max(begin, start)).total_seconds())
 
 
+def _shifted(start: datetime, seconds: float, what: str) -> datetime:
+    """``start`` moved by ``seconds``; a log whose times leave the calendar (before the
+    year 1 or after 9999: a wrong DateTime, Duration or sample clock) is rejected."""
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        shown = start.isoformat(sep=" ", timespec="minutes")[:16]
+        raise RejectedFile(
+            f"Suunto log: {what} (from {shown}) falls outside the years 1 to 9999; "
+            "the header's DateTime or Duration is wrong"
+        ) from None
+
+
 def to_int(text: object) -> int | None:
     try:
         return int(str(text).strip())
@@ -281,7 +294,7 @@ def log_session(
                     "start is kept as local wall-clock time"
                 )
         else:
-            start -= timedelta(seconds=offset_s)
+            start = _shifted(start, -offset_s, "the header's DateTime moved to UTC")
     duration_s = to_float(child_text(header, "Duration"))
     last = max((sample.utc for sample in samples if sample.utc is not None), default=None)
     span_s = (last - start).total_seconds() if last is not None and not floating else 0.0
@@ -291,7 +304,7 @@ def log_session(
         duration_s = span_s
     elapsed_s = max(duration_s, span_s)
     pauses = [(s.utc, s.paused) for s in samples if s.utc is not None and s.paused is not None]
-    end = start + timedelta(seconds=elapsed_s)
+    end = _shifted(start, elapsed_s, f"the end of a session lasting {elapsed_s:g} s")
     moving_s = min(duration_s, elapsed_s - (0.0 if floating else paused_s(pauses, start, end)))
     sport, sub_sport, sport_name = activity(
         to_int(child_text(header, "ActivityType")), child_text(header, "Activity")

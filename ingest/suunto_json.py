@@ -86,6 +86,10 @@ def _as_dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _parse(data: bytes) -> ParsedFile:
     try:
         document = json.loads(data.decode("utf-8-sig"))
@@ -95,14 +99,18 @@ def _parse(data: bytes) -> ParsedFile:
         raise RejectedFile(
             f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+    except RecursionError:
+        raise RejectedFile("JSON nested over 1000 levels deep: not a Suunto JSON file") from None
+    except ValueError:  # Python's limit on an integer's digits (4300), hit by json
+        raise RejectedFile("a JSON number of over 4300 digits: not a Suunto JSON file") from None
     log = _as_dict(_as_dict(document).get("DeviceLog"))
     header = _as_dict(log.get("Header"))
     if not header:
         raise RejectedFile("Suunto JSON without DeviceLog.Header: no exercise summary")
     unit = _as_dict(log.get("Device")) or _as_dict(header.get("Device"))
     recorder = device(unit.get("Name"), unit.get("SerialNumber"))
-    samples = [sample for sample in log.get("Samples") or [] if isinstance(sample, dict)]
-    windows = [_as_dict(_as_dict(item).get("Window")) for item in log.get("Windows") or []]
+    samples = [sample for sample in _as_list(log.get("Samples")) if isinstance(sample, dict)]
+    windows = [_as_dict(_as_dict(item).get("Window")) for item in _as_list(log.get("Windows"))]
     legs, stop, pauses, last = _timeline(samples)
     if not legs:
         session = _header_session(header, recorder)

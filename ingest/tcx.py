@@ -265,6 +265,20 @@ class _Recording:
         return self.id_stamp
 
 
+class _BeyondCalendar(ValueError):
+    """A start plus a duration that lands after the year 9999: the file is broken."""
+
+
+def _later(start: datetime, seconds: float, what: str) -> datetime:
+    try:
+        return start + timedelta(seconds=seconds)
+    except OverflowError:
+        raise _BeyondCalendar(
+            f"{what} ({start.isoformat(sep=' ', timespec='seconds')[:19]} UTC plus "
+            f"{seconds:g} s of TotalTimeSeconds) would be after the year 9999"
+        ) from None
+
+
 def _read_activity(activity: etree._Element, foot_sport: bool, times: _Times) -> _Recording:
     recording = _Recording(id_stamp=times.read(child_text(activity, "Id")))
     tracks: list[etree._Element] = []
@@ -276,7 +290,7 @@ def _read_activity(activity: etree._Element, foot_sport: bool, times: _Times) ->
         if total is not None and total >= 0:
             recording.timer_parts.append(total)
             if start is not None:
-                recording.lap_ends.append(start.instant + timedelta(seconds=total))
+                recording.lap_ends.append(_later(start.instant, total, "a lap's end"))
         distance = _float(child_text(lap, "DistanceMeters"))
         if distance is not None and distance >= 0:
             recording.lap_distances.append(distance)
@@ -348,7 +362,10 @@ def _session(
     sport_name = (activity.get("Sport") or "").strip() or None
     sport, sub_sport = sport_from_name(sport_name)
     label = f"activity {number}" + (f" ({sport_name})" if sport_name else "")
-    recording = _read_activity(activity, sport in FOOT_SPORTS, times)
+    try:
+        recording = _read_activity(activity, sport in FOOT_SPORTS, times)
+    except _BeyondCalendar as error:
+        raise RejectedFile(f"TCX {label}: {error}") from None
 
     point_times = recording.point_times
     starts = [stamp.instant for stamp in recording.lap_stamps] + point_times
@@ -360,7 +377,10 @@ def _session(
         warnings.append(f"{label} ignored: it states no valid start time")
         return None
     ends = point_times + recording.lap_ends
-    end_utc = max(ends) if ends else start_utc + timedelta(seconds=sum(recording.timer_parts))
+    try:
+        end_utc = max(ends) if ends else _later(start_utc, sum(recording.timer_parts), "its end")
+    except _BeyondCalendar as error:
+        raise RejectedFile(f"TCX {label}: {error}") from None
     elapsed = (end_utc - start_utc).total_seconds()
     if elapsed <= 0:
         warnings.append(f"{label} ignored: its laps and trackpoints span no time")

@@ -1,0 +1,33 @@
+"""Shared fixtures of the hostile-upload tests."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from pipelines import jobs
+from pipelines.ingestion import Outcome
+from pipelines.storage import Store
+
+
+@pytest.fixture
+def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """``pipelines.flows`` replaced by the jobs its ingest flow runs, without Prefect; the
+    paths of every flow run are recorded."""
+    runs: list[list[str]] = []
+
+    def ingest_flow(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
+        runs.append([Path(p).name for p in paths])
+        store = Store(data_dir)
+        stored = jobs.store_uploads(store, participant, [Path(p) for p in paths])
+        outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
+        jobs.refresh_participant(store, participant)
+        return outcomes
+
+    flows = types.ModuleType("pipelines.flows")
+    flows.ingest_flow = ingest_flow  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipelines.flows", flows)
+    return runs
