@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from ingest.records import DiaryEntry, RowError, UnusableFile
 from pipelines import diary, ingestion, joined, participants, refresh
 from pipelines import sessions as sessions_mod
@@ -41,6 +42,7 @@ from pipelines.schemas import (
 )
 from pipelines.sessions import derive as derive_sessions
 from pipelines.storage import Store
+from pipelines.workers import exit_with_parent
 
 if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
     from ingest.containers import Leaf
@@ -48,6 +50,7 @@ if TYPE_CHECKING:  # the readers load only where files are parsed, never in the 
 from pipelines.taxonomy import CATEGORIES
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
+PARSE_HELD_BYTES = 256 * 1024 * 1024  # file contents parse_stored holds at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,12 @@ def upload_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def upload_name(path: Path) -> str:
+    """The name a file arrived under, as text the tables can hold: a name that is not valid
+    UTF-8 (an old Latin-1 name on disk) has its undecodable bytes shown as U+FFFD."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def collect_paths(paths: Iterable[Path]) -> list[Path]:
     """Files named, and every file inside folders named (sorted, hidden files skipped)."""
     found: list[Path] = []
@@ -100,12 +109,32 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
+def screen_uploads(
+    paths: Sequence[Path], limits: UploadLimits | None = None
+) -> tuple[list[Path], list[Outcome]]:
+    """The files of one upload within ``limits`` (default :data:`UPLOAD_LIMITS`, from
+    ``ingest.limits``), and an outcome naming each refused file, the limit and its value.
+    Judged by the sizes the file system states: a refused file is never read, stored or
+    recorded in the manifest."""
+    sizes = [(upload_name(p), p.stat().st_size) for p in paths]
+    reasons = (limits or UPLOAD_LIMITS).refusals(sizes)
+    accepted = [p for p, reason in zip(paths, reasons, strict=True) if reason is None]
+    refused = [
+        Outcome(upload_name(p), "rejected", reason)
+        for p, reason in zip(paths, reasons, strict=True)
+        if reason is not None
+    ]
+    return accepted, refused
+
+
 def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list[StoredUpload]:
-    """Keep every uploaded file in the raw store (content-addressed)."""
+    """Keep every uploaded file in the raw store (content-addressed). The caller has
+    screened them (:func:`screen_uploads`)."""
     stored = []
     for path in paths:
-        sha, raw = store.put_raw_file(participant, path, path.name)
-        stored.append(StoredUpload(path.name, sha, str(raw)))
+        name = upload_name(path)
+        sha, raw = store.put_raw_file(participant, path, name)
+        stored.append(StoredUpload(name, sha, str(raw)))
     return stored
 
 
@@ -117,40 +146,104 @@ def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set
 
 def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
     """Read every stored upload. Archives are opened here and their files — like loose
-    files — are parsed in parallel processes when there is enough to do."""
+    files — are parsed in parallel processes when there is enough to do.
+
+    Uploads are opened a group at a time, a group holding at most
+    :data:`PARSE_HELD_BYTES` of file contents (or a single upload), so memory stays
+    bounded however many files a batch has (each upload is bounded by
+    ``ingest.limits.ArchiveLimits``); one pool of worker processes serves every group."""
     from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
 
-    opened = [upload_leaves_from_path(s.name, Path(s.raw_path)) for s in stored]
-    jobs_: list[tuple[int, Leaf, bool]] = [
-        (i, leaf, inside)
-        for i, leaves in enumerate(opened)
-        if not isinstance(leaves, MemberResult)
-        for leaf, inside in leaves
-    ]
-    total = sum(leaf.size for _, leaf, _ in jobs_)
-    workers = workers or min(os.cpu_count() or 1, len(jobs_))
-    leaves = [leaf for _, leaf, _ in jobs_]
-    insides = [inside for _, _, inside in jobs_]
-    if workers > 1 and len(jobs_) > 1 and total >= PARALLEL_MIN_BYTES:
-        ctx = multiprocessing.get_context("spawn")
-        with _neutral_main(), ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            chunk = max(1, len(jobs_) // (workers * 8))
-            results = list(pool.map(read_leaf, leaves, insides, chunksize=chunk))
-    else:
-        results = [read_leaf(leaf, inside) for leaf, inside in zip(leaves, insides, strict=True)]
-    per_upload: list[list[MemberResult]] = [
-        [leaves_or_error] if isinstance(leaves_or_error, MemberResult) else []
-        for leaves_or_error in opened
-    ]
-    for (i, _, _), result in zip(jobs_, results, strict=True):
-        per_upload[i].append(result)
-    return [Upload(s.name, s.sha256, tuple(r)) for s, r in zip(stored, per_upload, strict=True)]
+    uploads: list[Upload] = []
+    with contextlib.ExitStack() as stack:
+        pools: list[ProcessPoolExecutor] = []
+        most = workers or os.cpu_count() or 1
+
+        def read_all(leaves: list[Leaf], insides: list[bool]) -> list[MemberResult]:
+            total = sum(leaf.size for leaf in leaves)
+            n = workers or min(most, len(leaves))
+            if n > 1 and len(leaves) > 1 and total >= PARALLEL_MIN_BYTES:
+                if not pools:
+                    stack.enter_context(_neutral_main())
+                    ctx = multiprocessing.get_context("spawn")
+                    pool = ProcessPoolExecutor(
+                        max_workers=most,
+                        mp_context=ctx,
+                        initializer=exit_with_parent,  # never outlive a killed ingest
+                        initargs=(os.getpid(),),
+                    )
+                    pools.append(stack.enter_context(pool))
+                chunk = max(1, len(leaves) // (n * 8))
+                return list(pools[0].map(read_leaf, leaves, insides, chunksize=chunk))
+            return [read_leaf(leaf, inside) for leaf, inside in zip(leaves, insides, strict=True)]
+
+        def parse_group(
+            group: list[tuple[StoredUpload, list[tuple[Leaf, bool]] | MemberResult]],
+        ) -> None:
+            jobs_ = [
+                (i, leaf, inside)
+                for i, (_, opened) in enumerate(group)
+                if not isinstance(opened, MemberResult)
+                for leaf, inside in opened
+            ]
+            results = read_all([leaf for _, leaf, _ in jobs_], [inside for _, _, inside in jobs_])
+            per_upload: list[list[MemberResult]] = [
+                [opened] if isinstance(opened, MemberResult) else [] for _, opened in group
+            ]
+            for (i, _, _), result in zip(jobs_, results, strict=True):
+                per_upload[i].append(result)
+            uploads.extend(
+                Upload(s.name, s.sha256, tuple(r))
+                for (s, _), r in zip(group, per_upload, strict=True)
+            )
+
+        group: list[tuple[StoredUpload, list[tuple[Leaf, bool]] | MemberResult]] = []
+        held = 0
+        for upload in stored:
+            opened = upload_leaves_from_path(upload.name, Path(upload.raw_path))
+            group.append((upload, opened))
+            if not isinstance(opened, MemberResult):
+                held += sum(len(leaf.data) for leaf, _ in opened if leaf.data is not None)
+            if held >= PARSE_HELD_BYTES:
+                parse_group(group)
+                group, held = [], 0
+        if group:
+            parse_group(group)
+    return uploads
+
+
+def split_stored(stored: Sequence[StoredUpload], parts: int) -> list[list[StoredUpload]]:
+    """``stored`` cut into at most ``parts`` consecutive runs of about equal size on disk,
+    each a whole upload, none empty: the work of one parse task each when parsing is spread
+    over a cluster (``pipelines.flows``). Joined in order they give ``stored`` again."""
+    parts = max(1, min(parts, len(stored)))
+    sizes = [max(1, Path(s.raw_path).stat().st_size) for s in stored]
+    total = sum(sizes)
+    runs: list[list[StoredUpload]] = []
+    current: list[StoredUpload] = []
+    done = 0
+    for upload, size in zip(stored, sizes, strict=True):
+        current.append(upload)
+        done += size
+        if len(runs) < parts - 1 and done * parts >= total * (len(runs) + 1):
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
 
 
 def record(
     store: Store, participant: str, uploads: Sequence[Upload], now: datetime | None = None
 ) -> list[Outcome]:
-    """Add what the uploads yielded to the participant's tables (under their lock)."""
+    """Add what the uploads yielded to the participant's tables and recompute their derived
+    tables, all under their lock.
+
+    The manifest (``files``) is written last: it is the record that an upload is done, so
+    a run killed at any point before it leaves the upload unrecorded and the next run
+    repeats all of it, giving the same tables (every write here is idempotent). Were the
+    manifest written before the derived tables, a rerun would find the upload known and
+    leave ``daily``, ``blocks`` and ``days`` stale (docs/durability.md)."""
     now = now or datetime.now(UTC)
     with store.lock(participant):
         manifest = store.read(FILES, [participant])
@@ -165,7 +258,7 @@ def record(
             store.read(STEP_MINUTES, [participant]), rows.step_minutes
         )
         wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
-        # facts first, the manifest last: a crash in between re-ingests the same rows
+        # facts, then what derives from them, the manifest last (see above)
         store.write(SESSIONS, participant, sessions)
         store.write(STEP_MINUTES, participant, minutes)
         store.write(WEAR, participant, wear)
@@ -173,6 +266,7 @@ def record(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )
         store.write(DAILY_STEPS, participant, days)
+        _refresh_locked(store, participant)
         store.write(FILES, participant, ingestion.merged(manifest, rows.files, FILES.key))
     return rows.outcomes
 
@@ -180,25 +274,30 @@ def record(
 def refresh_participant(store: Store, participant: str) -> None:
     """Recompute sessions' derived columns, daily and blocks for one participant."""
     with store.lock(participant):
-        p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
-        derived = refresh.recompute(
-            p,
-            store.read(SESSIONS, [participant]),
-            store.read(STEP_MINUTES, [participant]),
-            store.read(WEAR, [participant]),
-            store.read(DAILY_STEPS, [participant]),
-            overrides(store, participant),
-        )
-        store.write(SESSIONS, participant, derived.sessions)
-        store.write(DAILY, participant, derived.daily)
-        store.write(BLOCKS, participant, derived.blocks)
-        days = joined.join(
-            participant,
-            derived.daily,
-            diary.per_day(store.read(DIARY, [participant])),
-            p.target.program_start,
-        )
-        store.write(DAYS, participant, days)
+        _refresh_locked(store, participant)
+
+
+def _refresh_locked(store: Store, participant: str) -> None:
+    """``refresh_participant`` for a caller already holding the participant's lock."""
+    p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+    derived = refresh.recompute(
+        p,
+        store.read(SESSIONS, [participant]),
+        store.read(STEP_MINUTES, [participant]),
+        store.read(WEAR, [participant]),
+        store.read(DAILY_STEPS, [participant]),
+        overrides(store, participant),
+    )
+    store.write(SESSIONS, participant, derived.sessions)
+    store.write(DAILY, participant, derived.daily)
+    store.write(BLOCKS, participant, derived.blocks)
+    days = joined.join(
+        participant,
+        derived.daily,
+        diary.per_day(store.read(DIARY, [participant])),
+        p.target.program_start,
+    )
+    store.write(DAYS, participant, days)
 
 
 def configure(
@@ -270,17 +369,19 @@ def import_diary(
     from ingest.diary import parse_diary
 
     today = today or date.today()
-    sha, raw = store.put_raw_file(participant, path, path.name)
+    name = upload_name(path)
+    refusal = UPLOAD_LIMITS.diary_refusal(path.stat().st_size)
+    if refusal is not None:  # neither read nor stored, so not in the manifest either
+        return DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
+    sha, raw = store.put_raw_file(participant, path, name)
     try:
-        parsed = parse_diary(path.name, raw.read_bytes(), today=today)
+        parsed = parse_diary(name, raw.read_bytes(), today=today)
     except UnusableFile as error:
-        result = DiaryImport(path.name, sha, 0, 0, (), (), rejected=error.reason)
+        result = DiaryImport(name, sha, 0, 0, (), (), rejected=error.reason)
         _record_diary_file(store, participant, path, sha, result)
         return result
     new = diary.entries_frame(participant, parsed.entries, source="file", file_sha256=sha)
-    result = DiaryImport(
-        path.name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings
-    )
+    result = DiaryImport(name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings)
     with store.lock(participant):
         store.write(DIARY, participant, diary.apply_import(store.read(DIARY, [participant]), new))
     _record_diary_file(store, participant, path, sha, result)
@@ -320,7 +421,7 @@ def _record_diary_file(
         "participant": participant,
         "sha256": sha,
         "upload_sha256": sha,
-        "original_name": path.name,
+        "original_name": result.name,
         "format": "diary",
         "kind": "diary",
         "status": status,
@@ -333,7 +434,7 @@ def _record_diary_file(
     with store.lock(participant):
         manifest = store.read(FILES, [participant])
         known = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
-        if (sha, path.name) in known:
+        if (sha, result.name) in known:
             return
         store.write(
             FILES,

@@ -10,7 +10,9 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
 renamed over the old file (``os.replace``): a reader sees the old or the new partition,
-never half of one. Temporary files never match ``part.parquet`` and are never read.
+never half of one. Temporary files (``.tmp-<pid>-…``) never match ``part.parquet`` and are
+never read; the ones a killed process left are removed by the next holder of the
+participant's lock. What survives a crash, and how that is tested: docs/durability.md.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import fcntl
 import hashlib
 import os
 import re
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +42,12 @@ PART_FILE: Final = "part.parquet"
 SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
 TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
+TEMP_PREFIX: Final = ".tmp-"
+_TEMP_PID: Final = re.compile(r"^\.tmp-(\d+)-")
+# Tests only (tests/pipelines/test_crash_safety.py): with this set to n, the process kills
+# itself (SIGKILL) at the n-th crash point — just before and just after each rename of a
+# finished temporary file into place. Unset (always, outside those tests) it does nothing.
+CRASH_AT_ENV: Final = "BACKTRACK_CRASH_AT"
 
 
 class InvalidParticipant(ValueError):
@@ -82,7 +91,7 @@ class Store:
         digest = hashlib.sha256()
         folder = self.root / "raw" / check_participant(participant)
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        fd, tmp = _mkstemp(folder)
         try:
             with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
                 for chunk in iter(lambda: src.read(1 << 20), b""):
@@ -95,7 +104,7 @@ class Store:
                 os.unlink(tmp)
             else:
                 os.chmod(tmp, 0o600)
-                os.replace(tmp, path)
+                _replace(tmp, path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
@@ -104,7 +113,9 @@ class Store:
 
     def raw_files(self, participant: str) -> list[Path]:
         folder = self.root / "raw" / check_participant(participant)
-        return sorted(folder.iterdir()) if folder.exists() else []
+        if not folder.exists():
+            return []
+        return sorted(p for p in folder.iterdir() if not p.name.startswith(TEMP_PREFIX))
 
     # -- tables ----------------------------------------------------------------------------
     def partition_path(self, table: str, participant: str) -> Path:
@@ -133,6 +144,7 @@ class Store:
         if schema.single_file:
             check_participant(participant)
             with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+                _remove_dead_temp_files([self.table_file(schema.name).parent])
                 current = self._single_file_rows(schema)
                 others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
                 combined = pa.concat_tables([others, table]).sort_by("participant")
@@ -219,8 +231,13 @@ class Store:
     # -- locks -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, participant: str) -> Iterator[None]:
-        """Hold the participant's write lock (blocks while another process holds it)."""
+        """Hold the participant's write lock (blocks while another process holds it).
+
+        Taking it also removes the temporary files that dead writers (a killed ingest) left
+        in the participant's raw folder and partitions."""
         with self._flock(self.root / "locks" / f"{check_participant(participant)}.lock"):
+            partitions = (self.root / "tables").glob(f"*/participant={participant}")
+            _remove_dead_temp_files([self.root / "raw" / participant, *partitions])
             yield
 
     @staticmethod
@@ -248,14 +265,14 @@ def _safe_ext(name: str) -> str:
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = _mkstemp(path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -274,18 +291,64 @@ def _read_file(schema: TableSchema, path: Path) -> pa.Table:
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    fd, tmp = _mkstemp(path.parent, suffix=".parquet")
     try:
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(table, fh, compression="zstd")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _mkstemp(folder: Path, suffix: str = "") -> tuple[int, str]:
+    """A temporary file named after this process, so that a survivor can tell it is stale."""
+    return tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _remove_dead_temp_files(folders: Iterable[Path]) -> None:
+    """Delete the temporary files in ``folders`` whose writing process no longer exists."""
+    for folder in folders:
+        for tmp in folder.glob(f"{TEMP_PREFIX}*") if folder.is_dir() else ():
+            match = _TEMP_PID.match(tmp.name)
+            if match and not _alive(int(match.group(1))):
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """Move the finished, fsynced ``tmp`` into place and make the rename durable."""
+    _crash_point()
+    os.replace(tmp, path)
+    _crash_point()
+    _fsync_dir(path.parent)
+
+
+_crash_points_passed = 0
+
+
+def _crash_point() -> None:
+    """The test hook of ``CRASH_AT_ENV``; inert unless that variable is set."""
+    at = os.environ.get(CRASH_AT_ENV)
+    if not at:
+        return
+    global _crash_points_passed
+    _crash_points_passed += 1
+    if _crash_points_passed == int(at):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _fsync_dir(path: Path) -> None:

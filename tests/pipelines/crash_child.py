@@ -1,0 +1,189 @@
+"""Runs ``backtrack`` commands in forked processes, killing some of them (the crash tests).
+
+``python -m tests.pipelines.crash_child PLAN.json RESULT.json``
+
+The plan is a list of *groups* run one after the other; the commands of a group start
+together (the concurrency tests). Every command runs in its own process forked from this
+one, which has already imported the CLI and the flows, so a run costs the ingest itself
+and not the 1.5 s of imports — that is what makes dozens of kill points affordable. The
+child calls the real CLI (``pipelines.cli.app``): the real flows, on the Prefect server of
+``$PREFECT_API_URL`` (the test session's), and the real storage.
+
+A command (a dict) has ``argv`` (the CLI's arguments), ``log`` (a file for its output) and
+optionally:
+
+* ``crash_at``: n — the child runs with ``$BACKTRACK_CRASH_AT`` = n, so storage kills it
+  (SIGKILL) at its n-th crash point (see ``pipelines.storage.CRASH_AT_ENV``);
+* ``kill_after_s``: seconds after its start, this process sends it SIGKILL;
+* ``crash_points``: true — run the command with crash_at = 1, 2, 3, … (``parallel`` at a
+  time, default 1) in fresh data dirs ``<data dir>-k<n>`` until a run finishes unkilled;
+* ``hold_lock``: [data dir, participant, n] — not a command: a process holds the
+  participant's write lock until n processes wait for it (``/proc/locks``), so that the
+  group's commands meet at the lock; the result gains ``{"status": "contended"}`` (or
+  ``"uncontended"`` when they never all queued, within ``TIMEOUT_S``).
+
+The result is, per group, per command, a dict: ``status`` (``exit`` / ``killed`` /
+``timeout``), ``code`` and ``elapsed_s``; a ``crash_points`` command yields a list, one per
+kill point (and the final, unkilled run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TIMEOUT_S = 120.0  # a child still running after this (a stale lock, say) is a failure
+MAX_CRASH_POINTS = 500
+
+
+def _child(command: dict[str, Any]) -> None:
+    """In the forked process: run the CLI command, never return."""
+    code = 1
+    try:
+        log = os.open(command["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        if command.get("crash_at"):
+            from pipelines.storage import CRASH_AT_ENV
+
+            os.environ[CRASH_AT_ENV] = str(command["crash_at"])
+        from pipelines.cli import app
+
+        try:  # without standalone mode, click returns a command's exit code
+            returned = app(command["argv"], standalone_mode=False)
+            code = returned if isinstance(returned, int) else 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException as exc:  # report it in the log, as the real CLI would
+            import traceback
+
+            traceback.print_exception(exc)
+            code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _hold_lock(root: str, participant: str) -> int:
+    """Fork a process holding the participant's lock until killed; returns once held."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        from pipelines.storage import Store
+
+        with Store(root).lock(participant):
+            os.write(write_end, b"1")
+            while True:
+                time.sleep(60)
+    os.close(write_end)
+    os.read(read_end, 1)
+    os.close(read_end)
+    return pid
+
+
+def _blocked_on(lock: Path) -> int:
+    """How many processes wait for ``lock`` (``/proc/locks`` marks waiters with ``->``)."""
+    inode = f":{lock.stat().st_ino} "
+    with open("/proc/locks") as fh:
+        return sum(1 for line in fh if "->" in line and inode in f"{line.rstrip()} ")
+
+
+def _release_when_waited_for(holder: int, lock: Path, waiters: int) -> bool:
+    """Kill the lock holder (the kernel frees its lock) once ``waiters`` processes queue
+    behind it, or after ``TIMEOUT_S``; whether they all did."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while _blocked_on(lock) < waiters and time.monotonic() < deadline:
+        time.sleep(0.01)
+    contended = _blocked_on(lock) >= waiters
+    os.kill(holder, signal.SIGKILL)
+    os.waitpid(holder, 0)
+    return contended
+
+
+def _start(command: dict[str, Any]) -> tuple[int, float]:
+    pid = os.fork()
+    if pid == 0:
+        _child(command)
+    return pid, time.monotonic()
+
+
+def _wait(pid: int, started: float, kill_after_s: float | None) -> dict[str, Any]:
+    """Wait for ``pid`` (killing it at ``kill_after_s``); reaped, so its pid is dead."""
+    killed_by_us = False
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        now = time.monotonic() - started
+        if kill_after_s is not None and not killed_by_us and now >= kill_after_s:
+            os.kill(pid, signal.SIGKILL)
+            killed_by_us = True
+        elif now > TIMEOUT_S:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return {"status": "timeout", "code": None, "elapsed_s": now}
+        pending = kill_after_s - now if kill_after_s is not None and not killed_by_us else 1
+        time.sleep(min(0.02, max(pending, 0.0005)))
+    elapsed = time.monotonic() - started
+    if os.WIFSIGNALED(status):
+        return {"status": "killed", "signal": os.WTERMSIG(status), "elapsed_s": elapsed}
+    return {"status": "exit", "code": os.WEXITSTATUS(status), "elapsed_s": elapsed}
+
+
+def _with_data_dir(command: dict[str, Any], data_dir: str, n: int) -> dict[str, Any]:
+    argv = list(command["argv"])
+    argv[argv.index("--data-dir") + 1] = data_dir
+    return {**command, "argv": argv, "crash_at": n, "log": f"{command['log']}-k{n}"}
+
+
+def _crash_points(command: dict[str, Any], parallel: int) -> list[dict[str, Any]]:
+    """Kill points 1, 2, 3, … (``parallel`` at a time), up to the first unkilled run."""
+    argv = command["argv"]
+    base = argv[argv.index("--data-dir") + 1]
+    results: list[dict[str, Any]] = []
+    for first in range(1, MAX_CRASH_POINTS + 1, parallel):
+        batch = [(f"{base}-k{n}", n) for n in range(first, first + parallel)]
+        running = [(_start(_with_data_dir(command, d, n)), d, n) for d, n in batch]
+        for (pid, started), data_dir, n in running:
+            results.append(_wait(pid, started, None) | {"crash_at": n, "data_dir": data_dir})
+        finished = [i for i, r in enumerate(results) if r["status"] != "killed"]
+        if finished:
+            return results[: finished[0] + 1]
+    return results
+
+
+def run_group(group: list[dict[str, Any]]) -> list[Any]:
+    holds = [c["hold_lock"] for c in group if "hold_lock" in c]
+    commands = [c for c in group if "hold_lock" not in c]
+    if any(c.get("crash_points") for c in commands):
+        assert len(commands) == 1 and not holds, "a crash-point sweep runs alone"
+        parallel = int(commands[0].get("parallel", 1))
+        return [_crash_points(commands[0], parallel)]
+    held = [(_hold_lock(root, participant), root, participant, n) for root, participant, n in holds]
+    running = [(_start(c), c.get("kill_after_s")) for c in commands]
+    contended = [
+        _release_when_waited_for(pid, Path(root) / "locks" / f"{participant}.lock", n)
+        for pid, root, participant, n in held
+    ]
+    results: list[Any] = [_wait(pid, started, kill) for (pid, started), kill in running]
+    return results + [{"status": "contended" if c else "uncontended"} for c in contended]
+
+
+def main(plan_path: str, result_path: str) -> None:
+    import pipelines.cli
+    import pipelines.flows  # noqa: F401  (imported once here, not in every child)
+
+    plan = json.loads(Path(plan_path).read_text())
+    results = [run_group(group) for group in plan]
+    Path(result_path).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
