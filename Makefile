@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test lint format typecheck bench lock dashboard clean docs browser-deps
+.PHONY: setup demo test lint format typecheck bench lock dashboard clean docs browser-deps fuzz
 
 setup: $(STAMP)
 
@@ -46,6 +46,14 @@ format: setup
 bench: setup
 	$(BIN)/python -m benchmarks.ingest_vs_fitparse
 	$(BIN)/python -m benchmarks.apple_health
+	$(BIN)/python -m benchmarks.dask_runner
+
+# The long fuzz run of every reader (docs/fuzzing.md): FUZZ_INPUTS inputs per reader, timed,
+# crashes saved to build/fuzz-crashes; writes the numbers to docs/fuzzing.md. `make test` runs
+# a short Hypothesis run of the same harness (tests/fuzz).
+FUZZ_INPUTS ?= 10000
+fuzz: setup
+	$(BIN)/python -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
 
 # The dashboard on the demo data (run `make demo` first); another data dir: DATA=path
 DATA ?= demo-data/data

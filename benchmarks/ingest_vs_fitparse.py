@@ -44,8 +44,9 @@ def ingest_in_process(files: list[Path], data_dir: Path) -> None:
     jobs.refresh_participant(store, "bench")
 
 
-def ingest_cli(folder: Path, data_dir: Path) -> None:
-    """The default path a person uses: `backtrack ingest` in a new process (Prefect included)."""
+def ingest_cli(folder: Path, data_dir: Path, *options: str) -> None:
+    """The default path a person uses: `backtrack ingest` in a new process (Prefect included);
+    ``options``: more of its options (``--runner dask``, benchmarks/dask_runner.py)."""
     env = dict(
         os.environ, PREFECT_LOGGING_LEVEL="WARNING", PREFECT_SERVER_ANALYTICS_ENABLED="false"
     )
@@ -60,6 +61,7 @@ def ingest_cli(folder: Path, data_dir: Path) -> None:
             "bench",
             "--data-dir",
             str(data_dir),
+            *options,
         ],
         check=True,
         env=env,
@@ -67,7 +69,7 @@ def ingest_cli(folder: Path, data_dir: Path) -> None:
     )
 
 
-def timed(fn: Callable[[], None]) -> float:
+def timed(fn: Callable[[], object]) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started

@@ -10,11 +10,24 @@ participant's inbox::
 output in ``ingest.log`` next to the files — the page keeps running while the flow (and its
 Prefect start-up) works. ``job_status`` then reads what became of each file from the file
 manifest (``files.upload_sha256`` = the uploaded file's SHA-256) through ``dashboards.data``.
+
+With a Prefect server (``PREFECT_API_URL`` in the dashboard's environment) the command gets
+``--via-deployment --run-file <folder>/flow-run.json``: that process triggers the ``ingest``
+deployment served by ``backtrack serve`` (or, when none is served, runs the flow itself as
+before) and keeps the flow run's name and state in ``flow-run.json``, which ``job_status``
+reads — so the page shows the run's state without this process ever loading Prefect
+(docs/prefect.md).
+
+The upload limits (``pipelines.jobs.UPLOAD_LIMITS``: size of one file, files and bytes per
+upload, size of a diary file) are applied before anything is written: a file beyond them
+is never saved, it is shown as rejected with the limit and its value, and the other files
+of the upload go on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -34,6 +47,7 @@ from pipelines.storage import check_participant
 
 INBOX: Final = "inbox"
 LOG_NAME: Final = "ingest.log"
+RUN_FILE: Final = "flow-run.json"
 NAME_MAX_CHARS: Final = 80
 LOG_TAIL_CHARS: Final = 2000
 PROCESSING: Final = "processing"
@@ -71,6 +85,8 @@ class UploadJob:
     files: tuple[UploadedFile, ...]
     log_path: Path
     process: Process
+    refused: tuple[FileStatus, ...] = ()  # beyond the upload limits: never saved
+    run_file: Path | None = None  # the deployment's flow run (with a Prefect server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +99,20 @@ class FileStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class FlowRun:
+    """The ingest deployment's flow run of an upload, as ``flow-run.json`` has it."""
+
+    name: str  # ingest-<participant>
+    state: str  # SCHEDULED, PENDING, RUNNING, COMPLETED, FAILED, CRASHED, …
+    state_name: str  # as Prefect names it (e.g. "Late", "Retrying")
+
+
+@dataclass(frozen=True, slots=True)
 class JobStatus:
     files: tuple[FileStatus, ...]
     exit_code: int | None  # None while the process runs
     error: str | None  # the log's tail when the process failed before recording every file
+    flow_run: FlowRun | None = None  # when a served deployment runs the ingest
 
     @property
     def done(self) -> bool:
@@ -124,8 +150,21 @@ def save_to_inbox(
     return folder, tuple(saved.values())
 
 
-def ingest_command(paths: Sequence[Path], participant: str, root: Path) -> list[str]:
-    """The CLI call that ingests ``paths`` (see ``backtrack ingest``)."""
+class _NothingToRun:
+    """The process of an upload whose every file was refused: it never ran."""
+
+    pid = 0
+
+    def poll(self) -> int | None:
+        return 0
+
+
+def ingest_command(
+    paths: Sequence[Path], participant: str, root: Path, run_file: Path | None = None
+) -> list[str]:
+    """The CLI call that ingests ``paths`` (see ``backtrack ingest``); with ``run_file``
+    through the served deployment when there is one."""
+    via = ["--via-deployment", "--run-file", str(run_file)] if run_file else []
     return [
         sys.executable,
         "-m",
@@ -136,6 +175,7 @@ def ingest_command(paths: Sequence[Path], participant: str, root: Path) -> list[
         participant,
         "--data-dir",
         str(root),
+        *via,
     ]
 
 
@@ -167,22 +207,49 @@ def start_ingest(
         raise ValueError("no files to ingest")
     root = tables.store.root.resolve()
     upload_id = uuid.uuid4().hex[:16]
-    folder, saved = save_to_inbox(root, participant, files, upload_id)
+    unique: dict[str, tuple[str, bytes]] = {}
+    for name, content in files:
+        unique.setdefault(hashlib.sha256(content).hexdigest(), (name, content))
+    reasons = jobs.UPLOAD_LIMITS.refusals(
+        [(name, len(content)) for name, content in unique.values()]
+    )
+    accepted = [f for f, reason in zip(unique.values(), reasons, strict=True) if reason is None]
+    refused = tuple(
+        FileStatus(name, sha, "rejected", reason, 0)
+        for (sha, (name, _)), reason in zip(unique.items(), reasons, strict=True)
+        if reason is not None
+    )
+    folder, saved = save_to_inbox(root, participant, accepted, upload_id)
     log_path = folder / LOG_NAME
-    command = ingest_command([f.path for f in saved], participant, root)
+    if not saved:
+        return UploadJob(upload_id, participant, folder, (), log_path, _NothingToRun(), refused)
+    run_file = folder / RUN_FILE if os.environ.get("PREFECT_API_URL") else None
+    command = ingest_command([f.path for f in saved], participant, root, run_file)
     process = _launch(command, log_path)
-    return UploadJob(upload_id, participant, folder, saved, log_path, process)
+    return UploadJob(upload_id, participant, folder, saved, log_path, process, refused, run_file)
 
 
 def job_status(viewer: data.Viewer, job: UploadJob, tables: data.Tables | None = None) -> JobStatus:
     """What became of each file of ``job`` so far (from the file manifest)."""
     manifest = data.files(viewer, job.participant, tables)
-    statuses = tuple(_file_status(f, manifest) for f in job.files)
+    statuses = job.refused + tuple(_file_status(f, manifest) for f in job.files)
     exit_code = job.process.poll()
     error = None
     if exit_code not in (None, 0) and any(s.status == PROCESSING for s in statuses):
         error = _log_tail(job.log_path) or f"ingest exited with code {exit_code}"
-    return JobStatus(statuses, exit_code, error)
+    return JobStatus(statuses, exit_code, error, read_flow_run(job.run_file))
+
+
+def read_flow_run(path: Path | None) -> FlowRun | None:
+    """The flow run ``backtrack ingest --run-file`` keeps (``None`` before it exists, and
+    without a server)."""
+    if path is None:
+        return None
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+        return FlowRun(str(found["name"]), str(found["state"]), str(found["state_name"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _file_status(upload: UploadedFile, manifest: pd.DataFrame) -> FileStatus:
@@ -221,6 +288,9 @@ def import_diary_upload(
     (``data.import_diary_file``). ``PermissionError`` before anything is written."""
     tables = tables or data.cached_tables()
     data.require_write(viewer, participant, tables)
+    refusal = jobs.UPLOAD_LIMITS.diary_refusal(len(content))
+    if refusal is not None:  # never saved: the same answer the import gives a file on disk
+        return jobs.DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
     upload_id = uuid.uuid4().hex[:16]
     _, saved = save_to_inbox(tables.store.root.resolve(), participant, [(name, content)], upload_id)
     return data.import_diary_file(viewer, participant, saved[0].path, tables)

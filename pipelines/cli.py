@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipelines import config, jobs
+from pipelines import config, jobs, runs
 from pipelines import report as report_mod
 from pipelines.cli_users import users_app
 from pipelines.ingestion import Outcome
@@ -49,14 +54,29 @@ ParticipantOpt = Annotated[
 BATCH_FILES = 256
 
 
+class Runner(StrEnum):
+    """Where ``ingest`` parses files: this machine's processes, or a Dask cluster
+    (``pipelines.flows.dask_ingest``)."""
+
+    local = "local"
+    dask = "dask"
+
+
 def _store(data_dir: Path | None) -> Store:
     return Store(config.data_dir(data_dir))
 
 
 def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # the runs' own lines (one per file) still reach the run log on the server; the
+    # console shows warnings only
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    # The temporary in-process server takes 11–17 s to start here, far more on a busy
+    # machine; Prefect's default of 20 s then fails the whole ingest.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 
 def _participant(value: str) -> str:
@@ -77,55 +97,193 @@ def ingest(
         ),
     ] = None,
     data_dir: DataDir = None,
+    runner: Annotated[
+        Runner,
+        typer.Option(
+            help="where files are parsed: local worker processes, or a Dask cluster (docs/dask.md)"
+        ),
+    ] = Runner.local,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            help="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 "
+            "(default: a temporary cluster on this machine)"
+        ),
+    ] = None,
+    dask_workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="worker processes of the temporary Dask cluster (default 2)"),
+    ] = None,
+    via_deployment: Annotated[
+        bool,
+        typer.Option(
+            "--via-deployment",
+            help="run on the served `ingest` deployment (`backtrack serve`) when the Prefect "
+            "server has one; otherwise in this process",
+        ),
+    ] = False,
+    run_file: Annotated[
+        Path | None,
+        typer.Option(help="with --via-deployment: keep the flow run's id and state here (JSON)"),
+    ] = None,
 ) -> None:
     """Ingest tracker files for one participant; print what became of every file."""
     participant = _participant(participant)
+    check_runner(runner, dask_address, dask_workers)
     store = _store(data_dir)
     try:
         files = jobs.collect_paths(paths)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
+    if via_deployment and runner is not Runner.local:
+        raise typer.BadParameter(
+            "the served deployment parses where `backtrack serve` runs; drop --runner",
+            param_hint="--via-deployment",
+        )
     if tz:
+        before = jobs.load_participant(store, participant).tz
         try:
             jobs.configure(store, participant, tz=tz)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--tz") from exc
-    outcomes = run_ingest(store, participant, files)
+        if tz != before:  # days already placed in the old zone move
+            jobs.refresh_participant(store, participant)
+    outcomes = run_ingest(
+        store,
+        participant,
+        files,
+        runner,
+        dask_address,
+        dask_workers,
+        via_deployment=via_deployment,
+        run_file=run_file,
+    )
     print_summary(outcomes)
     if not any(o.status in ("ok", "already", "duplicate") for o in outcomes):
         raise typer.Exit(1)
 
 
-def run_ingest(store: Store, participant: str, files: list[Path]) -> list[Outcome]:
-    """Ingest ``files`` in batches (one flow run each); uploads seen before skip Prefect."""
-    hashes = {f: jobs.upload_sha256(f) for f in files}
+_DASK_ADDRESS = re.compile(r"(?:[a-z]+://)?[^\s/:]+:\d{1,5}")
+
+
+def check_runner(runner: Runner, dask_address: str | None, dask_workers: int | None) -> None:
+    """The ``--runner`` options make sense together, or a ``BadParameter`` says why."""
+    if runner is not Runner.dask:
+        given = "--dask-address" if dask_address is not None else "--dask-workers"
+        if dask_address is not None or dask_workers is not None:
+            raise typer.BadParameter(f"{given} needs --runner dask", param_hint=given)
+        return
+    if dask_address is not None and dask_workers is not None:
+        raise typer.BadParameter(
+            "--dask-workers sizes the temporary local cluster; a cluster at --dask-address "
+            "has the workers it was started with: give one or the other",
+            param_hint="--dask-workers",
+        )
+    if dask_address is not None and not _DASK_ADDRESS.fullmatch(dask_address):
+        raise typer.BadParameter(
+            f"{dask_address!r} is not a scheduler address like tcp://10.0.0.5:8786",
+            param_hint="--dask-address",
+        )
+
+
+def run_ingest(
+    store: Store,
+    participant: str,
+    files: list[Path],
+    runner: Runner = Runner.local,
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
+    *,
+    via_deployment: bool = False,
+    run_file: Path | None = None,
+) -> list[Outcome]:
+    """Ingest ``files`` in batches (one flow run each); uploads seen before skip Prefect.
+    ``runner``: where the files are parsed (``dask``: ``pipelines.flows.dask_ingest``).
+    ``via_deployment``: each batch a run of the served ``ingest`` deployment when there is
+    one (``pipelines.serve.deployment_ingest``; its state kept in ``run_file``).
+
+    The upload limits (``ingest.limits.UploadLimits``) are applied before anything is read:
+    a file too large on its own is refused first; then files ingested before are set
+    aside, and the count and total-size limits apply to the new files only."""
+    outcomes: list[Outcome] = []
+    readable: list[Path] = []
+    for f in files:
+        refusal = jobs.UPLOAD_LIMITS.file_refusal(f.stat().st_size)
+        if refusal is None:
+            readable.append(f)
+        else:
+            outcomes.append(Outcome(jobs.upload_name(f), "rejected", refusal))
+    hashes = {f: jobs.upload_sha256(f) for f in readable}
     known = jobs.already_ingested(store, participant, hashes.values())
-    outcomes = [
-        Outcome(f.name, "already", "already ingested (same upload): nothing changed")
-        for f in files
+    outcomes += [
+        Outcome(jobs.upload_name(f), "already", "already ingested (same upload): nothing changed")
+        for f in readable
         if hashes[f] in known
     ]
-    todo = [f for f in files if hashes[f] not in known]
+    todo, refused = jobs.screen_uploads([f for f in readable if hashes[f] not in known])
+    outcomes += refused
     if not todo:
         return outcomes
     _quiet_prefect()
-    from pipelines.flows import ingest_flow
-
     batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as progress:
+    with contextlib.ExitStack() as stack:
+        run_flow: Callable[[str, list[str], str], list[Outcome]]
+        if runner is Runner.dask:
+            from pipelines.flows import RunnerUnavailable, dask_ingest
+
+            try:
+                run_flow = stack.enter_context(dask_ingest(dask_address, dask_workers))
+            except RunnerUnavailable as exc:
+                raise typer.BadParameter(str(exc), param_hint="--dask-address") from exc
+        elif via_deployment and (deployed := _deployment_ingest(store, run_file)):
+            run_flow = deployed
+        else:
+            from pipelines.flows import ingest_flow
+
+            run_flow = ingest_flow
+        progress = stack.enter_context(
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            )
+        )
         bar = progress.add_task(f"ingesting for {participant}", total=len(todo))
         for batch in batches:
-            outcomes += ingest_flow(participant, [str(f) for f in batch], str(store.root))
+            outcomes += run_flow(participant, [str(f) for f in batch], str(store.root))
             progress.advance(bar, len(batch))
     return outcomes
+
+
+def _deployment_ingest(
+    store: Store, run_file: Path | None
+) -> Callable[[str, list[str], str], list[Outcome]] | None:
+    """Runs of the served ``ingest`` deployment, or ``None`` without a server serving one."""
+    from pipelines import serve as serve_mod
+
+    if not serve_mod.api_url() or not serve_mod.deployment_ready():
+        return None
+    run = serve_mod.deployment_ingest(store, run_file)
+
+    def run_or_exit(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
+        try:
+            return run(participant, paths, data_dir)
+        except serve_mod.DeploymentRunFailed as exc:
+            err.print(f"[red]error:[/] {_plain(str(exc))}")
+            raise typer.Exit(1) from exc
+
+    return run_or_exit
+
+
+def _plain(text: str | None) -> str:
+    """Text from a file (its name, a member's name, a cell) as printed: never rich markup,
+    and control characters (escape sequences, line breaks, bidirectional overrides) shown
+    as ``\\xNN`` / ``\\uNNNN`` (``runs.visible``, the rule the run logs use too)."""
+    return escape(runs.visible(text))
 
 
 def print_summary(outcomes: list[Outcome]) -> None:
@@ -145,7 +303,7 @@ def print_summary(outcomes: list[Outcome]) -> None:
         table = Table("file", "status", "reason", show_lines=False)
         colours = {"rejected": "red", "skipped": "yellow", "duplicate": "cyan", "ok": "green"}
         for o in notable:
-            table.add_row(o.name, f"[{colours[o.status]}]{o.status}[/]", o.reason or "")
+            table.add_row(_plain(o.name), f"[{colours[o.status]}]{o.status}[/]", _plain(o.reason))
         console.print(table)
 
 
@@ -172,6 +330,44 @@ def refresh(
         participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
     )
     console.print(f"refreshed {len(targets)} participant(s)")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="folder with one sub-folder per participant (default: <data dir>/inbox)"),
+    ] = None,
+    nightly: Annotated[
+        str, typer.Option(help="cron schedule of the refresh of everyone")
+    ] = "0 3 * * *",
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="time zone of the schedule (default: $BACKTRACK_DEFAULT_TZ)"),
+    ] = None,
+    poll: Annotated[float, typer.Option(min=0.5, help="seconds between inbox polls")] = 10.0,
+) -> None:
+    """Serve the ingest and refresh deployments on a Prefect server and watch the inbox."""
+    _quiet_prefect()
+    from pipelines import serve as serve_mod
+
+    if not serve_mod.api_url():
+        err.print(serve_mod.NO_SERVER, markup=False, highlight=False)
+        raise typer.Exit(2)
+    try:
+        zone = config.validate_tz(timezone) if timezone else config.default_tz()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--timezone") from exc
+    root = config.data_dir(data_dir)
+    serve_mod.serve(
+        root,
+        inbox or root / "inbox",
+        nightly=nightly,
+        timezone=zone,
+        poll_s=poll,
+        report=lambda line: console.print(_plain(line)),
+    )
 
 
 @app.command()
@@ -349,19 +545,20 @@ def diary_import(
         raise typer.Exit(2)
     result = jobs.import_diary(_store(data_dir), participant, file)
     if result.rejected:
-        console.print(f"[red]rejected[/] {result.name}: {result.rejected}")
+        console.print(f"[red]rejected[/] {_plain(result.name)}: {_plain(result.rejected)}")
         raise typer.Exit(1)
+    entries = f"{result.entries} entr{'y' if result.entries == 1 else 'ies'}"
     console.print(
-        f"{result.name}: {result.entries} entr{'y' if result.entries == 1 else 'ies'} stored "
-        f"for {result.dates} day(s); {len(result.errors)} row(s) with errors"
+        f"{_plain(result.name)}: {entries} stored for {result.dates} day(s); "
+        f"{len(result.errors)} row(s) with errors"
     )
     if result.errors:
         table = Table("row", "column", "value", "problem")
         for e in result.errors:
-            table.add_row(str(e.row), e.column or "", e.value or "", e.message)
+            table.add_row(str(e.row), _plain(e.column), _plain(e.value), _plain(e.message))
         console.print(table)
     for warning in result.warnings:
-        console.print(f"[yellow]note:[/] {warning}")
+        console.print(f"[yellow]note:[/] {_plain(warning)}")
     if result.entries == 0:
         raise typer.Exit(1)
 

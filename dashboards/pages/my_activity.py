@@ -50,6 +50,7 @@ register(
             "{n} Datei(en) werden eingelesen — die Seite aktualisiert sich selbst."
         ),
         "All files processed.": "Alle Dateien verarbeitet.",
+        "Prefect flow run {name}: {state}": "Prefect-Flow-Run {name}: {state}",
         "Every file is read — updating your figures …": (
             "Alle Dateien sind gelesen — Ihre Werte werden aktualisiert …"
         ),
@@ -115,6 +116,9 @@ def _status_table(status: uploads.JobStatus) -> None:
 def _show_job(job: uploads.UploadJob) -> uploads.JobStatus:
     status = uploads.job_status(viewer, job)
     _status_table(status)
+    if status.flow_run is not None:
+        run = status.flow_run
+        st.caption(t("Prefect flow run {name}: {state}", name=run.name, state=run.state_name))
     if status.error:
         st.error(t("The ingest failed:") + "\n\n" + status.error)
     elif status.done:

@@ -3,6 +3,7 @@ figures equal to the report, category correction, diary entry and diary file."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import time
@@ -259,3 +260,52 @@ def test_a_running_ingest_shows_processing(monkeypatch: pytest.MonkeyPatch, own_
     assert not at.exception
     assert list(table_with(at, "status")["status"]) == ["processing"]
     assert any("updates by itself" in i.value for i in at.info)
+
+
+def test_with_a_prefect_server_the_upload_goes_to_the_served_deployment(
+    monkeypatch: pytest.MonkeyPatch, own_dir: Path
+) -> None:
+    """``PREFECT_API_URL`` set: the ingest process is asked to use the ``ingest`` deployment
+    and to keep its flow run in ``flow-run.json``; the page shows that run's state (read from
+    the file: the dashboard never loads Prefect)."""
+    commands: list[list[str]] = []
+
+    def launch(command: list[str], log_path: Path) -> _Running:
+        commands.append(command)
+        return _Running()
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    monkeypatch.setattr(uploads, "_launch", launch)
+    tables = data.StoreTables(Store(own_dir))
+    job = uploads.start_ingest(P01, "p01", [("walk.fit", WALK)], tables)
+    assert job.run_file == job.folder / uploads.RUN_FILE
+    assert commands[0][-3:] == ["--via-deployment", "--run-file", str(job.run_file)]
+    assert uploads.job_status(P01, job, tables).flow_run is None  # not triggered yet
+
+    run = {"flow_run_id": "x", "name": "ingest-p01", "state": "RUNNING", "state_name": "Running"}
+    job.run_file.write_text(json.dumps(run))
+    assert uploads.job_status(P01, job, tables).flow_run == uploads.FlowRun(
+        "ingest-p01", "RUNNING", "Running"
+    )
+    job.run_file.write_text("{not json")
+    assert uploads.job_status(P01, job, tables).flow_run is None
+
+    monkeypatch.delenv("PREFECT_API_URL")
+    job = uploads.start_ingest(P01, "p01", [("walk.fit", WALK)], tables)
+    assert job.run_file is None and "--via-deployment" not in commands[-1]
+
+
+def test_the_page_shows_the_flow_run_state(monkeypatch: pytest.MonkeyPatch, own_dir: Path) -> None:
+    def launch(command: list[str], log_path: Path) -> _Running:
+        run_file = Path(command[command.index("--run-file") + 1])
+        run_file.write_text('{"name": "ingest-p01", "state": "PENDING", "state_name": "Pending"}')
+        return _Running()
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    monkeypatch.setattr(uploads, "_launch", launch)
+    at = app_for(monkeypatch, own_dir, "pages/my_activity.py", participant="p01")
+    at.file_uploader[0].set_value(("walk.fit", WALK, "application/octet-stream"))
+    [submit] = [b for b in at.button if b.label == "Upload and ingest"]
+    submit.click().run()
+    assert not at.exception
+    assert any("Prefect flow run ingest-p01: Pending" in c.value for c in at.caption)

@@ -51,6 +51,8 @@ def test_ingest_flow_writes_tables(prefect_harness: None, tmp_path: Path) -> Non
     before = store.read(DAILY)
     refresh_flow(["p1"], str(tmp_path / "data"))
     assert store.read(DAILY).equals(before)
+    refresh_flow([], str(tmp_path / "data"), participants_label="nightly")  # everyone
+    assert store.read(DAILY).equals(before)
 
 
 def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> None:
@@ -172,3 +174,59 @@ def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_p
     assert store.participants() == ["p01", "p02"]
     assert store.read(DAILY)["has_data"].sum() >= 14
     assert set(store.read(FILES)["status"]) == {"ok"}
+
+
+def test_ingest_run_is_named_logged_per_file_and_leaves_an_artifact(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    import logging
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+    from prefect.logging.handlers import APILogWorker
+
+    from pipelines.flows import ingest_flow
+
+    paths = _walks(tmp_path / "in", 1)
+    bad = tmp_path / "in" / "bad|[x](y).fit"
+    bad.write_bytes(b"this is not a FIT file at all")
+    flow_runs = logging.getLogger("prefect.flow_runs")
+    level = flow_runs.level
+    flow_runs.setLevel(logging.INFO)  # the CLI sets this; the tests keep Prefect quiet
+    try:
+        state = ingest_flow(
+            "P_9", [str(p) for p in [*paths, bad]], str(tmp_path / "data"), return_state=True
+        )
+        APILogWorker.drain_all(timeout=10)
+    finally:
+        flow_runs.setLevel(level)
+    assert state.is_completed()
+    run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(run_id).name == "ingest-P_9"
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+        )
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    assert [(a.key, a.type) for a in artifacts] == [("ingest-p-9", "markdown")]
+    markdown = str(artifacts[0].data)
+    assert "| ok | 1 |" in markdown and "| rejected | 1 |" in markdown
+    assert r"| bad\|\[x\]\(y\)\.fit | rejected |" in markdown
+    lines = [log.message for log in logs]
+    assert any(m.startswith("walk-0.fit: ok (1 sessions") for m in lines), lines
+    assert any(m.startswith("bad|[x](y).fit: rejected — ") for m in lines), lines
+
+
+def test_serve_without_a_server_says_how_to_start_one(tmp_path: Path) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):  # whatever ran before
+        result = runner.invoke(app, ["serve", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "PREFECT_API_URL" in result.output
+    assert "prefect server start --host 127.0.0.1" in result.output
