@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pipelines import jobs
 from pipelines.cli import app
 from pipelines.demo import fitwriter
-from pipelines.schemas import DAILY, FILES
+from pipelines.schemas import DAILY, FILES, PARTICIPANTS
 from pipelines.storage import Store
 
 pytestmark = pytest.mark.prefect
@@ -140,6 +141,28 @@ def test_cli_reingest_of_known_files_never_starts_a_flow(
     assert result.exit_code == 0, result.output
     assert "1 already ingested" in result.output
     assert Store(data).read(FILES).equals(manifest)
+
+
+@pytest.mark.parametrize(("tz", "refreshed"), [("Europe/Berlin", []), ("America/New_York", ["p1"])])
+def test_cli_ingest_with_a_new_zone_refreshes_even_when_every_file_is_known(
+    prefect_harness: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tz: str,
+    refreshed: list[str],
+) -> None:
+    """The ingest flow refreshes only what an upload changed; a changed zone moves the days
+    already placed, so ``ingest --tz`` refreshes on its own when the zone is new."""
+    data = tmp_path / "data"
+    _walks(tmp_path / "in", 1)
+    args = ["ingest", str(tmp_path / "in"), "-p", "p1", "--data-dir", str(data)]
+    assert runner.invoke(app, [*args, "--tz", "Europe/Berlin"]).exit_code == 0
+    calls: list[str] = []
+    monkeypatch.setattr(jobs, "refresh_participant", lambda _store, pid: calls.append(pid))
+    result = runner.invoke(app, [*args, "--tz", tz])
+    assert result.exit_code == 0, result.output
+    assert calls == refreshed
+    assert Store(data).read(PARTICIPANTS)["tz"].tolist() == [tz]
 
 
 def test_cli_exit_code_when_nothing_could_be_ingested(
