@@ -47,6 +47,7 @@ bench: setup
 	$(BIN)/python -m benchmarks.ingest_vs_fitparse
 	$(BIN)/python -m benchmarks.apple_health
 	$(BIN)/python -m benchmarks.dask_runner
+	$(BIN)/python -m benchmarks.fit_decoders
 
 # The long fuzz run of every reader (docs/fuzzing.md): FUZZ_INPUTS inputs per reader, timed,
 # crashes saved to build/fuzz-crashes; writes the numbers to docs/fuzzing.md. `make test` runs

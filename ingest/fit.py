@@ -79,6 +79,13 @@ Local offset
     ``monitoring_info``), rounded to the nearest 15 minutes and dropped when beyond ±14 h.
     ``device_settings.time_offset`` is never used.
 
+Fast path
+    When the optional ``fitfast`` decoder is installed (the ``fast`` extra) and
+    ``BACKTRACK_FIT_DECODER`` is not ``fitparse``, :mod:`ingest.fit_fast` decodes the file
+    instead, into the same segments; it declines (and this module's fitparse decoder reads
+    the file) whenever the result could differ, and any error on that path - a Rust panic
+    included - re-reads the file with fitparse. See docs/fit-decoder.md.
+
 fitparse keeps developer-field descriptions in a module-global dict; this reader never
 touches it (descriptions live on the decoder of the file being read), so results depend
 only on the bytes given and decoding is safe from several threads.
@@ -1119,7 +1126,21 @@ def parse_fit(data: bytes) -> ParsedFile:
     Raises :class:`SkippedFile` for valid files without activity data and
     :class:`RejectedFile` for broken ones; any other exception is a bug.
     """
-    decoded = _decode_file(data)
+    from ingest import fit_fast  # optional fitfast decoder; imports this module
+
+    decoded = fit_fast.decode(data)
+    if decoded is not None:
+        try:
+            return _interpret(decoded)
+        except fit_fast.PASS_THROUGH:
+            raise
+        except BaseException:  # any doubt about the fast result: fitparse decides
+            pass
+    return _interpret(_decode_file(data))
+
+
+def _interpret(decoded: _Decoded) -> ParsedFile:
+    """The ParsedFile of decoded segments; raises SkippedFile / RejectedFile."""
     warnings = decoded.warnings
     segments = decoded.segments
     contexts = _contexts(segments)
