@@ -23,6 +23,7 @@ Conventions (what a reader finds in the files):
 from __future__ import annotations
 
 import functools
+import logging
 import math
 import struct
 from collections.abc import Iterable, Sequence
@@ -66,6 +67,22 @@ __all__ = [
 ]
 
 GARMIN = 1  # FIT manufacturer code
+
+
+def _undo_fit_tool_logging() -> None:
+    """fit_tool calls ``logging.basicConfig`` when imported: a handler on the root logger that
+    prints every INFO line other libraries propagate (Prefect's per-file run log flooded
+    ``backtrack demo``). Remove that handler again."""
+    from fit_tool.utils import logging as fit_tool_logging
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        formatter = handler.formatter
+        if formatter is not None and formatter._fmt == fit_tool_logging.FORMAT:
+            root.removeHandler(handler)
+
+
+_undo_fit_tool_logging()
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 FIT_EPOCH_UNIX_S = 631_065_600

@@ -428,3 +428,16 @@ def test_same_arguments_same_bytes() -> None:
     assert fitwriter.monitoring_file(step_minutes=minutes) == fitwriter.monitoring_file(
         step_minutes=minutes
     )
+
+
+def test_importing_the_writer_leaves_no_fit_tool_handler_on_the_root_logger() -> None:
+    """fit_tool's import-time ``logging.basicConfig`` once printed Prefect's per-file INFO
+    lines all over ``backtrack demo``."""
+    import logging
+
+    from fit_tool.utils import logging as fit_tool_logging
+
+    import pipelines.demo.fitwriter  # noqa: F401
+
+    formats = [h.formatter._fmt for h in logging.getLogger().handlers if h.formatter]
+    assert fit_tool_logging.FORMAT not in formats
