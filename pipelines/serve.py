@@ -107,7 +107,7 @@ def start_ingest_run(
 ) -> FlowRun:
     """A run of the ``ingest`` deployment (named ``ingest-<participant>``); returns at once
     with ``timeout_s=0``, after the run finished with ``None``."""
-    run = run_deployment(
+    run = run_deployment(  # type: ignore[call-arg]  # _sync: async_dispatch's own switch
         INGEST_DEPLOYMENT,
         parameters={
             "participant": participant,
@@ -118,6 +118,7 @@ def start_ingest_run(
         timeout=timeout_s,
         poll_interval=2,
         as_subflow=False,
+        _sync=True,  # never the coroutine: async_dispatch guesses from the thread's event loop
     )
     return cast("FlowRun", run)
 
