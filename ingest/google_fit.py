@@ -748,6 +748,17 @@ def _all_data(document: dict[str, Any]) -> ParsedFile:
     )
 
 
+def _span(point: Any) -> tuple[datetime, datetime]:
+    """A data point's start and end (UTC), or ``_Bad`` saying what is wrong with them."""
+    if not isinstance(point, dict):
+        raise _Bad(f"{point!r} is not a data point")
+    start = _nanos(point, "startTimeNanos")
+    end = _nanos(point, "endTimeNanos")
+    if end <= start:
+        raise _Bad(f"endTimeNanos {point.get('endTimeNanos')!r} is not after its start")
+    return start, end
+
+
 def _step_deltas(source: str, points: list[Any]) -> ParsedFile:
     device = device_of_data_source(source)
     intervals: list[StepInterval] = []
@@ -755,12 +766,7 @@ def _step_deltas(source: str, points: list[Any]) -> ParsedFile:
     bad = 0
     for position, point in enumerate(points, start=1):
         try:
-            if not isinstance(point, dict):
-                raise _Bad(f"{point!r} is not a data point")
-            start = _nanos(point, "startTimeNanos")
-            end = _nanos(point, "endTimeNanos")
-            if end <= start:
-                raise _Bad(f"endTimeNanos {point.get('endTimeNanos')!r} is not after its start")
+            start, end = _span(point)
             steps = _int_value(point)
             if steps < 0:
                 raise _Bad(f"intVal {steps} is negative")
@@ -790,12 +796,7 @@ def _activity_segments(source: str, points: list[Any]) -> ParsedFile:
     bad = 0
     for position, point in enumerate(points, start=1):
         try:
-            if not isinstance(point, dict):
-                raise _Bad(f"{point!r} is not a data point")
-            start = _nanos(point, "startTimeNanos")
-            end = _nanos(point, "endTimeNanos")
-            if end <= start:
-                raise _Bad(f"endTimeNanos {point.get('endTimeNanos')!r} is not after its start")
+            start, end = _span(point)
             activity_type = _int_value(point)
         except _Bad as error:
             bad += 1
