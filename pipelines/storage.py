@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import pandas as pd
 import pyarrow as pa
@@ -110,6 +110,12 @@ class Store:
                 os.unlink(tmp)
             raise
         return digest.hexdigest(), path
+
+    @contextlib.contextmanager
+    def open_raw(self, path: Path) -> Iterator[BinaryIO]:
+        """A stored raw file's original bytes, as a readable binary stream."""
+        with open(path, "rb") as handle:
+            yield handle
 
     def raw_files(self, participant: str) -> list[Path]:
         folder = self.root / "raw" / check_participant(participant)
