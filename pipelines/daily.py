@@ -18,6 +18,7 @@ walk across midnight is split between the two days.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -152,9 +153,8 @@ def daily_activity(
     )
     walk_min["brisk"] = walk_min["credit"].where(brisk, 0.0)
 
-    covered = set(sm["minute_ns"].tolist())
     in_bout = bout_flags(best, min_bout_minutes)
-    bout = best[in_bout & ~best["minute_ns"].isin(covered).to_numpy()]
+    bout = best[in_bout & ~np.isin(best["minute_ns"].to_numpy(), sm["minute_ns"].to_numpy())]
 
     training = sm[sm["category"].isin(TRAINING) & sm["counted"]]
     train_min = training.groupby("minute_ns").agg(credit=("credit", "max"), date=("date", "first"))
@@ -165,23 +165,24 @@ def daily_activity(
         if daily_steps is not None
         else pd.DataFrame({"date": [], "steps": [], "source": []})
     )
-    sources: dict[date, set[str]] = {}
-    for frame in (sm[sm["counted"]], best, totals):
-        for day, source in zip(frame["date"], frame["source"], strict=True):
-            sources.setdefault(day, set()).add(str(source))
-    for day, source in zip(
-        counted_sessions["local_date"], counted_sessions["source_format"], strict=True
-    ):
-        sources.setdefault(day, set()).add(str(source))
-    for start_d, end_d, source in _wear_days(wear, tz):
-        for day in _days(start_d, end_d):
-            sources.setdefault(day, set()).add(source)
-    day_keys = set(sources)
-    if not day_keys:
+    wear_days = [
+        (day, source)
+        for start_d, end_d, source in _wear_days(wear, tz)
+        for day in _days(start_d, end_d)
+    ]
+    sources = _sources_per_day(
+        [
+            (sm.loc[sm["counted"], "date"], sm.loc[sm["counted"], "source"]),
+            (best["date"], best["source"]),
+            (totals["date"], totals["source"]),
+            (counted_sessions["local_date"], counted_sessions["source_format"]),
+            ([d for d, _ in wear_days], [s for _, s in wear_days]),
+        ]
+    )
+    if sources.empty:
         return _empty()
-    data_days = sorted(day_keys)
-    first_day = min(data_days[0], program_start) if program_start else data_days[0]
-    index = pd.Index(list(_days(first_day, data_days[-1])), name="date")
+    first_day = min(sources.index[0], program_start) if program_start else sources.index[0]
+    index = pd.Index(list(_days(first_day, sources.index[-1])), name="date")
 
     def per_day(frame: pd.DataFrame, column: str) -> pd.Series:
         if frame.empty:
@@ -210,8 +211,8 @@ def daily_activity(
     for cat in CATEGORIES:
         per_cat = counts[cat] if cat in counts else pd.Series(dtype="int64")
         out[f"sessions_{cat}"] = per_cat.reindex(index, fill_value=0).astype("int16")
-    out["has_data"] = index.isin(list(day_keys))
-    out["sources"] = [",".join(sorted(sources.get(day, ()))) for day in index]
+    out["has_data"] = index.isin(sources.index)
+    out["sources"] = sources.reindex(index, fill_value="").to_numpy()
     for col in (
         "walking_minutes",
         "brisk_walking_minutes",
@@ -221,6 +222,28 @@ def daily_activity(
     ):
         out[col] = out[col].round(6)
     return out.reset_index()[["date", *ACTIVITY_COLUMNS]]
+
+
+def _sources_per_day(pairs: Sequence[tuple[Iterable[object], Iterable[object]]]) -> pd.Series:
+    """Each data day's sources, sorted and joined by ",", indexed by day in order (empty
+    when no pair has a row): which readers contributed to the day."""
+    frame = pd.concat(
+        [pd.DataFrame({"date": _column(days), "source": _column(srcs)}) for days, srcs in pairs],
+        ignore_index=True,
+    )
+    if frame.empty:
+        return pd.Series(dtype=object)
+    frame["source"] = frame["source"].astype(str)
+    unique = frame.drop_duplicates().sort_values(["date", "source"], kind="stable")
+    joined = unique.groupby("date", sort=True)["source"].agg(",".join)
+    joined.index = pd.Index(list(joined.index), dtype=object, name="date")  # datetime.date
+    return joined
+
+
+def _column(values: Iterable[object]) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True).astype(object)
+    return pd.Series(list(values), dtype=object)
 
 
 def _empty() -> pd.DataFrame:

@@ -82,6 +82,11 @@ def refresh_task(data_dir: str, participant: str) -> None:
     jobs.refresh_participant(Store(data_dir), participant)
 
 
+@task(name="refresh-participants")
+def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
+    return jobs.refresh_participants(Store(data_dir), participants)
+
+
 @flow(name="ingest", flow_run_name="ingest-{participant}", log_prints=False)
 def ingest_flow(
     participant: str, paths: list[str], data_dir: str, spread_parsing: bool = False
@@ -109,8 +114,14 @@ def ingest_flow(
 def refresh_flow(participants: list[str], data_dir: str, participants_label: str = "all") -> None:
     """Recompute daily and adherence tables for the participants affected (none named:
     everyone — the nightly schedule of ``backtrack serve``)."""
-    for participant in participants or Store(data_dir).participants():
-        refresh_task(data_dir, participant)
+    targets = participants or Store(data_dir).participants()
+    if len(targets) == 1:
+        refresh_task(data_dir, targets[0])
+    else:
+        failed = refresh_many_task(data_dir, targets)
+        if failed:
+            lines = "\n".join(f"{p}: {error}" for p, error in sorted(failed.items()))
+            raise RuntimeError(f"{len(failed)} of {len(targets)} refresh(es) failed:\n{lines}")
 
 
 IngestRun = Callable[[str, list[str], str], list[Outcome]]

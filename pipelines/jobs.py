@@ -277,6 +277,41 @@ def refresh_participant(store: Store, participant: str) -> None:
         _refresh_locked(store, participant)
 
 
+REFRESH_PARALLEL_FROM = 8  # participants; below this, starting worker processes costs more
+
+
+def refresh_participants(
+    store: Store, ids: Sequence[str], workers: int | None = None
+) -> dict[str, str]:
+    """:func:`refresh_participant` for many participants — the nightly refresh of everyone —
+    spread over ``workers`` processes (default: one per CPU) when there are enough of them.
+    One participant's failure does not stop the others: returns ``{id: error}`` of those
+    that failed (empty when all were refreshed)."""
+    n = min(workers or os.cpu_count() or 1, len(ids))
+    if n <= 1 or len(ids) < REFRESH_PARALLEL_FROM:
+        return {p: err for p in ids if (err := _refresh_one(str(store.root), p)) is not None}
+    with (
+        _neutral_main(),
+        ProcessPoolExecutor(
+            max_workers=n,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool,
+    ):
+        roots = [str(store.root)] * len(ids)
+        errors = pool.map(_refresh_one, roots, ids, chunksize=max(1, len(ids) // (n * 8)))
+        return {p: err for p, err in zip(ids, errors, strict=True) if err is not None}
+
+
+def _refresh_one(root: str, participant: str) -> str | None:
+    try:
+        refresh_participant(Store(root), participant)
+    except Exception as exc:  # reported per participant; the others go on
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def _refresh_locked(store: Store, participant: str) -> None:
     """``refresh_participant`` for a caller already holding the participant's lock."""
     p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
