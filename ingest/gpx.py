@@ -653,9 +653,12 @@ def _groups(tracks: Sequence[_Track]) -> list[_Group]:
 def _session(
     group: _Group, index: int, device: Device, warnings: list[str]
 ) -> SessionRecord | None:
+    from ingest.places import without_place  # it builds on sport_from_name, here
+
     first = group.tracks[0]
-    label = f"track {first.number}" + (f" ({first.name!r})" if first.name else "")
     sport, sub_sport = sport_from_name(first.type)
+    shown = without_place(first.name, sport)  # warnings reach the manifest: no place names
+    label = f"track {first.number}" + (f" ({shown!r})" if shown else "")
     measure = measure_track(
         group.segments, sport=sport, count_steps=sport is None or sport in FOOT_SPORTS
     )

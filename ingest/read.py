@@ -47,6 +47,7 @@ from ingest.detect import FIT, SNIFFERS
 from ingest.fit import parse_fit
 from ingest.formats import FORMATS
 from ingest.limits import RECORD_LIMITS, RecordLimits
+from ingest.places import without_places
 from ingest.records import (
     DailySteps,
     ParsedFile,
@@ -275,7 +276,9 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
     """``parsed`` without the records beyond ``limits``, with a warning naming how many
     and the first of them; a :class:`RejectedFile` saying why when nothing is left of
     what the file held, or when its step intervals cover more than
-    ``limits.max_step_minutes`` minutes."""
+    ``limits.max_step_minutes`` minutes. Session names lose the place an automatic
+    "<place> <sport>" title puts in them (:func:`ingest.places.without_places`)."""
+    parsed = without_places(parsed)
     sessions, session_problems = _keep(parsed.sessions, lambda r: _session_problem(r, limits))
     intervals, interval_problems = _keep(
         parsed.step_intervals, lambda r: _interval_problem(r, limits)

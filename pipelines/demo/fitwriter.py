@@ -29,7 +29,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from fit_tool.data_message import DataMessage
 from fit_tool.definition_message import DefinitionMessage
@@ -318,10 +318,42 @@ def _heart_rate(sport: int, seconds_in: int) -> int:
     return round(rest + (plateau - rest) * warm + 4 * math.sin(seconds_in / 90.0))
 
 
+SEMICIRCLES_PER_DEGREE: Final = 2**31 / 180
+"""FIT positions are sint32 semicircles: degrees × 2³¹ / 180."""
+_METRES_PER_DEGREE: Final = 111_195.0  # along a meridian (mean Earth radius)
+
+
+def semicircles(degrees: float) -> int:
+    """A position in degrees as the raw FIT value (sint32 semicircles)."""
+    return round(degrees * SEMICIRCLES_PER_DEGREE)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """A straight track north-east from ``start`` (lat, lon in degrees), ``length_m`` long,
+    walked at an even pace over the timer time."""
+
+    start: tuple[float, float]
+    length_m: float
+
+    def at(self, share: float) -> tuple[float, float]:
+        lat, lon = self.start
+        step = self.length_m * share / _METRES_PER_DEGREE / math.sqrt(2)
+        return lat + step, lon + step / max(0.01, math.cos(math.radians(lat)))
+
+    @property
+    def end(self) -> tuple[float, float]:
+        return self.at(1.0)
+
+
 @functools.cache
-def _record_layout(*, distance: bool, cadence: bool) -> _RowLayout:
+def _record_layout(*, distance: bool, cadence: bool, position: bool = False) -> _RowLayout:
     names = ["timestamp", "heart_rate"]
     template = _message(RecordMessage, timestamp=_unix_ms(0), heart_rate=90)
+    if position:
+        names += ["position_lat", "position_long"]
+        template.position_lat = 0.0
+        template.position_long = 0.0
     if distance:
         names.append("distance")
         template.distance = 0.0
@@ -340,13 +372,16 @@ def _record_rows(
     moving_s: float,
     distance_m: float | None,
     strides_per_min: int | None,
+    route: _Route | None = None,
 ) -> list[list[int]]:
     """Records every ``interval_s`` seconds through one timer-running stretch."""
     rows = []
     for t in range(segment[0], segment[1] + 1, interval_s):
         row = [t, _heart_rate(sport, t - timeline.start_s)]
+        share = min(1.0, timeline.moving_until(t) / moving_s) if moving_s else 1.0
+        if route is not None:
+            row += [semicircles(degrees) for degrees in route.at(share)]
         if distance_m is not None:
-            share = min(1.0, timeline.moving_until(t) / moving_s) if moving_s else 1.0
             row.append(round(distance_m * share * 100))  # distance: scale 100
         if strides_per_min is not None:
             row.append(strides_per_min)
@@ -384,6 +419,7 @@ def activity_file(
     product: int = 3113,
     serial: int = 3_900_000_001,
     file_type: int = FILE_ACTIVITY,
+    start_position: tuple[float, float] | None = None,
 ) -> bytes:
     """A complete FIT activity file, laid out as a Garmin watch writes it.
 
@@ -396,6 +432,11 @@ def activity_file(
     ``total_cycles`` hold ``round(steps / 2)`` strides for foot sports, else ``steps``.
     The session also carries ``name`` as ``sport_profile_name`` (FIT field 110, which
     fitparse 1.2 shows as ``unknown_110``), as Garmin does.
+
+    ``start_position`` (latitude, longitude in degrees) makes it a GPS recording: records
+    carry ``position_lat``/``position_long`` along a straight track north-east of it
+    (``distance_m`` long, else 1 km), and lap and session their start and end positions
+    (the session also the bounding box, ``nec_*``/``swc_*``) - what a privacy test needs.
     """
     moving = elapsed_s if moving_s is None else moving_s
     if elapsed_s <= 0 or not 0 <= moving <= elapsed_s:
@@ -414,7 +455,10 @@ def activity_file(
             "workout",
         )
     strides_per_min = round(steps / moving * 30) if steps is not None and moving else None
-    layout = _record_layout(distance=distance_m is not None, cadence=steps is not None)
+    route = None if start_position is None else _Route(start_position, distance_m or 1000.0)
+    layout = _record_layout(
+        distance=distance_m is not None, cadence=steps is not None, position=route is not None
+    )
     for index, segment in enumerate(timeline.segments):
         if index:
             _timer_event(stream, timeline.pause_start_s, EVENT_TYPE_STOP_ALL)
@@ -428,6 +472,7 @@ def activity_file(
                 moving_s=moving,
                 distance_m=distance_m,
                 strides_per_min=strides_per_min,
+                route=route,
             )
             stream.add_rows(layout, rows)
     _timer_event(stream, timeline.end_s, EVENT_TYPE_STOP_ALL)
@@ -440,6 +485,7 @@ def activity_file(
         distance_m=distance_m,
         steps=steps,
         strides_per_min=strides_per_min,
+        route=route,
     )
     stream.add(totals.lap(), "lap")
     stream.add(totals.session(name), "session")
@@ -459,6 +505,7 @@ class _Totals:
     distance_m: float | None
     steps: int | None
     strides_per_min: int | None
+    route: _Route | None = None
 
     @property
     def cycles(self) -> int | None:
@@ -484,6 +531,29 @@ class _Totals:
             "avg_heart_rate": round(sum(heart_rates) / len(heart_rates)),
             "max_heart_rate": max(heart_rates),
             "avg_cadence": self.strides_per_min,
+            **self._positions(),
+        }
+
+    def _positions(self) -> dict[str, Any]:
+        if self.route is None:
+            return {}
+        (lat0, lon0), (lat1, lon1) = self.route.start, self.route.end
+        return {
+            "start_position_lat": lat0,
+            "start_position_long": lon0,
+            "end_position_lat": lat1,
+            "end_position_long": lon1,
+        }
+
+    def _box(self) -> dict[str, Any]:
+        if self.route is None:
+            return {}
+        (lat0, lon0), (lat1, lon1) = self.route.start, self.route.end
+        return {
+            "nec_lat": max(lat0, lat1),
+            "nec_long": max(lon0, lon1),
+            "swc_lat": min(lat0, lat1),
+            "swc_long": min(lon0, lon1),
         }
 
     def lap(self) -> DataMessage:
@@ -493,6 +563,7 @@ class _Totals:
         return _message(
             SessionMessage,
             **self._common(),
+            **self._box(),
             first_lap_index=0,
             num_laps=1,
             trigger=SESSION_TRIGGER_ACTIVITY_END,

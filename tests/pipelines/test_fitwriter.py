@@ -161,6 +161,36 @@ def test_records_carry_distance_heart_rate_and_cadence() -> None:
     ]
 
 
+def test_start_position_makes_a_gps_recording() -> None:
+    """Records walk north-east from the start; lap and session carry their start and end
+    positions, the session its bounding box (fitparse shows semicircles)."""
+    start = (-41.286531, 174.776242)
+    data = walk(moving_s=None, elapsed_s=600.0, distance_m=800.0, start_position=start)
+    records = [m for m in messages(data, "record") if "position_lat" in m]
+    assert len(records) == 61
+    first, last = records[0], records[-1]
+    semicircle = 180 / 2**31
+    assert first["position_lat"] * semicircle == pytest.approx(start[0], abs=1e-6)
+    assert first["position_long"] * semicircle == pytest.approx(start[1], abs=1e-6)
+    assert last["position_lat"] > first["position_lat"]
+    assert last["position_long"] > first["position_long"]
+    (session,) = messages(data, "session")
+    assert session["start_position_lat"] == fitwriter.semicircles(start[0])
+    assert (session["swc_lat"], session["nec_lat"]) == (
+        first["position_lat"],
+        last["position_lat"],
+    )
+    (lap,) = messages(data, "lap")
+    assert (lap["end_position_lat"], lap["end_position_long"]) == (
+        last["position_lat"],
+        last["position_long"],
+    )
+
+
+def test_without_start_position_no_positions() -> None:
+    assert not any("position_lat" in m for m in messages(walk()))
+
+
 def test_records_are_optional() -> None:
     assert "record" not in names(walk(record_interval_s=None))
     events = messages(walk(record_interval_s=None), "event")
