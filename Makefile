@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test lint format typecheck bench lock dashboard clean docs browser-deps fuzz
+.PHONY: setup demo test lint format typecheck bench bench-more lock dashboard clean docs browser-deps fuzz
 
 setup: $(STAMP)
 
@@ -22,7 +22,8 @@ demo: setup
 	@echo "Serving the dashboard for the demo cohort at http://127.0.0.1:8501"
 	@echo "  sign in as p01 (a participant), coach-a (a coach) or admin; password: backtrack-demo"
 	@echo "  (Ctrl-C stops it)"
-	BACKTRACK_DATA_DIR=demo-data/data $(BIN)/streamlit run dashboards/app.py \
+	BACKTRACK_DATA_DIR=demo-data/data BACKTRACK_KEY_FILE=$(CURDIR)/demo-data/raw.key \
+		$(BIN)/streamlit run dashboards/app.py \
 		--server.headless true --server.address 127.0.0.1 --server.port 8501 \
 		--browser.gatherUsageStats false
 
@@ -43,11 +44,21 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The benchmarks ingest into temporary data dirs: their raw files are encrypted with a key of
+# their own (docs/encryption.md), made once in build/.
+BENCH_KEY := $(CURDIR)/build/bench.key
 bench: setup
-	$(BIN)/python -m benchmarks.ingest_vs_fitparse
-	$(BIN)/python -m benchmarks.apple_health
-	$(BIN)/python -m benchmarks.dask_runner
-	$(BIN)/python -m benchmarks.fit_decoders
+	test -f $(BENCH_KEY) || $(BIN)/backtrack keys init $(BENCH_KEY) >/dev/null
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.suite
+
+# The detailed benchmarks behind the suite's rows, each with its own page in docs/.
+bench-more: setup
+	test -f $(BENCH_KEY) || $(BIN)/backtrack keys init $(BENCH_KEY) >/dev/null
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.ingest_vs_fitparse
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.apple_health
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.dashboard
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.dask_runner
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.fit_decoders
 
 # The long fuzz run of every reader (docs/fuzzing.md): FUZZ_INPUTS inputs per reader, timed,
 # crashes saved to build/fuzz-crashes; writes the numbers to docs/fuzzing.md. `make test` runs
@@ -56,10 +67,12 @@ FUZZ_INPUTS ?= 10000
 fuzz: setup
 	$(BIN)/python -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
 
-# The dashboard on the demo data (run `make demo` first); another data dir: DATA=path
+# The dashboard on the demo data (run `make demo` first); another data dir: DATA=path, and its
+# raw store's key (docs/encryption.md): BACKTRACK_KEY_FILE from the environment, or KEY=path
 DATA ?= demo-data/data
+KEY ?= $(or $(BACKTRACK_KEY_FILE),$(CURDIR)/demo-data/raw.key)
 dashboard: setup
-	BACKTRACK_DATA_DIR=$(DATA) $(BIN)/streamlit run dashboards/app.py --server.headless true \
+	BACKTRACK_DATA_DIR=$(DATA) BACKTRACK_KEY_FILE=$(KEY) $(BIN)/streamlit run dashboards/app.py --server.headless true \
 		--server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
 docs: setup

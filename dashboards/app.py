@@ -17,6 +17,7 @@ register(
         "Group": "Gruppe",
         "Prescription": "Verordnung",
         "Clinician report": "Arztbericht",
+        "Audit": "Protokoll",
     }
 )
 
@@ -49,6 +50,8 @@ else:
             icon=":material/picture_as_pdf:",
         )
         pages = [group, activity, pain, prescription, clinician]
+        if user.role == "admin":  # the audit trail: admins only (data.audit_trail checks too)
+            pages.append(st.Page("pages/audit.py", title=t("Audit"), icon=":material/policy:"))
 
 if user is not None:
     viewer_mod.sidebar(user)

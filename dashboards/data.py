@@ -16,11 +16,19 @@ Two layers, so the rules are testable without Streamlit:
 The scoped functions (``visible_participants``, ``settings``, ``days``, ``blocks``, ``sessions``,
 ``report``, ``group_overview``) take the tables as their last argument and default to the
 cached ones — pages call them without it, tests pass ``StoreTables``.
+
+Privacy (docs/audit.md, docs/rights.md): ``record_view`` / ``record_group_view`` write the
+audit trail's ``view`` entries (scoped like the reads, deduplicated per 10 minutes),
+``audit_trail`` is the admins', ``participant_export`` a participant's own export; every
+cached read is dropped when a participant is erased (``erased.json`` changes).
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -30,7 +38,7 @@ from typing import Any, Final, Literal, Protocol
 import pandas as pd
 
 from pipelines import alerts as alerts_mod
-from pipelines import config, jobs, overview, participants
+from pipelines import audit, config, jobs, overview, participants, rights
 from pipelines import groups as groups_mod
 from pipelines import report as report_mod
 from pipelines.config import Target
@@ -46,11 +54,13 @@ OVERVIEW_WINDOWS_DAYS: Final = (14, 28)
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is looking. The access-control issue will build these from a login."""
+    """Who is looking, built from the signed-in account (``dashboards.viewer``);
+    ``username`` is the account's, for the audit trail."""
 
     role: Role
     participant: str | None = None
     groups: frozenset[str] = field(default_factory=frozenset)
+    username: str | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -264,6 +274,7 @@ class CachedTables:
     ) -> pd.DataFrame:
         key = None if participants is None else tuple(sorted(participants))
         narrow = None if columns is None else tuple(columns)
+        _forget_erased(self.store)
         mtime = self.store.mtime(schema.name)
         return _cached_read()(str(self.store.root), schema.name, key, narrow, mtime)
 
@@ -532,3 +543,113 @@ def import_diary_file(
     result = jobs.import_diary(tables.store, participant, path)
     clear_cache()
     return result
+
+
+# ------------------------------------------- privacy: the audit trail, export, erasure
+# (issue "Privacy by design"; docs/audit.md, docs/rights.md). A page that shows a
+# participant's data records a ``view`` for the signed-in account — scoped like every read,
+# so recording can never name (or reveal) anyone outside the viewer's scope.
+
+VIEW_DEDUP_S: Final = 600.0  # one view entry per account, page and subject per 10 minutes
+_recent_views: dict[tuple[str, str, str, str], float] = {}
+_recent_lock = threading.Lock()
+
+
+def record_view(viewer: Viewer, page: str, participant: str, tables: Tables | None = None) -> bool:
+    """Record that ``page`` shows ``participant``'s data to ``viewer`` (deduplicated:
+    ``VIEW_DEDUP_S``). Whether an entry was written."""
+    tables = tables or cached_tables()
+    require(viewer, participant, tables)
+    return _record(viewer, page, tables.store, participant, [participant], None)
+
+
+def record_group_view(
+    viewer: Viewer, page: str, group: str, shown: Sequence[str], tables: Tables | None = None
+) -> bool:
+    """Record that ``page`` shows ``group`` and its members ``shown`` to ``viewer`` (one
+    entry naming the group and each member; deduplicated like ``record_view``)."""
+    tables = tables or cached_tables()
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    members = set(_visible_members(viewer, group, tables.read(PARTICIPANTS, None)))
+    outside = sorted(set(shown) - members)
+    if outside:
+        raise PermissionError(f"{_who(viewer)} may not see {', '.join(map(repr, outside))}")
+    people = sorted(set(shown))
+    subject = f"group {group}: {','.join(people)}"
+    return _record(viewer, page, tables.store, subject, people, group)
+
+
+def _actor(viewer: Viewer) -> str:
+    return viewer.username or f"(unnamed {viewer.role})"
+
+
+def _record(
+    viewer: Viewer,
+    page: str,
+    store: Store,
+    subject: str,
+    people: Sequence[str],
+    group: str | None,
+) -> bool:
+    key = (str(store.root.resolve()), _actor(viewer), page, subject)
+    now = time.monotonic()
+    with _recent_lock:
+        last = _recent_views.get(key)
+        if last is not None and now - last < VIEW_DEDUP_S:
+            return False
+        if len(_recent_views) > 10_000:  # a long-running dashboard: forget the expired keys
+            for old in [k for k, seen in _recent_views.items() if now - seen >= VIEW_DEDUP_S]:
+                del _recent_views[old]
+        _recent_views[key] = now
+    try:
+        audit.AuditLog(store.root).append(
+            _actor(viewer), "view", people, group=group, detail=f"page {page}"
+        )
+    except BaseException:
+        with _recent_lock:  # not written: try again at the next run of the page
+            _recent_views.pop(key, None)
+        raise
+    return True
+
+
+def audit_trail(
+    viewer: Viewer, tables: Tables | None = None
+) -> tuple[list[audit.Entry], audit.Verification]:
+    """Every audit entry and whether the chain verifies: admins only."""
+    tables = tables or cached_tables()
+    if viewer.role != "admin":
+        raise PermissionError(f"{_who(viewer)} may not read the audit trail")
+    log = audit.AuditLog(tables.store.root)
+    return log.entries(), log.verify()
+
+
+def participant_export(viewer: Viewer, participant: str, tables: Tables | None = None) -> bytes:
+    """The participant's export zip (``pipelines.rights.write_export``, audited): for the
+    signed-in participant themself only."""
+    tables = tables or cached_tables()
+    if viewer.role != "participant" or participant != viewer.participant:
+        raise PermissionError(f"{_who(viewer)} may not export participant {participant!r}")
+    require(viewer, participant, tables)
+    buffer = io.BytesIO()
+    rights.write_export(tables.store, participant, buffer, actor=_actor(viewer))
+    return buffer.getvalue()
+
+
+_erased_seen: dict[str, float] = {}
+
+
+def _forget_erased(store: Store) -> None:
+    """Clear every cached read when the list of erased ids changed (``backtrack participant
+    delete`` in another process): nothing of an erased participant stays in memory."""
+    marker = store.root / rights.TOMBSTONES
+    try:
+        stamp = marker.stat().st_mtime_ns / 1e9
+    except FileNotFoundError:
+        stamp = 0.0
+    root = str(store.root)
+    seen = _erased_seen.get(root)
+    if seen != stamp:
+        if seen is not None:
+            clear_cache()
+        _erased_seen[root] = stamp

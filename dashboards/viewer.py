@@ -61,10 +61,10 @@ def accounts() -> Accounts:
 def viewer_for(user: User) -> data.Viewer:
     """The data layer's view of an account."""
     if user.role == "participant":
-        return data.Viewer("participant", participant=user.participant)
+        return data.Viewer("participant", participant=user.participant, username=user.username)
     if user.role == "coach":
-        return data.Viewer("coach", groups=user.groups)
-    return data.Viewer("admin")
+        return data.Viewer("coach", groups=user.groups, username=user.username)
+    return data.Viewer("admin", username=user.username)
 
 
 def signed_in() -> User | None:
@@ -168,14 +168,17 @@ def sidebar(user: User) -> None:
     st.sidebar.button(t("Sign out"), on_click=sign_out, key="sign_out")
 
 
-def pick_participant(viewer: data.Viewer) -> str:
-    """The participant a page shows: the viewer themself, or one chosen from their scope."""
+def pick_participant(viewer: data.Viewer, page: str) -> str:
+    """The participant ``page`` shows: the viewer themself, or one chosen from their scope —
+    recorded in the audit trail as a view (``data.record_view``: once per 10 minutes)."""
     if viewer.role == "participant":
         assert viewer.participant is not None
-        return viewer.participant
-    visible = data.visible_participants(viewer)
-    if not visible:
-        st.info(t("No participants in your groups yet."))
-        st.stop()
-    choice = st.sidebar.selectbox(t("Participant"), visible, key="participant_choice")
-    return str(choice)
+        chosen = viewer.participant
+    else:
+        visible = data.visible_participants(viewer)
+        if not visible:
+            st.info(t("No participants in your groups yet."))
+            st.stop()
+        chosen = str(st.sidebar.selectbox(t("Participant"), visible, key="participant_choice"))
+    data.record_view(viewer, page, chosen)
+    return chosen

@@ -23,6 +23,11 @@ from rich.table import Table
 
 from pipelines import config, jobs, runs
 from pipelines import report as report_mod
+from pipelines.cli_raw import keys_app, participant_reprocess, raw_app, require_key
+from pipelines.cli_rights import audit_app, refuse_erased
+from pipelines.cli_rights import participant_delete as _participant_delete
+from pipelines.cli_rights import participant_export as _participant_export
+from pipelines.cli_rights import participant_reuse_id as _participant_reuse_id
 from pipelines.cli_users import users_app
 from pipelines.ingestion import Outcome
 from pipelines.schemas import DAILY, DAYS, SESSIONS
@@ -40,6 +45,13 @@ app.add_typer(session_app, name="session")
 diary_app = typer.Typer(no_args_is_help=True, help="The pain diary.")
 app.add_typer(diary_app, name="diary")
 app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+app.add_typer(raw_app, name="raw")
+participant_app.command("reprocess")(participant_reprocess)
+app.add_typer(audit_app, name="audit")
+participant_app.command("export")(_participant_export)
+participant_app.command("delete")(_participant_delete)
+participant_app.command("reuse-id")(_participant_reuse_id)
 # wide enough for the tables when the output goes to a file or a log, not a terminal
 console = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -60,6 +72,21 @@ class Runner(StrEnum):
 
     local = "local"
     dask = "dask"
+
+
+@app.callback()
+def main(
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="the raw store's key file (default: $BACKTRACK_KEY_FILE; docs/encryption.md)",
+        ),
+    ] = None,
+) -> None:
+    """backtrack: walking minutes and every-other-day adherence from fitness-tracker exports."""
+    if key_file is not None:  # for this process, its flows and the processes it starts
+        os.environ[config.KEY_FILE_ENV] = str(key_file.resolve())
 
 
 def _store(data_dir: Path | None) -> Store:
@@ -131,6 +158,8 @@ def ingest(
     participant = _participant(participant)
     check_runner(runner, dask_address, dask_workers)
     store = _store(data_dir)
+    require_key(store)  # nothing is stored without it
+    refuse_erased(store.root, participant)
     try:
         files = jobs.collect_paths(paths)
     except FileNotFoundError as exc:
@@ -228,7 +257,7 @@ def run_ingest(
     _quiet_prefect()
     batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
     with contextlib.ExitStack() as stack:
-        run_flow: Callable[[str, list[str], str], list[Outcome]]
+        run_flow: Callable[[str, str, str], list[Outcome]]  # participant, upload list, data dir
         if runner is Runner.dask:
             from pipelines.flows import RunnerUnavailable, dask_ingest
 
@@ -254,14 +283,15 @@ def run_ingest(
         )
         bar = progress.add_task(f"ingesting for {participant}", total=len(todo))
         for batch in batches:
-            outcomes += run_flow(participant, [str(f) for f in batch], str(store.root))
+            with jobs.upload_list(store, participant, batch) as listed:
+                outcomes += run_flow(participant, listed, str(store.root))
             progress.advance(bar, len(batch))
     return outcomes
 
 
 def _deployment_ingest(
     store: Store, run_file: Path | None
-) -> Callable[[str, list[str], str], list[Outcome]] | None:
+) -> Callable[[str, str, str], list[Outcome]] | None:
     """Runs of the served ``ingest`` deployment, or ``None`` without a server serving one."""
     from pipelines import serve as serve_mod
 
@@ -269,9 +299,9 @@ def _deployment_ingest(
         return None
     run = serve_mod.deployment_ingest(store, run_file)
 
-    def run_or_exit(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
+    def run_or_exit(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
         try:
-            return run(participant, paths, data_dir)
+            return run(participant, upload_list, data_dir)
         except serve_mod.DeploymentRunFailed as exc:
             err.print(f"[red]error:[/] {_plain(str(exc))}")
             raise typer.Exit(1) from exc
@@ -314,8 +344,15 @@ def refresh(
         typer.Option("--participant", "-p", help="only these participants (default: all)"),
     ] = None,
     data_dir: DataDir = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="recompute everyone named, also those whose inputs are unchanged"
+        ),
+    ] = False,
 ) -> None:
-    """Recompute daily and adherence tables."""
+    """Recompute daily and adherence tables of those whose data, settings or rules changed
+    since their last refresh (``--force``: of everyone named)."""
     store = _store(data_dir)
     targets = [_participant(p) for p in participant] if participant else store.participants()
     if not targets:
@@ -324,12 +361,16 @@ def refresh(
     _quiet_prefect()
     from pipelines.flows import refresh_flow
 
-    refresh_flow(
+    done = refresh_flow(
         targets,
         str(store.root),
         participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
+        force=force,
     )
-    console.print(f"refreshed {len(targets)} participant(s)")
+    console.print(
+        f"refreshed {len(done)} of {len(targets)} participant(s)"
+        + (f"; {len(targets) - len(done)} already up to date" if len(done) < len(targets) else "")
+    )
 
 
 @app.command()
@@ -360,6 +401,7 @@ def serve(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--timezone") from exc
     root = config.data_dir(data_dir)
+    require_key(Store(root))
     serve_mod.serve(
         root,
         inbox or root / "inbox",
@@ -450,6 +492,7 @@ def participant_set(
     """Set a participant's time zone, group and prescription, then refresh their tables."""
     participant = _participant(participant)
     store = _store(data_dir)
+    refuse_erased(store.root, participant)
     try:
         p = jobs.configure(
             store,
@@ -520,6 +563,7 @@ def session_set_category(
 ) -> None:
     """Correct the category of one session (e.g. an inferred walk that was a bike ride)."""
     participant = _participant(participant)
+    refuse_erased(_store(data_dir).root, participant)
     try:
         jobs.set_category(_store(data_dir), participant, session_id, category)
     except (KeyError, ValueError) as exc:
@@ -540,10 +584,13 @@ def diary_import(
 ) -> None:
     """Import a diary file: good rows stored (replacing those dates), bad rows named."""
     participant = _participant(participant)
+    refuse_erased(_store(data_dir).root, participant)
     if not file.is_file():
         err.print(f"[red]error:[/] {file}: no such file")
         raise typer.Exit(2)
-    result = jobs.import_diary(_store(data_dir), participant, file)
+    store = _store(data_dir)
+    require_key(store)
+    result = jobs.import_diary(store, participant, file)
     if result.rejected:
         console.print(f"[red]rejected[/] {_plain(result.name)}: {_plain(result.rejected)}")
         raise typer.Exit(1)
@@ -580,6 +627,7 @@ def diary_add(
     from ingest.diary import diary_entry
 
     participant = _participant(participant)
+    refuse_erased(_store(data_dir).root, participant)
     try:
         entry = diary_entry(
             date=day,

@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import config
+from pipelines import config, rights
 from pipelines.accounts import AccountError, Accounts
+from pipelines.audit import AuditLog, cli_actor
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts: participants, coaches, admins.")
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -38,6 +39,13 @@ def _password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _audit(data_dir: Path | None, action: str, detail: str, participant: str | None = None) -> None:
+    """An account change in the audit trail (usernames and ids only, never e-mail)."""
+    AuditLog(config.data_dir(data_dir)).append(
+        cli_actor(), action, [participant] if participant else [], detail=detail
+    )
 
 
 def _fail(exc: AccountError) -> typer.Exit:
@@ -64,6 +72,12 @@ def users_add(
     data_dir: DataDir = None,
 ) -> None:
     """Create an account."""
+    if participant:
+        try:
+            rights.refuse_erased(config.data_dir(data_dir), participant)
+        except rights.Erased as exc:
+            console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
+            raise typer.Exit(2) from exc
     password = None if no_password else _password(password_stdin)
     try:
         user = _accounts(data_dir).add_user(
@@ -77,6 +91,7 @@ def users_add(
         )
     except AccountError as exc:
         raise _fail(exc) from exc
+    _audit(data_dir, "account-add", f"{user.username} ({user.role})", user.participant)
     console.print(f"added {user.username} ({user.role})")
 
 
@@ -87,9 +102,11 @@ def users_remove(
 ) -> None:
     """Delete an account (its sessions end at once). The participant's data stays."""
     try:
+        removed = _accounts(data_dir).user(username)
         _accounts(data_dir).remove_user(username)
     except AccountError as exc:
         raise _fail(exc) from exc
+    _audit(data_dir, "account-remove", f"{removed.username} ({removed.role})", removed.participant)
     console.print(f"removed {username}")
 
 
@@ -104,6 +121,7 @@ def users_set_password(
         _accounts(data_dir).set_password(username, _password(password_stdin))
     except AccountError as exc:
         raise _fail(exc) from exc
+    _audit(data_dir, "account-password", username)
     console.print(f"password of {username} changed; their sessions ended")
 
 
@@ -119,6 +137,7 @@ def users_assign_group(
         user = _accounts(data_dir).assign_group(username, group, remove=remove)
     except AccountError as exc:
         raise _fail(exc) from exc
+    _audit(data_dir, "account-group", f"{username} {'-' if remove else '+'}{group}")
     console.print(f"{user.username}: groups {', '.join(sorted(user.groups)) or '(none)'}")
 
 

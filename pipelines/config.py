@@ -1,7 +1,8 @@
 """Settings and the parameters of the rules, with their documented defaults.
 
 Everything configurable lives here: where the data directory is, the default time zone,
-and the adherence target (per participant, stored in the participants table).
+the raw store's key file and retention, and the adherence target (per participant, stored
+in the participants table).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DATA_DIR_ENV: Final = "BACKTRACK_DATA_DIR"
 DEFAULT_TZ_ENV: Final = "BACKTRACK_DEFAULT_TZ"
+KEY_FILE_ENV: Final = "BACKTRACK_KEY_FILE"  # the raw store's key (docs/encryption.md)
+RAW_RETENTION_ENV: Final = "BACKTRACK_RAW_RETENTION_DAYS"  # unset: raw files are kept
 DEFAULT_DATA_DIR: Final = Path("data")
 DEFAULT_TZ: Final = "Europe/Berlin"
 
@@ -60,6 +63,33 @@ def data_dir(explicit: Path | str | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get(DATA_DIR_ENV)
     return Path(env) if env else DEFAULT_DATA_DIR
+
+
+def key_file(explicit: Path | str | None = None) -> Path | None:
+    """The raw store's key file: an explicit path, else ``$BACKTRACK_KEY_FILE``, else none
+    (then nothing can be stored: uploads are never kept unencrypted)."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get(KEY_FILE_ENV)
+    return Path(env) if env else None
+
+
+def raw_retention_days(explicit: int | None = None) -> int | None:
+    """Days after its ingest that a raw file is deleted (``$BACKTRACK_RAW_RETENTION_DAYS``);
+    ``None`` (the default): raw files are kept."""
+    if explicit is None:
+        env = os.environ.get(RAW_RETENTION_ENV, "").strip()
+        if not env or env.lower() in ("off", "none", "never"):
+            return None
+        try:
+            explicit = int(env)
+        except ValueError:
+            raise ValueError(
+                f"{RAW_RETENTION_ENV}={env!r} is not a number of days (or 'off')"
+            ) from None
+    if explicit < 0:
+        raise ValueError(f"raw retention must be 0 or more days, not {explicit}")
+    return explicit
 
 
 def default_tz() -> str:

@@ -228,7 +228,12 @@ def _sources_per_day(pairs: Sequence[tuple[Iterable[object], Iterable[object]]])
     """Each data day's sources, sorted and joined by ",", indexed by day in order (empty
     when no pair has a row): which readers contributed to the day."""
     frame = pd.concat(
-        [pd.DataFrame({"date": _column(days), "source": _column(srcs)}) for days, srcs in pairs],
+        [  # each pair's distinct rows first, in its own types: minutes repeat days
+            pd.DataFrame({"date": _column(days), "source": _column(srcs)})
+            .drop_duplicates()
+            .astype(object)
+            for days, srcs in pairs
+        ],
         ignore_index=True,
     )
     if frame.empty:
@@ -242,7 +247,7 @@ def _sources_per_day(pairs: Sequence[tuple[Iterable[object], Iterable[object]]])
 
 def _column(values: Iterable[object]) -> pd.Series:
     if isinstance(values, pd.Series):
-        return values.reset_index(drop=True).astype(object)
+        return values.reset_index(drop=True)
     return pd.Series(list(values), dtype=object)
 
 

@@ -29,7 +29,7 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.context import FlowRunContext
 from prefect.states import State
 
-from pipelines import jobs, runs
+from pipelines import config, jobs, runs
 from pipelines.ingestion import Outcome, Upload
 from pipelines.storage import Store
 
@@ -44,8 +44,8 @@ def _retry_transient_io(_task: object, _run: TaskRun, state: State) -> bool:
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_retry_transient_io,
 )
-def store_raw_task(data_dir: str, participant: str, paths: list[str]) -> list[jobs.StoredUpload]:
-    return jobs.store_uploads(Store(data_dir), participant, [Path(p) for p in paths])
+def store_raw_task(data_dir: str, participant: str, upload_list: str) -> list[jobs.StoredUpload]:
+    return jobs.store_listed_uploads(Store(data_dir), participant, upload_list)
 
 
 @task(name="parse")
@@ -82,6 +82,11 @@ def refresh_task(data_dir: str, participant: str) -> None:
     jobs.refresh_participant(Store(data_dir), participant)
 
 
+@task(name="stale-participants")
+def stale_task(data_dir: str, participants: list[str]) -> list[str]:
+    return jobs.stale_participants(Store(data_dir), participants)
+
+
 @task(name="refresh-participants")
 def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
     return jobs.refresh_participants(Store(data_dir), participants)
@@ -89,19 +94,21 @@ def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
 
 @flow(name="ingest", flow_run_name="ingest-{participant}", log_prints=False)
 def ingest_flow(
-    participant: str, paths: list[str], data_dir: str, spread_parsing: bool = False
+    participant: str, upload_list: str, data_dir: str, spread_parsing: bool = False
 ) -> list[Outcome]:
     """Files → raw store → parse → tables → refresh of the participant's derived tables.
 
-    ``spread_parsing``: parse in tasks on the flow's task runner (a Dask cluster, see
-    :func:`dask_ingest`) instead of in this process's worker pool; recording and the
-    refresh stay in this process either way."""
-    stored = store_raw_task(data_dir, participant, paths)
+    ``upload_list``: a file listing the files (``jobs.upload_list``), so the run's
+    parameters — which Prefect keeps on its server — name no file. ``spread_parsing``:
+    parse in tasks on the flow's task runner (a Dask cluster, see :func:`dask_ingest`)
+    instead of in this process's worker pool; recording and the refresh stay in this
+    process either way."""
+    stored = store_raw_task(data_dir, participant, upload_list)
     uploads = _parse_spread(stored) if spread_parsing else parse_task(stored)
     outcomes = record_task(data_dir, participant, uploads)  # refreshes what it changed
     logger = get_run_logger()
-    for outcome in outcomes:
-        logger.info(runs.log_line(outcome))
+    for line in runs.log_lines(outcomes):  # files by a hash prefix, never by name
+        logger.info(line)
     create_markdown_artifact(
         runs.ingest_markdown(participant, outcomes),
         key=runs.artifact_key(participant),
@@ -110,21 +117,46 @@ def ingest_flow(
     return outcomes
 
 
+@task(name="purge-raw")
+def purge_raw_task(data_dir: str) -> int:
+    days = config.raw_retention_days()
+    if days is None:  # retention is off (the default)
+        return 0
+    purged = jobs.purge_raw(Store(data_dir), days)
+    get_run_logger().info(f"retention ({days} days): {len(purged)} raw file(s) deleted")
+    return len(purged)
+
+
 @flow(name="refresh", flow_run_name="refresh-{participants_label}")
-def refresh_flow(participants: list[str], data_dir: str, participants_label: str = "all") -> None:
-    """Recompute daily and adherence tables for the participants affected (none named:
-    everyone — the nightly schedule of ``backtrack serve``)."""
+def refresh_flow(
+    participants: list[str],
+    data_dir: str,
+    participants_label: str = "all",
+    purge_raw: bool = False,
+    force: bool = False,
+) -> list[str]:
+    """Recompute daily and adherence tables for the participants named (none named:
+    everyone — the nightly schedule of ``backtrack serve``) whose inputs or rules changed
+    since their last refresh (``jobs.stale_participants``; ``force``: all of them).
+    Returns those refreshed. ``purge_raw`` (the nightly run): first delete the raw files
+    past the retention period, when one is configured (``$BACKTRACK_RAW_RETENTION_DAYS``;
+    docs/encryption.md)."""
+    if purge_raw:
+        purge_raw_task(data_dir)
     targets = participants or Store(data_dir).participants()
+    if not force:
+        targets = stale_task(data_dir, targets)
     if len(targets) == 1:
         refresh_task(data_dir, targets[0])
-    else:
+    elif targets:
         failed = refresh_many_task(data_dir, targets)
         if failed:
             lines = "\n".join(f"{p}: {error}" for p, error in sorted(failed.items()))
             raise RuntimeError(f"{len(failed)} of {len(targets)} refresh(es) failed:\n{lines}")
+    return targets
 
 
-IngestRun = Callable[[str, list[str], str], list[Outcome]]
+IngestRun = Callable[[str, str, str], list[Outcome]]  # participant, upload list, data dir
 LOOPBACK = ("127.", "localhost", "[::1]")
 SCHEDULER_TIMEOUT_S = 10  # to reach the scheduler at --dask-address before anything starts
 
@@ -198,7 +230,8 @@ def dask_ingest(
         # subclass of it (TaskRunner's type parameter is invariant)
         on_dask = ingest_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
 
-        def run(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
-            return on_dask(participant, paths, str(Path(data_dir).resolve()), spread_parsing=True)
+        def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
+            root = str(Path(data_dir).resolve())
+            return on_dask(participant, upload_list, root, spread_parsing=True)
 
         yield run

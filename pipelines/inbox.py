@@ -28,7 +28,7 @@ from typing import Final
 
 import pandas as pd
 
-from pipelines import jobs
+from pipelines import jobs, rights
 from pipelines.schemas import FILES
 from pipelines.storage import PARTICIPANT_ID, Store
 
@@ -133,6 +133,10 @@ def process(store: Store, participant: str, files: Sequence[Path], ingest: Inges
     ``.failed`` unread. Exceptions of ``ingest`` (the run could not be started) propagate
     and leave the files in place."""
     settled: list[Settled] = []
+    try:  # an erased participant's id takes no data (docs/rights.md)
+        rights.refuse_erased(store.root, participant)
+    except rights.Erased as exc:
+        return [settle(path, False, str(exc)) for path in files]
     readable: list[Path] = []
     for path in files:
         refusal = jobs.UPLOAD_LIMITS.file_refusal(path.stat().st_size)

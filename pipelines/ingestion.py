@@ -43,6 +43,7 @@ class Outcome:
     reason: str | None
     sessions: int = 0
     step_intervals: int = 0
+    sha256: str = ""  # the member's content ("" when never read); names it in run logs
 
 
 @dataclass(slots=True)
@@ -93,6 +94,7 @@ def ingest_rows(
                         name,
                         "already",
                         "already ingested (same content, same name): nothing changed",
+                        sha256=member.sha256,
                     )
                 )
                 continue
@@ -169,6 +171,7 @@ def _outcome(row: dict[str, object]) -> Outcome:
         reason=None if reason is None else str(reason),
         sessions=int(str(row["n_sessions"])),
         step_intervals=int(str(row["n_step_intervals"])),
+        sha256=str(row["sha256"]),
     )
 
 

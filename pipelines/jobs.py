@@ -23,7 +23,7 @@ import pandas as pd
 
 from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from ingest.records import DiaryEntry, RowError, UnusableFile
-from pipelines import diary, ingestion, joined, participants, refresh
+from pipelines import diary, ingestion, joined, participants, refresh, retention, sealed
 from pipelines import sessions as sessions_mod
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
@@ -51,13 +51,35 @@ from pipelines.taxonomy import CATEGORIES
 
 PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs more than it saves
 PARSE_HELD_BYTES = 256 * 1024 * 1024  # file contents parse_stored holds at once
+IN_MEMORY_RAW_BYTES = 16 * 1024 * 1024  # a sealed raw file up to this is decrypted in memory
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 @dataclass(frozen=True, slots=True)
 class StoredUpload:
+    """An upload kept in the raw store. During its ingest the file it was stored from is
+    still there (``source_path``, with its size and modification time when stored) and is
+    parsed from there: no plaintext copy is made. Where that file is gone or changed (a
+    rerun, a Dask worker on another machine, a reprocess) the sealed copy is opened."""
+
     name: str  # the name a person gave it (file name, never a path we trust)
     sha256: str
     raw_path: str
+    source_path: str | None = None
+    source_size: int = -1
+    source_mtime_ns: int = -1
+
+    def unchanged_source(self) -> Path | None:
+        """The file it was stored from, when it is still there as it was."""
+        if self.source_path is None:
+            return None
+        try:
+            info = os.stat(self.source_path)
+        except OSError:
+            return None
+        if (info.st_size, info.st_mtime_ns) != (self.source_size, self.source_mtime_ns):
+            return None
+        return Path(self.source_path)
 
 
 @contextlib.contextmanager
@@ -133,9 +155,32 @@ def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list
     stored = []
     for path in paths:
         name = upload_name(path)
+        before = path.stat()
         sha, raw = store.put_raw_file(participant, path, name)
-        stored.append(StoredUpload(name, sha, str(raw)))
+        stored.append(
+            StoredUpload(
+                name, sha, str(raw), str(path.resolve()), before.st_size, before.st_mtime_ns
+            )
+        )
     return stored
+
+
+@contextlib.contextmanager
+def upload_list(store: Store, participant: str, paths: Sequence[Path]) -> Iterator[str]:
+    """The files of one ingest run, listed in a file under the data directory for as long
+    as the run lasts: a flow run is given that file's path, never the files' paths, because
+    Prefect keeps a run's parameters on its server and file names are personal data
+    (docs/privacy.md)."""
+    listed = store.put_upload_list(participant, [str(Path(p).resolve()) for p in paths])
+    try:
+        yield str(listed)
+    finally:
+        store.remove_upload_list(listed)
+
+
+def store_listed_uploads(store: Store, participant: str, listed: str) -> list[StoredUpload]:
+    """:func:`store_uploads` of the files an :func:`upload_list` names."""
+    return store_uploads(store, participant, store.upload_list(Path(listed)))
 
 
 def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set[str]:
@@ -144,17 +189,34 @@ def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set
     return set(shas) & set(manifest["upload_sha256"])
 
 
-def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> list[Upload]:
+def parse_stored(
+    stored: Sequence[StoredUpload], workers: int | None = None, store: Store | None = None
+) -> list[Upload]:
     """Read every stored upload. Archives are opened here and their files — like loose
     files — are parsed in parallel processes when there is enough to do.
 
     Uploads are opened a group at a time, a group holding at most
     :data:`PARSE_HELD_BYTES` of file contents (or a single upload), so memory stays
     bounded however many files a batch has (each upload is bounded by
-    ``ingest.limits.ArchiveLimits``); one pool of worker processes serves every group."""
-    from ingest.read import MemberResult, read_leaf, upload_leaves_from_path
+    ``ingest.limits.ArchiveLimits``); one pool of worker processes serves every group.
+
+    Each upload is read from the file it was stored from while that is unchanged
+    (:meth:`StoredUpload.unchanged_source`), else from the raw store: a small file
+    decrypted in memory, a zip or a large export into a private temporary file that lives
+    until its group is parsed (``Store.raw_as_file``). A raw file that fails authentication
+    or needs another key raises ``sealed.SealedFileError``: that is no property of the
+    upload, so it never becomes a file's outcome. ``store``: the store the raw files are in
+    (with its key); by default the one each raw file's place names, with the configured key."""
+    from ingest.read import MemberResult, read_leaf, upload_leaves, upload_leaves_from_path
 
     uploads: list[Upload] = []
+    stores: dict[Path, Store] = {}
+
+    def store_of(raw: Path) -> Store:
+        if store is not None:
+            return store
+        return stores.setdefault(raw.parents[2], Store.of_raw_file(raw))
+
     with contextlib.ExitStack() as stack:
         pools: list[ProcessPoolExecutor] = []
         most = workers or os.cpu_count() or 1
@@ -199,17 +261,39 @@ def parse_stored(stored: Sequence[StoredUpload], workers: int | None = None) -> 
 
         group: list[tuple[StoredUpload, list[tuple[Leaf, bool]] | MemberResult]] = []
         held = 0
+        opened_files = contextlib.ExitStack()  # plaintext copies, removed with their group
+        stack.enter_context(opened_files)
         for upload in stored:
-            opened = upload_leaves_from_path(upload.name, Path(upload.raw_path))
+            source = upload.unchanged_source()
+            raw = Path(upload.raw_path)
+            if source is not None:
+                opened = upload_leaves_from_path(upload.name, source)
+            elif not raw.exists():
+                raise FileNotFoundError(
+                    f"{upload.name}: its raw file {raw.name} is no longer in the raw store "
+                    "(deleted by the retention rule?) and the uploaded file is gone"
+                )
+            else:
+                data = store_of(raw).read_raw(raw) if _small(raw) else None
+                if data is not None and not data.startswith(ZIP_MAGIC):
+                    opened = upload_leaves(upload.name, data)
+                else:  # a zip is opened from a file, as at ingest; a large file streamed
+                    path = opened_files.enter_context(store_of(raw).raw_as_file(raw))
+                    opened = upload_leaves_from_path(upload.name, path)
             group.append((upload, opened))
             if not isinstance(opened, MemberResult):
                 held += sum(len(leaf.data) for leaf, _ in opened if leaf.data is not None)
             if held >= PARSE_HELD_BYTES:
                 parse_group(group)
+                opened_files.close()
                 group, held = [], 0
         if group:
             parse_group(group)
     return uploads
+
+
+def _small(raw: Path) -> bool:
+    return raw.stat().st_size <= IN_MEMORY_RAW_BYTES
 
 
 def split_stored(stored: Sequence[StoredUpload], parts: int) -> list[list[StoredUpload]]:
@@ -271,6 +355,149 @@ def record(
     return rows.outcomes
 
 
+class MissingRawFiles(FileNotFoundError):
+    """Uploads whose raw files are no longer in the raw store (retention): the tables they
+    yielded cannot be rebuilt."""
+
+    def __init__(self, participant: str, missing: Sequence[retention.StoredUploadRow]) -> None:
+        self.participant = participant
+        self.missing = list(missing)
+        shown = "; ".join(
+            f"{m.name} ({m.upload_sha256[:12]}…, ingested {m.ingested_at:%Y-%m-%d})"
+            for m in self.missing
+        )
+        super().__init__(
+            f"{participant}: {len(self.missing)} upload(s) no longer in the raw store "
+            f"(deleted by the retention rule, or by hand): {shown}. Their rows in the tables "
+            "cannot be rebuilt, so nothing was changed"
+        )
+
+
+def reprocess(store: Store, participant: str, *, workers: int | None = None) -> list[Outcome]:
+    """Rebuild the participant's facts (``sessions``, ``step_minutes``, ``wear``,
+    ``daily_steps``) and their manifest rows from the raw files in the store, then their
+    derived tables — for a reader that has improved since. Settings, diary and category
+    overrides stay; so does each manifest row's ``ingested_at``.
+
+    The uploads are replayed in the order, and the batches, in which they were recorded
+    (a batch: the rows of one ``ingested_at``), so that duplicates resolve as they did. It
+    all happens under the participant's lock and in memory until the writes, the manifest
+    last: killed anywhere, the tables are those of before or of after, and running it again
+    gives the same. :class:`MissingRawFiles` (nothing changed) when an upload's raw file
+    is gone; ``sealed.SealedFileError`` when one does not open with the configured key."""
+    with store.lock(participant):
+        manifest = store.read(FILES, [participant])
+        is_diary = manifest["format"] == "diary"
+        diary_rows = manifest[is_diary.fillna(False).astype(bool)]
+        tracker = manifest[~is_diary.fillna(False).astype(bool)]
+        raw_by_sha = {retention.raw_sha(p): p for p in store.raw_files(participant)}
+        recorded = retention.uploads(tracker)
+        missing = [u for u in recorded if u.upload_sha256 not in raw_by_sha]
+        if missing:
+            raise MissingRawFiles(participant, missing)
+        stored = [
+            StoredUpload(u.name, u.upload_sha256, str(raw_by_sha[u.upload_sha256]))
+            for u in recorded
+        ]
+        parsed = parse_stored(stored, workers, store)
+        p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+        files = diary_rows.reset_index(drop=True)
+        sessions, minutes = SESSIONS.empty(), STEP_MINUTES.empty()
+        wear, days = WEAR.empty(), DAILY_STEPS.empty()
+        outcomes: list[Outcome] = []
+        batches: dict[datetime, list[Upload]] = {}
+        for upload, row in zip(parsed, recorded, strict=True):
+            batches.setdefault(row.ingested_at, []).append(upload)
+        for ingested_at, batch in batches.items():
+            rows = ingestion.ingest_rows(participant, batch, files, ingested_at)
+            outcomes += rows.outcomes
+            sessions = ingestion.merged(sessions, rows.sessions, SESSIONS.key)
+            minutes = ingestion.merged_step_minutes(minutes, rows.step_minutes)
+            wear = ingestion.merged(wear, rows.wear, WEAR.key)
+            days = ingestion.merged(days, rows.daily_steps, DAILY_STEPS.key)
+            files = ingestion.merged(files, rows.files, FILES.key)
+        store.write(SESSIONS, participant, derive_sessions(sessions, p.tz))
+        store.write(STEP_MINUTES, participant, minutes)
+        store.write(WEAR, participant, wear)
+        store.write(DAILY_STEPS, participant, days)
+        _refresh_locked(store, participant)
+        store.write(FILES, participant, _in_order_of(files, manifest))
+    return outcomes
+
+
+def _in_order_of(rows: pd.DataFrame, before: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` in the order of ``before`` (by the manifest key); rows it lacks last."""
+    key = list(FILES.key)
+    position = {k: i for i, k in enumerate(before[key].itertuples(index=False, name=None))}
+    order = [position.get(k, len(position)) for k in rows[key].itertuples(index=False, name=None)]
+    return (
+        rows.assign(_order=order)
+        .sort_values("_order", kind="stable")
+        .drop(columns="_order")
+        .reset_index(drop=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedFile:
+    participant: str
+    name: str
+    path: Path
+    ingested_at: datetime
+
+
+def purge_raw(
+    store: Store,
+    days: int,
+    *,
+    only: Iterable[str] | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> list[PurgedFile]:
+    """Delete the raw files the retention rule makes due (``pipelines.retention``), each
+    participant's under their lock (everyone's, or ``only`` these participants'); ``dry_run``:
+    only say which. The tables are unchanged."""
+    now = now or datetime.now(UTC)
+    purged: list[PurgedFile] = []
+    for participant in only if only is not None else store.participants():
+        if not store.raw_files(participant):
+            continue
+        with store.lock(participant):
+            manifest = store.read(FILES, [participant])
+            for due in retention.due(manifest, store.raw_files(participant), now, days):
+                if not dry_run:
+                    store.delete_raw(due.path)
+                purged.append(PurgedFile(participant, due.name, due.path, due.ingested_at))
+    return purged
+
+
+@dataclass(frozen=True, slots=True)
+class SealedRaw:
+    participant: str
+    path: Path
+    result: str  # sealed / resealed / kept / failed: <why>
+
+
+def seal_raw_store(store: Store, old_keys: Sequence[sealed.Key] = ()) -> list[SealedRaw]:
+    """Encrypt every raw file stored unencrypted (by a version before encryption), and
+    reseal those sealed with one of ``old_keys`` under the store's key (a key rotation);
+    each file atomically (``Store.seal_raw``). A file that cannot be done is reported and
+    left as it is; the others go on. Under each participant's lock, so that no purge or
+    reprocess of theirs runs meanwhile."""
+    done: list[SealedRaw] = []
+    for participant in store.participants():
+        if not store.raw_files(participant):
+            continue
+        with store.lock(participant):
+            for path in store.raw_files(participant):
+                try:
+                    result = store.seal_raw(path, old_keys)
+                except ValueError as error:
+                    result = f"failed: {error}"
+                done.append(SealedRaw(participant, path, result))
+    return done
+
+
 def refresh_participant(store: Store, participant: str) -> None:
     """Recompute sessions' derived columns, daily and blocks for one participant."""
     with store.lock(participant):
@@ -283,10 +510,11 @@ REFRESH_PARALLEL_FROM = 8  # participants; below this, starting worker processes
 def refresh_participants(
     store: Store, ids: Sequence[str], workers: int | None = None
 ) -> dict[str, str]:
-    """:func:`refresh_participant` for many participants — the nightly refresh of everyone —
-    spread over ``workers`` processes (default: one per CPU) when there are enough of them.
-    One participant's failure does not stop the others: returns ``{id: error}`` of those
-    that failed (empty when all were refreshed)."""
+    """:func:`refresh_participant` for many participants — the nightly refresh of everyone
+    (after :func:`stale_participants`) or ``backtrack refresh --force`` — spread over
+    ``workers`` processes (default: one per CPU) when there are enough of them. One
+    participant's failure does not stop the others: returns ``{id: error}`` of those that
+    failed (empty when all were refreshed)."""
     n = min(workers or os.cpu_count() or 1, len(ids))
     if n <= 1 or len(ids) < REFRESH_PARALLEL_FROM:
         return {p: err for p in ids if (err := _refresh_one(str(store.root), p)) is not None}
@@ -332,7 +560,31 @@ def _refresh_locked(store: Store, participant: str) -> None:
         diary.per_day(store.read(DIARY, [participant])),
         p.target.program_start,
     )
-    store.write(DAYS, participant, days)
+    store.write(DAYS, participant, days, notes={INPUTS_NOTE: _inputs_stamp(store, p)})
+
+
+# What a refresh reads besides the participant's settings; DAYS, written last, notes their
+# stamp, so an unchanged participant is known without reading a row.
+REFRESH_INPUTS = (SESSIONS, STEP_MINUTES, WEAR, DAILY_STEPS, DIARY, CATEGORY_OVERRIDES)
+INPUTS_NOTE = "refresh-inputs"
+
+
+def _inputs_stamp(store: Store, p: participants.Participant) -> str:
+    stamp = store.stamp(REFRESH_INPUTS, p.id)
+    return hashlib.sha256(f"{refresh.rules_version()};{p!r};{stamp}".encode()).hexdigest()
+
+
+def stale_participants(store: Store, ids: Sequence[str]) -> list[str]:
+    """Those of ``ids`` whose derived tables may differ from a refresh now: their stored
+    facts, diary, category corrections or settings changed since their last refresh, or
+    the rules did (:func:`refresh.rules_version`). A refresh of anyone else rewrites the
+    same rows, so the nightly run skips them."""
+    settings = participants.roster(ids, store.read(PARTICIPANTS, ids))
+    return [
+        pid
+        for pid in ids
+        if store.note(DAYS, pid, INPUTS_NOTE) != _inputs_stamp(store, settings[pid])
+    ]
 
 
 def configure(
@@ -408,9 +660,9 @@ def import_diary(
     refusal = UPLOAD_LIMITS.diary_refusal(path.stat().st_size)
     if refusal is not None:  # neither read nor stored, so not in the manifest either
         return DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
-    sha, raw = store.put_raw_file(participant, path, name)
+    sha, _ = store.put_raw_file(participant, path, name)
     try:
-        parsed = parse_diary(name, raw.read_bytes(), today=today)
+        parsed = parse_diary(name, path.read_bytes(), today=today)
     except UnusableFile as error:
         result = DiaryImport(name, sha, 0, 0, (), (), rejected=error.reason)
         _record_diary_file(store, participant, path, sha, result)

@@ -7,14 +7,29 @@ settings alone, so running it twice — or after any change of settings — is a
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipelines import adherence, daily, sessions
 from pipelines.participants import Participant
 from pipelines.schemas import BLOCKS, DAILY
+
+
+@functools.cache
+def rules_version() -> str:
+    """A digest of the code the derived tables follow from: every module of the
+    ``pipelines`` package and the numpy/pandas versions. A refresh notes it with the
+    inputs it used (``jobs.is_fresh``), so new rules make every participant stale."""
+    digest = hashlib.sha256(f"numpy {np.__version__} pandas {pd.__version__};".encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

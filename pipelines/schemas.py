@@ -101,7 +101,13 @@ FILES = TableSchema(
             "SHA-256 of the uploaded file that carried it; raw "
             "copy at raw/<participant>/<upload_sha256>.<ext>",
         ),
-        _c("original_name", pa.string(), "name as uploaded (`export.zip/a/b.fit` for members)"),
+        _c(
+            "original_name",
+            pa.string(),
+            "name as uploaded (`export.zip/a/b.fit` for members); personal data, kept so the "
+            "person and their coach recognise their uploads - the one place a file's name is "
+            "kept (docs/privacy.md)",
+        ),
         _c("format", pa.string(), "detected format (`fit`, `zip`, ...)", nullable=True),
         _c("kind", pa.string(), "`activity` or `monitoring` when ingested", nullable=True),
         _c("status", pa.string(), "`ok`, `duplicate`, `skipped` or `rejected`"),

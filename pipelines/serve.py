@@ -84,8 +84,14 @@ def deployments(data_dir: Path, nightly: str, timezone: str) -> list[RunnerDeplo
         refresh_flow.to_deployment(
             "refresh",
             schedules=[Cron(nightly, timezone=timezone)],
-            parameters={"participants": [], "data_dir": root, "participants_label": "nightly"},
-            description="Recompute everyone's derived tables.",
+            parameters={
+                "participants": [],
+                "data_dir": root,
+                "participants_label": "nightly",
+                "purge_raw": True,  # the retention rule, when configured (docs/encryption.md)
+            },
+            description="Delete raw files past retention (when set); recompute everyone's "
+            "derived tables.",
             tags=["backtrack"],
         ),
     ]
@@ -103,15 +109,16 @@ def deployment_ready(name: str = INGEST_DEPLOYMENT) -> bool:
 
 
 def start_ingest_run(
-    participant: str, paths: list[Path], data_dir: Path, timeout_s: float | None = 0
+    participant: str, upload_list: str, data_dir: Path, timeout_s: float | None = 0
 ) -> FlowRun:
-    """A run of the ``ingest`` deployment (named ``ingest-<participant>``); returns at once
+    """A run of the ``ingest`` deployment (named ``ingest-<participant>``) of the files
+    ``upload_list`` names (``jobs.upload_list``, kept until the run ends); returns at once
     with ``timeout_s=0``, after the run finished with ``None``."""
     run = run_deployment(  # type: ignore[call-arg]  # _sync: async_dispatch's own switch
         INGEST_DEPLOYMENT,
         parameters={
             "participant": participant,
-            "paths": [str(p.resolve()) for p in paths],
+            "upload_list": str(Path(upload_list).resolve()),
             "data_dir": str(data_dir.resolve()),
         },
         flow_run_name=f"ingest-{participant}",
@@ -164,15 +171,14 @@ def write_run_file(path: Path | None, status: dict[str, Any]) -> None:
 
 def deployment_ingest(
     store: Store, run_file: Path | None = None, poll_s: float = 2.0
-) -> Callable[[str, list[str], str], list[Outcome]]:
+) -> Callable[[str, str, str], list[Outcome]]:
     """``backtrack ingest --via-deployment``: a batch is a run of the served ``ingest``
     deployment, followed until it ends (its state written to ``run_file`` as it changes);
     the outcomes are read back from the file manifest."""
 
-    def run(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
-        files = [Path(p) for p in paths]
-        shas = [jobs.upload_sha256(f) for f in files]
-        flow_run = start_ingest_run(participant, files, Path(data_dir), timeout_s=0)
+    def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
+        shas = [jobs.upload_sha256(f) for f in store.upload_list(Path(upload_list))]
+        flow_run = start_ingest_run(participant, upload_list, Path(data_dir), timeout_s=0)
         started = time.monotonic()
         status = run_status(flow_run.id)
         write_run_file(run_file, status)
@@ -200,7 +206,8 @@ def ingest_via_deployment(data_dir: Path) -> inbox_mod.Ingest:
     """The inbox's ingest: a run of the ``ingest`` deployment, waited for."""
 
     def ingest(participant: str, paths: list[Path]) -> str | None:
-        run = start_ingest_run(participant, paths, data_dir, timeout_s=None)
+        with jobs.upload_list(Store(data_dir), participant, paths) as listed:
+            run = start_ingest_run(participant, listed, data_dir, timeout_s=None)
         state = run.state
         if state is not None and state.is_completed():
             return None
@@ -229,9 +236,12 @@ def watch_inbox(
             except Exception as exc:  # e.g. the server is away: the files wait for the next poll
                 report(f"inbox {participant}: {len(files)} file(s) wait — {type(exc).__name__}")
                 continue
-            for s in settled:
-                where = "done" if s.done else "failed"
-                report(f"inbox {participant}: {s.source.name} → .{where}/{s.moved_to.name}")
+            if settled:  # counts only: a file's name is personal data (docs/privacy.md)
+                done = sum(s.done for s in settled)
+                report(
+                    f"inbox {participant}: {len(settled)} file(s) → .done {done}, "
+                    f".failed {len(settled) - done}"
+                )
         previous = current
         stop.wait(poll_s)
 

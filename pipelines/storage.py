@@ -3,8 +3,11 @@
 Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./data``)::
 
     raw/<participant>/<sha256>.<ext>                  every uploaded file, content-addressed
+                                                      (by its plaintext) and sealed with the
+                                                      raw store's key (docs/encryption.md)
     tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
     tables/participants/all.parquet                   the roster: one file for everyone
+    requests/<participant>/<random>.json              the files of a running ingest (upload lists)
     locks/<participant>.lock                          serialises writers of one participant
     locks/_table-<table>.lock                         serialises writers of a one-file table
 
@@ -20,11 +23,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
+import secrets
+import shutil
 import signal
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -34,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines import schemas
+from pipelines import config, schemas, sealed
 from pipelines.schemas import TableSchema
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -43,6 +49,7 @@ SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (t
 TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
 TEMP_PREFIX: Final = ".tmp-"
+NOTE_PREFIX: Final = "backtrack."  # footer metadata keys of Store.write(..., notes=)
 _TEMP_PID: Final = re.compile(r"^\.tmp-(\d+)-")
 # Tests only (tests/pipelines/test_crash_safety.py): with this set to n, the process kills
 # itself (SIGKILL) at the n-th crash point — just before and just after each rename of a
@@ -68,37 +75,76 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class Store:
-    """Files and tables under one data directory."""
+class MissingKey(ValueError):
+    """Raw files are to be stored or read and no key is configured."""
 
-    def __init__(self, root: Path | str) -> None:
+
+NO_KEY: Final = (
+    "no key for the raw store: uploads are kept encrypted and never as plaintext. Set "
+    "BACKTRACK_KEY_FILE to a key file (or pass --key-file); create one with "
+    "`backtrack keys init PATH`, kept outside the data directory (docs/encryption.md)"
+)
+
+
+class Store:
+    """Files and tables under one data directory.
+
+    Raw files are sealed (``pipelines.sealed``) with ``key``, or with the key of
+    :func:`pipelines.config.key_file` when none is given, loaded when first needed: a store
+    that only reads and writes tables needs no key."""
+
+    def __init__(self, root: Path | str, key: sealed.Key | None = None) -> None:
         self.root = Path(root)
+        self._key = key
+
+    @classmethod
+    def of_raw_file(cls, path: Path | str) -> Store:
+        """The store a raw file (``<root>/raw/<participant>/<name>``) belongs to."""
+        return cls(Path(path).parents[2])
+
+    @property
+    def key(self) -> sealed.Key:
+        """The raw store's key; :class:`MissingKey` when none is configured,
+        ``sealed.KeyFileError`` when the key file is unusable."""
+        if self._key is None:
+            path = config.key_file()
+            if path is None:
+                raise MissingKey(NO_KEY)
+            self._key = sealed.load_key(path)
+        return self._key
 
     # -- raw files -------------------------------------------------------------------------
     def raw_path(self, participant: str, sha256: str, ext: str) -> Path:
         return self.root / "raw" / check_participant(participant) / f"{sha256}{ext}"
 
+    def _raw_folder(self, participant: str) -> Path:
+        folder = self.root / "raw" / check_participant(participant)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for part in (folder.parent, folder):  # raw files are for the data's owner alone
+            part.mkdir(mode=0o700, exist_ok=True)
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o700)
+        return folder
+
     def put_raw(self, participant: str, data: bytes, original_name: str) -> tuple[str, Path]:
-        """Keep ``data`` content-addressed; returns its SHA-256 and path. Idempotent."""
+        """Keep ``data`` content-addressed and sealed; returns its SHA-256 (of the
+        plaintext) and path. Idempotent."""
         sha = sha256_hex(data)
         path = self.raw_path(participant, sha, _safe_ext(original_name))
         if not path.exists():
-            _atomic_write_bytes(path, data)
+            self._raw_folder(participant)
+            _atomic_write_bytes(path, sealed.seal(data, self.key))
         return sha, path
 
     def put_raw_file(self, participant: str, source: Path, original_name: str) -> tuple[str, Path]:
         """As :meth:`put_raw` for a file on disk, streamed: exports may be several GB."""
+        key = self.key  # before anything is written: no key, nothing stored
         digest = hashlib.sha256()
-        folder = self.root / "raw" / check_participant(participant)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self._raw_folder(participant)
         fd, tmp = _mkstemp(folder)
         try:
-            with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    digest.update(chunk)
-                    dst.write(chunk)
-                dst.flush()
-                os.fsync(dst.fileno())
+            with open(source, "rb") as src:
+                _seal_to(src, fd, key, digest)
             path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
             if path.exists():
                 os.unlink(tmp)
@@ -113,9 +159,138 @@ class Store:
 
     @contextlib.contextmanager
     def open_raw(self, path: Path) -> Iterator[BinaryIO]:
-        """A stored raw file's original bytes, as a readable binary stream."""
+        """A stored raw file's original bytes, as a readable binary stream: decrypted (and
+        authenticated chunk by chunk: ``sealed.SealedFileError`` where it fails) or, for a
+        file stored before the raw store was encrypted, as it is."""
         with open(path, "rb") as handle:
-            yield handle
+            head = handle.read(sealed.HEADER_BYTES)
+            handle.seek(0)
+            if not sealed.is_sealed(head):
+                yield handle
+                return
+            with sealed.opening(handle, self.key, path.name) as stream:
+                yield stream
+
+    def read_raw(self, path: Path) -> bytes:
+        """A stored raw file's original bytes, all authenticated (held in memory)."""
+        with self.open_raw(path) as stream:
+            return stream.read()
+
+    @contextlib.contextmanager
+    def raw_as_file(self, path: Path) -> Iterator[Path]:
+        """A stored raw file as a plaintext file, for a reader that needs a path or a
+        seekable file (a zip, a large export streamed from disk): a file stored unencrypted
+        is itself; a sealed one is decrypted — and so authenticated — whole into a private
+        temporary file (mode 0600) next to it, removed when the ``with`` ends. Named like
+        every temporary file (``.tmp-<pid>-…``), one a killed process leaves is removed by
+        the next holder of the participant's lock (docs/encryption.md)."""
+        with open(path, "rb") as fh:
+            plain = not sealed.is_sealed(fh.read(sealed.HEADER_BYTES))
+        if plain:
+            yield path
+            return
+        fd, tmp = _mkstemp(path.parent, suffix=".plain")
+        try:
+            with self.open_raw(path) as stream, os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: stream.read(1 << 20), b""):
+                    out.write(chunk)
+            yield Path(tmp)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def is_sealed(self, path: Path) -> bool:
+        with open(path, "rb") as fh:
+            return sealed.is_sealed(fh.read(sealed.HEADER_BYTES))
+
+    def seal_raw(self, path: Path, old_keys: Sequence[sealed.Key] = ()) -> str:
+        """Encrypt a raw file in place: ``sealed`` (it was plaintext: its content is checked
+        against the SHA-256 in its name first), ``resealed`` (it was sealed with one of
+        ``old_keys``: now with the store's key), or ``kept`` (already sealed with the store's
+        key). Atomic: the file is replaced by its sealed copy in one rename, or stays as it
+        was. ``ValueError`` for a plaintext file whose content does not match its name, a
+        file sealed with an unknown key, or one that fails authentication."""
+        key = self.key
+        with open(path, "rb") as fh:
+            head = fh.read(sealed.HEADER_BYTES)
+        key_id = sealed.key_id_of(head)
+        if key_id == key.id:
+            return "kept"
+        if key_id is not None:
+            opener = next((k for k in old_keys if k.id == key_id), None)
+            if opener is None:
+                raise sealed.SealedFileError(
+                    f"{path.name}: sealed with key {key_id.hex()}, neither the configured key "
+                    f"({key.id.hex()}) nor an old key given"
+                )
+            source_store = Store(self.root, opener)
+        else:
+            source_store = Store(self.root, key)
+        digest = hashlib.sha256()
+        fd, tmp = _mkstemp(path.parent)
+        try:
+            with source_store.open_raw(path) as src:
+                _seal_to(src, fd, key, digest)
+            expected = path.name.split(".", 1)[0]
+            if digest.hexdigest() != expected:
+                raise ValueError(
+                    f"{path.name}: content does not match the SHA-256 in its name "
+                    f"(it is {digest.hexdigest()}); left as it is"
+                )
+            os.chmod(tmp, 0o600)
+            _replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return "sealed" if key_id is None else "resealed"
+
+    def delete_raw(self, path: Path) -> None:
+        """Remove a stored raw file (retention: the tables keep what it yielded)."""
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        _fsync_dir(path.parent)
+
+    def put_upload_list(self, participant: str, paths: Sequence[str]) -> Path:
+        """A new file ``requests/<participant>/<random>.json`` listing ``paths`` (mode
+        0600): what a flow run is given instead of the paths themselves."""
+        folder = self.root / "requests" / check_participant(participant)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{secrets.token_hex(16)}.json"  # a new name: nobody reads it yet
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(list(paths), handle)
+        return path
+
+    def upload_list(self, path: Path) -> list[Path]:
+        """The paths an upload list (:meth:`put_upload_list`) holds."""
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ValueError(f"{path} is not an upload list")
+        return [Path(e) for e in entries]
+
+    def remove_upload_list(self, path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            Path(path).unlink()
+
+    def erase(self, participant: str) -> tuple[int, int]:
+        """Remove every file of ``participant``: raw files, partitions of every table and
+        upload lists. Their rows in a ``single_file`` table are the caller's to remove
+        (:meth:`write` of an empty frame); the caller holds their lock. Returns how many raw
+        files and partitions were removed."""
+        check_participant(participant)
+        raw = self.root / "raw" / participant
+        raw_count = sum(1 for p in raw.rglob("*") if p.is_file()) if raw.exists() else 0
+        if raw.exists():
+            shutil.rmtree(raw)
+        shutil.rmtree(self.root / "requests" / participant, ignore_errors=True)
+        partitions = 0
+        for table in sorted(self.root.glob("tables/*")):
+            folder = table / f"participant={participant}"
+            if folder.exists():
+                partitions += int((folder / PART_FILE).exists())
+                shutil.rmtree(folder)
+        return raw_count, partitions
 
     def raw_files(self, participant: str) -> list[Path]:
         folder = self.root / "raw" / check_participant(participant)
@@ -137,16 +312,28 @@ class Store:
         """The one file of a ``single_file`` table (the roster)."""
         return self.root / "tables" / table / SINGLE_FILE
 
-    def write(self, schema: TableSchema, participant: str, frame: pd.DataFrame) -> None:
+    def write(
+        self,
+        schema: TableSchema,
+        participant: str,
+        frame: pd.DataFrame,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
         """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated).
 
-        For a ``single_file`` table, ``participant``'s rows in the one file are replaced
-        (read, swap, atomic rewrite) under the table's lock."""
+        ``notes``: short strings kept in the partition file's footer (:meth:`note` reads
+        one back without reading the rows). For a ``single_file`` table,
+        ``participant``'s rows in the one file are replaced (read, swap, atomic rewrite)
+        under the table's lock."""
         if len(frame) and set(frame["participant"].unique()) != {participant}:
             raise schemas.SchemaError(
                 f"{schema.name}: rows of other participants in the partition of {participant!r}"
             )
         table = schemas.to_arrow(schema, frame)
+        if notes:
+            kept = dict(table.schema.metadata or {})
+            kept.update({f"{NOTE_PREFIX}{k}".encode(): v.encode() for k, v in notes.items()})
+            table = table.replace_schema_metadata(kept)
         if schema.single_file:
             check_participant(participant)
             with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
@@ -161,6 +348,32 @@ class Store:
                         legacy.parent.rmdir()
             return
         _atomic_write_table(table, self.partition_path(schema.name, participant))
+
+    def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
+        """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
+        ``None`` without one; reads the file's footer only."""
+        try:
+            metadata = pq.read_schema(self.partition_path(schema.name, participant)).metadata
+        except FileNotFoundError:
+            return None
+        value = (metadata or {}).get(f"{NOTE_PREFIX}{key}".encode())
+        return value.decode() if value is not None else None
+
+    def stamp(self, tables: Iterable[TableSchema], participant: str) -> str:
+        """A digest that changes whenever any of ``participant``'s partitions of ``tables``
+        is written or removed: each file's inode, size and modification time (every write
+        is a new file renamed into place)."""
+        digest = hashlib.sha256()
+        for schema in tables:
+            try:
+                info = self.partition_path(schema.name, participant).stat()
+            except FileNotFoundError:
+                digest.update(f"{schema.name}:-;".encode())
+                continue
+            digest.update(
+                f"{schema.name}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns};".encode()
+            )
+        return digest.hexdigest()
 
     def read(
         self,
@@ -267,6 +480,18 @@ def _safe_ext(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
     match = _EXT.search(base)
     return match.group(0) if match and match.start() > 0 else ".bin"
+
+
+def _seal_to(src: BinaryIO, fd: int, key: sealed.Key, digest: hashlib._Hash) -> None:
+    """``src`` read to its end, sealed into the open file ``fd`` (closed, fsynced) in
+    1 MiB chunks, each chunk also fed to ``digest`` (the plaintext's SHA-256)."""
+    with os.fdopen(fd, "wb") as dst:
+        with sealed.SealingWriter(dst, key) as writer:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                writer.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

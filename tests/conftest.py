@@ -22,6 +22,25 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("BACKTRACK_DEFAULT_TZ", None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def raw_key_file() -> Iterator[Path]:
+    """A key for the raw store (docs/encryption.md) for the whole session, in the environment
+    so that every ``backtrack`` a test starts in a subprocess inherits it."""
+    import base64
+
+    folder = Path(tempfile.mkdtemp(prefix="backtrack-key-"))
+    key = folder / "raw.key"
+    key.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    key.chmod(0o600)
+    previous = os.environ.get("BACKTRACK_KEY_FILE")
+    os.environ["BACKTRACK_KEY_FILE"] = str(key)
+    yield key
+    if previous is None:
+        os.environ.pop("BACKTRACK_KEY_FILE", None)
+    else:
+        os.environ["BACKTRACK_KEY_FILE"] = previous
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for the whole session (≈ 12 s once)."""

@@ -34,7 +34,7 @@ viewer = viewer_mod.current()
 if viewer.role == "participant":
     st.error(t("Only coaches and admins create clinician reports."))
     st.stop()
-participant = viewer_mod.pick_participant(viewer)
+participant = viewer_mod.pick_participant(viewer, "clinician_report")
 st.title(t("Clinician report — {participant}", participant=participant))
 
 whole = data.report(viewer, participant)

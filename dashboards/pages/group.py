@@ -129,6 +129,7 @@ except PermissionError as error:
 if overview.empty:
     st.info(t("No participants in {group} yet.", group=group))
     st.stop()
+data.record_group_view(viewer, "group", group, [str(p) for p in overview["participant"]])
 
 last_days = overview["last_data_day"].dropna()
 if len(last_days) and max(last_days) < as_of:

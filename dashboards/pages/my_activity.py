@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from typing import Final
 
@@ -88,6 +89,13 @@ register(
         "yoga": "Yoga",
         "tai_chi": "Tai-Chi",
         "other": "Sonstiges",
+        "Your data": "Ihre Daten",
+        "Everything backtrack holds about you in one zip: your uploaded files as uploaded, "
+        "your rows of every table (CSV and Parquet), your account (no password) and a README "
+        "that explains every column.": "Alles, was backtrack über Sie gespeichert hat, in einer "
+        "ZIP-Datei: Ihre hochgeladenen Dateien im Original, Ihre Zeilen jeder Tabelle (CSV und "
+        "Parquet), Ihr Konto (ohne Passwort) und eine README, die jede Spalte erklärt.",
+        "Download all my data": "Alle meine Daten herunterladen",
     }
 )
 
@@ -139,7 +147,7 @@ def _poll_job() -> None:
 
 
 viewer = viewer_mod.current()
-participant = viewer_mod.pick_participant(viewer)
+participant = viewer_mod.pick_participant(viewer, "my_activity")
 report = data.report(viewer, participant)
 settings = data.settings(viewer, participant)
 target = settings.target
@@ -207,6 +215,25 @@ if job is not None:
         _show_job(job)
     else:
         st.fragment(_poll_job, run_every="2s")()
+
+# ---------------------------------------------------------------- the person's own data
+if viewer.role == "participant":  # only their own (enforced in data.participant_export)
+    with st.expander(t("Your data")):
+        st.caption(
+            t(
+                "Everything backtrack holds about you in one zip: your uploaded files as "
+                "uploaded, your rows of every table (CSV and Parquet), your account (no "
+                "password) and a README that explains every column."
+            )
+        )
+        st.download_button(
+            t("Download all my data"),
+            functools.partial(data.participant_export, viewer, participant),
+            file_name=f"backtrack-{participant}.zip",
+            mime="application/zip",
+            key="export_own_data",
+            on_click="ignore",
+        )
 
 # ----------------------------------------------------------------------------- charts
 days = data.days(viewer, participant)

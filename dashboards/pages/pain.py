@@ -156,7 +156,7 @@ def _diary_upload() -> None:
 
 
 viewer = viewer_mod.current()
-participant = viewer_mod.pick_participant(viewer)
+participant = viewer_mod.pick_participant(viewer, "pain")
 
 st.title(t("Pain") if viewer.role == "participant" else t("Pain — {p}", p=participant))
 with st.expander(t("Add a diary entry")):

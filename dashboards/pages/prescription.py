@@ -45,7 +45,7 @@ viewer = viewer_mod.current()
 if viewer.role == "participant":
     st.error(t("Only coaches and admins set prescriptions."))
     st.stop()
-participant = viewer_mod.pick_participant(viewer)
+participant = viewer_mod.pick_participant(viewer, "prescription")
 target = data.settings(viewer, participant).target
 
 st.title(t("Prescription — {participant}", participant=participant))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import jobs
+from pipelines import config, jobs, sealed
 from pipelines import report as report_mod
 from pipelines.schemas import DAYS
 from pipelines.storage import Store
@@ -17,13 +20,20 @@ from pipelines.storage import Store
 def run_demo(
     root: Path, *, participants: int = 12, weeks: int = 12, console: Console | None = None
 ) -> list[dict[str, object]]:
+    with demo_key(root) as key_file:
+        return _run_demo(root, key_file, participants, weeks, console or Console())
+
+
+def _run_demo(
+    root: Path, key_file: Path, participants: int, weeks: int, console: Console
+) -> list[dict[str, object]]:
     from pipelines.cli import _quiet_prefect, run_ingest
     from pipelines.demo.accounts import COACHES, DEMO_PASSWORD, create_demo_accounts
     from pipelines.demo.cohort import generate_cohort
     from pipelines.demo.diaries import write_diaries
 
-    console = console or Console()
     _quiet_prefect()
+    console.print(f"raw files encrypted with the demo key {key_file}")
     inputs = root / "input"
     store = Store(root / "data")
     started = time.perf_counter()
@@ -60,6 +70,28 @@ def run_demo(
         f"{store.root}"
     )
     return reports
+
+
+@contextlib.contextmanager
+def demo_key(root: Path) -> Iterator[Path]:
+    """The demo's key for the raw store, ``<root>/raw.key`` — beside the data directory,
+    never inside it — created once; the configured key (``$BACKTRACK_KEY_FILE``, for this
+    process and the flows and processes it starts) inside the ``with``."""
+    path = (root / DEMO_KEY).resolve()
+    if not path.exists():
+        sealed.create_key_file(path)
+    previous = os.environ.get(config.KEY_FILE_ENV)
+    os.environ[config.KEY_FILE_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(config.KEY_FILE_ENV, None)
+        else:
+            os.environ[config.KEY_FILE_ENV] = previous
+
+
+DEMO_KEY = "raw.key"
 
 
 def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, str]]) -> Table:

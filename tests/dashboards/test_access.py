@@ -46,6 +46,9 @@ ON_PARTICIPANT: dict[str, Call] = {
     "set_session_category": lambda v, p, t: data.set_session_category(v, p, "x", "walking", t),
     "add_diary_entry": lambda v, p, t: data.add_diary_entry(v, p, day=SOME_DAY, pain=10, tables=t),
     "import_diary_file": lambda v, p, t: data.import_diary_file(v, p, Path("/nonexistent"), t),
+    "record_view": lambda v, p, t: data.record_view(v, "test", p, t),
+    "participant_export": lambda v, p, t: data.participant_export(v, p, t),
+    "audit_trail": lambda v, p, t: data.audit_trail(v, t),  # admins only: any p is outside
     "set_prescription": lambda v, p, t: data.set_prescription(
         v,
         p,
@@ -66,6 +69,7 @@ ON_GROUP: dict[str, Call] = {
         v, g, data.group_thresholds(data.Viewer("admin"), "group-a", t), t
     ),
     "group_days": lambda v, g, t: data.group_days(v, g, t, start=SOME_DAY, end=SOME_DAY),
+    "record_group_view": lambda v, g, t: data.record_group_view(v, "test", g, [], t),
 }
 # Functions that take a viewer but only ever narrow to it.
 SCOPE_ITSELF = {"visible_participants", "visible_groups"}

@@ -19,10 +19,11 @@ def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     paths of every flow run are recorded."""
     runs: list[list[str]] = []
 
-    def ingest_flow(participant: str, paths: list[str], data_dir: str) -> list[Outcome]:
-        runs.append([Path(p).name for p in paths])
+    def ingest_flow(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
         store = Store(data_dir)
-        stored = jobs.store_uploads(store, participant, [Path(p) for p in paths])
+        paths = store.upload_list(Path(upload_list))
+        runs.append([p.name for p in paths])
+        stored = jobs.store_uploads(store, participant, paths)
         outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
         jobs.refresh_participant(store, participant)
         return outcomes

@@ -143,7 +143,13 @@ def ingest(paths: list[str], participant: str, data: Path, log: Path, **extra: A
 
 
 def refresh(data: Path, log: Path, *participants: str) -> dict:
-    argv = ["refresh", *(a for p in participants for a in ("-p", p)), "--data-dir", str(data)]
+    argv = [  # --force: a refresh that recomputes (and takes the locks) even when unchanged
+        "refresh",
+        *(a for p in participants for a in ("-p", p)),
+        "--force",
+        "--data-dir",
+        str(data),
+    ]
     return {"argv": argv, "log": str(log)}
 
 
@@ -172,10 +178,10 @@ def assert_readable_after_a_kill(root: Path) -> int:
     for path in (root / "tables").rglob("*.parquet"):
         if not path.name.startswith(TEMP_PREFIX):
             pq.read_table(path)
-    for raw in (root / "raw").rglob("*"):
-        if raw.is_file() and not raw.name.startswith(TEMP_PREFIX):
-            assert hashlib.sha256(raw.read_bytes()).hexdigest() == raw.name.split(".")[0]
     store = Store(root)
+    for raw in (root / "raw").rglob("*"):  # sealed: decrypted and authenticated
+        if raw.is_file() and not raw.name.startswith(TEMP_PREFIX):
+            assert hashlib.sha256(store.read_raw(raw)).hexdigest() == raw.name.split(".")[0]
     for schema in schemas.TABLES.values():
         store.read(schema)
         store.read(schema, ["p1"])
@@ -184,14 +190,15 @@ def assert_readable_after_a_kill(root: Path) -> int:
 
 def snapshot(root: Path) -> dict[str, Any]:
     """Everything an ingest leaves: every table (volatile columns dropped), the raw store's
-    files and contents, and which files exist under ``tables/``."""
+    files and (decrypted: each is sealed with a fresh nonce) contents, and which files exist
+    under ``tables/``."""
     store = Store(root)
     tables = {
         name: store.read(schema).drop(columns=VOLATILE.get(name, []))
         for name, schema in schemas.TABLES.items()
     }
     raw = {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(root)): hashlib.sha256(store.read_raw(p)).hexdigest()
         for p in sorted((root / "raw").rglob("*"))
         if p.is_file()
     }
@@ -401,9 +408,11 @@ def test_the_manifest_is_written_after_every_table_it_vouches_for(
     written: list[str] = []
     real_write = Store.write
 
-    def spy(self: Store, schema: schemas.TableSchema, participant: str, frame: Any) -> None:
+    def spy(
+        self: Store, schema: schemas.TableSchema, participant: str, frame: Any, **kw: Any
+    ) -> None:
         written.append(schema.name)
-        real_write(self, schema, participant, frame)
+        real_write(self, schema, participant, frame, **kw)
 
     monkeypatch.setattr(Store, "write", spy)
     jobs.record(store, "p1", uploads)

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from pipelines import jobs
 from pipelines.cli import app
 from pipelines.demo import fitwriter
+from pipelines.storage import Store
 
 runner = CliRunner()
 
@@ -59,8 +60,12 @@ def _tables(data: Path) -> dict[str, pd.DataFrame]:
 
 
 def _raw(data: Path) -> dict[str, bytes]:
+    """The raw store's files, decrypted (each is sealed with a fresh nonce)."""
+    store = Store(data)
     return {
-        str(p.relative_to(data)): p.read_bytes() for p in (data / "raw").rglob("*") if p.is_file()
+        str(p.relative_to(data)): store.read_raw(p)
+        for p in (data / "raw").rglob("*")
+        if p.is_file()
     }
 
 

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from pipelines import jobs
 from pipelines.demo import fitwriter
 from pipelines.schemas import SESSIONS
 from pipelines.storage import Store
@@ -226,8 +227,10 @@ def test_served_deployments_inbox_and_cli_runs_on_a_real_server(
             assert [s.schedule.timezone for s in refresh.schedules] == ["Europe/Berlin"]
 
             # the deployment, triggered as the dashboard does
-            run = serve_mod.start_ingest_run("p5", [_walk(tmp_path / "up" / "w.fit", 1)], data)
-            status = serve_mod.wait_for(run.id, STARTUP_S, poll_s=1)
+            walk = [_walk(tmp_path / "up" / "w.fit", 1)]
+            with jobs.upload_list(Store(data), "p5", walk) as listed:
+                run = serve_mod.start_ingest_run("p5", listed, data)
+                status = serve_mod.wait_for(run.id, STARTUP_S, poll_s=1)
         assert status["state"] == "COMPLETED", (status, (tmp_path / "serve.log").read_text())
         assert status["name"] == "ingest-p5"
         assert _artifact_keys(url, run.id) == ["ingest-p5"]

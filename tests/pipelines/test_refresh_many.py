@@ -1,17 +1,30 @@
-"""The nightly refresh of many participants (``jobs.refresh_participants``): spread over
+"""The nightly refresh of many participants: ``jobs.refresh_participants`` spreads them over
 worker processes, equal to refreshing one at a time, and one participant's failure does not
-stop the others."""
+stop the others; ``jobs.stale_participants`` finds those whose inputs, settings or rules
+changed since their last refresh — the only ones the nightly run recomputes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
-from pipelines import jobs
+from pipelines import jobs, refresh
 from pipelines.demo import fitwriter
-from pipelines.schemas import BLOCKS, DAILY, DAYS, SESSIONS, TableSchema
+from pipelines.schemas import (
+    BLOCKS,
+    CATEGORY_OVERRIDES,
+    DAILY,
+    DAYS,
+    DIARY,
+    SESSIONS,
+    STEP_MINUTES,
+    WEAR,
+    TableSchema,
+)
 from pipelines.storage import Store
 
 DERIVED: tuple[TableSchema, ...] = (SESSIONS, DAILY, BLOCKS, DAYS)
@@ -76,3 +89,82 @@ def test_one_failure_does_not_stop_the_others(tmp_path: Path) -> None:
         got.reset_index(drop=True),
         expected[expected["participant"] != broken].reset_index(drop=True),
     )
+
+
+def _days_files(store: Store, ids: list[str]) -> dict[str, tuple[int, int]]:
+    return {
+        p: (lambda s: (s.st_ino, s.st_mtime_ns))(store.partition_path(DAYS.name, p).stat())
+        for p in ids
+    }
+
+
+def test_fresh_after_the_writes_that_refresh_stale_after_settings_until_refreshed(
+    tmp_path: Path,
+) -> None:
+    store, ids = _cohort(tmp_path / "data", 3)
+    assert jobs.stale_participants(store, ids) == []
+    jobs.add_diary_values(store, ids[1], date="2024-05-02", pain=40)  # refreshes
+    assert jobs.stale_participants(store, ids) == []
+    jobs.configure(store, ids[0], min_minutes=20)  # settings only: the caller refreshes
+    assert jobs.stale_participants(store, ids) == [ids[0]]
+    jobs.refresh_participant(store, ids[0])
+    assert jobs.stale_participants(store, ids) == []
+
+
+def _write_back(store: Store, schema: TableSchema, participant: str) -> None:
+    """Rewrite a partition as it is: a new file, as any writer that skipped the refresh."""
+    store.write(schema, participant, store.read(schema, [participant]))
+
+
+STALENESS = [  # (what changes without a refresh, how)
+    ("step minutes", lambda store, p: _write_back(store, STEP_MINUTES, p)),
+    ("sessions", lambda store, p: _write_back(store, SESSIONS, p)),
+    ("wear", lambda store, p: _write_back(store, WEAR, p)),
+    ("diary", lambda store, p: _write_back(store, DIARY, p)),
+    ("category corrections", lambda store, p: _write_back(store, CATEGORY_OVERRIDES, p)),
+    ("step minutes removed", lambda store, p: store.partition_path(STEP_MINUTES.name, p).unlink()),
+    ("settings", lambda store, p: jobs.configure(store, p, min_minutes=25)),
+    ("derived table gone", lambda store, p: store.partition_path(DAYS.name, p).unlink()),
+]
+
+
+@pytest.mark.parametrize(("what", "change"), STALENESS, ids=[w for w, _ in STALENESS])
+def test_a_change_without_refresh_makes_only_that_participant_stale(
+    tmp_path: Path, what: str, change: Callable[[Store, str], None]
+) -> None:
+    store, ids = _cohort(tmp_path / "data", 3)
+    change(store, ids[1])
+    assert jobs.stale_participants(store, ids) == [ids[1]]
+    jobs.refresh_participants(store, jobs.stale_participants(store, ids))
+    assert jobs.stale_participants(store, ids) == []
+
+
+def test_new_rules_or_a_new_default_zone_make_everyone_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, ids = _cohort(tmp_path / "data", 2)
+    monkeypatch.setattr(refresh, "rules_version", lambda: "rules of a newer release")
+    assert jobs.stale_participants(store, ids) == ids
+    monkeypatch.undo()
+    assert jobs.stale_participants(store, ids) == []
+    monkeypatch.setenv("BACKTRACK_DEFAULT_TZ", "America/Chicago")  # no zone of their own
+    assert jobs.stale_participants(store, ids) == ids
+
+
+@pytest.mark.prefect
+def test_nightly_refresh_rewrites_only_the_stale(prefect_harness: None, tmp_path: Path) -> None:
+    from pipelines.flows import refresh_flow
+
+    store, ids = _cohort(tmp_path / "data", 3)
+    _write_back(store, STEP_MINUTES, ids[2])
+    before = _days_files(store, ids)
+    expected = store.read(DAYS)
+
+    assert refresh_flow([], str(store.root), participants_label="nightly") == [ids[2]]
+
+    after = _days_files(store, ids)
+    assert [p for p in ids if after[p] != before[p]] == [ids[2]]
+    pd.testing.assert_frame_equal(store.read(DAYS), expected)
+    assert refresh_flow([], str(store.root), participants_label="nightly") == []
+    assert refresh_flow(ids, str(store.root), force=True) == ids
+    assert [p for p in ids if _days_files(store, ids)[p] == after[p]] == []
