@@ -1,7 +1,9 @@
 """Benchmark: end-to-end ingest of a generated multi-year Garmin export vs bare fitparse.
 
 Anchor and subject run on the same files in the same run; each figure is the median of
-``--repeats`` runs. Results are printed and written to docs/benchmarks.md.
+``--repeats`` runs. Results are printed and written to docs/benchmarks-ingest.md (the
+breakdown behind the first rows of ``make bench``, docs/benchmarks.md: with and without
+Prefect).
 
     python -m benchmarks.ingest_vs_fitparse [--years 1] [--repeats 3]
 """
@@ -75,7 +77,7 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def median_of(repeats: int, setup: Callable[[], None], fn: Callable[[], None]) -> float:
+def median_of(repeats: int, setup: Callable[[], None], fn: Callable[[], object]) -> float:
     runs = []
     for _ in range(repeats):
         setup()
@@ -87,7 +89,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--years", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks-ingest.md")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="backtrack-bench-"))
@@ -112,9 +114,9 @@ def main() -> None:
             ("`backtrack ingest` again, unchanged export", cli_again, cli_again / anchor),
         ]
         lines = [
-            "# Benchmarks",
+            "# Benchmark: ingest with and without Prefect",
             "",
-            f"`make bench` (`python -m benchmarks.ingest_vs_fitparse --years {args.years}`), "
+            f"`make bench-more` (`python -m benchmarks.ingest_vs_fitparse --years {args.years}`), "
             f"{datetime.now(UTC):%Y-%m-%d}, {platform.machine()} × {os.cpu_count()} cores, "
             f"Python {platform.python_version()}. Median of {args.repeats} runs each.",
             "",
