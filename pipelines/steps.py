@@ -66,18 +66,26 @@ def step_minutes(
     remainder = steps - base * n
     extra = (within >= (n - remainder)[rep]).astype("int64")
     per_minute = base[rep] + extra
+    # one row per minute: numbers only (device codes, offsets as float) — an export has
+    # millions of them, and object columns of that length cost ~10× the memory
+    device_code, devices = pd.factorize(iv["device"], sort=True)  # codes in name order
+    offsets = iv["utc_offset_s"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = per_minute > 0
     frame = pd.DataFrame(
         {
-            "device": iv["device"].to_numpy()[rep],
-            "minute_utc": pd.to_datetime(minute_ns, utc=True),
-            "steps": per_minute,
-            "utc_offset_s": iv["utc_offset_s"].to_numpy()[rep],
+            "device_code": device_code[rep][keep],
+            "minute_ns": minute_ns[keep],
+            "steps": per_minute[keep],
+            "utc_offset_s": offsets[rep][keep],
         }
     )
-    frame = frame[frame["steps"] > 0]
-    summed = frame.groupby(["device", "minute_utc"], as_index=False).agg(
+    summed = frame.groupby(["device_code", "minute_ns"], as_index=False, sort=True).agg(
         steps=("steps", "sum"), utc_offset_s=("utc_offset_s", "first")
     )
+    names = pd.array(devices.to_numpy(), dtype="string")
+    summed.insert(0, "device", pd.Series(names.take(summed.pop("device_code").to_numpy())))
+    summed.insert(1, "minute_utc", pd.to_datetime(summed.pop("minute_ns"), utc=True))
+    summed["utc_offset_s"] = summed["utc_offset_s"].astype("Int64")
     summed.insert(0, "participant", participant)
     summed["file_sha256"] = file_sha256
     summed["source"] = source
