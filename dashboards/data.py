@@ -38,7 +38,7 @@ from typing import Any, Final, Literal, Protocol
 import pandas as pd
 
 from pipelines import alerts as alerts_mod
-from pipelines import audit, config, jobs, overview, participants, rights
+from pipelines import audit, config, jobs, overview, participants, rights, tombstones
 from pipelines import groups as groups_mod
 from pipelines import report as report_mod
 from pipelines.config import Target
@@ -642,7 +642,7 @@ _erased_seen: dict[str, float] = {}
 def _forget_erased(store: Store) -> None:
     """Clear every cached read when the list of erased ids changed (``backtrack participant
     delete`` in another process): nothing of an erased participant stays in memory."""
-    marker = store.root / rights.TOMBSTONES
+    marker = store.root / tombstones.TOMBSTONES
     try:
         stamp = marker.stat().st_mtime_ns / 1e9
     except FileNotFoundError:

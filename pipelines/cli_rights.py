@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipelines import audit, config, rights
+from pipelines import audit, config, rights, tombstones
 from pipelines.storage import InvalidParticipant, Store, check_participant
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail: who saw what, and when.")
@@ -34,10 +34,10 @@ def _participant(value: str) -> str:
 
 
 def refuse_erased(root: Path, participant: str) -> None:
-    """Exit 2 with the reason when ``participant`` was erased (``rights.refuse_erased``)."""
+    """Exit 2 with the reason when ``participant`` was erased (``tombstones.refuse_erased``)."""
     try:
-        rights.refuse_erased(root, participant)
-    except rights.Erased as exc:
+        tombstones.refuse_erased(root, participant)
+    except tombstones.Erased as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
 

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipelines import config, rights
+from pipelines import config, tombstones
 from pipelines.accounts import AccountError, Accounts
 from pipelines.audit import AuditLog, cli_actor
 
@@ -74,8 +74,8 @@ def users_add(
     """Create an account."""
     if participant:
         try:
-            rights.refuse_erased(config.data_dir(data_dir), participant)
-        except rights.Erased as exc:
+            tombstones.refuse_erased(config.data_dir(data_dir), participant)
+        except tombstones.Erased as exc:
             console.print(f"[red]{exc}[/red]", markup=True, highlight=False)
             raise typer.Exit(2) from exc
     password = None if no_password else _password(password_stdin)

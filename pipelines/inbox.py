@@ -28,7 +28,7 @@ from typing import Final
 
 import pandas as pd
 
-from pipelines import jobs, rights
+from pipelines import jobs, tombstones
 from pipelines.schemas import FILES
 from pipelines.storage import PARTICIPANT_ID, Store
 
@@ -134,8 +134,8 @@ def process(store: Store, participant: str, files: Sequence[Path], ingest: Inges
     and leave the files in place."""
     settled: list[Settled] = []
     try:  # an erased participant's id takes no data (docs/rights.md)
-        rights.refuse_erased(store.root, participant)
-    except rights.Erased as exc:
+        tombstones.refuse_erased(store.root, participant)
+    except tombstones.Erased as exc:
         return [settle(path, False, str(exc)) for path in files]
     readable: list[Path] = []
     for path in files:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from ingest.records import DiaryEntry, RowError, UnusableFile
-from pipelines import diary, ingestion, joined, participants, refresh, retention, sealed
+from pipelines import diary, ingestion, joined, participants, refresh, retention, sealed, tombstones
 from pipelines import sessions as sessions_mod
 from pipelines.config import validate_tz
 from pipelines.ingestion import Outcome, Upload
@@ -151,7 +151,9 @@ def screen_uploads(
 
 def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list[StoredUpload]:
     """Keep every uploaded file in the raw store (content-addressed). The caller has
-    screened them (:func:`screen_uploads`)."""
+    screened them (:func:`screen_uploads`). ``tombstones.Erased``, before anything is
+    stored, for an erased participant."""
+    tombstones.refuse_erased(store.root, participant)
     stored = []
     for path in paths:
         name = upload_name(path)
@@ -329,7 +331,7 @@ def record(
     manifest written before the derived tables, a rerun would find the upload known and
     leave ``daily``, ``blocks`` and ``days`` stale (docs/durability.md)."""
     now = now or datetime.now(UTC)
-    with store.lock(participant):
+    with _writing(store, participant):
         manifest = store.read(FILES, [participant])
         rows = ingestion.ingest_rows(participant, uploads, manifest, now)
         if not rows.changed:
@@ -385,7 +387,7 @@ def reprocess(store: Store, participant: str, *, workers: int | None = None) -> 
     last: killed anywhere, the tables are those of before or of after, and running it again
     gives the same. :class:`MissingRawFiles` (nothing changed) when an upload's raw file
     is gone; ``sealed.SealedFileError`` when one does not open with the configured key."""
-    with store.lock(participant):
+    with _writing(store, participant):
         manifest = store.read(FILES, [participant])
         is_diary = manifest["format"] == "diary"
         diary_rows = manifest[is_diary.fillna(False).astype(bool)]
@@ -499,9 +501,30 @@ def seal_raw_store(store: Store, old_keys: Sequence[sealed.Key] = ()) -> list[Se
 
 
 def refresh_participant(store: Store, participant: str) -> None:
-    """Recompute sessions' derived columns, daily and blocks for one participant."""
+    """Recompute sessions' derived columns, daily and blocks for one participant (nothing
+    for an erased one: a refresh queued behind the erasure must not write their tables)."""
     with store.lock(participant):
-        _refresh_locked(store, participant)
+        erased = tombstones.is_erased(store.root, participant)
+        if not erased:
+            _refresh_locked(store, participant)
+    if erased:
+        store.remove_lock(participant)
+
+
+@contextlib.contextmanager
+def _writing(store: Store, participant: str) -> Iterator[None]:
+    """The participant's lock, for a writer of their data. An erased id is refused under
+    the lock (``tombstones.Erased``), and what a writer that started before the erasure
+    stored meanwhile — its raw files — is removed again: nothing of theirs comes back."""
+    with store.lock(participant):
+        erased = tombstones.is_erased(store.root, participant)
+        if erased:
+            store.erase(participant)
+        else:
+            yield
+    if erased:
+        store.remove_lock(participant)
+        tombstones.refuse_erased(store.root, participant)
 
 
 REFRESH_PARALLEL_FROM = 8  # participants; below this, starting worker processes costs more
@@ -596,7 +619,7 @@ def configure(
     **target: object,
 ) -> participants.Participant:
     """Change a participant's settings (time zone, group, prescription)."""
-    with store.lock(participant):
+    with _writing(store, participant):
         current = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
         changes = {k: v for k, v in target.items() if v is not None}
         updated = participants.Participant(
@@ -623,7 +646,7 @@ def set_category(store: Store, participant: str, session_id: str, category: str)
     """Correct a session's category (or ``auto`` to return to the taxonomy's), refresh."""
     if category != "auto" and category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)} or 'auto'")
-    with store.lock(participant):
+    with _writing(store, participant):
         known = store.read(SESSIONS, [participant])
         if session_id not in set(known["session_id"]):
             raise KeyError(f"{participant} has no session {session_id!r}")
@@ -669,7 +692,7 @@ def import_diary(
         return result
     new = diary.entries_frame(participant, parsed.entries, source="file", file_sha256=sha)
     result = DiaryImport(name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings)
-    with store.lock(participant):
+    with _writing(store, participant):
         store.write(DIARY, participant, diary.apply_import(store.read(DIARY, [participant]), new))
     _record_diary_file(store, participant, path, sha, result)
     refresh_participant(store, participant)
@@ -689,7 +712,7 @@ def add_diary_values(store: Store, participant: str, **values: object) -> DiaryE
 def add_diary_entry(store: Store, participant: str, entry: DiaryEntry) -> None:
     """Store one entry typed by a person (CLI, dashboard form), refresh the participant."""
     new = diary.entries_frame(participant, [entry], source="entry")
-    with store.lock(participant):
+    with _writing(store, participant):
         store.write(DIARY, participant, diary.apply_entry(store.read(DIARY, [participant]), new))
     refresh_participant(store, participant)
 
@@ -718,7 +741,7 @@ def _record_diary_file(
         "size_bytes": path.stat().st_size,
         "ingested_at": datetime.now(UTC),
     }
-    with store.lock(participant):
+    with _writing(store, participant):
         manifest = store.read(FILES, [participant])
         known = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
         if (sha, result.name) in known:

@@ -16,18 +16,13 @@ docs/rights.md.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import io
 import json
-import os
 import re
 import shutil
-import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -35,13 +30,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import schemas
+from pipelines import schemas, tombstones
 from pipelines.accounts import Accounts
 from pipelines.audit import AuditLog
 from pipelines.schemas import FILES, TABLES, TableSchema
-from pipelines.storage import TEMP_PREFIX, Store, check_participant
+from pipelines.storage import Store, check_participant
+from pipelines.tombstones import TOMBSTONES, refuse_erased
 
-TOMBSTONES: Final = "erased.json"
 INBOX: Final = "inbox"
 # Tables with a participant column: everything a participant has in the tables.
 PERSONAL_TABLES: Final[tuple[TableSchema, ...]] = tuple(
@@ -59,79 +54,13 @@ ACCOUNT_FIELDS: Final = (
 _UNSAFE_NAME: Final = re.compile(r"[\x00-\x1f\x7f/\\:]")
 
 
-class Erased(ValueError):
-    """The participant id was erased; its data may not come back under that id."""
-
-
-# --------------------------------------------------------------------------- tombstones
-
-
-def tombstones(root: Path) -> dict[str, str]:
-    """Every erased id and the date (UTC, ISO) it was erased."""
-    try:
-        stored = json.loads((Path(root) / TOMBSTONES).read_text())
-    except FileNotFoundError:
-        return {}
-    return {str(k): str(v) for k, v in stored.items()}
-
-
-def refuse_erased(root: Path, participant: str) -> None:
-    """Raise ``Erased`` when ``participant`` was erased."""
-    when = tombstones(root).get(participant)
-    if when is not None:
-        raise Erased(
-            f"participant {participant!r} was erased on {when}: their data may not come back "
-            "under that id. Use a new participant id (an admin can allow the old one again "
-            "with `backtrack participant reuse-id`, which is audited)."
-        )
-
-
 def reuse_id(root: Path, participant: str, *, actor: str, reason: str) -> None:
     """Allow an erased id again (lift its tombstone); an audited override."""
     check_participant(participant)
     if not reason.strip():
         raise ValueError("say why the erased id may be used again (--reason)")
-    with _tombstone_lock(Path(root)):
-        current = tombstones(root)
-        if participant not in current:
-            raise ValueError(f"participant {participant!r} was never erased")
-        del current[participant]
-        _write_tombstones(Path(root), current)
+    tombstones.remove(Path(root), participant)
     AuditLog(root).append(actor, "reuse-id", [participant], detail=reason.strip())
-
-
-def _add_tombstone(root: Path, participant: str, day: date) -> None:
-    with _tombstone_lock(root):
-        current = tombstones(root)
-        current.setdefault(participant, day.isoformat())
-        _write_tombstones(root, current)
-
-
-def _write_tombstones(root: Path, current: dict[str, str]) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{TEMP_PREFIX}{os.getpid()}-")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(dict(sorted(current.items())), fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, root / TOMBSTONES)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
-def _tombstone_lock(root: Path) -> Iterator[None]:
-    folder = root / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "_erased.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------------------------- export
@@ -287,7 +216,7 @@ def erase(store: Store, participant: str, *, actor: str, inbox: Path | None = No
     check_participant(participant)
     root = store.root
     inbox = inbox or root / INBOX
-    _add_tombstone(root, participant, datetime.now(UTC).date())
+    tombstones.add(root, participant, datetime.now(UTC).date())
     with store.lock(participant):
         roster_rows = 0
         for schema in PERSONAL_TABLES:
@@ -306,8 +235,7 @@ def erase(store: Store, participant: str, *, actor: str, inbox: Path | None = No
             accounts = Accounts(root)
             removed = accounts.remove_participant_accounts(participant)
             accounts.compact()
-    with contextlib.suppress(FileNotFoundError):
-        (root / "locks" / f"{participant}.lock").unlink()
+    store.remove_lock(participant)
     AuditLog(root).append(
         actor,
         "delete",

@@ -459,6 +459,12 @@ class Store:
             _remove_dead_temp_files([self.root / "raw" / participant, *partitions])
             yield
 
+    def remove_lock(self, participant: str) -> None:
+        """Remove the participant's lock file — only for an erased participant, whose
+        writers all refuse: two processes may then hold "the" lock at once, harmlessly."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / "locks" / f"{check_participant(participant)}.lock").unlink()
+
     @staticmethod
     @contextlib.contextmanager
     def _flock(path: Path) -> Iterator[None]:

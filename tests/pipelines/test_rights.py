@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import jobs, rights
+from pipelines import jobs, rights, tombstones
 from pipelines.accounts import Accounts
 from pipelines.audit import AuditLog
 from pipelines.cli import app
@@ -200,7 +200,7 @@ def test_delete_leaves_no_trace_and_changes_nobody_elses_files(data_dir: Path) -
     [entry] = AuditLog(data_dir).entries()
     assert (entry.action, entry.participants) == ("delete", ("p01",))
     assert "anna" not in entry.detail and "@" not in entry.detail
-    assert rights.tombstones(data_dir).keys() == {"p01"}
+    assert tombstones.tombstones(data_dir).keys() == {"p01"}
 
 
 def test_delete_fails_loudly_when_something_of_theirs_remains(data_dir: Path) -> None:
@@ -244,7 +244,7 @@ def test_an_erased_id_is_refused_until_an_audited_override(
     no_yes = runner.invoke(
         app, ["participant", "reuse-id", "p01", "--reason", "x", "--data-dir", str(data_dir)]
     )
-    assert no_yes.exit_code == 2 and "p01" in rights.tombstones(data_dir)
+    assert no_yes.exit_code == 2 and "p01" in tombstones.tombstones(data_dir)
     lifted = runner.invoke(
         app,
         [
@@ -253,7 +253,7 @@ def test_an_erased_id_is_refused_until_an_audited_override(
         ],
     )
     assert lifted.exit_code == 0, lifted.output
-    assert rights.tombstones(data_dir) == {}
+    assert tombstones.tombstones(data_dir) == {}
     entries = AuditLog(data_dir).entries()
     assert [e.action for e in entries] == ["delete", "reuse-id"]
     assert entries[-1].detail == "new consent, ticket 42"
@@ -282,3 +282,26 @@ def test_the_serve_inbox_refuses_files_for_an_erased_id(data_dir: Path, tmp_path
     )
     assert not settled.done and "was erased on" in (settled.reason or "")
     assert called == [] and not Store(data_dir).raw_files("p01")
+
+
+def test_a_writer_that_started_before_the_erasure_brings_nothing_back(
+    data_dir: Path, built: tuple[Path, Path]
+) -> None:
+    store = Store(data_dir)
+    walks = jobs.collect_paths([built[1] / "p01"])
+    stored = jobs.store_uploads(store, "p01", walks)  # the ingest has stored its files …
+    uploads = jobs.parse_stored(stored, workers=1)
+    rights.erase(store, "p01", actor="cli:test")  # … when the erasure runs
+    store.put_raw(  # what a slow store-raw task writes after the erasure
+        "p01", walks[0].read_bytes(), walks[0].name
+    )
+
+    with pytest.raises(tombstones.Erased):
+        jobs.record(store, "p01", uploads)
+    jobs.refresh_participant(store, "p01")  # a refresh queued behind it writes nothing
+    with pytest.raises(tombstones.Erased):
+        jobs.configure(store, "p01", min_minutes=20)
+    with pytest.raises(tombstones.Erased):
+        jobs.store_uploads(store, "p01", walks)
+
+    assert rights.traces(store, "p01") == []
