@@ -53,22 +53,14 @@ def ingest_cli(folder: Path, data_dir: Path, *options: str) -> None:
         os.environ, PREFECT_LOGGING_LEVEL="WARNING", PREFECT_SERVER_ANALYTICS_ENABLED="false"
     )
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "ingest",
-            str(folder),
-            "-p",
-            "bench",
-            "--data-dir",
-            str(data_dir),
-            *options,
-        ],
-        check=True,
-        env=env,
-        stdout=subprocess.DEVNULL,
+        ingest_argv(folder, data_dir, *options), check=True, env=env, stdout=subprocess.DEVNULL
     )
+
+
+def ingest_argv(folder: Path, data_dir: Path, *options: str) -> list[str]:
+    """``backtrack ingest <folder> -p bench --data-dir <data_dir> [options]`` as argv."""
+    cli = [sys.executable, "-m", "pipelines.cli", "ingest", str(folder), "-p", "bench"]
+    return [*cli, "--data-dir", str(data_dir), *options]
 
 
 def timed(fn: Callable[[], object]) -> float:

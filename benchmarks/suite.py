@@ -48,7 +48,7 @@ from benchmarks import apple_health as apple_bench
 from benchmarks import dashboard as dashboard_bench
 from benchmarks.apple_health import ANCHOR as APPLE_ANCHOR
 from benchmarks.apple_health import READER as APPLE_READER
-from benchmarks.ingest_vs_fitparse import bare_fitparse, median_of, timed
+from benchmarks.ingest_vs_fitparse import bare_fitparse, ingest_argv, median_of, timed
 from ingest import fit_fast
 from pipelines import jobs
 from pipelines.demo.apple_export import write_apple_export
@@ -141,16 +141,16 @@ def fit_export(work: Path, years: int, repeats: int, notes: list[str]) -> list[R
     data = work / "fit-data"
     fresh = lambda: shutil.rmtree(data, ignore_errors=True)  # noqa: E731
     print("backtrack ingest …", flush=True)
-    first = [_peak(_ingest_command(export, data)) for _ in range(repeats) if fresh() is None]
+    first = [_peak(ingest_argv(export, data)) for _ in range(repeats) if fresh() is None]
     first_s = statistics.median(r["seconds"] for r in first)
     first_kb = statistics.median(r["peak_kb"] for r in first)
-    again = [_peak(_ingest_command(export, data)) for _ in range(max(3, repeats))]
+    again = [_peak(ingest_argv(export, data)) for _ in range(max(3, repeats))]
     again_s = statistics.median(r["seconds"] for r in again)
 
     one_year = work / "fit-export-1y"
     write_export(one_year, years=1)
     one_year_data = work / "fit-data-1y"  # kept: the refresh benchmark copies its facts
-    small = [_peak(_ingest_command(one_year, one_year_data)) for _ in range(1)]
+    small = [_peak(ingest_argv(one_year, one_year_data)) for _ in range(1)]
     small_kb = small[0]["peak_kb"]
 
     notes.append(
@@ -196,20 +196,6 @@ def fit_export(work: Path, years: int, repeats: int, notes: list[str]) -> list[R
     ]
 
 
-def _ingest_command(folder: Path, data: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pipelines.cli",
-        "ingest",
-        str(folder),
-        "-p",
-        "bench",
-        "--data-dir",
-        str(data),
-    ]
-
-
 # ------------------------------------------------------------------------ Apple Health
 
 
@@ -227,7 +213,7 @@ def apple_export(work: Path, megabytes: int, repeats: int, notes: list[str]) -> 
     cli = []
     for _ in range(repeats):
         shutil.rmtree(data, ignore_errors=True)
-        cli.append(_peak(_ingest_command(zipped.parent, data)))
+        cli.append(_peak(ingest_argv(zipped.parent, data)))
     cli_s = statistics.median(r["seconds"] for r in cli)
     cli_kb = statistics.median(r["peak_kb"] for r in cli)
     notes.append(
