@@ -42,10 +42,10 @@ from typing import Final, Protocol
 import pandas as pd
 
 from dashboards import data
+from pipelines import inbox as inbox_folder
 from pipelines import jobs
 from pipelines.storage import check_participant
 
-INBOX: Final = "inbox"
 LOG_NAME: Final = "ingest.log"
 RUN_FILE: Final = "flow-run.json"
 NAME_MAX_CHARS: Final = 80
@@ -137,7 +137,7 @@ def save_to_inbox(
     same content twice in one upload is kept once."""
     if not re.fullmatch(r"[0-9a-f]{8,64}", upload_id):
         raise ValueError(f"upload id {upload_id!r} is not a hex id")
-    folder = root / INBOX / check_participant(participant) / upload_id
+    folder = root / inbox_folder.FOLDER / check_participant(participant) / upload_id
     folder.mkdir(parents=True, exist_ok=True)
     saved: dict[str, UploadedFile] = {}
     for name, content in files:

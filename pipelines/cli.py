@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipelines import config, jobs, runs
+from pipelines import inbox as inbox_mod
 from pipelines import report as report_mod
 from pipelines.cli_raw import keys_app, participant_reprocess, raw_app, require_key
 from pipelines.cli_rights import audit_app, refuse_erased
@@ -404,7 +405,7 @@ def serve(
     require_key(Store(root))
     serve_mod.serve(
         root,
-        inbox or root / "inbox",
+        inbox or root / inbox_mod.FOLDER,
         nightly=nightly,
         timezone=zone,
         poll_s=poll,

@@ -102,8 +102,9 @@ def users_remove(
 ) -> None:
     """Delete an account (its sessions end at once). The participant's data stays."""
     try:
-        removed = _accounts(data_dir).user(username)
-        _accounts(data_dir).remove_user(username)
+        accounts = _accounts(data_dir)
+        removed = accounts.user(username)
+        accounts.remove_user(username)
     except AccountError as exc:
         raise _fail(exc) from exc
     _audit(data_dir, "account-remove", f"{removed.username} ({removed.role})", removed.participant)

@@ -32,6 +32,7 @@ from pipelines import jobs, tombstones
 from pipelines.schemas import FILES
 from pipelines.storage import PARTICIPANT_ID, Store
 
+FOLDER: Final = "inbox"  # the default inbox: <data dir>/inbox (also the dashboard's uploads)
 DONE: Final = ".done"
 FAILED: Final = ".failed"
 REASON_SUFFIX: Final = ".reason.txt"

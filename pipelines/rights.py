@@ -30,14 +30,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines import inbox as inbox_folder
 from pipelines import schemas, tombstones
-from pipelines.accounts import Accounts
+from pipelines.accounts import DB_FILE, Accounts
+from pipelines.audit import FOLDER as AUDIT_FOLDER
 from pipelines.audit import AuditLog
 from pipelines.schemas import FILES, TABLES, TableSchema
 from pipelines.storage import Store, check_participant
 from pipelines.tombstones import TOMBSTONES, refuse_erased
 
-INBOX: Final = "inbox"
 # Tables with a participant column: everything a participant has in the tables.
 PERSONAL_TABLES: Final[tuple[TableSchema, ...]] = tuple(
     t for t in TABLES.values() if "participant" in t.names
@@ -119,7 +120,7 @@ def write_export(store: Store, participant: str, out: BinaryIO, *, actor: str) -
 
 def account_records(root: Path, participant: str) -> list[dict[str, object]]:
     """The participant's account(s) as the export holds them: no password hash, no sessions."""
-    if not (Path(root) / "accounts.sqlite3").exists():
+    if not (Path(root) / DB_FILE).exists():
         return []
     users = [u for u in Accounts(root).users() if u.participant == participant]
     return [{name: getattr(u, name) for name in ACCOUNT_FIELDS} for u in users]
@@ -215,7 +216,7 @@ def erase(store: Store, participant: str, *, actor: str, inbox: Path | None = No
     audit entry (counts only). ``Erasure.traces`` lists whatever is left (empty: nothing)."""
     check_participant(participant)
     root = store.root
-    inbox = inbox or root / INBOX
+    inbox = inbox or root / inbox_folder.FOLDER
     tombstones.add(root, participant, datetime.now(UTC).date())
     with store.lock(participant):
         roster_rows = 0
@@ -231,7 +232,7 @@ def erase(store: Store, participant: str, *, actor: str, inbox: Path | None = No
         if mine.exists():
             shutil.rmtree(mine)
         removed = 0
-        if (root / "accounts.sqlite3").exists():
+        if (root / DB_FILE).exists():
             accounts = Accounts(root)
             removed = accounts.remove_participant_accounts(participant)
             accounts.compact()
@@ -268,13 +269,13 @@ def traces(store: Store, participant: str, inbox: Path | None = None) -> list[st
             continue
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
-            if relative.parts[0] == "audit" or relative == Path(TOMBSTONES):
+            if relative.parts[0] == AUDIT_FOLDER or relative == Path(TOMBSTONES):
                 continue
             if any(word.search(part) for part in relative.parts):
                 found.append(f"path {path}")
             elif path.is_file() and path.suffix == ".parquet" and _names(path, participant):
                 found.append(f"rows in {path}")
-    db = root / "accounts.sqlite3"
+    db = root / DB_FILE
     if db.exists():
         left = [u.username for u in Accounts(root).users() if u.participant == participant]
         found += [f"account {name} in {db}" for name in left]

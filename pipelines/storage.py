@@ -141,8 +141,7 @@ class Store:
         key = self.key  # before anything is written: no key, nothing stored
         digest = hashlib.sha256()
         folder = self._raw_folder(participant)
-        fd, tmp = _mkstemp(folder)
-        try:
+        with _temporary(folder) as (fd, tmp):
             with open(source, "rb") as src:
                 _seal_to(src, fd, key, digest)
             path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
@@ -151,10 +150,6 @@ class Store:
             else:
                 os.chmod(tmp, 0o600)
                 _replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
         return digest.hexdigest(), path
 
     @contextlib.contextmanager
@@ -227,8 +222,7 @@ class Store:
         else:
             source_store = Store(self.root, key)
         digest = hashlib.sha256()
-        fd, tmp = _mkstemp(path.parent)
-        try:
+        with _temporary(path.parent) as (fd, tmp):
             with source_store.open_raw(path) as src:
                 _seal_to(src, fd, key, digest)
             expected = path.name.split(".", 1)[0]
@@ -239,10 +233,6 @@ class Store:
                 )
             os.chmod(tmp, 0o600)
             _replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
         return "sealed" if key_id is None else "resealed"
 
     def delete_raw(self, path: Path) -> None:
@@ -502,18 +492,13 @@ def _seal_to(src: BinaryIO, fd: int, key: sealed.Key, digest: hashlib._Hash) -> 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _mkstemp(path.parent)
-    try:
+    with _temporary(path.parent) as (fd, tmp):
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
         _replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _read_file(schema: TableSchema, path: Path) -> pa.Table:
@@ -528,13 +513,21 @@ def _read_file(schema: TableSchema, path: Path) -> pa.Table:
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _mkstemp(path.parent, suffix=".parquet")
-    try:
+    with _temporary(path.parent, suffix=".parquet") as (fd, tmp):
         with os.fdopen(fd, "wb") as fh:
             pq.write_table(table, fh, compression="zstd")
             fh.flush()
             os.fsync(fh.fileno())
         _replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _temporary(folder: Path, suffix: str = "") -> Iterator[tuple[int, str]]:
+    """A new temporary file in ``folder`` (its descriptor and path) for the block to fill
+    and rename into place; removed again when the block raises."""
+    fd, tmp = _mkstemp(folder, suffix)
+    try:
+        yield fd, tmp
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

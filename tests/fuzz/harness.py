@@ -306,47 +306,14 @@ def _suunto_xml_seeds() -> tuple[Seed, ...]:
 
 
 def _suunto_json_seeds() -> tuple[Seed, ...]:
-    def event(when: str, what: dict[str, object]) -> dict[str, object]:
-        return {"Events": [{"ArrayBegin": 0, **what}], "TimeISO8601": when}
+    from tests.ingest.test_suunto import LEGS, device_log, window
 
-    def window(kind: str, activity: int, duration: float, distance: float) -> dict[str, object]:
-        return {
-            "Window": {
-                "Type": kind,
-                "ActivityId": activity,
-                "Duration": duration,
-                "Distance": distance,
-            }
-        }
-
-    log = {
-        "DeviceLog": {
-            "Header": {
-                "Activity": "Multisport",
-                "ActivityType": 2,
-                "DateTime": "2018-04-09T11:00:00.000+02:00",
-                "Duration": 3000.0,
-                "PauseDuration": 60.0,
-                "Distance": 5000,
-            },
-            "Device": {"Name": "Amsterdam", "SerialNumber": "1234"},
-            "Samples": [
-                event("2018-04-09T11:00:00.000+02:00", {"Lap": {"Type": "Start"}}),
-                event("2018-04-09T11:00:00.000+02:00", {"Activity": {"ActivityType": 12}}),
-                {"HR": 1.5, "TimeISO8601": "2018-04-09T11:10:00.000+02:00"},
-                event("2018-04-09T11:20:00.000+02:00", {"Activity": {"ActivityType": 23}}),
-                event("2018-04-09T11:40:00.000+02:00", {"Pause": {"State": True}}),
-                event("2018-04-09T11:41:00.000+02:00", {"Pause": {"State": False}}),
-                event("2018-04-09T11:51:00.000+02:00", {"Lap": {"Type": "Stop"}}),
-            ],
-            "Windows": [
-                window("Activity", 12, 1190, 1600),
-                window("Activity", 23, 1800, 0),
-                window("Move", 2, 2990, 1600),
-            ],
-        }
-    }
-    return (Seed("log.json", json.dumps(log, indent=2).encode(), "json"),)
+    windows = [
+        window("Activity", 12, 1190, 1600),
+        window("Activity", 23, 1800, 0),
+        window("Move", 2, 2990, 1600),
+    ]
+    return (Seed("log.json", device_log(LEGS, windows), "json"),)
 
 
 def _polar_hrm_seeds() -> tuple[Seed, ...]:
@@ -404,21 +371,8 @@ def _strava_seeds() -> tuple[Seed, ...]:
 
 
 def _strava_api_seeds() -> tuple[Seed, ...]:
-    activity = {
-        "resource_state": 3,
-        "name": "Lunch Pilates",
-        "distance": 0.0,
-        "moving_time": 2400,
-        "elapsed_time": 2700,
-        "type": "Workout",
-        "sport_type": "Pilates",
-        "id": 123,
-        "start_date": "2026-03-02T11:00:00Z",
-        "start_date_local": "2026-03-02T12:00:00Z",
-        "timezone": "(GMT+01:00) Europe/Berlin",
-        "utc_offset": 3600.0,
-        "device_name": "Garmin Forerunner 255",
-    }
+    from tests.ingest.test_strava import API_ACTIVITY as activity
+
     walk = activity | {"id": 124, "name": "Walk", "type": "Walk", "sport_type": "Walk"}
     return (
         Seed("activity.json", json.dumps(activity).encode(), "json"),
@@ -494,6 +448,8 @@ def _google_fit_seeds() -> tuple[Seed, ...]:
 
 
 def _fitbit_seeds() -> tuple[Seed, ...]:
+    from tests.ingest.test_fitbit import STEPS_SERIES
+
     daily = (
         "Id,ActivityDate,TotalSteps,TotalDistance,VeryActiveMinutes,SedentaryMinutes,Calories\r\n"
         "1503960366,4/12/2016,13162,8.5,25,728,1985\r\n"
@@ -505,11 +461,6 @@ def _fitbit_seeds() -> tuple[Seed, ...]:
         "1503960366,4/12/2016 7:01:00 AM,0\r\n"
         "1503960366,4/12/2016 7:02:00 AM,104\r\n"
     )
-    series = [
-        {"dateTime": "04/12/16 07:00:00", "value": "12"},
-        {"dateTime": "04/12/16 07:01:00", "value": "0"},
-        {"dateTime": "04/12/16 07:02:00", "value": "104"},
-    ]
     exercise = {
         "logId": 12884417420,
         "activityName": "Walk",
@@ -538,11 +489,7 @@ def _fitbit_seeds() -> tuple[Seed, ...]:
     return (
         Seed("dailyActivity_merged.csv", daily.encode(), "csv"),
         Seed("minuteStepsNarrow_merged.csv", minutes.encode(), "csv"),
-        Seed(
-            "MyFitbitData/Physical Activity/steps-2016-04-12.json",
-            json.dumps(series, indent=2).encode(),
-            "json",
-        ),
+        Seed("MyFitbitData/Physical Activity/steps-2016-04-12.json", STEPS_SERIES, "json"),
         Seed("exercise-0.json", json.dumps([exercise], indent=1).encode(), "json"),
         Seed("fitbit_export_20160502.csv", export.encode(), "csv"),
     )
