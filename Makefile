@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(BIN)/backtrack demo --data-dir demo-data
+	$(BIN)/backtrack-demo --data-dir demo-data
 	@echo "Serving the dashboard for the demo cohort at http://127.0.0.1:8501"
 	@echo "  sign in as p01 (a participant), coach-a (a coach) or admin; password: backtrack-demo"
 	@echo "  (Ctrl-C stops it)"

@@ -1,7 +1,7 @@
 """Benchmark: streaming a generated Apple Health export of ≥ 1 GB through the reader.
 
 Generates ``export.xml`` (and the same document zipped, as ``export.zip``) with
-:func:`pipelines.demo.apple_export.write_apple_export`, then runs each measurement in a
+:func:`demo.apple_export.write_apple_export`, then runs each measurement in a
 fresh child process (so neither the generator's nor an earlier run's memory counts) and
 reports seconds, MB/s of XML and the child's peak resident memory (``VmHWM``):
 
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from pipelines.demo.apple_export import write_apple_export
+from demo.apple_export import write_apple_export
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks-apple-health.md"
@@ -159,7 +159,7 @@ def main() -> None:
         f"{'.'.join(map(str, etree.LIBXML_VERSION))}). One run each, each in a fresh process.",
         "",
         f"Export: `export.xml` of {size / 1e6:.0f} MB ({size / 2**30:.2f} GiB), generated in "
-        f"{generated_s:.1f} s by `pipelines.demo.apple_export.write_apple_export` (the same "
+        f"{generated_s:.1f} s by `demo.apple_export.write_apple_export` (the same "
         f"document zipped: {zip_size / 1e6:.0f} MB, {zipped_s:.1f} s).",
         "",
         "| what | seconds | MB/s of XML | × anchor | peak RSS (MB) | RSS after imports (MB) |"

@@ -2,7 +2,7 @@
 
 Generates 1,000 participants × 365 days in 10 groups of 100 straight into the tables the
 dashboard reads (``participants``, ``daily``, ``days``, ``blocks``, written with
-``pipelines.storage.Store.write`` against the schemas — no FIT files, no ingest), then times,
+``pipelines.store.storage.Store.write`` against the schemas — no FIT files, no ingest), then times,
 each run in a fresh child process through the uncached ``dashboards.data.StoreTables`` path:
 
 * the coach page: ``data.group_overview`` for one group of 100 (a coach) and for every group
@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines import adherence
 from pipelines.config import Target
+from pipelines.rules import adherence
 from pipelines.schemas import BLOCKS, DAILY, DAYS, PARTICIPANTS, TableSchema
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks-dashboard.md"

@@ -22,8 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.ingest_vs_fitparse import bare_fitparse, ingest_cli, median_of, timed
-from pipelines import jobs
-from pipelines.demo.cohort import write_export
+from demo.cohort import write_export
+from pipelines.app import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITTEN_AT = ["ingested_at", "updated_at"]  # when a row was written: differs between runs
@@ -44,7 +44,7 @@ def same_tables(a: Path, b: Path) -> bool:
 
 def start_and_close_cluster(workers: int) -> None:
     """What the Dask run spends on its temporary cluster (the cluster of
-    ``pipelines.flows.dask_ingest``, started and closed in this process)."""
+    ``pipelines.orchestrate.flows.dask_ingest``, started and closed in this process)."""
     from distributed import LocalCluster
 
     with LocalCluster(
@@ -121,7 +121,7 @@ def main() -> None:
             "with another day's.",
             "",
             f"Export: {len(files)} FIT files ({megabytes:.1f} MB), generated in {generated:.1f} s "
-            f"by `pipelines.demo.cohort.write_export` (the export of "
+            f"by `demo.cohort.write_export` (the export of "
             "[benchmarks.md](benchmarks.md)). Each `backtrack ingest` is a new process: the "
             "Prefect temporary server, and for `--runner dask` the cluster, start inside it.",
             "",

@@ -1,7 +1,7 @@
 """Benchmark: FIT decoding with fitparse vs fitfast, and the in-process ingest with each.
 
 On the same files in the same run (the FIT files of ../shared/samples when present, and a
-generated one-year export of ``pipelines.demo.cohort.write_export``), serially, in this
+generated one-year export of ``demo.cohort.write_export``), serially, in this
 process; each figure is the median of ``--repeats`` runs:
 
 * bare fitparse: every message of every file (``FitFile.get_messages``), the anchor of
@@ -35,11 +35,11 @@ from pathlib import Path
 import fitparse
 
 from benchmarks.ingest_vs_fitparse import ingest_in_process
+from demo.cohort import write_export
 from ingest import fit_fast
 from ingest.fit import parse_fit
 from ingest.records import UnusableFile
-from pipelines import jobs
-from pipelines.demo.cohort import write_export
+from pipelines.app import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "fit"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import fitparse
 
-from pipelines import jobs
-from pipelines.demo.cohort import write_export
-from pipelines.storage import Store
+from demo.cohort import write_export
+from pipelines.app import jobs
+from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,7 @@ def ingest_cli(folder: Path, data_dir: Path, *options: str) -> None:
 
 def ingest_argv(folder: Path, data_dir: Path, *options: str) -> list[str]:
     """``backtrack ingest <folder> -p bench --data-dir <data_dir> [options]`` as argv."""
-    cli = [sys.executable, "-m", "pipelines.cli", "ingest", str(folder), "-p", "bench"]
+    cli = [sys.executable, "-m", "pipelines.cli.main", "ingest", str(folder), "-p", "bench"]
     return [*cli, "--data-dir", str(data_dir), *options]
 
 
@@ -113,7 +113,7 @@ def main() -> None:
             f"Python {platform.python_version()}. Median of {args.repeats} runs each.",
             "",
             f"Export: {len(files)} FIT files ({megabytes:.1f} MB), generated in {generated:.1f} s "
-            f"by `pipelines.demo.cohort.write_export` (≈ 300 one-hour activities per year with "
+            f"by `demo.cohort.write_export` (≈ 300 one-hour activities per year with "
             f"1-s records and one monitoring file per day).",
             "",
             "| what | seconds | × anchor |",

@@ -11,7 +11,7 @@ import pandas as pd
 
 from dashboards.i18n import register, t
 from pipelines.config import Target
-from pipelines.taxonomy import CATEGORIES
+from pipelines.rules.taxonomy import CATEGORIES
 
 BAND_ORDER: Final = ("no data", "below target", "in range", "above range")
 BAND_COLORS: Final = ("#e0e0e0", "#f4a582", "#1a9850", "#006837")
@@ -22,7 +22,7 @@ WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def walking_band(walking_minutes: float, has_data: bool, target: Target) -> str:
     """Which part of the target band a day's walking minutes fall in (for colouring only;
-    whether a day is met is the ``met`` column, decided by ``pipelines.adherence``)."""
+    whether a day is met is the ``met`` column, decided by ``pipelines.rules.adherence``)."""
     if not has_data:
         return "no data"
     if walking_minutes < target.min_minutes:

@@ -9,7 +9,7 @@ silently widened or narrowed to something else.
 
 Two layers, so the rules are testable without Streamlit:
 
-* ``StoreTables`` reads through ``pipelines.storage.Store`` directly (tests, scripts);
+* ``StoreTables`` reads through ``pipelines.store.storage.Store`` directly (tests, scripts);
 * ``cached_tables()`` returns the same interface backed by ``st.cache_data``, keyed on the
   table's modification time (``Store.mtime``): a new ingest or refresh invalidates it.
 
@@ -37,15 +37,18 @@ from typing import Any, Final, Literal, Protocol
 
 import pandas as pd
 
-from pipelines import alerts as alerts_mod
-from pipelines import audit, config, jobs, overview, participants, rights, tombstones
-from pipelines import groups as groups_mod
-from pipelines import report as report_mod
+from pipelines import config
+from pipelines.app import jobs, rights
 from pipelines.config import Target
-from pipelines.groups import Thresholds
-from pipelines.participants import Participant
+from pipelines.rules import alerts as alerts_mod
+from pipelines.rules import overview, participants
+from pipelines.rules import report as report_mod
+from pipelines.rules.alerts import Thresholds
+from pipelines.rules.participants import Participant
 from pipelines.schemas import BLOCKS, DAYS, FILES, PARTICIPANTS, SESSIONS, TABLES, TableSchema
-from pipelines.storage import Store
+from pipelines.store import audit, tombstones
+from pipelines.store import groups as groups_mod
+from pipelines.store.storage import Store
 
 Role = Literal["participant", "coach", "admin"]
 ROLES: Final = ("participant", "coach", "admin")
@@ -144,7 +147,7 @@ def require(viewer: Viewer, participant: str, tables: Tables | None = None) -> N
 
 
 def _safe_id(participant: str) -> bool:
-    from pipelines.storage import PARTICIPANT_ID
+    from pipelines.store.storage import PARTICIPANT_ID
 
     return bool(PARTICIPANT_ID.match(participant))
 
@@ -205,7 +208,7 @@ def group_overview(
 ) -> pd.DataFrame:
     """Per participant of ``group``: adherence over the last 14 and 28 days up to ``as_of``
     (default: the group's latest day with data), the current streak, days since the last
-    walk and the pain change against baseline (``pipelines.overview``). One row per
+    walk and the pain change against baseline (``pipelines.rules.overview``). One row per
     participant, sorted by id."""
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
@@ -356,7 +359,7 @@ def participant_alerts(
     as_of: date,
     thresholds: Thresholds | None = None,
 ) -> list[alerts_mod.Alert]:
-    """The participant's alerts as of ``as_of`` (``pipelines.alerts``) under ``thresholds``
+    """The participant's alerts as of ``as_of`` (``pipelines.rules.alerts``) under ``thresholds``
     (default: those of the participant's group, else the defaults)."""
     tables = tables or cached_tables()
     frame = days(viewer, participant, tables)
@@ -488,7 +491,7 @@ def set_session_category(
     tables: Tables | None = None,
 ) -> None:
     """Correct a session's category (``auto`` undoes a correction) via
-    ``pipelines.jobs.set_category``, which refreshes the participant's tables."""
+    ``pipelines.app.jobs.set_category``, which refreshes the participant's tables."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
     jobs.set_category(tables.store, participant, session_id, category)
@@ -513,7 +516,7 @@ def add_diary_entry(
     and time). Raises ``ValueError`` with the validator's messages for a bad entry.
 
     Validation is ``ingest.diary.diary_entry`` (the same rules as a diary file's rows),
-    reached through ``pipelines.jobs.add_diary_values``."""
+    reached through ``pipelines.app.jobs.add_diary_values``."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
     taken = painkiller_name.strip() if painkiller and painkiller_name else painkiller
@@ -536,7 +539,7 @@ def add_diary_entry(
 def import_diary_file(
     viewer: Viewer, participant: str, path: Path, tables: Tables | None = None
 ) -> jobs.DiaryImport:
-    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.jobs.import_diary``:
+    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.app.jobs.import_diary``:
     good rows replace the entries of their dates; the result names every bad row."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
@@ -625,7 +628,7 @@ def audit_trail(
 
 
 def participant_export(viewer: Viewer, participant: str, tables: Tables | None = None) -> bytes:
-    """The participant's export zip (``pipelines.rights.write_export``, audited): for the
+    """The participant's export zip (``pipelines.app.rights.write_export``, audited): for the
     signed-in participant themself only."""
     tables = tables or cached_tables()
     if viewer.role != "participant" or participant != viewer.participant:

@@ -1,9 +1,9 @@
-"""The one-page clinician report as PDF: a report dict (``pipelines.report.build``) and the
+"""The one-page clinician report as PDF: a report dict (``pipelines.rules.report.build``) and the
 participant's alerts in, PDF bytes out. Pure: no Streamlit, no I/O.
 
 Only the pseudonymous participant id appears. fpdf2's core font (Helvetica) is latin-1, so
 every text passes ``latin1``: German umlauts stay, "–", "≥", "−" and the like become ASCII.
-Also home of ``alert_text``, the words for ``pipelines.alerts`` codes (pages use it too).
+Also home of ``alert_text``, the words for ``pipelines.rules.alerts`` codes (pages use it too).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Final
 from fpdf import FPDF
 
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
-from pipelines.alerts import Alert
-from pipelines.taxonomy import CATEGORIES
+from pipelines.rules.alerts import Alert
+from pipelines.rules.taxonomy import CATEGORIES
 
 REFERENCE: Final = (
     "Reference: a fall of {reference} points is a meaningful change; reached: {reached}"

@@ -6,7 +6,7 @@ participant's inbox::
     <data dir>/inbox/<participant>/<upload id>/<sha256[:16]>-<sanitised name>
 
 (the name a browser sends is only ever used sanitised, behind its content hash) and starts
-``python -m pipelines.cli ingest <files> -p <participant> --data-dir <data dir>`` with its
+``python -m pipelines.cli.main ingest <files> -p <participant> --data-dir <data dir>`` with its
 output in ``ingest.log`` next to the files — the page keeps running while the flow (and its
 Prefect start-up) works. ``job_status`` then reads what became of each file from the file
 manifest (``files.upload_sha256`` = the uploaded file's SHA-256) through ``dashboards.data``.
@@ -18,7 +18,7 @@ before) and keeps the flow run's name and state in ``flow-run.json``, which ``jo
 reads — so the page shows the run's state without this process ever loading Prefect
 (docs/prefect.md).
 
-The upload limits (``pipelines.jobs.UPLOAD_LIMITS``: size of one file, files and bytes per
+The upload limits (``pipelines.app.jobs.UPLOAD_LIMITS``: size of one file, files and bytes per
 upload, size of a diary file) are applied before anything is written: a file beyond them
 is never saved, it is shown as rejected with the limit and its value, and the other files
 of the upload go on.
@@ -42,9 +42,9 @@ from typing import Final, Protocol
 import pandas as pd
 
 from dashboards import data
-from pipelines import inbox as inbox_folder
-from pipelines import jobs
-from pipelines.storage import check_participant
+from pipelines.app import jobs
+from pipelines.orchestrate import inbox as inbox_folder
+from pipelines.store.storage import check_participant
 
 LOG_NAME: Final = "ingest.log"
 RUN_FILE: Final = "flow-run.json"
@@ -168,7 +168,7 @@ def ingest_command(
     return [
         sys.executable,
         "-m",
-        "pipelines.cli",
+        "pipelines.cli.main",
         "ingest",
         *(str(p) for p in paths),
         "-p",

@@ -1,4 +1,4 @@
-"""Who is signed in, shared by the pages: accounts (``pipelines.accounts``) → ``Viewer``.
+"""Who is signed in, shared by the pages: accounts (``pipelines.store.accounts``) → ``Viewer``.
 
 * **Password sign-in**: the sign-in page checks the password (argon2) and keeps only the
   session's random token in ``st.session_state[TOKEN_KEY]``; every rerun looks the token up
@@ -23,7 +23,7 @@ import streamlit as st
 from dashboards import data
 from dashboards.i18n import register, t
 from pipelines import config
-from pipelines.accounts import Accounts, User
+from pipelines.store.accounts import Accounts, User
 
 TOKEN_KEY: Final = "auth_token"
 FAILED_SIGN_IN_DELAY_S: Final = 1.0  # slows password guessing through the form

@@ -5,7 +5,7 @@ Three layers, checked in this order (docs/formats.md, "Limits", lists the values
 :class:`UploadLimits`
     The files a person uploads at once, judged by their sizes alone, before a byte is read
     or stored: the size of one file, the number of files and their total size, and the size
-    of a diary file. :meth:`UploadLimits.refusals` is the rule; ``pipelines.jobs`` applies
+    of a diary file. :meth:`UploadLimits.refusals` is the rule; ``pipelines.app.jobs`` applies
     it to files on disk (the CLI, the ingest flow) and ``dashboards.uploads`` to files held
     in memory (the upload page).
 :class:`ArchiveLimits`

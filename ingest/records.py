@@ -34,7 +34,7 @@ class Device:
 class SessionRecord:
     """One recorded session (a FIT ``session`` message, a GPX track, a Workout, ...)."""
 
-    source_format: str  # "fit", "gpx", "tcx", "apple_health", ... (see pipelines.sessions)
+    source_format: str  # "fit", "gpx", "tcx", "apple_health", ... (see pipelines.rules.sessions)
     index: int  # position of the session within its file (0-based)
     start_utc: datetime  # aware, UTC
     elapsed_s: float  # wall-clock duration, pauses included

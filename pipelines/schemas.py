@@ -1,6 +1,6 @@
 """Every table backtrack writes: columns, types, units, grain and key — the one place.
 
-Each table is stored as Parquet partitioned by participant (see ``pipelines.storage``).
+Each table is stored as Parquet partitioned by participant (see ``pipelines.store.storage``).
 ``validate`` is applied on every write: exact columns, Arrow types, non-null columns
 and key uniqueness. ``docs/tables.md`` is generated from these definitions
 (``python -m pipelines.schemas > docs/tables.md``; a test keeps it in sync).
@@ -36,7 +36,7 @@ class TableSchema:
     doc: str
     # One Parquet file for every participant (``<table>/all.parquet``) instead of a partition
     # each: for small tables every page reads whole (the roster), where 1,000 tiny files
-    # cost ~0.8 s to open and one file ~5 ms. ``pipelines.storage`` owns the difference.
+    # cost ~0.8 s to open and one file ~5 ms. ``pipelines.store.storage`` owns the difference.
     single_file: bool = False
 
     @property
@@ -154,7 +154,7 @@ SESSIONS = TableSchema(
         _c("sub_sport", pa.int16(), "raw FIT sub_sport code", nullable=True),
         _c("sport_name", pa.string(), "type as named by the file", nullable=True),
         _c("activity_name", pa.string(), "name given by the user / device", nullable=True),
-        _c("category", pa.string(), "taxonomy category (pipelines.taxonomy)"),
+        _c("category", pa.string(), "taxonomy category (pipelines.rules.taxonomy)"),
         _c(
             "category_source",
             pa.string(),
@@ -246,10 +246,10 @@ DIARY = TableSchema(
     name="diary",
     grain="one row per participant × diary entry (day and time as written)",
     key=("participant", "date", "time"),
-    doc="Pain-diary entries (pipelines.diary). Importing a diary file replaces the entries of "
-    "the dates it contains (a corrected diary corrects them); `diary add` replaces the entry "
-    "of its date and time. Several entries on one day at different times are kept; the day's "
-    "pain is their mean.",
+    doc="Pain-diary entries (pipelines.rules.diary). Importing a diary file replaces the "
+    "entries of the dates it contains (a corrected diary corrects them); `diary add` "
+    "replaces the entry of its date and time. Several entries on one day at different times "
+    "are kept; the day's pain is their mean.",
     columns=(
         PARTICIPANT,
         _c("date", pa.date32(), "local calendar day the entry is about"),
@@ -277,7 +277,7 @@ DAYS = TableSchema(
     "activity data or a diary entry",
     key=("participant", "date"),
     doc="The daily join: activity (the daily table's columns) next to the pain diary and the "
-    "pain rules' day flags (pipelines.joined, pipelines.pain). What the report and the "
+    "pain rules' day flags (pipelines.rules.joined, pipelines.rules.pain). What the report and the "
     "dashboard read.",
     columns=(),  # filled in below: the daily columns plus the diary columns
 )
@@ -286,8 +286,8 @@ DAILY = TableSchema(
     name="daily",
     grain="one row per participant × local calendar day, first to last data day",
     key=("participant", "date"),
-    doc="Walking minutes and sessions per local day (pipelines.daily) and whether the day "
-    "met the target (pipelines.adherence).",
+    doc="Walking minutes and sessions per local day (pipelines.rules.daily) and whether the day "
+    "met the target (pipelines.rules.adherence).",
     columns=(
         PARTICIPANT,
         _c("date", pa.date32(), "local calendar day"),
@@ -319,7 +319,7 @@ BLOCKS = TableSchema(
     name="blocks",
     grain="one row per participant × n-day block from the program start",
     key=("participant", "block_start"),
-    doc="Every-other-day blocks (pipelines.adherence): a block is met when one of its days "
+    doc="Every-other-day blocks (pipelines.rules.adherence): a block is met when one of its days "
     "is met; `no_data` when none of its days has data; else `missed`.",
     columns=(
         PARTICIPANT,
@@ -367,7 +367,10 @@ DAYS = TableSchema(
         _c("pain", pa.float64(), "mean pain of the day's entries, 0–100", nullable=True),
         _c("pain_entries", pa.int16(), "diary entries that day"),
         _c(
-            "pain_7d_mean", pa.float64(), "trailing 7-day mean pain (pipelines.pain)", nullable=True
+            "pain_7d_mean",
+            pa.float64(),
+            "trailing 7-day mean pain (pipelines.rules.pain)",
+            nullable=True,
         ),
         _c("flare_up_flagged", pa.bool_(), "the person flagged a flare-up that day"),
         _c("flare_up", pa.bool_(), "flare-up day: flagged, or detected by the pain rule"),
@@ -380,7 +383,8 @@ GROUP_SETTINGS = TableSchema(
     name="group_settings",
     grain="one row per coaching group",
     key=("group",),
-    doc="Per-group alert thresholds for the coach pages (pipelines.groups, pipelines.alerts); "
+    doc="Per-group alert thresholds for the coach pages (pipelines.store.groups, "
+    "pipelines.rules.alerts); "
     "a group without a row uses the defaults. Not partitioned by participant: stored under "
     "`<data dir>/tables/group_settings/group=<group>/part.parquet`.",
     columns=(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines import schemas
-from pipelines.cli import app
+from pipelines.cli.main import app
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,11 +15,11 @@ FORBIDDEN = {
     "pipelines": {"dashboards", "streamlit"},
 }
 ONLY_IN = {  # a module that alone may import a library
-    "prefect": {"pipelines/flows.py", "pipelines/serve.py"},
+    "prefect": {"pipelines/orchestrate/flows.py", "pipelines/orchestrate/serve.py"},
     # the Dask runner (--runner dask) is chosen and set up in the flows module alone
-    "prefect_dask": {"pipelines/flows.py"},
-    "distributed": {"pipelines/flows.py"},
-    "dask": {"pipelines/flows.py"},
+    "prefect_dask": {"pipelines/orchestrate/flows.py"},
+    "distributed": {"pipelines/orchestrate/flows.py"},
+    "dask": {"pipelines/orchestrate/flows.py"},
 }
 
 
@@ -65,7 +65,7 @@ def test_the_dashboard_process_never_loads_parsers() -> None:
     import sys
 
     code = (
-        "import sys, dashboards.data, dashboards.charts, pipelines.jobs; "
+        "import sys, dashboards.data, dashboards.charts, pipelines.app.jobs; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'fitparse', 'prefect', 'lxml', 'openpyxl'} or m in "
         "{'ingest.read', 'ingest.fit', 'ingest.containers', 'ingest.formats'}); "
@@ -80,7 +80,7 @@ def test_the_dashboard_process_never_loads_parsers() -> None:
 def test_the_check_sees_every_import_form(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text(
-        "import prefect.flows\nfrom streamlit import x\nimport os, pipelines.jobs as j\n"
+        "import prefect.flows\nfrom streamlit import x\nimport os, pipelines.app.jobs as j\n"
         "from . import sibling\ndef f():\n    import dashboards\n"
     )
     assert _imports(module) == {"prefect", "streamlit", "os", "pipelines", "dashboards"}

@@ -1,5 +1,5 @@
 """The audit trail (admins only): who viewed, exported or deleted whose data, and whether the
-hash chain verifies (``pipelines.audit``, docs/audit.md)."""
+hash chain verifies (``pipelines.store.audit``, docs/audit.md)."""
 
 from __future__ import annotations
 

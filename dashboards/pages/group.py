@@ -1,5 +1,5 @@
 """A coach's group: every participant's adherence, trend, last walk and upload, pain change and
-alerts (``pipelines.alerts``, thresholds per group), a participants × days heatmap, a
+alerts (``pipelines.rules.alerts``, thresholds per group), a participants × days heatmap, a
 drill-down to one participant and the CSV export."""
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from dashboards import charts, data
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, fmt_number, register, t
 from dashboards.pdf_report import alert_text
-from pipelines.alerts import Alert
-from pipelines.groups import Thresholds
+from pipelines.rules.alerts import Alert, Thresholds
 
 register(
     {

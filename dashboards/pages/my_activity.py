@@ -12,7 +12,7 @@ import streamlit as st
 from dashboards import charts, data, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
-from pipelines.taxonomy import CATEGORIES
+from pipelines.rules.taxonomy import CATEGORIES
 
 register(
     {

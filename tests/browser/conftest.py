@@ -1,7 +1,7 @@
 """The dashboard served by a real ``streamlit run`` and driven by headless Chromium.
 
 Debian's ``/usr/bin/chromium`` through the ``playwright`` Python package (never a browser
-download). One demo data dir (3 participants × 2 weeks, ingested with ``pipelines.jobs``, no
+download). One demo data dir (3 participants × 2 weeks, ingested with ``pipelines.app.jobs``, no
 Prefect) and one Streamlit server per session; a fresh browser page per test.
 """
 
@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from pipelines import jobs
-from pipelines.demo.accounts import create_demo_accounts
-from pipelines.demo.cohort import generate_cohort
-from pipelines.demo.diaries import write_diaries
-from pipelines.storage import Store
+from demo.accounts import create_demo_accounts
+from demo.cohort import generate_cohort
+from demo.diaries import write_diaries
+from pipelines.app import jobs
+from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboards" / "app.py"

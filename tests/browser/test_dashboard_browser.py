@@ -1,7 +1,7 @@
 """The dashboard in a real browser: what a participant and a coach see, and an upload.
 
-Each test signs in through the sign-in form with a demo account (``pipelines.demo.accounts``),
-waits on text (never sleeps), checks the figures against ``pipelines.report.build`` and the
+Each test signs in through the sign-in form with a demo account (``demo.accounts``),
+waits on text (never sleeps), checks the figures against ``pipelines.rules.report.build`` and the
 tables, and leaves a screenshot in ``build/screenshots``.
 """
 
@@ -14,12 +14,12 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from dashboards import i18n
-from pipelines import jobs
-from pipelines import report as report_mod
-from pipelines.demo import fitwriter
-from pipelines.demo.accounts import DEMO_PASSWORD
+from demo import fitwriter
+from demo.accounts import DEMO_PASSWORD
+from pipelines.app import jobs
+from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, FILES, PARTICIPANTS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 PAGE_TIMEOUT_MS = 30_000
 INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up

@@ -27,7 +27,7 @@ import pytest
 import werkzeug.serving
 from playwright.sync_api import Browser, Page, expect
 
-from pipelines.accounts import Accounts
+from pipelines.store.accounts import Accounts
 from tests.browser.conftest import free_port, new_page, streamlit_server
 from tests.browser.test_dashboard_browser import (
     PAGE_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-"""A three-person demo data dir (FIT files → pipelines.jobs, no Prefect), built once (≈ 3 s).
+"""A three-person demo data dir (FIT files → pipelines.app.jobs, no Prefect), built once (≈ 3 s).
 
 p01 and p03 are in group-a, p02 in group-b (``generate_cohort``'s assignment).
 """
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from dashboards import data
-from pipelines import jobs
-from pipelines.demo.cohort import generate_cohort
-from pipelines.demo.diaries import write_diaries
-from pipelines.storage import Store
+from demo.cohort import generate_cohort
+from demo.diaries import write_diaries
+from pipelines.app import jobs
+from pipelines.store.storage import Store
 
 WEEKS = 2
 

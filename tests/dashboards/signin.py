@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboards import data
 from dashboards.viewer import TOKEN_KEY
-from pipelines.accounts import Accounts, User
+from pipelines.store.accounts import Accounts, User
 
 __all__ = ["TOKEN_KEY", "account_for", "token_for", "token_for_viewer"]
 

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from dashboards import viewer as viewer_mod
-from pipelines.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Accounts
+from pipelines.store.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Accounts
 from tests.dashboards.signin import TOKEN_KEY, account_for, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -89,7 +89,7 @@ def test_every_function_that_takes_a_viewer_is_checked_here() -> None:
 @pytest.fixture(scope="module")
 def writable(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> data.StoreTables:
     """A copy: a refused write must change nothing (each test checks), but a bug might."""
-    from pipelines.storage import Store
+    from pipelines.store.storage import Store
 
     copy = shutil.copytree(data_dir, tmp_path_factory.mktemp("access") / "data")
     return data.StoreTables(Store(copy))

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.dashboards.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"

@@ -1,5 +1,6 @@
 """The coach pages in AppTest: group overview with alerts and thresholds, the drill-down,
-prescriptions and the clinician PDF — figures from pipelines.report / pipelines.adherence."""
+prescriptions and the clinician PDF — figures from pipelines.rules.report /
+pipelines.rules.adherence."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, pdf_report
-from pipelines import jobs
-from pipelines import report as report_mod
-from pipelines.groups import Thresholds
+from pipelines.app import jobs
+from pipelines.rules import report as report_mod
+from pipelines.rules.alerts import Thresholds
 from pipelines.schemas import DAYS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.dashboards.signin import TOKEN_KEY, token_for, token_for_viewer
 
 ROOT = Path(__file__).resolve().parents[2] / "dashboards"

@@ -12,10 +12,11 @@ import pandas as pd
 import pytest
 
 from dashboards import data
-from pipelines import adherence, jobs
-from pipelines import report as report_mod
+from pipelines.app import jobs
+from pipelines.rules import adherence
+from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 P01 = data.Viewer("participant", participant="p01")
 COACH_A = data.Viewer("coach", groups=frozenset({"group-a"}))

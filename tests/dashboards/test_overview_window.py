@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboards import data
-from pipelines import adherence, participants, report
+from pipelines.rules import adherence, participants, report
 from pipelines.schemas import DAYS, PARTICIPANTS
 
 
@@ -73,7 +73,7 @@ def test_coach_overview_alerts_and_uploads_equal_the_per_participant_path(
 def test_every_overview_figure_equals_the_report_of_its_window(
     tables: data.StoreTables, shift_days: int
 ) -> None:
-    """The group figures (pipelines.overview) are the per-participant report's, window by
+    """The group figures (pipelines.rules.overview) are the per-participant report's, window by
     window: adherence now, 28 days and the 14 days before (the trend's other half)."""
     admin = data.Viewer(role="admin")
     for group in data.visible_groups(admin, tables):

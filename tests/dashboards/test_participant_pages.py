@@ -15,11 +15,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, uploads
-from pipelines import jobs, participants
-from pipelines import report as report_mod
-from pipelines.demo.fitwriter import activity_file
+from demo.fitwriter import activity_file
+from pipelines.app import jobs
+from pipelines.rules import participants
+from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, DIARY, FILES, PARTICIPANTS, SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.dashboards.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -118,7 +119,7 @@ def test_uploaded_fit_file_is_ingested_and_shown(
     submit.click().run()
     assert not at.exception
     [command] = sync_cli
-    assert command[:4] == [command[0], "-m", "pipelines.cli", "ingest"]
+    assert command[:4] == [command[0], "-m", "pipelines.cli.main", "ingest"]
     assert command[-4:] == ["-p", "p01", "--data-dir", str(own_dir.resolve())]
     [path] = [Path(p) for p in command[4:-4]]
     inbox = (own_dir / "inbox" / "p01").resolve()

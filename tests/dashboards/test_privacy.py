@@ -13,10 +13,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data
-from pipelines import rights
-from pipelines.audit import AuditLog
+from pipelines.app import rights
 from pipelines.schemas import DAYS
-from pipelines.storage import Store
+from pipelines.store.audit import AuditLog
+from pipelines.store.storage import Store
 from tests.dashboards.signin import TOKEN_KEY, account_for, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"

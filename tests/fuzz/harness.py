@@ -102,7 +102,7 @@ class Seed:
 
 
 def _fit_seeds() -> tuple[Seed, ...]:
-    from pipelines.demo import fitwriter as fw  # tests may use the demo writer; ingest may not
+    from demo import fitwriter as fw  # tests may use the demo writer; ingest may not
 
     start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     walk = fw.activity_file(

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import jobs
-from pipelines.ingestion import Outcome
-from pipelines.storage import Store
+from pipelines.app import jobs
+from pipelines.rules.ingestion import Outcome
+from pipelines.store.storage import Store
 
 
 @pytest.fixture
 def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """``pipelines.flows`` replaced by the jobs its ingest flow runs, without Prefect; the
+    """``pipelines.orchestrate.flows`` replaced by the jobs its ingest flow runs, without Prefect;
+    the
     paths of every flow run are recorded."""
     runs: list[list[str]] = []
 
@@ -28,7 +29,7 @@ def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         jobs.refresh_participant(store, participant)
         return outcomes
 
-    flows = types.ModuleType("pipelines.flows")
+    flows = types.ModuleType("pipelines.orchestrate.flows")
     flows.ingest_flow = ingest_flow  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipelines.flows", flows)
+    monkeypatch.setitem(sys.modules, "pipelines.orchestrate.flows", flows)
     return runs

@@ -9,7 +9,7 @@ ingests with a CRC warning) and a regular expression the reason must match, so t
 reason fails. :data:`VAGUE` is what no reason may say (a reader's catch-all).
 
 :func:`good_files` are what a mixed upload must still ingest, :func:`hostile_diaries` the
-diary files for ``ingest.diary.parse_diary`` / ``pipelines.jobs.import_diary``.
+diary files for ``ingest.diary.parse_diary`` / ``pipelines.app.jobs.import_diary``.
 
 Builders written for the container, XML, GPX, TCX and diary tests are imported, not copied.
 """
@@ -27,8 +27,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from demo import fitwriter
 from ingest.fit import fit_crc
-from pipelines.demo import fitwriter
 from tests.ingest import test_gpx as gpx_fixtures
 from tests.ingest import test_tcx as tcx_fixtures
 from tests.ingest.test_containers import _patch_zip, make_zip, nest

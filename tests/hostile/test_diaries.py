@@ -10,9 +10,9 @@ import pytest
 
 from ingest.diary import parse_diary
 from ingest.records import UnusableFile
-from pipelines import jobs
+from pipelines.app import jobs
 from pipelines.schemas import DIARY, FILES
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.hostile.corpus import (
     FORMULAS,
     TODAY,
@@ -119,7 +119,7 @@ def test_the_cli_prints_hostile_cells_as_text(tmp_path: Path) -> None:
     terminal as such."""
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.cli.main import app
 
     path = tmp_path / "diary.csv"
     path.write_bytes(

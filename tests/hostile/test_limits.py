@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.limits import GiB, UploadLimits, shown_bytes
-from pipelines import jobs
-from pipelines.cli import app
-from pipelines.ingestion import Outcome
+from pipelines.app import jobs
+from pipelines.cli.main import app
+from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.hostile.corpus import walk_fit
 
 runner = CliRunner()

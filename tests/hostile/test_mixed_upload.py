@@ -1,5 +1,5 @@
 """One upload holding the whole hostile corpus, a few good files and a 5 GiB file, through
-the real thing: ``python -m pipelines.cli ingest`` in another process - what the dashboard
+the real thing: ``python -m pipelines.cli.main ingest`` in another process - what the dashboard
 runs - with its Prefect flow, into a temporary data dir.
 
 The good files are ingested and their minutes are in the tables; every hostile file has its
@@ -23,7 +23,7 @@ import pytest
 
 from ingest.limits import UPLOAD_LIMITS
 from pipelines.schemas import DAILY, FILES, SESSIONS
-from pipelines.storage import Store, sha256_hex
+from pipelines.store.storage import Store, sha256_hex
 from tests.hostile.corpus import GOOD_WALKING_MINUTES, VAGUE, good_files, hostile_files
 
 pytestmark = pytest.mark.prefect
@@ -60,7 +60,7 @@ def upload(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     command = [
         sys.executable,
         "-m",
-        "pipelines.cli",
+        "pipelines.cli.main",
         "ingest",
         str(folder),
         "-p",

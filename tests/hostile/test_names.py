@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from dashboards import data, uploads
 from ingest.limits import UploadLimits
-from pipelines import jobs
-from pipelines.cli import app
+from pipelines.app import jobs
+from pipelines.cli.main import app
 from pipelines.schemas import FILES
-from pipelines.storage import Store, _safe_ext
+from pipelines.store.storage import Store, _safe_ext
 from tests.hostile.corpus import walk_fit
 
 HOSTILE_NAMES = [

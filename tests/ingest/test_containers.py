@@ -32,7 +32,7 @@ from ingest.fit import parse_fit
 from ingest.read import MemberResult, read_upload
 from ingest.records import RejectedFile, SkippedFile
 
-fw = pytest.importorskip("pipelines.demo.fitwriter", reason="FIT writer not available")
+fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 
 WALK = fw.activity_file(
     start_utc=datetime(2026, 1, 5, 9, 0, tzinfo=UTC), elapsed_s=1200, sport=11, steps=1500

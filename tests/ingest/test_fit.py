@@ -26,7 +26,7 @@ from ingest.records import (
     UnusableFile,
 )
 
-fw = pytest.importorskip("pipelines.demo.fitwriter", reason="FIT writer not available")
+fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 WATCH = Device(manufacturer="garmin", product="3113", serial="3900000001")

@@ -18,7 +18,7 @@ from ingest.fit import parse_fit
 from ingest.records import ParsedFile, UnusableFile
 
 pytest.importorskip("fitfast", reason="fitfast (the `fast` extra) is not installed")
-fw = pytest.importorskip("pipelines.demo.fitwriter", reason="FIT writer not available")
+fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 START = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)

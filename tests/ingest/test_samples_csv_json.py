@@ -18,7 +18,7 @@ import pytest
 
 from ingest import garmin_connect_csv, google_fit, sessions_csv, strava
 from ingest.records import Device, ParsedFile, SessionRecord, SkippedFile, UnusableFile
-from pipelines.taxonomy import categorize
+from pipelines.rules.taxonomy import categorize
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 if not SAMPLES.is_dir():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from demo.apple_export import MEMBER, summarize, write_apple_export
 from ingest import read as read_module
 from ingest.apple_health import parse
 from ingest.containers import (
@@ -31,7 +32,6 @@ from ingest.containers import (
     expand_path,
 )
 from ingest.read import MemberResult, read_leaf, read_upload, upload_leaves_from_path
-from pipelines.demo.apple_export import MEMBER, summarize, write_apple_export
 
 ROOT = Path(__file__).resolve().parents[2]
 MiB = 1024 * 1024
@@ -130,7 +130,7 @@ def test_a_streamed_leaf_pickles_small_and_reads_the_same_elsewhere(small_zip: P
 
 
 def test_a_reader_without_parse_stream_gets_the_bytes(tmp_path: Path) -> None:
-    fw = pytest.importorskip("pipelines.demo.fitwriter")
+    fw = pytest.importorskip("demo.fitwriter")
     from datetime import UTC, datetime
 
     from ingest.fit import parse_fit

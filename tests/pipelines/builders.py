@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 
 from ingest.records import Device, SessionRecord, StepInterval
-from pipelines import adherence, daily, sessions, steps
 from pipelines.config import Target
+from pipelines.rules import adherence, daily, sessions, steps
 from pipelines.schemas import STEP_MINUTES, WEAR
 
 WATCH = Device("garmin", "fenix5", "111")

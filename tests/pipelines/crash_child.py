@@ -6,14 +6,14 @@ The plan is a list of *groups* run one after the other; the commands of a group 
 together (the concurrency tests). Every command runs in its own process forked from this
 one, which has already imported the CLI and the flows, so a run costs the ingest itself
 and not the 1.5 s of imports — that is what makes dozens of kill points affordable. The
-child calls the real CLI (``pipelines.cli.app``): the real flows, on the Prefect server of
+child calls the real CLI (``pipelines.cli.main.app``): the real flows, on the Prefect server of
 ``$PREFECT_API_URL`` (the test session's), and the real storage.
 
 A command (a dict) has ``argv`` (the CLI's arguments), ``log`` (a file for its output) and
 optionally:
 
 * ``crash_at``: n — the child runs with ``$BACKTRACK_CRASH_AT`` = n, so storage kills it
-  (SIGKILL) at its n-th crash point (see ``pipelines.storage.CRASH_AT_ENV``);
+  (SIGKILL) at its n-th crash point (see ``pipelines.store.storage.CRASH_AT_ENV``);
 * ``kill_after_s``: seconds after its start, this process sends it SIGKILL;
 * ``crash_points``: true — run the command with crash_at = 1, 2, 3, … (``parallel`` at a
   time, default 1) in fresh data dirs ``<data dir>-k<n>`` until a run finishes unkilled;
@@ -49,10 +49,10 @@ def _child(command: dict[str, Any]) -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
         if command.get("crash_at"):
-            from pipelines.storage import CRASH_AT_ENV
+            from pipelines.store.storage import CRASH_AT_ENV
 
             os.environ[CRASH_AT_ENV] = str(command["crash_at"])
-        from pipelines.cli import app
+        from pipelines.cli.main import app
 
         try:  # without standalone mode, click returns a command's exit code
             returned = app(command["argv"], standalone_mode=False)
@@ -76,7 +76,7 @@ def _hold_lock(root: str, participant: str) -> int:
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        from pipelines.storage import Store
+        from pipelines.store.storage import Store
 
         with Store(root).lock(participant):
             os.write(write_end, b"1")
@@ -177,8 +177,8 @@ def run_group(group: list[dict[str, Any]]) -> list[Any]:
 
 
 def main(plan_path: str, result_path: str) -> None:
-    import pipelines.cli
-    import pipelines.flows  # noqa: F401  (imported once here, not in every child)
+    import pipelines.cli.main
+    import pipelines.orchestrate.flows  # noqa: F401  (imported once here, not in every child)
 
     plan = json.loads(Path(plan_path).read_text())
     results = [run_group(group) for group in plan]

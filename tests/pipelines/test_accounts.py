@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.accounts import (
+from pipelines.cli.main import app
+from pipelines.store.accounts import (
     ABSOLUTE_TIMEOUT,
     IDLE_TIMEOUT,
     MIGRATIONS,
@@ -18,7 +19,6 @@ from pipelines.accounts import (
     Accounts,
     migrate,
 )
-from pipelines.cli import app
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 SECRET = "correct horse battery"

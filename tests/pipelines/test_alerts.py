@@ -1,4 +1,4 @@
-"""pipelines.alerts and pipelines.groups: each threshold's edge, per-group overrides."""
+"""pipelines.rules.alerts and pipelines.store.groups: each threshold's edge, per-group overrides."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines import alerts, groups
-from pipelines.alerts import Facts
-from pipelines.groups import Thresholds
-from pipelines.storage import Store
+from pipelines.rules import alerts
+from pipelines.rules.alerts import Facts, Thresholds
+from pipelines.store import groups
+from pipelines.store.storage import Store
 
 QUIET = Facts(days_without_data=0, adherence_14d=1.0, pain_change_vs_baseline=0.0)
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import audit
-from pipelines.audit import AuditLog
-from pipelines.cli import app
+from pipelines.cli.main import app
+from pipelines.store import audit
+from pipelines.store.audit import AuditLog
 
 
 def _filled(root: Path, n: int = 6) -> AuditLog:
@@ -155,7 +155,7 @@ def test_select_by_participant_and_time(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
-from pipelines.audit import AuditLog
+from pipelines.store.audit import AuditLog
 log = AuditLog(sys.argv[1])
 for i in range(int(sys.argv[3])):
     log.append(sys.argv[2], "view", ["p01"], detail=f"{sys.argv[2]} {i}")

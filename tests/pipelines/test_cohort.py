@@ -15,7 +15,7 @@ from typing import Any
 import fitparse
 import pytest
 
-from pipelines.demo.cohort import EXPORT_ZIP_FOLDER, DemoParticipant, generate_cohort, write_export
+from demo.cohort import EXPORT_ZIP_FOLDER, DemoParticipant, generate_cohort, write_export
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 ONE_MINUTE = timedelta(minutes=1)

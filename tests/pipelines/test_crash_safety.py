@@ -35,11 +35,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import jobs, schemas
-from pipelines.demo import fitwriter, twins
+from demo import fitwriter, twins
+from pipelines import schemas
+from pipelines.app import jobs
+from pipelines.app.workers import exit_with_parent
 from pipelines.schemas import DAILY, DAYS, FILES, SESSIONS, STEP_MINUTES
-from pipelines.storage import TEMP_PREFIX, Store
-from pipelines.workers import exit_with_parent
+from pipelines.store.storage import TEMP_PREFIX, Store
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
@@ -299,7 +300,7 @@ def _gpx(day: int) -> bytes:
 
 def sequential(root: Path, uploads: list[tuple[str, list[str]]]) -> dict[str, Any]:
     """The reference: the uploads one after the other, through the steps of the ingest
-    flow (``pipelines.flows.ingest_flow``) in this process."""
+    flow (``pipelines.orchestrate.flows.ingest_flow``) in this process."""
     store = Store(root)
     for participant, paths in uploads:
         stored = jobs.store_uploads(store, participant, [Path(p) for p in paths])
@@ -481,7 +482,7 @@ def test_a_lock_dies_with_its_holder(tmp_path: Path) -> None:
     """A killed lock holder never blocks the next writer (flock, not a lock file's pid)."""
     code = (
         "import os, signal, sys\n"
-        "from pipelines.storage import Store\n"
+        "from pipelines.store.storage import Store\n"
         "with Store(sys.argv[1]).lock('p1'):\n"
         "    os.kill(os.getpid(), signal.SIGKILL)\n"
     )
@@ -494,7 +495,7 @@ def test_a_lock_dies_with_its_holder(tmp_path: Path) -> None:
 POOL_SCRIPT = """
 import multiprocessing, os, signal, sys, time
 from concurrent.futures import ProcessPoolExecutor
-from pipelines.workers import exit_with_parent
+from pipelines.app.workers import exit_with_parent
 
 if __name__ == "__main__":
     spawn = multiprocessing.get_context("spawn")

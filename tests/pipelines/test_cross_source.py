@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import jobs
-from pipelines.demo import fitwriter, twins
+from demo import fitwriter, twins
+from pipelines.app import jobs
 from pipelines.schemas import DAILY, FILES, SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 WALK = twins.Walk(datetime(2024, 5, 2, 6, 0, tzinfo=UTC))
 

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import jobs
-from pipelines.cli import app
-from pipelines.demo import fitwriter
-from pipelines.storage import Store
+from demo import fitwriter
+from pipelines.app import jobs
+from pipelines.cli.main import app
+from pipelines.store.storage import Store
 
 runner = CliRunner()
 

@@ -10,15 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest.diary import parse_diary
-from pipelines import pain
-from pipelines.demo.cohort import PROFILES, DemoParticipant
-from pipelines.demo.diaries import (
+from demo.cohort import PROFILES, DemoParticipant
+from demo.diaries import (
     GERMAN_PARTICIPANTS,
     NRS_PARTICIPANT,
     PAINKILLER_RUN_PARTICIPANT,
     write_diaries,
 )
+from ingest.diary import parse_diary
+from pipelines.rules import pain
 
 START = date(2026, 8, 31)
 WEEKS = 12

@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from demo import fitwriter
 from ingest.records import DiaryEntry
-from pipelines import diary, jobs, joined
-from pipelines.cli import app
-from pipelines.demo import fitwriter
+from pipelines.app import jobs
+from pipelines.cli.main import app
+from pipelines.rules import diary, joined
 from pipelines.schemas import DAILY, DAYS, DIARY, FILES
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 D0 = date(2024, 5, 1)
 
@@ -55,7 +56,7 @@ def test_a_single_entry_replaces_only_its_date_and_time() -> None:
 
 
 def _daily(participant: str, days: int, start: date = D0) -> pd.DataFrame:
-    from pipelines.refresh import _typed_daily
+    from pipelines.rules.refresh import _typed_daily
     from tests.pipelines.builders import days as build_days
     from tests.pipelines.builders import walk
 

@@ -14,7 +14,7 @@ from fit_tool.profile.messages.record_message import RecordMessage
 from fit_tool.record import Record
 from fitparse.utils import FitCRCError, FitEOFError
 
-from pipelines.demo import fitwriter
+from demo import fitwriter
 
 START = datetime(2026, 9, 1, 6, 30, 5, tzinfo=UTC)
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
@@ -467,7 +467,7 @@ def test_importing_the_writer_leaves_no_fit_tool_handler_on_the_root_logger() ->
 
     from fit_tool.utils import logging as fit_tool_logging
 
-    import pipelines.demo.fitwriter  # noqa: F401
+    import demo.fitwriter  # noqa: F401
 
     formats = [h.formatter._fmt for h in logging.getLogger().handlers if h.formatter]
     assert fit_tool_logging.FORMAT not in formats

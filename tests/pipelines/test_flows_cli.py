@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import jobs
-from pipelines.cli import app
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.app import jobs
+from pipelines.cli.main import app
 from pipelines.schemas import DAILY, FILES, PARTICIPANTS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 pytestmark = pytest.mark.prefect
 runner = CliRunner()
@@ -39,7 +39,7 @@ def _walks(folder: Path, n: int = 3) -> list[Path]:
 
 
 def test_ingest_flow_writes_tables(prefect_harness: None, tmp_path: Path) -> None:
-    from pipelines.flows import ingest_flow, refresh_flow
+    from pipelines.orchestrate.flows import ingest_flow, refresh_flow
 
     paths = _walks(tmp_path / "in")
     store = Store(tmp_path / "data")
@@ -134,12 +134,12 @@ def test_cli_reingest_of_known_files_never_starts_a_flow(
     assert runner.invoke(app, args).exit_code == 0
     manifest = Store(data).read(FILES)
 
-    import pipelines.flows
+    import pipelines.orchestrate.flows
 
     def no_flow(*_: object, **__: object) -> None:
         raise AssertionError("a flow was started for files already ingested")
 
-    monkeypatch.setattr(pipelines.flows, "ingest_flow", no_flow)
+    monkeypatch.setattr(pipelines.orchestrate.flows, "ingest_flow", no_flow)
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "1 already ingested" in result.output
@@ -190,8 +190,10 @@ def test_cli_rejects_unsafe_participant_and_unknown_zone(tmp_path: Path) -> None
 
 
 def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_path: Path) -> None:
+    from demo.__main__ import app as demo_app
+
     result = runner.invoke(
-        app, ["demo", "--data-dir", str(tmp_path), "--participants", "2", "--weeks", "2"]
+        demo_app, ["--data-dir", str(tmp_path), "--participants", "2", "--weeks", "2"]
     )
     assert result.exit_code == 0, result.output
     assert "Every-other-day adherence" in result.output
@@ -216,7 +218,7 @@ def test_ingest_run_is_named_logged_per_file_and_leaves_an_artifact(
     )
     from prefect.logging.handlers import APILogWorker
 
-    from pipelines.flows import ingest_flow
+    from pipelines.orchestrate.flows import ingest_flow
 
     paths = _walks(tmp_path / "in", 1)
     bad = tmp_path / "in" / "bad|[x](y).fit"

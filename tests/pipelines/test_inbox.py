@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import inbox, jobs
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.app import jobs
+from pipelines.orchestrate import inbox
 from pipelines.schemas import FILES, SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 A, B, C = Path("in/p1/a.fit"), Path("in/p1/b.fit"), Path("in/p2/c.fit")
 

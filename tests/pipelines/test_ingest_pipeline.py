@@ -1,4 +1,4 @@
-"""End to end without Prefect: FIT files → raw store → tables → report (pipelines.jobs)."""
+"""End to end without Prefect: FIT files → raw store → tables → report (pipelines.app.jobs)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines import jobs
-from pipelines import report as report_mod
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.app import jobs
+from pipelines.rules import report as report_mod
 from pipelines.schemas import BLOCKS, DAILY, FILES, SESSIONS, STEP_MINUTES, TABLES
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 
 def ingest(store: Store, participant: str, paths: list[Path]) -> list[jobs.Outcome]:
@@ -257,7 +257,7 @@ def test_parallel_parsing_of_an_archive_equals_serial(
 def test_inferred_walk_can_be_corrected_by_the_participant(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from pipelines.cli.main import app
 
     store = Store(tmp_path / "data")
     path = tmp_path / "untyped.fit"

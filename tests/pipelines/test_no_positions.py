@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli import app
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.cli.main import app
 from pipelines.schemas import FILES, SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.conftest import SAMPLES
 from tests.pipelines import positions
 

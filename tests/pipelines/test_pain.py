@@ -1,4 +1,4 @@
-"""Table-driven tests of the pain rules (pipelines/pain.py), and their properties."""
+"""Table-driven tests of the pain rules (pipelines/rules/pain.py), and their properties."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import pain
-from pipelines.pain import LagCorrelation, PainRules
+from pipelines.rules import pain
+from pipelines.rules.pain import LagCorrelation, PainRules
 
 START = date(2024, 5, 1)
 NA = None

@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from pipelines import jobs
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.app import jobs
 from pipelines.schemas import SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 pytestmark = pytest.mark.prefect
 BIN = Path(sys.executable).parent
@@ -211,7 +211,7 @@ def test_served_deployments_inbox_and_cli_runs_on_a_real_server(
     try:
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
-        from pipelines import serve as serve_mod
+        from pipelines.orchestrate import serve as serve_mod
 
         with temporary_settings(updates={PREFECT_API_URL: url}):
 

@@ -8,8 +8,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import adherence
 from pipelines.config import Target
+from pipelines.rules import adherence
 from tests.pipelines.builders import days, walk
 
 BASE = pd.Timestamp("2024-03-25T00:00:00")  # spans the 2024-03-31 DST change in Berlin

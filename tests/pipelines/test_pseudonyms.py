@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.accounts import Accounts
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.store.accounts import Accounts
 from tests.pipelines.test_no_positions import START, _ingest_and_collect, gpx_file
 
 pytestmark = pytest.mark.prefect

@@ -15,11 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.read import read_upload
-from pipelines import jobs, retention, schemas, sealed
-from pipelines.cli import app
-from pipelines.ingestion import Upload
+from pipelines import schemas
+from pipelines.app import jobs
+from pipelines.cli.main import app
+from pipelines.rules import retention
+from pipelines.rules.ingestion import Upload
 from pipelines.schemas import FILES, SESSIONS
-from pipelines.storage import TEMP_PREFIX, MissingKey, Store
+from pipelines.store import sealed
+from pipelines.store.storage import TEMP_PREFIX, MissingKey, Store
 from tests.pipelines.test_crash_safety import multi_file_upload
 
 runner = CliRunner()
@@ -242,7 +245,7 @@ def _manifest(rows: list[tuple[str, str, datetime]]) -> pd.DataFrame:
         ],
         columns=FILES.names,
     )
-    from pipelines.ingestion import typed_files
+    from pipelines.rules.ingestion import typed_files
 
     return typed_files(frame) if len(frame) else FILES.empty()
 
@@ -362,8 +365,8 @@ def _results(uploads: list[Upload]) -> list[tuple[object, ...]]:
 def test_the_nightly_refresh_applies_the_retention_setting(
     prefect_harness: None, ingested: tuple[Store, list[Path]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipelines.flows import refresh_flow
-    from pipelines.serve import deployments
+    from pipelines.orchestrate.flows import refresh_flow
+    from pipelines.orchestrate.serve import deployments
 
     store, _ = ingested
     before = _tables(store)
@@ -385,7 +388,7 @@ def test_the_nightly_refresh_applies_the_retention_setting(
 def test_the_demo_makes_its_key_beside_its_data_and_uses_it_meanwhile(
     tmp_path: Path, raw_key_file: Path
 ) -> None:
-    from pipelines.demo.run import demo_key
+    from demo.run import demo_key
 
     with demo_key(tmp_path) as key:
         assert key == (tmp_path / "raw.key").resolve() and key.stat().st_mode & 0o777 == 0o600

@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines import jobs, refresh
-from pipelines.demo import fitwriter
+from demo import fitwriter
+from pipelines.app import jobs
+from pipelines.rules import refresh
 from pipelines.schemas import (
     BLOCKS,
     CATEGORY_OVERRIDES,
@@ -25,7 +26,7 @@ from pipelines.schemas import (
     WEAR,
     TableSchema,
 )
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 
 DERIVED: tuple[TableSchema, ...] = (SESSIONS, DAILY, BLOCKS, DAYS)
 
@@ -153,7 +154,7 @@ def test_new_rules_or_a_new_default_zone_make_everyone_stale(
 
 @pytest.mark.prefect
 def test_nightly_refresh_rewrites_only_the_stale(prefect_harness: None, tmp_path: Path) -> None:
-    from pipelines.flows import refresh_flow
+    from pipelines.orchestrate.flows import refresh_flow
 
     store, ids = _cohort(tmp_path / "data", 3)
     _write_back(store, STEP_MINUTES, ids[2])

@@ -17,15 +17,16 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from pipelines import jobs, rights, tombstones
-from pipelines.accounts import Accounts
-from pipelines.audit import AuditLog
-from pipelines.cli import app
-from pipelines.demo import twins
-from pipelines.demo.cohort import generate_cohort
-from pipelines.demo.diaries import write_diaries
+from demo import twins
+from demo.cohort import generate_cohort
+from demo.diaries import write_diaries
+from pipelines.app import jobs, rights
+from pipelines.cli.main import app
 from pipelines.schemas import PARTICIPANTS
-from pipelines.storage import Store
+from pipelines.store import tombstones
+from pipelines.store.accounts import Accounts
+from pipelines.store.audit import AuditLog
+from pipelines.store.storage import Store
 
 WEEKS = 2
 runner = CliRunner()
@@ -270,7 +271,7 @@ def test_an_erased_id_is_refused_until_an_audited_override(
 
 
 def test_the_serve_inbox_refuses_files_for_an_erased_id(data_dir: Path, tmp_path: Path) -> None:
-    from pipelines import inbox
+    from pipelines.orchestrate import inbox
 
     rights.erase(Store(data_dir), "p01", actor="cli:test")
     dropped = data_dir / "inbox" / "p01" / "walk.fit"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from pipelines import adherence
 from pipelines.config import Target
+from pipelines.rules import adherence
 from tests.pipelines.builders import PHONE, WATCH, day, days, step_run, walk
 
 SESSION_COUNTS_NONE = {
@@ -209,7 +209,7 @@ def test_program_start_before_first_data_counts_empty_blocks_as_no_data() -> Non
 def test_taxonomy(
     sport: int | None, sub_sport: int | None, name: str | None, category: str
 ) -> None:
-    from pipelines.taxonomy import categorize
+    from pipelines.rules.taxonomy import categorize
 
     assert categorize(sport, sub_sport, name) == category
 

@@ -6,8 +6,8 @@ import errno
 
 import pytest
 
-from pipelines import runs
-from pipelines.ingestion import Outcome
+from pipelines.orchestrate import runs
+from pipelines.rules.ingestion import Outcome
 
 
 @pytest.mark.parametrize(

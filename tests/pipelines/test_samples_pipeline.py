@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import jobs
+from pipelines.app import jobs
 from pipelines.schemas import DAILY, FILES, SESSIONS
-from pipelines.storage import Store
+from pipelines.store.storage import Store
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.samples

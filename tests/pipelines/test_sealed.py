@@ -1,4 +1,4 @@
-"""The sealed-file format and key files (pipelines/sealed.py, docs/encryption.md): every
+"""The sealed-file format and key files (pipelines/store/sealed.py, docs/encryption.md): every
 alteration of a sealed file is detected, with an error that says what happened."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import sealed
-from pipelines.sealed import HEADER_BYTES, TAG_BYTES, Key, SealedFileError
+from pipelines.store import sealed
+from pipelines.store.sealed import HEADER_BYTES, TAG_BYTES, Key, SealedFileError
 
 KEY = Key(bytes(range(32)))
 CHUNK = 16  # tiny chunks: every property is exercised across several chunks

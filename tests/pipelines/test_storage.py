@@ -11,7 +11,7 @@ import pytest
 
 from pipelines import schemas
 from pipelines.schemas import PARTICIPANTS, STEP_MINUTES, SchemaError
-from pipelines.storage import InvalidParticipant, Store
+from pipelines.store.storage import InvalidParticipant, Store
 
 
 def _minutes(participant: str = "p1") -> pd.DataFrame:
@@ -84,7 +84,7 @@ def _roster_row(pid: str, group: str | None = "g1") -> pd.DataFrame:
     from datetime import UTC, datetime
 
     from pipelines.config import Target
-    from pipelines.participants import Participant, to_frame
+    from pipelines.rules.participants import Participant, to_frame
 
     person = Participant(id=pid, tz="Europe/Berlin", target=Target(), group=group)
     return to_frame(person, datetime(2026, 1, 1, tzinfo=UTC))

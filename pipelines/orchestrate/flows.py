@@ -1,0 +1,239 @@
+"""The Prefect flows — with ``pipelines.orchestrate.serve`` the only modules that import Prefect.
+
+Tasks are one-line calls of ``pipelines.app.jobs``; one task per batch of files, never per
+record (a task costs 5–10 ms of orchestration here). With no ``PREFECT_API_URL`` the flows
+run in-process (Prefect starts its temporary local server once per process); with it set,
+the runs are recorded on that server.
+
+Observability: every ingest run is named ``ingest-<participant>`` (the pseudonymous id),
+logs one line per file (status and reason) to its run log, and leaves a markdown artifact
+``ingest-<participant>`` with the counts per status and every file not simply ingested
+(``pipelines.orchestrate.runs``).
+
+Retries: only ``store-raw`` retries, and only on an ``OSError`` that can pass (copying into
+the raw store on a network file system, a disk being cleared; ``runs.is_transient_io_error``).
+Parsing is deterministic (the same bytes fail the same way; a bad file is an outcome, not a
+failure), and ``record``/``refresh`` write under the participant's lock — a failure there is
+a bug or a full disk, and the next ingest of the same files repeats the work anyway.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import TaskRun
+from prefect.context import FlowRunContext
+from prefect.states import State
+
+from pipelines import config
+from pipelines.app import jobs
+from pipelines.orchestrate import runs
+from pipelines.rules.ingestion import Outcome, Upload
+from pipelines.store.storage import Store
+
+
+def _retry_transient_io(_task: object, _run: TaskRun, state: State) -> bool:
+    return runs.is_transient_io_error(state.data if isinstance(state.data, BaseException) else None)
+
+
+@task(
+    name="store-raw",
+    retries=2,
+    retry_delay_seconds=[2, 10],
+    retry_condition_fn=_retry_transient_io,
+)
+def store_raw_task(data_dir: str, participant: str, upload_list: str) -> list[jobs.StoredUpload]:
+    return jobs.store_listed_uploads(Store(data_dir), participant, upload_list)
+
+
+@task(name="parse")
+def parse_task(stored: list[jobs.StoredUpload]) -> list[Upload]:
+    return jobs.parse_stored(stored)
+
+
+@task(name="parse-part")
+def parse_part_task(stored: list[jobs.StoredUpload]) -> list[Upload]:
+    return jobs.parse_stored(stored, workers=1)  # a Dask worker process parses serially
+
+
+def _parse_spread(stored: list[jobs.StoredUpload]) -> list[Upload]:
+    """Parse on the flow's Dask cluster: the uploads in consecutive parts of about equal
+    size, four per worker thread (so a slow part does not hold the rest up), one
+    ``parse-part`` task each; the results joined in the uploads' order — the same list
+    ``parse_task`` returns."""
+    from prefect_dask import DaskTaskRunner
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    slots = sum(runner.client.nthreads().values()) if isinstance(runner, DaskTaskRunner) else 1
+    futures = [parse_part_task.submit(part) for part in jobs.split_stored(stored, 4 * slots)]
+    return [upload for future in futures for upload in future.result()]
+
+
+@task(name="record")
+def record_task(data_dir: str, participant: str, uploads: list[Upload]) -> list[Outcome]:
+    return jobs.record(Store(data_dir), participant, uploads)
+
+
+@task(name="refresh-participant")
+def refresh_task(data_dir: str, participant: str) -> None:
+    jobs.refresh_participant(Store(data_dir), participant)
+
+
+@task(name="stale-participants")
+def stale_task(data_dir: str, participants: list[str]) -> list[str]:
+    return jobs.stale_participants(Store(data_dir), participants)
+
+
+@task(name="refresh-participants")
+def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
+    return jobs.refresh_participants(Store(data_dir), participants)
+
+
+@flow(name="ingest", flow_run_name="ingest-{participant}", log_prints=False)
+def ingest_flow(
+    participant: str, upload_list: str, data_dir: str, spread_parsing: bool = False
+) -> list[Outcome]:
+    """Files → raw store → parse → tables → refresh of the participant's derived tables.
+
+    ``upload_list``: a file listing the files (``jobs.upload_list``), so the run's
+    parameters — which Prefect keeps on its server — name no file. ``spread_parsing``:
+    parse in tasks on the flow's task runner (a Dask cluster, see :func:`dask_ingest`)
+    instead of in this process's worker pool; recording and the refresh stay in this
+    process either way."""
+    stored = store_raw_task(data_dir, participant, upload_list)
+    uploads = _parse_spread(stored) if spread_parsing else parse_task(stored)
+    outcomes = record_task(data_dir, participant, uploads)  # refreshes what it changed
+    logger = get_run_logger()
+    for line in runs.log_lines(outcomes):  # files by a hash prefix, never by name
+        logger.info(line)
+    create_markdown_artifact(
+        runs.ingest_markdown(participant, outcomes),
+        key=runs.artifact_key(participant),
+        description=f"what became of each file ingested for {participant}",
+    )
+    return outcomes
+
+
+@task(name="purge-raw")
+def purge_raw_task(data_dir: str) -> int:
+    days = config.raw_retention_days()
+    if days is None:  # retention is off (the default)
+        return 0
+    purged = jobs.purge_raw(Store(data_dir), days)
+    get_run_logger().info(f"retention ({days} days): {len(purged)} raw file(s) deleted")
+    return len(purged)
+
+
+@flow(name="refresh", flow_run_name="refresh-{participants_label}")
+def refresh_flow(
+    participants: list[str],
+    data_dir: str,
+    participants_label: str = "all",
+    purge_raw: bool = False,
+    force: bool = False,
+) -> list[str]:
+    """Recompute daily and adherence tables for the participants named (none named:
+    everyone — the nightly schedule of ``backtrack serve``) whose inputs or rules changed
+    since their last refresh (``jobs.stale_participants``; ``force``: all of them).
+    Returns those refreshed. ``purge_raw`` (the nightly run): first delete the raw files
+    past the retention period, when one is configured (``$BACKTRACK_RAW_RETENTION_DAYS``;
+    docs/encryption.md)."""
+    if purge_raw:
+        purge_raw_task(data_dir)
+    targets = participants or Store(data_dir).participants()
+    if not force:
+        targets = stale_task(data_dir, targets)
+    if len(targets) == 1:
+        refresh_task(data_dir, targets[0])
+    elif targets:
+        failed = refresh_many_task(data_dir, targets)
+        if failed:
+            lines = "\n".join(f"{p}: {error}" for p, error in sorted(failed.items()))
+            raise RuntimeError(f"{len(failed)} of {len(targets)} refresh(es) failed:\n{lines}")
+    return targets
+
+
+IngestRun = Callable[[str, str, str], list[Outcome]]  # participant, upload list, data dir
+LOOPBACK = ("127.", "localhost", "[::1]")
+SCHEDULER_TIMEOUT_S = 10  # to reach the scheduler at --dask-address before anything starts
+
+
+class RunnerUnavailable(ValueError):
+    """The runner asked for cannot work with this set-up; the message says what to change."""
+
+
+@contextlib.contextmanager
+def dask_ingest(
+    dask_address: str | None = None, dask_workers: int | None = None
+) -> Iterator[IngestRun]:
+    """:func:`ingest_flow` with its parsing on a Dask cluster (``prefect-dask``), as
+    ``(participant, paths, data_dir) -> outcomes`` — ``backtrack ingest --runner dask``.
+    (Without it, :func:`ingest_flow` parses in a pool of processes on this machine.)
+
+    The cluster: the scheduler at ``dask_address``, or else a temporary cluster of
+    ``dask_workers`` (default 2) single-threaded worker processes on 127.0.0.1, started here
+    once for every flow run inside the ``with`` and closed at its end. The workers read the
+    raw store, so a remote cluster must see the data directory under the same absolute path
+    (docs/dask.md). The arguments are checked by the CLI (``pipelines.cli.main.check_runner``)."""
+    from distributed import Client, LocalCluster
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_SERVER_EPHEMERAL_ENABLED,
+        temporary_settings,
+    )
+    from prefect_dask import DaskTaskRunner
+
+    remote = dask_address is not None and not dask_address.split("://")[-1].startswith(LOOPBACK)
+    if remote and not PREFECT_API_URL.value():
+        raise RunnerUnavailable(
+            f"a Dask cluster at {dask_address} needs PREFECT_API_URL: a Prefect server its "
+            "workers can reach (the temporary one listens on 127.0.0.1 only); see docs/dask.md"
+        )
+    if dask_address is not None:
+        try:  # before anything is stored: a wrong address fails here, with its reason
+            with Client(dask_address, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False):
+                pass
+        except OSError as exc:
+            raise RunnerUnavailable(
+                f"no Dask scheduler answers at {dask_address} ({exc}); start one or correct "
+                "--dask-address (docs/dask.md)"
+            ) from exc
+    with contextlib.ExitStack() as stack:
+        if not PREFECT_API_URL.value() and PREFECT_SERVER_EPHEMERAL_ENABLED.value():
+            # The workers record their task runs through the flow's API. With no server set,
+            # that is the temporary one Prefect starts in this process; its address must go
+            # to the workers in the settings each task carries, or every worker process
+            # starts a temporary server of its own (10–20 s each here). It listens on
+            # 127.0.0.1: workers on other machines need PREFECT_API_URL (docs/dask.md).
+            server = SubprocessASGIServer()  # the one Prefect's own client would start
+            server.start()
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: server.api_url}))
+        if dask_address is None:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=dask_workers or 2,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            )
+            dask_address = cluster.scheduler_address
+        # an address, not the cluster object: each flow run gets a fresh copy of its task
+        # runner (``DaskTaskRunner.duplicate``), which keeps the address but not a cluster
+        dask_runner = DaskTaskRunner(address=dask_address)
+        # with_options asks for TaskRunner[PrefectFuture], DaskTaskRunner's futures are a
+        # subclass of it (TaskRunner's type parameter is invariant)
+        on_dask = ingest_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
+
+        def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
+            root = str(Path(data_dir).resolve())
+            return on_dask(participant, upload_list, root, spread_parsing=True)
+
+        yield run

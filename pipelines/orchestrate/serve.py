@@ -1,0 +1,274 @@
+"""``backtrack serve``: the flows as served Prefect deployments, and the inbox watcher.
+
+With ``pipelines.orchestrate.flows`` the only module that imports Prefect (tests/test_layering.py).
+
+* ``ingest/ingest`` — the ingest flow, run by Prefect on request: from the dashboard
+  (``backtrack ingest --via-deployment``), from the inbox watcher, from the UI or
+  ``prefect deployment run``. Each ingest run refreshes its participant's derived tables as
+  its last task: that is the "refresh after each ingest".
+* ``refresh/refresh`` — the refresh flow for everyone, on a cron schedule (nightly at
+  03:00 in the data's default time zone unless told otherwise): the blocks of a program go
+  on even when nobody uploads.
+* the inbox watcher — a thread polling ``<inbox>/<participant>/`` (``pipelines.orchestrate.inbox``)
+and
+  ingesting what is dropped there through the ``ingest`` deployment.
+
+Serving needs a real Prefect server (``PREFECT_API_URL``): the temporary in-process server
+Prefect starts otherwise lives only as long as the process and nobody else could reach it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, cast
+from uuid import UUID
+
+from prefect import serve as prefect_serve
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import DeploymentStatus
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.schedules import Cron
+from prefect.settings import get_current_settings
+
+from pipelines.app import jobs
+from pipelines.orchestrate import inbox as inbox_mod
+from pipelines.orchestrate import runs
+from pipelines.orchestrate.flows import ingest_flow, refresh_flow
+from pipelines.rules.ingestion import Outcome
+from pipelines.schemas import FILES
+from pipelines.store.storage import Store
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments.runner import RunnerDeployment
+
+INGEST_DEPLOYMENT: Final = "ingest/ingest"
+REFRESH_DEPLOYMENT: Final = "refresh/refresh"
+NIGHTLY: Final = "0 3 * * *"
+POLL_SECONDS: Final = 10.0
+START_TIMEOUT_S: Final = 300.0  # a run nobody picks up (no runner serving) is given up
+NO_SERVER: Final = """\
+backtrack serve needs a Prefect server: PREFECT_API_URL is not set.
+Start one (it keeps its database in ~/.prefect, or in $PREFECT_HOME):
+
+    prefect server start --host 127.0.0.1
+
+then, in another shell:
+
+    export PREFECT_API_URL=http://127.0.0.1:4200/api
+    backtrack serve
+
+Without a server, `backtrack ingest` and `backtrack refresh` still run the flows in-process."""
+
+
+def api_url() -> str | None:
+    """The Prefect server the runs go to (``PREFECT_API_URL``, or the active profile's)."""
+    return get_current_settings().api.url or None
+
+
+def deployments(data_dir: Path, nightly: str, timezone: str) -> list[RunnerDeployment]:
+    """The ``ingest`` and ``refresh`` deployments for ``data_dir``."""
+    root = str(data_dir.resolve())
+    # to_deployment and run_deployment return coroutines only when called from async code
+    served = [
+        ingest_flow.to_deployment(
+            "ingest",
+            parameters={"data_dir": root},
+            description="Ingest files for one participant (participant, paths).",
+            tags=["backtrack"],
+        ),
+        refresh_flow.to_deployment(
+            "refresh",
+            schedules=[Cron(nightly, timezone=timezone)],
+            parameters={
+                "participants": [],
+                "data_dir": root,
+                "participants_label": "nightly",
+                "purge_raw": True,  # the retention rule, when configured (docs/encryption.md)
+            },
+            description="Delete raw files past retention (when set); recompute everyone's "
+            "derived tables.",
+            tags=["backtrack"],
+        ),
+    ]
+    return cast("list[RunnerDeployment]", served)
+
+
+def deployment_ready(name: str = INGEST_DEPLOYMENT) -> bool:
+    """Whether ``name`` exists on the server and is being served (its runner polls)."""
+    with get_client(sync_client=True) as client:
+        try:
+            deployment = client.read_deployment_by_name(name)
+        except ObjectNotFound:
+            return False
+    return deployment.status == DeploymentStatus.READY
+
+
+def start_ingest_run(
+    participant: str, upload_list: str, data_dir: Path, timeout_s: float | None = 0
+) -> FlowRun:
+    """A run of the ``ingest`` deployment (named ``ingest-<participant>``) of the files
+    ``upload_list`` names (``jobs.upload_list``, kept until the run ends); returns at once
+    with ``timeout_s=0``, after the run finished with ``None``."""
+    run = run_deployment(  # type: ignore[call-arg]  # _sync: async_dispatch's own switch
+        INGEST_DEPLOYMENT,
+        parameters={
+            "participant": participant,
+            "upload_list": str(Path(upload_list).resolve()),
+            "data_dir": str(data_dir.resolve()),
+        },
+        flow_run_name=f"ingest-{participant}",
+        timeout=timeout_s,
+        poll_interval=2,
+        as_subflow=False,
+        _sync=True,  # never the coroutine: async_dispatch guesses from the thread's event loop
+    )
+    return cast("FlowRun", run)
+
+
+def run_status(flow_run_id: UUID | str) -> dict[str, Any]:
+    """A flow run's name and state, as plain values (what the dashboard shows)."""
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(str(flow_run_id)))
+    state = run.state
+    return {
+        "flow_run_id": str(run.id),
+        "name": run.name,
+        "state": state.type.value if state else None,
+        "state_name": state.name if state else None,
+        "message": state.message if state else None,
+        "final": bool(state and state.is_final()),
+    }
+
+
+def wait_for(flow_run_id: UUID | str, timeout_s: float, poll_s: float = 2.0) -> dict[str, Any]:
+    """Poll a flow run until it reaches a final state (or ``timeout_s`` passes)."""
+    deadline = time.monotonic() + timeout_s
+    status = run_status(flow_run_id)
+    while not status["final"] and time.monotonic() < deadline:
+        time.sleep(poll_s)
+        status = run_status(flow_run_id)
+    return status
+
+
+class DeploymentRunFailed(RuntimeError):
+    """A run of the ``ingest`` deployment ended in another state than completed, or was
+    never picked up."""
+
+
+def write_run_file(path: Path | None, status: dict[str, Any]) -> None:
+    """``status`` as JSON at ``path``, replaced atomically (the dashboard reads it)."""
+    if path is None:
+        return
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(status), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def deployment_ingest(
+    store: Store, run_file: Path | None = None, poll_s: float = 2.0
+) -> Callable[[str, str, str], list[Outcome]]:
+    """``backtrack ingest --via-deployment``: a batch is a run of the served ``ingest``
+    deployment, followed until it ends (its state written to ``run_file`` as it changes);
+    the outcomes are read back from the file manifest."""
+
+    def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
+        shas = [jobs.upload_sha256(f) for f in store.upload_list(Path(upload_list))]
+        flow_run = start_ingest_run(participant, upload_list, Path(data_dir), timeout_s=0)
+        started = time.monotonic()
+        status = run_status(flow_run.id)
+        write_run_file(run_file, status)
+        while not status["final"]:
+            if status["state"] in ("SCHEDULED", "PENDING") and (
+                time.monotonic() - started > START_TIMEOUT_S
+            ):
+                raise DeploymentRunFailed(
+                    f"flow run {status['name']} was not started within {START_TIMEOUT_S:.0f} s "
+                    "(is `backtrack serve` running?)"
+                )
+            time.sleep(poll_s)
+            status = run_status(flow_run.id)
+            write_run_file(run_file, status)
+        if status["state"] != "COMPLETED":
+            raise DeploymentRunFailed(
+                f"flow run {status['name']} ended {status['state_name']}: {status['message']}"
+            )
+        return runs.outcomes_from_manifest(store.read(FILES, [participant]), shas)
+
+    return run
+
+
+def ingest_via_deployment(data_dir: Path) -> inbox_mod.Ingest:
+    """The inbox's ingest: a run of the ``ingest`` deployment, waited for."""
+
+    def ingest(participant: str, paths: list[Path]) -> str | None:
+        with jobs.upload_list(Store(data_dir), participant, paths) as listed:
+            run = start_ingest_run(participant, listed, data_dir, timeout_s=None)
+        state = run.state
+        if state is not None and state.is_completed():
+            return None
+        shown = state.name if state else "without a state"
+        return f"flow run {run.name} ({run.id}) ended {shown}: {state.message if state else ''}"
+
+    return ingest
+
+
+def watch_inbox(
+    store: Store,
+    inbox: Path,
+    ingest: inbox_mod.Ingest,
+    stop: threading.Event,
+    poll_s: float = POLL_SECONDS,
+    report: Callable[[str], None] = print,
+) -> None:
+    """Poll ``inbox`` until ``stop`` is set; ingest what is ready, move it aside."""
+    previous: dict[Path, inbox_mod.Signature] = {}
+    while not stop.is_set():
+        current = inbox_mod.scan(inbox)
+        waiting = inbox_mod.by_participant(inbox_mod.ready(previous, current))
+        for participant, files in waiting.items():
+            try:
+                settled = inbox_mod.process(store, participant, files, ingest)
+            except Exception as exc:  # e.g. the server is away: the files wait for the next poll
+                report(f"inbox {participant}: {len(files)} file(s) wait — {type(exc).__name__}")
+                continue
+            if settled:  # counts only: a file's name is personal data (docs/privacy.md)
+                done = sum(s.done for s in settled)
+                report(
+                    f"inbox {participant}: {len(settled)} file(s) → .done {done}, "
+                    f".failed {len(settled) - done}"
+                )
+        previous = current
+        stop.wait(poll_s)
+
+
+def serve(
+    data_dir: Path,
+    inbox: Path,
+    nightly: str = NIGHTLY,
+    timezone: str = "UTC",
+    poll_s: float = POLL_SECONDS,
+    report: Callable[[str], None] = print,
+) -> None:
+    """Serve the deployments and watch the inbox until interrupted (Ctrl-C, SIGTERM)."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    served = deployments(data_dir, nightly, timezone)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_inbox,
+        args=(Store(data_dir), inbox, ingest_via_deployment(data_dir), stop, poll_s, report),
+        name="backtrack-inbox",
+        daemon=True,
+    )
+    watcher.start()
+    report(f"watching {inbox}/<participant>/ every {poll_s:g} s")
+    try:
+        prefect_serve(*served)
+    finally:
+        stop.set()

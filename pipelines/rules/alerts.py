@@ -1,0 +1,107 @@
+"""The coach alerts — the one place that decides when a participant needs a look.
+
+As of a day ``as_of`` and with a group's ``Thresholds`` (below; stored per group by
+``pipelines.store.groups``; defaults in
+brackets), a participant raises:
+
+* ``no_data`` — the last day with any data (``days.has_data``) is ≥ ``no_data_days`` (7) days
+  before ``as_of``, or there is no day with data at all. Last data yesterday = 1 day.
+* ``low_adherence`` — adherence over the 14 days ending ``as_of`` (``pipelines.rules.adherence``:
+  met / complete blocks, blocks without data count as not met) is below
+  ``min_adherence_14d`` (0.5). No alert while no block lies wholly in the window.
+* ``pain_up`` — the latest 7-day mean pain is ≥ baseline + ``pain_delta`` (20) points, i.e.
+  the report's ``change_vs_baseline`` (rounded to 1 decimal, as shown) ≥ ``pain_delta``.
+* ``painkiller_run`` — painkillers on more than ``painkiller_days`` (14) days in a row
+  (the report's ``painkiller_run_days``, counted back from the last diary day).
+
+Pure: ``facts`` reads a ``days`` frame and the report for the 14-day window (``window``),
+``evaluate`` applies the thresholds. The dashboard turns codes into words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Final, Literal
+
+import pandas as pd
+
+AlertCode = Literal["no_data", "low_adherence", "pain_up", "painkiller_run"]
+CODES: Final[tuple[AlertCode, ...]] = ("no_data", "low_adherence", "pain_up", "painkiller_run")
+ADHERENCE_WINDOW_DAYS: Final = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When a participant of the group raises an alert (see ``pipelines.rules.alerts``)."""
+
+    no_data_days: int = 7
+    min_adherence_14d: float = 0.5
+    pain_delta: float = 20.0
+    painkiller_days: int = 14
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.no_data_days <= 365:
+            raise ValueError(f"no_data_days must be 1..365, got {self.no_data_days}")
+        if not 0.0 < self.min_adherence_14d <= 1.0:
+            raise ValueError(
+                f"min_adherence_14d must be in (0, 1] (a ratio), got {self.min_adherence_14d}"
+            )
+        if not 0.0 < self.pain_delta <= 100.0:
+            raise ValueError(f"pain_delta must be in (0, 100] pain points, got {self.pain_delta}")
+        if not 1 <= self.painkiller_days <= 365:
+            raise ValueError(f"painkiller_days must be 1..365, got {self.painkiller_days}")
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the rule looks at, as of one day."""
+
+    days_without_data: int | None  # days since the last day with data; None: never any
+    adherence_14d: float | None  # met / complete blocks in the 14-day window
+    pain_change_vs_baseline: float | None  # latest 7-day mean − baseline, pain points
+    painkiller_run_days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    code: AlertCode
+    value: float | None  # the measured figure (None: no data at all)
+    threshold: float
+
+
+def window(as_of: date) -> tuple[date, date]:
+    """The 14 days ending ``as_of`` (build the report for this range to feed ``facts``)."""
+    return as_of - timedelta(days=ADHERENCE_WINDOW_DAYS - 1), as_of
+
+
+def facts(days: pd.DataFrame, report: dict[str, Any], as_of: date) -> Facts:
+    """The facts from the participant's ``days`` table and their report for ``window(as_of)``."""
+    with_data = days.loc[days["has_data"].astype(bool) & (days["date"] <= as_of), "date"]
+    pain = report.get("pain") or {}
+    change = pain.get("change_vs_baseline")
+    return Facts(
+        days_without_data=(as_of - max(with_data)).days if len(with_data) else None,
+        adherence_14d=report["adherence"]["ratio"],
+        pain_change_vs_baseline=None if change is None else float(change),
+        painkiller_run_days=int(pain.get("painkiller_run_days") or 0),
+    )
+
+
+def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
+    """The alerts ``f`` raises under ``thresholds``, in ``CODES`` order."""
+    alerts: list[Alert] = []
+    if f.days_without_data is None or f.days_without_data >= thresholds.no_data_days:
+        value = None if f.days_without_data is None else float(f.days_without_data)
+        alerts.append(Alert("no_data", value, thresholds.no_data_days))
+    if f.adherence_14d is not None and f.adherence_14d < thresholds.min_adherence_14d:
+        alerts.append(Alert("low_adherence", f.adherence_14d, thresholds.min_adherence_14d))
+    if f.pain_change_vs_baseline is not None:
+        change = round(f.pain_change_vs_baseline, 1)
+        if change >= thresholds.pain_delta:
+            alerts.append(Alert("pain_up", change, thresholds.pain_delta))
+    if f.painkiller_run_days > thresholds.painkiller_days:
+        alerts.append(
+            Alert("painkiller_run", float(f.painkiller_run_days), thresholds.painkiller_days)
+        )
+    return alerts

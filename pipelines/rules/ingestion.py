@@ -1,0 +1,216 @@
+"""Parsed uploads → rows for the file manifest, sessions, step minutes and wear tables.
+
+Pure functions: they take what storage read and return what storage should write.
+
+Manifest rule: a member whose content (SHA-256) *and* name are already in the manifest is
+"already ingested" — nothing is written, the summary says so. The same content under a new
+name is recorded with status ``duplicate`` (and contributes nothing). Everything else is
+recorded once with its status: ``ok``, ``skipped`` or ``rejected`` and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from pipelines.rules import sessions as sessions_mod
+from pipelines.rules import steps as steps_mod
+from pipelines.schemas import DAILY_STEPS, FILES, SESSIONS, WEAR
+
+if TYPE_CHECKING:
+    from ingest.read import MemberResult
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """One uploaded file: its name as given, its SHA-256, and what reading it yielded."""
+
+    name: str
+    sha256: str
+    members: tuple[MemberResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one member, for the summary a person reads."""
+
+    name: str
+    status: str  # ok / duplicate / skipped / rejected / already
+    reason: str | None
+    sessions: int = 0
+    step_intervals: int = 0
+    sha256: str = ""  # the member's content ("" when never read); names it in run logs
+
+
+@dataclass(slots=True)
+class IngestRows:
+    files: pd.DataFrame
+    sessions: pd.DataFrame
+    step_minutes: pd.DataFrame
+    wear: pd.DataFrame
+    daily_steps: pd.DataFrame
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return len(self.files) > 0
+
+
+def ingest_rows(
+    participant: str,
+    uploads: Sequence[Upload],
+    manifest: pd.DataFrame,
+    now: datetime,
+    tz: str = "UTC",
+) -> IngestRows:
+    """Decide each member's status against ``manifest`` and build the new rows.
+
+    ``tz`` places records that carry only local wall-clock time (``floating``)."""
+    known_pairs = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
+    known_ok = dict(
+        zip(
+            manifest.loc[manifest["status"] == "ok", "sha256"],
+            manifest.loc[manifest["status"] == "ok", "original_name"],
+            strict=True,
+        )
+    )
+    seen: dict[str, str] = {}
+    file_rows: list[dict[str, object]] = []
+    session_frames: list[pd.DataFrame] = []
+    minute_frames: list[pd.DataFrame] = []
+    wear_frames: list[pd.DataFrame] = []
+    day_frames: list[pd.DataFrame] = []
+    outcomes: list[Outcome] = []
+    for upload in uploads:
+        for member in upload.members:
+            name = member.path
+            if (member.sha256, name) in known_pairs:
+                outcomes.append(
+                    Outcome(
+                        name,
+                        "already",
+                        "already ingested (same content, same name): nothing changed",
+                        sha256=member.sha256,
+                    )
+                )
+                continue
+            row: dict[str, object] = {
+                "participant": participant,
+                "sha256": member.sha256,
+                "upload_sha256": upload.sha256,
+                "original_name": name,
+                "format": member.format,
+                "kind": None,
+                "n_sessions": 0,
+                "n_step_intervals": 0,
+                "size_bytes": member.size,
+                "ingested_at": now,
+            }
+            original = known_ok.get(member.sha256) or seen.get(member.sha256)
+            if original is not None:
+                row |= {
+                    "status": "duplicate",
+                    "reason": f"same content as {original!r}, already counted",
+                }
+            elif member.error is not None:
+                row |= {"status": member.error.status, "reason": member.error.reason}
+            elif member.parsed is not None:
+                parsed = member.parsed
+                seen[member.sha256] = name
+                row |= {
+                    "status": "ok",
+                    "kind": parsed.kind,
+                    "reason": "; ".join(parsed.warnings) or None,
+                    "n_sessions": len(parsed.sessions),
+                    "n_step_intervals": len(parsed.step_intervals) + len(parsed.daily_steps),
+                }
+                source = parsed.format
+                session_frames.append(
+                    sessions_mod.records_frame(participant, member.sha256, parsed.sessions, tz)
+                )
+                minute_frames.append(
+                    steps_mod.step_minutes(
+                        participant, member.sha256, parsed.step_intervals, tz, source
+                    )
+                )
+                wear_frames.append(
+                    steps_mod.wear_spans(
+                        participant, member.sha256, parsed.step_intervals, tz, source
+                    )
+                )
+                day_frames.append(
+                    steps_mod.daily_steps(participant, member.sha256, parsed.daily_steps, source)
+                )
+            else:  # pragma: no cover - MemberResult guarantees one of the two
+                row |= {"status": "rejected", "reason": "reader returned nothing"}
+            known_pairs.add((member.sha256, name))
+            file_rows.append(row)
+            outcomes.append(_outcome(row))
+    files = (
+        typed_files(pd.DataFrame(file_rows, columns=FILES.names)) if file_rows else FILES.empty()
+    )
+    return IngestRows(
+        files=files,
+        sessions=_concat(session_frames, SESSIONS.empty()),
+        step_minutes=steps_mod.merge_step_minutes(minute_frames),
+        wear=_concat(wear_frames, WEAR.empty()),
+        daily_steps=_concat(day_frames, DAILY_STEPS.empty()),
+        outcomes=outcomes,
+    )
+
+
+def _outcome(row: dict[str, object]) -> Outcome:
+    reason = row["reason"]
+    return Outcome(
+        name=str(row["original_name"]),
+        status=str(row["status"]),
+        reason=None if reason is None else str(reason),
+        sessions=int(str(row["n_sessions"])),
+        step_intervals=int(str(row["n_step_intervals"])),
+        sha256=str(row["sha256"]),
+    )
+
+
+def merged(existing: pd.DataFrame, new: pd.DataFrame, key: Iterable[str]) -> pd.DataFrame:
+    """``existing`` plus the rows of ``new`` whose key it does not hold yet."""
+    if new.empty:
+        return existing
+    if existing.empty:
+        return new.reset_index(drop=True)
+    both = pd.concat([existing, new], ignore_index=True)
+    return both.drop_duplicates(list(key), keep="first").reset_index(drop=True)
+
+
+def merged_step_minutes(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+    if new.empty:
+        return existing
+    return steps_mod.merge_step_minutes([existing, new]) if len(existing) else new
+
+
+def typed_files(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in (
+        "participant",
+        "sha256",
+        "upload_sha256",
+        "original_name",
+        "format",
+        "kind",
+        "status",
+        "reason",
+    ):
+        frame[col] = frame[col].astype("string")
+    for col in ("n_sessions", "n_step_intervals"):
+        frame[col] = frame[col].astype("int32")
+    frame["size_bytes"] = frame["size_bytes"].astype("int64")
+    frame["ingested_at"] = pd.to_datetime(frame["ingested_at"], utc=True).dt.as_unit("us")
+    return frame
+
+
+def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else empty

@@ -1,0 +1,75 @@
+"""The daily join: activity next to the pain diary, one row per participant-day.
+
+The range is the union of the activity range (``daily``) and the diary: a day with only a
+diary entry gets a row without activity data (``has_data`` false), a day with activity but
+no entry gets ``pain`` null. Pain-derived columns come from the pain rules
+(``pipelines.rules.pain``): the trailing mean and the flare-up flag (flagged by the person, or
+detected against the baseline).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from pipelines.rules import pain
+from pipelines.schemas import DAILY, DAYS
+
+DIARY_COLUMNS = ["pain", "pain_entries", "flare_up_flagged", "painkiller", "exercise_pain"]
+
+
+def join(
+    participant: str,
+    daily: pd.DataFrame,
+    diary_days: pd.DataFrame,
+    program_start: date | None,
+    rules: pain.PainRules | None = None,
+) -> pd.DataFrame:
+    """``daily`` (one participant) ⨝ the diary's per-day frame
+    (``pipelines.rules.diary.per_day``)."""
+    rules = rules or pain.PainRules()
+    dates = set(daily["date"]) | set(diary_days["date"])
+    if not dates:
+        return DAYS.empty()
+    first, last = min(dates), max(dates)
+    index = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    activity_columns = [c for c in DAILY.names if c != "participant"]
+    activity = daily[activity_columns].set_index("date").reindex(index)
+    activity = _fill_activity(activity)
+    entries = diary_days.set_index("date").reindex(index)
+    out = activity.join(entries[DIARY_COLUMNS]).rename_axis("date").reset_index()
+    out["pain_entries"] = out["pain_entries"].fillna(0).astype("int16")
+    out["flare_up_flagged"] = out["flare_up_flagged"].fillna(False).astype(bool)
+    out["painkiller"] = out["painkiller"].astype("boolean")
+    out["exercise_pain"] = out["exercise_pain"].astype("boolean")
+    out["pain"] = pd.to_numeric(out["pain"]).astype("float64")
+
+    rule_input = out.rename(columns={"flare_up_flagged": "flare_up"})[
+        ["date", "pain", "pain_entries", "flare_up", "painkiller", "walking_minutes", "has_data"]
+    ]
+    base = pain.baseline(rule_input, program_start, rules)
+    out["pain_7d_mean"] = pain.rolling_mean(rule_input, rules).to_numpy()
+    out["flare_up"] = pain.flare_days(rule_input, base, rules).fillna(False).astype(bool).to_numpy()
+    out.insert(0, "participant", participant)
+    out["participant"] = out["participant"].astype("string")
+    return out[DAYS.names]
+
+
+def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
+    """Days the activity table lacks: no data, nothing counted."""
+    out = activity.copy()
+    for column in DAILY.columns:
+        name = column.name
+        if name in ("participant", "date"):
+            continue
+        if name in ("has_data", "met"):
+            out[name] = out[name].astype("boolean").fillna(False).astype(bool)
+        elif name == "sources":
+            out[name] = out[name].astype("string").fillna("")
+        else:
+            out[name] = out[name].fillna(0)
+    for name in [c for c in out.columns if c.startswith("sessions_")]:
+        out[name] = out[name].astype("int16")
+    out["steps"] = out["steps"].astype("int64")
+    return out

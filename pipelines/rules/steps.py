@@ -1,0 +1,183 @@
+"""Step intervals → step minutes (per device) and wear spans.
+
+An interval's steps are spread evenly over the UTC minutes it touches, as integers whose
+sum is exactly the interval's steps (the remainder goes to the latest minutes, when the
+walking most likely happened — the counter was read at the end). Within one file the
+minutes of different activity types add up (walking and running counters are distinct
+steps); when two files of the same device cover the same minute, the larger count wins;
+across devices, ``pipelines.rules.daily`` takes per minute the device with the most steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ingest.records import DailySteps, StepInterval
+from pipelines.rules import timeline
+from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
+
+MINUTE_NS = 60_000_000_000
+
+
+def intervals_frame(records: Sequence[StepInterval], tz: str = "UTC") -> pd.DataFrame:
+    """Intervals as a frame; floating (wall-clock) intervals are placed in ``tz``."""
+    frame = pd.DataFrame(
+        {
+            "start_utc": pd.to_datetime([r.start_utc for r in records], utc=True),
+            "end_utc": pd.to_datetime([r.end_utc for r in records], utc=True),
+            "steps": np.array([r.steps for r in records], dtype="int64"),
+            "device": pd.array([r.device.key for r in records], dtype="string"),
+            "utc_offset_s": pd.array(
+                [None if r.floating else r.utc_offset_s for r in records], dtype="Int64"
+            ),
+        }
+    )
+    floating = np.array([r.floating for r in records], dtype=bool)
+    if floating.any():
+        for col in ("start_utc", "end_utc"):
+            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
+            frame.loc[floating, col] = placed
+    return frame
+
+
+def step_minutes(
+    participant: str,
+    file_sha256: str,
+    records: Sequence[StepInterval],
+    tz: str = "UTC",
+    source: str = "fit",
+) -> pd.DataFrame:
+    """The minutes with steps of one file, summed over activity types."""
+    positive = [r for r in records if r.steps > 0 and r.end_utc > r.start_utc]
+    if not positive:
+        return STEP_MINUTES.empty()
+    iv = intervals_frame(positive, tz)
+    first = _floor_minute_ns(iv["start_utc"])
+    last = _ceil_minute_ns(iv["end_utc"])
+    n = np.maximum((last - first) // MINUTE_NS, 1)
+    rep = np.repeat(np.arange(len(iv)), n)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    minute_ns = first[rep] + within * MINUTE_NS
+    steps = iv["steps"].to_numpy()
+    base = steps // n
+    remainder = steps - base * n
+    extra = (within >= (n - remainder)[rep]).astype("int64")
+    per_minute = base[rep] + extra
+    # one row per minute: numbers only (device codes, offsets as float) — an export has
+    # millions of them, and object columns of that length cost ~10× the memory
+    device_code, devices = pd.factorize(iv["device"], sort=True)  # codes in name order
+    offsets = iv["utc_offset_s"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = per_minute > 0
+    frame = pd.DataFrame(
+        {
+            "device_code": device_code[rep][keep],
+            "minute_ns": minute_ns[keep],
+            "steps": per_minute[keep],
+            "utc_offset_s": offsets[rep][keep],
+        }
+    )
+    summed = frame.groupby(["device_code", "minute_ns"], as_index=False, sort=True).agg(
+        steps=("steps", "sum"), utc_offset_s=("utc_offset_s", "first")
+    )
+    names = pd.array(devices.to_numpy(), dtype="string")
+    summed.insert(0, "device", pd.Series(names.take(summed.pop("device_code").to_numpy())))
+    summed.insert(1, "minute_utc", pd.to_datetime(summed.pop("minute_ns"), utc=True))
+    summed["utc_offset_s"] = summed["utc_offset_s"].astype("Int64")
+    summed.insert(0, "participant", participant)
+    summed["file_sha256"] = file_sha256
+    summed["source"] = source
+    return typed_step_minutes(summed[STEP_MINUTES.names])
+
+
+def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Combine step minutes of several files: per device and minute the larger count wins."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return STEP_MINUTES.empty()
+    combined = pd.concat(frames, ignore_index=True)
+    combined = combined.sort_values(
+        ["participant", "device", "minute_utc", "steps", "file_sha256"],
+        ascending=[True, True, True, False, True],
+        kind="stable",
+    )
+    merged = combined.drop_duplicates(["participant", "device", "minute_utc"], keep="first")
+    return typed_step_minutes(merged.reset_index(drop=True))
+
+
+def wear_spans(
+    participant: str,
+    file_sha256: str,
+    records: Sequence[StepInterval],
+    tz: str = "UTC",
+    source: str = "fit",
+) -> pd.DataFrame:
+    """One span per device of the file: from its first to its last instant."""
+    if not records:
+        return WEAR.empty()
+    iv = intervals_frame(records, tz)
+    spans = iv.groupby("device", as_index=False).agg(
+        start_utc=("start_utc", "min"),
+        end_utc=("end_utc", "max"),
+        utc_offset_s=("utc_offset_s", "first"),
+    )
+    spans.insert(0, "participant", participant)
+    spans["file_sha256"] = file_sha256
+    spans["source"] = source
+    spans = spans[WEAR.names]
+    spans["utc_offset_s"] = spans["utc_offset_s"].astype("Int64")
+    for col in ("participant", "device", "file_sha256", "source"):
+        spans[col] = spans[col].astype("string")
+    for col in ("start_utc", "end_utc"):
+        spans[col] = pd.to_datetime(spans[col], utc=True).dt.as_unit("us")
+    return spans
+
+
+def daily_steps(
+    participant: str, file_sha256: str, records: Sequence[DailySteps], source: str
+) -> pd.DataFrame:
+    """Daily totals of one file; a device's larger total wins if a day repeats."""
+    if not records:
+        return DAILY_STEPS.empty()
+    frame = pd.DataFrame(
+        {
+            "participant": participant,
+            "date": [r.local_date for r in records],
+            "device": [r.device.key for r in records],
+            "steps": [int(r.steps) for r in records],
+            "file_sha256": file_sha256,
+            "source": source,
+        }
+    )
+    frame = frame.sort_values(["date", "device", "steps"], ascending=[True, True, False])
+    frame = frame.drop_duplicates(["date", "device"]).reset_index(drop=True)
+    for col in ("participant", "device", "file_sha256", "source"):
+        frame[col] = frame[col].astype("string")
+    frame["steps"] = frame["steps"].astype("int64")
+    return frame[DAILY_STEPS.names]
+
+
+def typed_step_minutes(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["minute_utc"] = pd.to_datetime(frame["minute_utc"], utc=True).dt.as_unit("us")
+    frame["steps"] = frame["steps"].astype("int32")
+    frame["utc_offset_s"] = pd.to_numeric(frame["utc_offset_s"]).astype("Int64")
+    for col in ("participant", "device", "file_sha256", "source"):
+        frame[col] = frame[col].astype("string")
+    return frame
+
+
+def _ns(series: pd.Series) -> np.ndarray:
+    return pd.to_datetime(series, utc=True).dt.as_unit("ns").astype("int64").to_numpy()
+
+
+def _floor_minute_ns(series: pd.Series) -> np.ndarray:
+    ns = _ns(series)
+    return ns - ns % MINUTE_NS
+
+
+def _ceil_minute_ns(series: pd.Series) -> np.ndarray:
+    ns = _ns(series)
+    return ns + (-ns) % MINUTE_NS

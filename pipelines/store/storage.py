@@ -1,0 +1,592 @@
+"""The one module that knows where files live.
+
+Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./data``)::
+
+    raw/<participant>/<sha256>.<ext>                  every uploaded file, content-addressed
+                                                      (by its plaintext) and sealed with the
+                                                      raw store's key (docs/encryption.md)
+    tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
+    tables/participants/all.parquet                   the roster: one file for everyone
+    requests/<participant>/<random>.json              the files of a running ingest (upload lists)
+    locks/<participant>.lock                          serialises writers of one participant
+    locks/_table-<table>.lock                         serialises writers of a one-file table
+
+Every write goes to a temporary file in the same directory, is flushed to disk and then
+renamed over the old file (``os.replace``): a reader sees the old or the new partition,
+never half of one. Temporary files (``.tmp-<pid>-…``) never match ``part.parquet`` and are
+never read; the ones a killed process left are removed by the next holder of the
+participant's lock. What survives a crash, and how that is tested: docs/durability.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import BinaryIO, Final
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines import config, schemas
+from pipelines.schemas import TableSchema
+from pipelines.store import sealed
+
+PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+PART_FILE: Final = "part.parquet"
+# the default inbox of `backtrack serve`: <data dir>/inbox (pipelines.orchestrate.inbox)
+INBOX_FOLDER: Final = "inbox"
+SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
+TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
+PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
+TEMP_PREFIX: Final = ".tmp-"
+NOTE_PREFIX: Final = "backtrack."  # footer metadata keys of Store.write(..., notes=)
+_TEMP_PID: Final = re.compile(r"^\.tmp-(\d+)-")
+# Tests only (tests/pipelines/test_crash_safety.py): with this set to n, the process kills
+# itself (SIGKILL) at the n-th crash point — just before and just after each rename of a
+# finished temporary file into place. Unset (always, outside those tests) it does nothing.
+CRASH_AT_ENV: Final = "BACKTRACK_CRASH_AT"
+
+
+class InvalidParticipant(ValueError):
+    pass
+
+
+def check_participant(participant: str) -> str:
+    """``participant`` if it is a safe pseudonymous id (letters, digits, ``_``, ``-``)."""
+    if not PARTICIPANT_ID.match(participant):
+        raise InvalidParticipant(
+            f"participant id {participant!r} must be 1–64 letters, digits, '_' or '-' "
+            "(a pseudonym, never a name or e-mail address)"
+        )
+    return participant
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class MissingKey(ValueError):
+    """Raw files are to be stored or read and no key is configured."""
+
+
+NO_KEY: Final = (
+    "no key for the raw store: uploads are kept encrypted and never as plaintext. Set "
+    "BACKTRACK_KEY_FILE to a key file (or pass --key-file); create one with "
+    "`backtrack keys init PATH`, kept outside the data directory (docs/encryption.md)"
+)
+
+
+class Store:
+    """Files and tables under one data directory.
+
+    Raw files are sealed (``pipelines.store.sealed``) with ``key``, or with the key of
+    :func:`pipelines.config.key_file` when none is given, loaded when first needed: a store
+    that only reads and writes tables needs no key."""
+
+    def __init__(self, root: Path | str, key: sealed.Key | None = None) -> None:
+        self.root = Path(root)
+        self._key = key
+
+    @classmethod
+    def of_raw_file(cls, path: Path | str) -> Store:
+        """The store a raw file (``<root>/raw/<participant>/<name>``) belongs to."""
+        return cls(Path(path).parents[2])
+
+    @property
+    def key(self) -> sealed.Key:
+        """The raw store's key; :class:`MissingKey` when none is configured,
+        ``sealed.KeyFileError`` when the key file is unusable."""
+        if self._key is None:
+            path = config.key_file()
+            if path is None:
+                raise MissingKey(NO_KEY)
+            self._key = sealed.load_key(path)
+        return self._key
+
+    # -- raw files -------------------------------------------------------------------------
+    def raw_path(self, participant: str, sha256: str, ext: str) -> Path:
+        return self.root / "raw" / check_participant(participant) / f"{sha256}{ext}"
+
+    def _raw_folder(self, participant: str) -> Path:
+        folder = self.root / "raw" / check_participant(participant)
+        self.root.mkdir(parents=True, exist_ok=True)
+        for part in (folder.parent, folder):  # raw files are for the data's owner alone
+            part.mkdir(mode=0o700, exist_ok=True)
+            if part.stat().st_mode & 0o077:
+                part.chmod(0o700)
+        return folder
+
+    def put_raw(self, participant: str, data: bytes, original_name: str) -> tuple[str, Path]:
+        """Keep ``data`` content-addressed and sealed; returns its SHA-256 (of the
+        plaintext) and path. Idempotent."""
+        sha = sha256_hex(data)
+        path = self.raw_path(participant, sha, _safe_ext(original_name))
+        if not path.exists():
+            self._raw_folder(participant)
+            _atomic_write_bytes(path, sealed.seal(data, self.key))
+        return sha, path
+
+    def put_raw_file(self, participant: str, source: Path, original_name: str) -> tuple[str, Path]:
+        """As :meth:`put_raw` for a file on disk, streamed: exports may be several GB."""
+        key = self.key  # before anything is written: no key, nothing stored
+        digest = hashlib.sha256()
+        folder = self._raw_folder(participant)
+        with _temporary(folder) as (fd, tmp):
+            with open(source, "rb") as src:
+                _seal_to(src, fd, key, digest)
+            path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
+            if path.exists():
+                os.unlink(tmp)
+            else:
+                os.chmod(tmp, 0o600)
+                _replace(tmp, path)
+        return digest.hexdigest(), path
+
+    @contextlib.contextmanager
+    def open_raw(self, path: Path) -> Iterator[BinaryIO]:
+        """A stored raw file's original bytes, as a readable binary stream: decrypted (and
+        authenticated chunk by chunk: ``sealed.SealedFileError`` where it fails) or, for a
+        file stored before the raw store was encrypted, as it is."""
+        with open(path, "rb") as handle:
+            head = handle.read(sealed.HEADER_BYTES)
+            handle.seek(0)
+            if not sealed.is_sealed(head):
+                yield handle
+                return
+            with sealed.opening(handle, self.key, path.name) as stream:
+                yield stream
+
+    def read_raw(self, path: Path) -> bytes:
+        """A stored raw file's original bytes, all authenticated (held in memory)."""
+        with self.open_raw(path) as stream:
+            return stream.read()
+
+    @contextlib.contextmanager
+    def raw_as_file(self, path: Path) -> Iterator[Path]:
+        """A stored raw file as a plaintext file, for a reader that needs a path or a
+        seekable file (a zip, a large export streamed from disk): a file stored unencrypted
+        is itself; a sealed one is decrypted — and so authenticated — whole into a private
+        temporary file (mode 0600) next to it, removed when the ``with`` ends. Named like
+        every temporary file (``.tmp-<pid>-…``), one a killed process leaves is removed by
+        the next holder of the participant's lock (docs/encryption.md)."""
+        with open(path, "rb") as fh:
+            plain = not sealed.is_sealed(fh.read(sealed.HEADER_BYTES))
+        if plain:
+            yield path
+            return
+        fd, tmp = _mkstemp(path.parent, suffix=".plain")
+        try:
+            with self.open_raw(path) as stream, os.fdopen(fd, "wb") as out:
+                for chunk in iter(lambda: stream.read(1 << 20), b""):
+                    out.write(chunk)
+            yield Path(tmp)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
+    def is_sealed(self, path: Path) -> bool:
+        with open(path, "rb") as fh:
+            return sealed.is_sealed(fh.read(sealed.HEADER_BYTES))
+
+    def seal_raw(self, path: Path, old_keys: Sequence[sealed.Key] = ()) -> str:
+        """Encrypt a raw file in place: ``sealed`` (it was plaintext: its content is checked
+        against the SHA-256 in its name first), ``resealed`` (it was sealed with one of
+        ``old_keys``: now with the store's key), or ``kept`` (already sealed with the store's
+        key). Atomic: the file is replaced by its sealed copy in one rename, or stays as it
+        was. ``ValueError`` for a plaintext file whose content does not match its name, a
+        file sealed with an unknown key, or one that fails authentication."""
+        key = self.key
+        with open(path, "rb") as fh:
+            head = fh.read(sealed.HEADER_BYTES)
+        key_id = sealed.key_id_of(head)
+        if key_id == key.id:
+            return "kept"
+        if key_id is not None:
+            opener = next((k for k in old_keys if k.id == key_id), None)
+            if opener is None:
+                raise sealed.SealedFileError(
+                    f"{path.name}: sealed with key {key_id.hex()}, neither the configured key "
+                    f"({key.id.hex()}) nor an old key given"
+                )
+            source_store = Store(self.root, opener)
+        else:
+            source_store = Store(self.root, key)
+        digest = hashlib.sha256()
+        with _temporary(path.parent) as (fd, tmp):
+            with source_store.open_raw(path) as src:
+                _seal_to(src, fd, key, digest)
+            expected = path.name.split(".", 1)[0]
+            if digest.hexdigest() != expected:
+                raise ValueError(
+                    f"{path.name}: content does not match the SHA-256 in its name "
+                    f"(it is {digest.hexdigest()}); left as it is"
+                )
+            os.chmod(tmp, 0o600)
+            _replace(tmp, path)
+        return "sealed" if key_id is None else "resealed"
+
+    def delete_raw(self, path: Path) -> None:
+        """Remove a stored raw file (retention: the tables keep what it yielded)."""
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        _fsync_dir(path.parent)
+
+    def put_upload_list(self, participant: str, paths: Sequence[str]) -> Path:
+        """A new file ``requests/<participant>/<random>.json`` listing ``paths`` (mode
+        0600): what a flow run is given instead of the paths themselves."""
+        folder = self.root / "requests" / check_participant(participant)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{secrets.token_hex(16)}.json"  # a new name: nobody reads it yet
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(list(paths), handle)
+        return path
+
+    def upload_list(self, path: Path) -> list[Path]:
+        """The paths an upload list (:meth:`put_upload_list`) holds."""
+        entries = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+            raise ValueError(f"{path} is not an upload list")
+        return [Path(e) for e in entries]
+
+    def remove_upload_list(self, path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            Path(path).unlink()
+
+    def erase(self, participant: str) -> tuple[int, int]:
+        """Remove every file of ``participant``: raw files, partitions of every table and
+        upload lists. Their rows in a ``single_file`` table are the caller's to remove
+        (:meth:`write` of an empty frame); the caller holds their lock. Returns how many raw
+        files and partitions were removed."""
+        check_participant(participant)
+        raw = self.root / "raw" / participant
+        raw_count = sum(1 for p in raw.rglob("*") if p.is_file()) if raw.exists() else 0
+        if raw.exists():
+            shutil.rmtree(raw)
+        shutil.rmtree(self.root / "requests" / participant, ignore_errors=True)
+        partitions = 0
+        for table in sorted(self.root.glob("tables/*")):
+            folder = table / f"participant={participant}"
+            if folder.exists():
+                partitions += int((folder / PART_FILE).exists())
+                shutil.rmtree(folder)
+        return raw_count, partitions
+
+    def raw_files(self, participant: str) -> list[Path]:
+        folder = self.root / "raw" / check_participant(participant)
+        if not folder.exists():
+            return []
+        return sorted(p for p in folder.iterdir() if not p.name.startswith(TEMP_PREFIX))
+
+    # -- tables ----------------------------------------------------------------------------
+    def partition_path(self, table: str, participant: str) -> Path:
+        return (
+            self.root
+            / "tables"
+            / table
+            / f"participant={check_participant(participant)}"
+            / PART_FILE
+        )
+
+    def table_file(self, table: str) -> Path:
+        """The one file of a ``single_file`` table (the roster)."""
+        return self.root / "tables" / table / SINGLE_FILE
+
+    def write(
+        self,
+        schema: TableSchema,
+        participant: str,
+        frame: pd.DataFrame,
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated).
+
+        ``notes``: short strings kept in the partition file's footer (:meth:`note` reads
+        one back without reading the rows). For a ``single_file`` table,
+        ``participant``'s rows in the one file are replaced (read, swap, atomic rewrite)
+        under the table's lock."""
+        if len(frame) and set(frame["participant"].unique()) != {participant}:
+            raise schemas.SchemaError(
+                f"{schema.name}: rows of other participants in the partition of {participant!r}"
+            )
+        table = schemas.to_arrow(schema, frame)
+        if notes:
+            kept = dict(table.schema.metadata or {})
+            kept.update({f"{NOTE_PREFIX}{k}".encode(): v.encode() for k, v in notes.items()})
+            table = table.replace_schema_metadata(kept)
+        if schema.single_file:
+            check_participant(participant)
+            with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+                _remove_dead_temp_files([self.table_file(schema.name).parent])
+                current = self._single_file_rows(schema)
+                others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
+                combined = pa.concat_tables([others, table]).sort_by("participant")
+                _atomic_write_table(combined, self.table_file(schema.name))
+                for legacy in self._partition_files(schema.name):  # folded in above
+                    legacy.unlink()
+                    with contextlib.suppress(OSError):
+                        legacy.parent.rmdir()
+            return
+        _atomic_write_table(table, self.partition_path(schema.name, participant))
+
+    def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
+        """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
+        ``None`` without one; reads the file's footer only."""
+        try:
+            metadata = pq.read_schema(self.partition_path(schema.name, participant)).metadata
+        except FileNotFoundError:
+            return None
+        value = (metadata or {}).get(f"{NOTE_PREFIX}{key}".encode())
+        return value.decode() if value is not None else None
+
+    def stamp(self, tables: Iterable[TableSchema], participant: str) -> str:
+        """A digest that changes whenever any of ``participant``'s partitions of ``tables``
+        is written or removed: each file's inode, size and modification time (every write
+        is a new file renamed into place)."""
+        digest = hashlib.sha256()
+        for schema in tables:
+            try:
+                info = self.partition_path(schema.name, participant).stat()
+            except FileNotFoundError:
+                digest.update(f"{schema.name}:-;".encode())
+                continue
+            digest.update(
+                f"{schema.name}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns};".encode()
+            )
+        return digest.hexdigest()
+
+    def read(
+        self,
+        schema: TableSchema,
+        participants: Iterable[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The table (all participants, or only ``participants``) as a typed DataFrame;
+        only ``columns`` (in schema order, ``participant`` always) when given — a narrow
+        read decodes less."""
+        if columns is not None:
+            schema = schema.only(["participant", *columns])
+        if schema.single_file:
+            rows = self._single_file_rows(schema)
+            if participants is not None:
+                wanted = pa.array(sorted(set(participants)), type=pa.string())
+                rows = rows.filter(pc.is_in(rows["participant"], value_set=wanted))
+            return rows.to_pandas(types_mapper=schemas._pandas_type)
+        if participants is None:
+            paths = self._partition_files(schema.name)
+        else:
+            paths = [
+                p
+                for p in (self.partition_path(schema.name, pid) for pid in participants)
+                if p.exists()
+            ]
+        if not paths:
+            return schema.empty()
+        combined = pa.concat_tables(self._read_files(schema, paths))
+        return combined.to_pandas(types_mapper=schemas._pandas_type)
+
+    def _partition_files(self, table: str) -> list[Path]:
+        return sorted((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
+
+    def _read_files(self, schema: TableSchema, paths: list[Path]) -> list[pa.Table]:
+        if len(paths) > PARALLEL_READ_FROM:
+            with ThreadPoolExecutor(max_workers=8) as pool:  # pyarrow releases the GIL
+                return list(pool.map(lambda p: _read_file(schema, p), paths))
+        return [_read_file(schema, p) for p in paths]
+
+    def _single_file_rows(self, schema: TableSchema) -> pa.Table:
+        """Every row of a ``single_file`` table. Partitions left by a version that kept one
+        file per participant are read too (for participants the file does not hold) and are
+        folded into the file by the next write."""
+        path = self.table_file(schema.name)
+        tables = [_read_file(schema, path)] if path.exists() else []
+        legacy = self._partition_files(schema.name)
+        if legacy:
+            held = set(tables[0]["participant"].to_pylist()) if tables else set()
+            fresh = [p for p in legacy if p.parent.name.removeprefix("participant=") not in held]
+            tables += self._read_files(schema, fresh)
+        if not tables:
+            return schema.arrow.empty_table()
+        return pa.concat_tables(tables)
+
+    def participants(self) -> list[str]:
+        """Every participant with any table partition, roster row or raw file."""
+        found: set[str] = set()
+        for part in (self.root / "tables").glob("*/participant=*"):
+            found.add(part.name.removeprefix("participant="))
+        for schema in schemas.TABLES.values():
+            if schema.single_file and self.table_file(schema.name).exists():
+                found.update(self._single_file_rows(schema)["participant"].to_pylist())
+        raw = self.root / "raw"
+        if raw.exists():
+            found.update(p.name for p in raw.iterdir() if p.is_dir())
+        return sorted(found)
+
+    def mtime(self, table: str) -> float:
+        """Latest modification time of any file of ``table`` (0 when none)."""
+        paths = [*self._partition_files(table), self.table_file(table)]
+        return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+    # -- locks -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, participant: str) -> Iterator[None]:
+        """Hold the participant's write lock (blocks while another process holds it).
+
+        Taking it also removes the temporary files that dead writers (a killed ingest) left
+        in the participant's raw folder and partitions."""
+        with self._flock(self.root / "locks" / f"{check_participant(participant)}.lock"):
+            partitions = (self.root / "tables").glob(f"*/participant={participant}")
+            _remove_dead_temp_files([self.root / "raw" / participant, *partitions])
+            yield
+
+    def remove_lock(self, participant: str) -> None:
+        """Remove the participant's lock file — only for an erased participant, whose
+        writers all refuse: two processes may then hold "the" lock at once, harmlessly."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / "locks" / f"{check_participant(participant)}.lock").unlink()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _flock(path: Path) -> Iterator[None]:
+        """An exclusive ``flock`` on ``path``: released by the kernel if the process dies."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+_EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")
+
+
+def _safe_ext(name: str) -> str:
+    """A short, safe extension from an uploaded name (``.fit``, ``.fit.gz``); never a path."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    match = _EXT.search(base)
+    return match.group(0) if match and match.start() > 0 else ".bin"
+
+
+def _seal_to(src: BinaryIO, fd: int, key: sealed.Key, digest: hashlib._Hash) -> None:
+    """``src`` read to its end, sealed into the open file ``fd`` (closed, fsynced) in
+    1 MiB chunks, each chunk also fed to ``digest`` (the plaintext's SHA-256)."""
+    with os.fdopen(fd, "wb") as dst:
+        with sealed.SealingWriter(dst, key) as writer:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                writer.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _temporary(path.parent) as (fd, tmp):
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o600)
+        _replace(tmp, path)
+
+
+def _read_file(schema: TableSchema, path: Path) -> pa.Table:
+    """One Parquet file as ``schema`` (its columns only; older files upgraded)."""
+    try:
+        table = pq.read_table(path, columns=schema.names)
+    except pa.ArrowInvalid:  # written before one of the columns existed: upgrade fills it
+        table = pq.read_table(path)
+    return schemas.upgrade(schema, table)
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _temporary(path.parent, suffix=".parquet") as (fd, tmp):
+        with os.fdopen(fd, "wb") as fh:
+            pq.write_table(table, fh, compression="zstd")
+            fh.flush()
+            os.fsync(fh.fileno())
+        _replace(tmp, path)
+
+
+@contextlib.contextmanager
+def _temporary(folder: Path, suffix: str = "") -> Iterator[tuple[int, str]]:
+    """A new temporary file in ``folder`` (its descriptor and path) for the block to fill
+    and rename into place; removed again when the block raises."""
+    fd, tmp = _mkstemp(folder, suffix)
+    try:
+        yield fd, tmp
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _mkstemp(folder: Path, suffix: str = "") -> tuple[int, str]:
+    """A temporary file named after this process, so that a survivor can tell it is stale."""
+    return tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def _remove_dead_temp_files(folders: Iterable[Path]) -> None:
+    """Delete the temporary files in ``folders`` whose writing process no longer exists."""
+    for folder in folders:
+        for tmp in folder.glob(f"{TEMP_PREFIX}*") if folder.is_dir() else ():
+            match = _TEMP_PID.match(tmp.name)
+            if match and not _alive(int(match.group(1))):
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """Move the finished, fsynced ``tmp`` into place and make the rename durable."""
+    _crash_point()
+    os.replace(tmp, path)
+    _crash_point()
+    _fsync_dir(path.parent)
+
+
+_crash_points_passed = 0
+
+
+def _crash_point() -> None:
+    """The test hook of ``CRASH_AT_ENV``; inert unless that variable is set."""
+    at = os.environ.get(CRASH_AT_ENV)
+    if not at:
+        return
+    global _crash_points_passed
+    _crash_points_passed += 1
+    if _crash_points_passed == int(at):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
