@@ -23,7 +23,7 @@ import pandas as pd
 
 from benchmarks.ingest_vs_fitparse import bare_fitparse, ingest_cli, median_of, timed
 from demo.cohort import write_export
-from pipelines.app import jobs
+from pipelines.app import uploads
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITTEN_AT = ["ingested_at", "updated_at"]  # when a row was written: differs between runs
@@ -71,7 +71,7 @@ def main() -> None:
     try:
         export = work / "export"
         generated = timed(lambda: write_export(export, years=args.years))
-        files = jobs.collect_paths([export])
+        files = uploads.collect_paths([export])
         megabytes = sum(f.stat().st_size for f in files) / 1e6
         local, dask = work / "local", work / "dask"
         on_dask = ("--runner", "dask", "--dask-workers", str(args.workers))

@@ -39,7 +39,7 @@ from demo.cohort import write_export
 from ingest import fit_fast
 from ingest.fit import parse_fit
 from ingest.records import UnusableFile
-from pipelines.app import jobs
+from pipelines.app import uploads
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT.parent / "shared" / "samples" / "fit"
@@ -133,7 +133,7 @@ def main() -> None:
     try:
         export = work / "export"
         write_export(export, years=args.years)
-        files = jobs.collect_paths([export])
+        files = uploads.collect_paths([export])
         lines = [
             "# Benchmarks: FIT decoders",
             "",

@@ -26,7 +26,8 @@ from pathlib import Path
 import fitparse
 
 from demo.cohort import write_export
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,8 +43,10 @@ def bare_fitparse(files: list[Path]) -> None:
 def ingest_in_process(files: list[Path], data_dir: Path) -> None:
     """The pipeline without Prefect (parse in parallel, tables, refresh)."""
     store = Store(data_dir)
-    jobs.record(store, "bench", jobs.parse_stored(jobs.store_uploads(store, "bench", files)))
-    jobs.refresh_participant(store, "bench")
+    uploads.record(
+        store, "bench", uploads.parse_stored(uploads.store_uploads(store, "bench", files))
+    )
+    refreshing.refresh_participant(store, "bench")
 
 
 def ingest_cli(folder: Path, data_dir: Path, *options: str) -> None:
@@ -88,7 +91,7 @@ def main() -> None:
     try:
         export = work / "export"
         generated = timed(lambda: write_export(export, years=args.years))
-        files = jobs.collect_paths([export])
+        files = uploads.collect_paths([export])
         megabytes = sum(f.stat().st_size for f in files) / 1e6
         data = work / "data"
 

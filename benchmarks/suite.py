@@ -52,7 +52,8 @@ from benchmarks.ingest_vs_fitparse import bare_fitparse, ingest_argv, median_of,
 from demo.apple_export import write_apple_export
 from demo.cohort import write_export
 from ingest import fit_fast
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.schemas import (
     DAILY_STEPS,
     FILES,
@@ -133,7 +134,7 @@ def main() -> None:
 def fit_export(work: Path, years: int, repeats: int, notes: list[str]) -> list[Row]:
     export = work / "fit-export"
     generated = timed(lambda: write_export(export, years=years))
-    files = jobs.collect_paths([export])
+    files = uploads.collect_paths([export])
     size = sum(f.stat().st_size for f in files)
     load = _load()
     print(f"FIT export: {len(files)} files, {size / MB:.1f} MB; bare fitparse …", flush=True)
@@ -274,7 +275,9 @@ def refresh(work: Path, participants: int, repeats: int, notes: list[str]) -> li
     print(f"refresh: copying the 1-year participant's facts to {participants} …", flush=True)
     copied = timed(lambda: copy_participant(source, "bench", cohort, ids))
     load = _load()
-    one = median_of(max(5, repeats), lambda: None, lambda: jobs.refresh_participant(cohort, ids[0]))
+    one = median_of(
+        max(5, repeats), lambda: None, lambda: refreshing.refresh_participant(cohort, ids[0])
+    )
     refresh_cli = [
         sys.executable,
         "-m",
@@ -288,17 +291,19 @@ def refresh(work: Path, participants: int, repeats: int, notes: list[str]) -> li
     print("backtrack refresh (nightly, nothing changed) …", flush=True)
     nightly = [_peak(refresh_cli) for _ in range(max(3, repeats))]
     nightly_s = statistics.median(r["seconds"] for r in nightly)
-    check_s = median_of(max(3, repeats), lambda: None, lambda: jobs.stale_participants(cohort, ids))
+    check_s = median_of(
+        max(3, repeats), lambda: None, lambda: refreshing.stale_participants(cohort, ids)
+    )
     per = everyone["seconds"] / participants
     notes.append(
         f"**Refresh**: {participants} participants, each a copy of the 1-year participant's "
         f"stored facts ({_facts_rows(source)}), copied in {copied:.0f} s; load average {load} "
-        f"when it began. One participant: `jobs.refresh_participant` in this process (what "
+        f"when it began. One participant: `refreshing.refresh_participant` in this process (what "
         f"an upload triggers, under the participant's lock). Everyone: `backtrack refresh "
         f"--force` in a new process (Prefect flow, one task spreading the participants over "
         f"{os.cpu_count()} worker processes), one run. Nightly: `backtrack refresh` when "
         f"nothing changed since (each participant's `days` footer matches the digest of "
-        f"their inputs, settings and the rules): `jobs.stale_participants` in this process, "
+        f"their inputs, settings and the rules): `refreshing.stale_participants` in this process, "
         f"and the whole command in a new process (Prefect's temporary server included)."
     )
     return [

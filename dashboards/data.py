@@ -38,7 +38,10 @@ from typing import Any, Final, Literal, Protocol
 import pandas as pd
 
 from pipelines import config
-from pipelines.app import jobs, rights
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as app_participants
+from pipelines.app import refresh as refreshing
+from pipelines.app import rights
 from pipelines.config import Target
 from pipelines.rules import alerts as alerts_mod
 from pipelines.rules import overview, participants
@@ -449,7 +452,7 @@ def set_prescription(
         min_bout_minutes=min_bout_minutes,
         program_start=program_start if program_start is not None else current.program_start,
     )
-    updated = jobs.configure(
+    updated = app_participants.configure(
         tables.store,
         participant,
         min_minutes=min_minutes,
@@ -458,7 +461,7 @@ def set_prescription(
         min_bout_minutes=min_bout_minutes,
         program_start=program_start,
     )
-    jobs.refresh_participant(tables.store, participant)
+    refreshing.refresh_participant(tables.store, participant)
     return updated
 
 
@@ -491,10 +494,10 @@ def set_session_category(
     tables: Tables | None = None,
 ) -> None:
     """Correct a session's category (``auto`` undoes a correction) via
-    ``pipelines.app.jobs.set_category``, which refreshes the participant's tables."""
+    ``pipelines.app.participants.set_category``, which refreshes the participant's tables."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
-    jobs.set_category(tables.store, participant, session_id, category)
+    app_participants.set_category(tables.store, participant, session_id, category)
     clear_cache()
 
 
@@ -516,12 +519,12 @@ def add_diary_entry(
     and time). Raises ``ValueError`` with the validator's messages for a bad entry.
 
     Validation is ``ingest.diary.diary_entry`` (the same rules as a diary file's rows),
-    reached through ``pipelines.app.jobs.add_diary_values``."""
+    reached through ``pipelines.app.diary.add_diary_values``."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
     taken = painkiller_name.strip() if painkiller and painkiller_name else painkiller
     try:
-        jobs.add_diary_values(
+        diary_app.add_diary_values(
             tables.store,
             participant,
             date=day,
@@ -538,12 +541,12 @@ def add_diary_entry(
 
 def import_diary_file(
     viewer: Viewer, participant: str, path: Path, tables: Tables | None = None
-) -> jobs.DiaryImport:
-    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.app.jobs.import_diary``:
+) -> diary_app.DiaryImport:
+    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.app.diary.import_diary``:
     good rows replace the entries of their dates; the result names every bad row."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
-    result = jobs.import_diary(tables.store, participant, path)
+    result = diary_app.import_diary(tables.store, participant, path)
     clear_cache()
     return result
 

@@ -18,7 +18,7 @@ before) and keeps the flow run's name and state in ``flow-run.json``, which ``jo
 reads — so the page shows the run's state without this process ever loading Prefect
 (docs/prefect.md).
 
-The upload limits (``pipelines.app.jobs.UPLOAD_LIMITS``: size of one file, files and bytes per
+The upload limits (``pipelines.app.uploads.UPLOAD_LIMITS``: size of one file, files and bytes per
 upload, size of a diary file) are applied before anything is written: a file beyond them
 is never saved, it is shown as rejected with the limit and its value, and the other files
 of the upload go on.
@@ -42,7 +42,8 @@ from typing import Final, Protocol
 import pandas as pd
 
 from dashboards import data
-from pipelines.app import jobs
+from pipelines.app import diary as diary_app
+from pipelines.app import uploads
 from pipelines.orchestrate import inbox as inbox_folder
 from pipelines.store.storage import check_participant
 
@@ -210,7 +211,7 @@ def start_ingest(
     unique: dict[str, tuple[str, bytes]] = {}
     for name, content in files:
         unique.setdefault(hashlib.sha256(content).hexdigest(), (name, content))
-    reasons = jobs.UPLOAD_LIMITS.refusals(
+    reasons = uploads.UPLOAD_LIMITS.refusals(
         [(name, len(content)) for name, content in unique.values()]
     )
     accepted = [f for f, reason in zip(unique.values(), reasons, strict=True) if reason is None]
@@ -283,14 +284,14 @@ def import_diary_upload(
     name: str,
     content: bytes,
     tables: data.Tables | None = None,
-) -> jobs.DiaryImport:
+) -> diary_app.DiaryImport:
     """Keep an uploaded diary file (CSV/XLSX) in the inbox and import it
     (``data.import_diary_file``). ``PermissionError`` before anything is written."""
     tables = tables or data.cached_tables()
     data.require_write(viewer, participant, tables)
-    refusal = jobs.UPLOAD_LIMITS.diary_refusal(len(content))
+    refusal = uploads.UPLOAD_LIMITS.diary_refusal(len(content))
     if refusal is not None:  # never saved: the same answer the import gives a file on disk
-        return jobs.DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
+        return diary_app.DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
     upload_id = uuid.uuid4().hex[:16]
     _, saved = save_to_inbox(tables.store.root.resolve(), participant, [(name, content)], upload_id)
     return data.import_diary_file(viewer, participant, saved[0].path, tables)

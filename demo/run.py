@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines import config
-from pipelines.app import jobs
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as settings
+from pipelines.app import uploads
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS
 from pipelines.store import sealed
@@ -47,18 +49,18 @@ def _run_demo(
     diaries = write_diaries(root / "diaries", cohort, weeks=weeks)
     reports = []
     for person in cohort:
-        jobs.configure(
+        settings.configure(
             store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
         )
-        files = jobs.collect_paths([inputs / person.id])
+        files = uploads.collect_paths([inputs / person.id])
         outcomes = run_ingest(store, person.id, files)
         bad = [o for o in outcomes if o.status in ("rejected", "skipped")]
         for o in bad:
             console.print(f"  {person.id}: {o.name} {o.status}: {o.reason}")
-        diary = jobs.import_diary(store, person.id, diaries[person.id])
+        diary = diary_app.import_diary(store, person.id, diaries[person.id])
         for error in diary.errors:
             console.print(f"  {person.id}: diary row {error.row}: {error.message}")
-        p = jobs.load_participant(store, person.id)
+        p = settings.load_participant(store, person.id)
         reports.append(report_mod.build(p, store.read(DAYS, [person.id])))
     console.print(summary_table(reports, {p.id: (p.group, p.profile) for p in cohort}))
     create_demo_accounts(store.root, [p.id for p in cohort])

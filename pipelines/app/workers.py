@@ -1,17 +1,22 @@
-"""What the parser processes (``jobs.parse_stored``'s pool) run when they start.
+"""Worker processes: what the parser processes (``uploads.parse_stored``'s pool) and the
+refresh pool run when they start, and how they are started from any host.
 
 A pool's workers wait for work on a pipe whose writing end they hold themselves, so when
 the ingest that started them is killed (``kill -9``, the OOM killer) they never see it end:
 they would finish their file and then wait for ever, holding its memory. Each worker
 watches its parent instead and exits once the parent is gone. Kept apart from
-``pipelines.app.jobs`` so that a worker imports nothing heavy for it.
+``pipelines.app.uploads`` so that a worker imports nothing heavy for it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
 
 WATCH_EVERY_S = 0.5
 
@@ -26,3 +31,19 @@ def exit_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+@contextlib.contextmanager
+def neutral_main() -> Iterator[None]:
+    """Spawned workers re-run the parent's ``__main__`` file unless it was started with
+    ``-m``; under a host that ran some other script as ``__main__`` (a Streamlit page, a
+    notebook) that would be wrong. The workers need nothing from it: hide it meanwhile."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main

@@ -22,7 +22,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipelines import config
-from pipelines.app import jobs
+from pipelines.app import diary as diary_entries
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.cli.raw import keys_app, participant_reprocess, raw_app, require_key
 from pipelines.cli.rights import audit_app, refuse_erased
 from pipelines.cli.rights import participant_delete as _participant_delete
@@ -164,7 +167,7 @@ def ingest(
     require_key(store)  # nothing is stored without it
     refuse_erased(store.root, participant)
     try:
-        files = jobs.collect_paths(paths)
+        files = uploads.collect_paths(paths)
     except FileNotFoundError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -174,13 +177,13 @@ def ingest(
             param_hint="--via-deployment",
         )
     if tz:
-        before = jobs.load_participant(store, participant).tz
+        before = settings.load_participant(store, participant).tz
         try:
-            jobs.configure(store, participant, tz=tz)
+            settings.configure(store, participant, tz=tz)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--tz") from exc
         if tz != before:  # days already placed in the old zone move
-            jobs.refresh_participant(store, participant)
+            refreshing.refresh_participant(store, participant)
     outcomes = run_ingest(
         store,
         participant,
@@ -241,19 +244,21 @@ def run_ingest(
     outcomes: list[Outcome] = []
     readable: list[Path] = []
     for f in files:
-        refusal = jobs.UPLOAD_LIMITS.file_refusal(f.stat().st_size)
+        refusal = uploads.UPLOAD_LIMITS.file_refusal(f.stat().st_size)
         if refusal is None:
             readable.append(f)
         else:
-            outcomes.append(Outcome(jobs.upload_name(f), "rejected", refusal))
-    hashes = {f: jobs.upload_sha256(f) for f in readable}
-    known = jobs.already_ingested(store, participant, hashes.values())
+            outcomes.append(Outcome(uploads.upload_name(f), "rejected", refusal))
+    hashes = {f: uploads.upload_sha256(f) for f in readable}
+    known = uploads.already_ingested(store, participant, hashes.values())
     outcomes += [
-        Outcome(jobs.upload_name(f), "already", "already ingested (same upload): nothing changed")
+        Outcome(
+            uploads.upload_name(f), "already", "already ingested (same upload): nothing changed"
+        )
         for f in readable
         if hashes[f] in known
     ]
-    todo, refused = jobs.screen_uploads([f for f in readable if hashes[f] not in known])
+    todo, refused = uploads.screen_uploads([f for f in readable if hashes[f] not in known])
     outcomes += refused
     if not todo:
         return outcomes
@@ -286,7 +291,7 @@ def run_ingest(
         )
         bar = progress.add_task(f"ingesting for {participant}", total=len(todo))
         for batch in batches:
-            with jobs.upload_list(store, participant, batch) as listed:
+            with uploads.upload_list(store, participant, batch) as listed:
                 outcomes += run_flow(participant, listed, str(store.root))
             progress.advance(bar, len(batch))
     return outcomes
@@ -426,7 +431,7 @@ def report(
     """A participant's adherence (reads the tables; no flow is started)."""
     participant = _participant(participant)
     store = _store(data_dir)
-    p = jobs.load_participant(store, participant)
+    p = settings.load_participant(store, participant)
     days = store.read(DAYS, [participant])
     if days.empty:  # tables from before the diary join: the activity alone
         days = store.read(DAILY, [participant])
@@ -497,7 +502,7 @@ def participant_set(
     store = _store(data_dir)
     refuse_erased(store.root, participant)
     try:
-        p = jobs.configure(
+        p = settings.configure(
             store,
             participant,
             tz=tz,
@@ -510,7 +515,7 @@ def participant_set(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    jobs.refresh_participant(store, participant)
+    refreshing.refresh_participant(store, participant)
     console.print(f"{p.id}: tz={p.tz} group={p.group} target={p.target}")
 
 
@@ -568,7 +573,7 @@ def session_set_category(
     participant = _participant(participant)
     refuse_erased(_store(data_dir).root, participant)
     try:
-        jobs.set_category(_store(data_dir), participant, session_id, category)
+        settings.set_category(_store(data_dir), participant, session_id, category)
     except (KeyError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -593,7 +598,7 @@ def diary_import(
         raise typer.Exit(2)
     store = _store(data_dir)
     require_key(store)
-    result = jobs.import_diary(store, participant, file)
+    result = diary_entries.import_diary(store, participant, file)
     if result.rejected:
         console.print(f"[red]rejected[/] {_plain(result.name)}: {_plain(result.rejected)}")
         raise typer.Exit(1)
@@ -646,7 +651,7 @@ def diary_add(
     except ValueError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
-    jobs.add_diary_entry(_store(data_dir), participant, entry)
+    diary_entries.add_diary_entry(_store(data_dir), participant, entry)
     console.print(f"{participant} {entry.date}: pain {entry.pain} stored")
 
 

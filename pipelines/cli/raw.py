@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pipelines import config
-from pipelines.app import jobs
+from pipelines.app import raw as raw_store
 from pipelines.store import sealed
 from pipelines.store.storage import InvalidParticipant, MissingKey, Store, check_participant
 
@@ -73,7 +73,7 @@ def keys_encrypt_raw(
     except sealed.KeyFileError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
-    results = jobs.seal_raw_store(store, old)
+    results = raw_store.seal_raw_store(store, old)
     counts = {
         word: sum(r.result == word for r in results) for word in ("sealed", "resealed", "kept")
     }
@@ -113,7 +113,7 @@ def raw_purge(
             "nothing deleted"
         )
         return
-    purged = jobs.purge_raw(Store(config.data_dir(data_dir)), days, dry_run=dry_run)
+    purged = raw_store.purge_raw(Store(config.data_dir(data_dir)), days, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(purged)} raw file(s) ingested {days} or more days ago")
     if purged:
@@ -140,8 +140,8 @@ def participant_reprocess(
     require_key(store)
     started = datetime.now(UTC)
     try:
-        outcomes = jobs.reprocess(store, participant)
-    except jobs.MissingRawFiles as exc:
+        outcomes = raw_store.reprocess(store, participant)
+    except raw_store.MissingRawFiles as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from exc
     except sealed.SealedFileError as exc:

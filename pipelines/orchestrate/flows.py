@@ -30,7 +30,9 @@ from prefect.context import FlowRunContext
 from prefect.states import State
 
 from pipelines import config
-from pipelines.app import jobs
+from pipelines.app import raw as raw_store
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.orchestrate import runs
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.store.storage import Store
@@ -46,21 +48,21 @@ def _retry_transient_io(_task: object, _run: TaskRun, state: State) -> bool:
     retry_delay_seconds=[2, 10],
     retry_condition_fn=_retry_transient_io,
 )
-def store_raw_task(data_dir: str, participant: str, upload_list: str) -> list[jobs.StoredUpload]:
-    return jobs.store_listed_uploads(Store(data_dir), participant, upload_list)
+def store_raw_task(data_dir: str, participant: str, upload_list: str) -> list[uploads.StoredUpload]:
+    return uploads.store_listed_uploads(Store(data_dir), participant, upload_list)
 
 
 @task(name="parse")
-def parse_task(stored: list[jobs.StoredUpload]) -> list[Upload]:
-    return jobs.parse_stored(stored)
+def parse_task(stored: list[uploads.StoredUpload]) -> list[Upload]:
+    return uploads.parse_stored(stored)
 
 
 @task(name="parse-part")
-def parse_part_task(stored: list[jobs.StoredUpload]) -> list[Upload]:
-    return jobs.parse_stored(stored, workers=1)  # a Dask worker process parses serially
+def parse_part_task(stored: list[uploads.StoredUpload]) -> list[Upload]:
+    return uploads.parse_stored(stored, workers=1)  # a Dask worker process parses serially
 
 
-def _parse_spread(stored: list[jobs.StoredUpload]) -> list[Upload]:
+def _parse_spread(stored: list[uploads.StoredUpload]) -> list[Upload]:
     """Parse on the flow's Dask cluster: the uploads in consecutive parts of about equal
     size, four per worker thread (so a slow part does not hold the rest up), one
     ``parse-part`` task each; the results joined in the uploads' order — the same list
@@ -70,28 +72,28 @@ def _parse_spread(stored: list[jobs.StoredUpload]) -> list[Upload]:
     context = FlowRunContext.get()
     runner = context.task_runner if context else None
     slots = sum(runner.client.nthreads().values()) if isinstance(runner, DaskTaskRunner) else 1
-    futures = [parse_part_task.submit(part) for part in jobs.split_stored(stored, 4 * slots)]
+    futures = [parse_part_task.submit(part) for part in uploads.split_stored(stored, 4 * slots)]
     return [upload for future in futures for upload in future.result()]
 
 
 @task(name="record")
-def record_task(data_dir: str, participant: str, uploads: list[Upload]) -> list[Outcome]:
-    return jobs.record(Store(data_dir), participant, uploads)
+def record_task(data_dir: str, participant: str, parsed: list[Upload]) -> list[Outcome]:
+    return uploads.record(Store(data_dir), participant, parsed)
 
 
 @task(name="refresh-participant")
 def refresh_task(data_dir: str, participant: str) -> None:
-    jobs.refresh_participant(Store(data_dir), participant)
+    refreshing.refresh_participant(Store(data_dir), participant)
 
 
 @task(name="stale-participants")
 def stale_task(data_dir: str, participants: list[str]) -> list[str]:
-    return jobs.stale_participants(Store(data_dir), participants)
+    return refreshing.stale_participants(Store(data_dir), participants)
 
 
 @task(name="refresh-participants")
 def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
-    return jobs.refresh_participants(Store(data_dir), participants)
+    return refreshing.refresh_participants(Store(data_dir), participants)
 
 
 @flow(name="ingest", flow_run_name="ingest-{participant}", log_prints=False)
@@ -100,14 +102,14 @@ def ingest_flow(
 ) -> list[Outcome]:
     """Files → raw store → parse → tables → refresh of the participant's derived tables.
 
-    ``upload_list``: a file listing the files (``jobs.upload_list``), so the run's
+    ``upload_list``: a file listing the files (``uploads.upload_list``), so the run's
     parameters — which Prefect keeps on its server — name no file. ``spread_parsing``:
     parse in tasks on the flow's task runner (a Dask cluster, see :func:`dask_ingest`)
     instead of in this process's worker pool; recording and the refresh stay in this
     process either way."""
     stored = store_raw_task(data_dir, participant, upload_list)
-    uploads = _parse_spread(stored) if spread_parsing else parse_task(stored)
-    outcomes = record_task(data_dir, participant, uploads)  # refreshes what it changed
+    parsed = _parse_spread(stored) if spread_parsing else parse_task(stored)
+    outcomes = record_task(data_dir, participant, parsed)  # refreshes what it changed
     logger = get_run_logger()
     for line in runs.log_lines(outcomes):  # files by a hash prefix, never by name
         logger.info(line)
@@ -124,7 +126,7 @@ def purge_raw_task(data_dir: str) -> int:
     days = config.raw_retention_days()
     if days is None:  # retention is off (the default)
         return 0
-    purged = jobs.purge_raw(Store(data_dir), days)
+    purged = raw_store.purge_raw(Store(data_dir), days)
     get_run_logger().info(f"retention ({days} days): {len(purged)} raw file(s) deleted")
     return len(purged)
 
@@ -139,7 +141,7 @@ def refresh_flow(
 ) -> list[str]:
     """Recompute daily and adherence tables for the participants named (none named:
     everyone — the nightly schedule of ``backtrack serve``) whose inputs or rules changed
-    since their last refresh (``jobs.stale_participants``; ``force``: all of them).
+    since their last refresh (``refreshing.stale_participants``; ``force``: all of them).
     Returns those refreshed. ``purge_raw`` (the nightly run): first delete the raw files
     past the retention period, when one is configured (``$BACKTRACK_RAW_RETENTION_DAYS``;
     docs/encryption.md)."""

@@ -29,7 +29,7 @@ from typing import Final
 
 import pandas as pd
 
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.schemas import FILES
 from pipelines.store import tombstones
 from pipelines.store.storage import INBOX_FOLDER, PARTICIPANT_ID, Store
@@ -142,18 +142,20 @@ def process(store: Store, participant: str, files: Sequence[Path], ingest: Inges
         return [settle(path, False, str(exc)) for path in files]
     readable: list[Path] = []
     for path in files:
-        refusal = jobs.UPLOAD_LIMITS.file_refusal(path.stat().st_size)
+        refusal = uploads.UPLOAD_LIMITS.file_refusal(path.stat().st_size)
         if refusal is None:
             readable.append(path)
         else:
-            settled.append(settle(path, False, f"{jobs.upload_name(path)}: rejected — {refusal}"))
-    hashes = {path: jobs.upload_sha256(path) for path in readable}
-    known = jobs.already_ingested(store, participant, hashes.values())
+            settled.append(
+                settle(path, False, f"{uploads.upload_name(path)}: rejected — {refusal}")
+            )
+    hashes = {path: uploads.upload_sha256(path) for path in readable}
+    known = uploads.already_ingested(store, participant, hashes.values())
     settled += [settle(p, True, "already ingested") for p in readable if hashes[p] in known]
-    todo, refused = jobs.screen_uploads([p for p in readable if hashes[p] not in known])
+    todo, refused = uploads.screen_uploads([p for p in readable if hashes[p] not in known])
     refused_names = {o.name: o.reason for o in refused}
     for path in readable:
-        name = jobs.upload_name(path)
+        name = uploads.upload_name(path)
         if hashes[path] not in known and path not in todo and name in refused_names:
             settled.append(settle(path, False, f"{name}: rejected — {refused_names[name]}"))
     if not todo:

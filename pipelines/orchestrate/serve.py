@@ -36,7 +36,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 from prefect.settings import get_current_settings
 
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.orchestrate import inbox as inbox_mod
 from pipelines.orchestrate import runs
 from pipelines.orchestrate.flows import ingest_flow, refresh_flow
@@ -114,7 +114,7 @@ def start_ingest_run(
     participant: str, upload_list: str, data_dir: Path, timeout_s: float | None = 0
 ) -> FlowRun:
     """A run of the ``ingest`` deployment (named ``ingest-<participant>``) of the files
-    ``upload_list`` names (``jobs.upload_list``, kept until the run ends); returns at once
+    ``upload_list`` names (``uploads.upload_list``, kept until the run ends); returns at once
     with ``timeout_s=0``, after the run finished with ``None``."""
     run = run_deployment(  # type: ignore[call-arg]  # _sync: async_dispatch's own switch
         INGEST_DEPLOYMENT,
@@ -179,7 +179,7 @@ def deployment_ingest(
     the outcomes are read back from the file manifest."""
 
     def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
-        shas = [jobs.upload_sha256(f) for f in store.upload_list(Path(upload_list))]
+        shas = [uploads.upload_sha256(f) for f in store.upload_list(Path(upload_list))]
         flow_run = start_ingest_run(participant, upload_list, Path(data_dir), timeout_s=0)
         started = time.monotonic()
         status = run_status(flow_run.id)
@@ -208,7 +208,7 @@ def ingest_via_deployment(data_dir: Path) -> inbox_mod.Ingest:
     """The inbox's ingest: a run of the ``ingest`` deployment, waited for."""
 
     def ingest(participant: str, paths: list[Path]) -> str | None:
-        with jobs.upload_list(Store(data_dir), participant, paths) as listed:
+        with uploads.upload_list(Store(data_dir), participant, paths) as listed:
             run = start_ingest_run(participant, listed, data_dir, timeout_s=None)
         state = run.state
         if state is not None and state.is_completed():

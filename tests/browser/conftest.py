@@ -24,7 +24,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from demo.accounts import create_demo_accounts
 from demo.cohort import generate_cohort
 from demo.diaries import write_diaries
-from pipelines.app import jobs
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,15 +55,15 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     diaries = write_diaries(root / "diaries", cohort, weeks=WEEKS)
     store = Store(root / "data")
     for person in cohort:
-        jobs.configure(
+        settings.configure(
             store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
         )
-        stored = jobs.store_uploads(
-            store, person.id, jobs.collect_paths([root / "input" / person.id])
+        stored = uploads.store_uploads(
+            store, person.id, uploads.collect_paths([root / "input" / person.id])
         )
-        jobs.record(store, person.id, jobs.parse_stored(stored, workers=1))
-        jobs.refresh_participant(store, person.id)
-        jobs.import_diary(store, person.id, diaries[person.id])
+        uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, person.id)
+        diary_app.import_diary(store, person.id, diaries[person.id])
     create_demo_accounts(store.root, [person.id for person in cohort])
     return store.root
 

@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from dashboards import i18n
 from demo import fitwriter
 from demo.accounts import DEMO_PASSWORD
-from pipelines.app import jobs
+from pipelines.app import participants as settings
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, FILES, PARTICIPANTS
 from pipelines.store.storage import Store
@@ -90,7 +90,7 @@ def shown_as_ingested(page: Page, name: str) -> Locator:
 def expected_adherence(data_dir: Path, participant: str) -> str:
     store = Store(data_dir)
     report = report_mod.build(
-        jobs.load_participant(store, participant), store.read(DAYS, [participant])
+        settings.load_participant(store, participant), store.read(DAYS, [participant])
     )
     i18n.use("en")
     return i18n.fmt_percent(report["adherence"]["ratio"])  # as the page formats it
@@ -135,7 +135,7 @@ def test_participant_uploads_a_fit_file(
     page: Page, dashboard_url: str, data_dir: Path, screenshots: Path, tmp_path: Path
 ) -> None:
     store = Store(data_dir)
-    program_start = jobs.load_participant(store, "p01").target.program_start
+    program_start = settings.load_participant(store, "p01").target.program_start
     assert program_start is not None
     day = program_start.toordinal() + 5  # inside the demo's two weeks
     start = datetime.fromordinal(day).replace(hour=5, minute=10, tzinfo=UTC)  # early: no overlap

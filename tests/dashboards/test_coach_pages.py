@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, pdf_report
-from pipelines.app import jobs
+from pipelines.app import participants as settings
 from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
 from pipelines.schemas import DAYS
@@ -73,7 +73,7 @@ def test_group_table_equals_the_report_for_each_window(
     assert list(frame.index) == ["p01", "p03"]  # only their group
     store = Store(data_dir)
     for pid in ("p01", "p03"):
-        p, days = jobs.load_participant(store, pid), store.read(DAYS, [pid])
+        p, days = settings.load_participant(store, pid), store.read(DAYS, [pid])
         for window in (14, 28):
             start = as_of - timedelta(days=window - 1)
             expected = report_mod.build(p, days, start, as_of)["adherence"]["ratio"]

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from dashboards import data
-from pipelines.app import jobs
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
 from pipelines.rules import adherence
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS
@@ -68,7 +69,7 @@ def test_reads_inside_the_scope_return_only_that_participant(
 
 def test_report_is_the_cli_report(tables: data.StoreTables, data_dir: Path) -> None:
     store = Store(data_dir)
-    expected = report_mod.build(jobs.load_participant(store, "p01"), store.read(DAYS, ["p01"]))
+    expected = report_mod.build(settings.load_participant(store, "p01"), store.read(DAYS, ["p01"]))
     assert data.report(P01, "p01", tables) == expected
     assert expected["adherence"]["blocks_total"] > 0
 
@@ -146,8 +147,8 @@ def test_cached_reads_follow_the_tables_modification_time(
     assert ((walking >= 30) & (walking < 45)).any()  # so a 45-minute target changes `met`
 
     store = Store(copy)
-    jobs.configure(store, "p01", min_minutes=45)
-    jobs.refresh_participant(store, "p01")  # rewrites the days partition: a new mtime
+    settings.configure(store, "p01", min_minutes=45)
+    refreshing.refresh_participant(store, "p01")  # rewrites the days partition: a new mtime
     after = data.days(P01, "p01")
     assert list(after["met"]) == list(after["walking_minutes"] >= 45)
     assert not after["met"].equals(before["met"])

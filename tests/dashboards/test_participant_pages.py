@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data, uploads
 from demo.fitwriter import activity_file
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads as app_uploads
 from pipelines.rules import participants
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, DIARY, FILES, PARTICIPANTS, SESSIONS
@@ -49,9 +50,9 @@ def sync_cli(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         paths = [Path(p) for p in command[command.index("ingest") + 1 : command.index("-p")]]
         participant = command[command.index("-p") + 1]
         store = Store(command[command.index("--data-dir") + 1])
-        stored = jobs.store_uploads(store, participant, paths)
-        jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
-        jobs.refresh_participant(store, participant)
+        stored = app_uploads.store_uploads(store, participant, paths)
+        app_uploads.record(store, participant, app_uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, participant)
         done = subprocess.CompletedProcess(command, 0)
         done.pid = 0  # type: ignore[attr-defined]
         done.poll = lambda: 0  # type: ignore[attr-defined]

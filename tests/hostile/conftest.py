@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.rules.ingestion import Outcome
 from pipelines.store.storage import Store
 
@@ -24,9 +25,9 @@ def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
         store = Store(data_dir)
         paths = store.upload_list(Path(upload_list))
         runs.append([p.name for p in paths])
-        stored = jobs.store_uploads(store, participant, paths)
-        outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
-        jobs.refresh_participant(store, participant)
+        stored = uploads.store_uploads(store, participant, paths)
+        outcomes = uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, participant)
         return outcomes
 
     flows = types.ModuleType("pipelines.orchestrate.flows")

@@ -9,7 +9,7 @@ ingests with a CRC warning) and a regular expression the reason must match, so t
 reason fails. :data:`VAGUE` is what no reason may say (a reader's catch-all).
 
 :func:`good_files` are what a mixed upload must still ingest, :func:`hostile_diaries` the
-diary files for ``ingest.diary.parse_diary`` / ``pipelines.app.jobs.import_diary``.
+diary files for ``ingest.diary.parse_diary`` / ``pipelines.app.diary.import_diary``.
 
 Builders written for the container, XML, GPX, TCX and diary tests are imported, not copied.
 """

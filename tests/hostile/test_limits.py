@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ingest.limits import GiB, UploadLimits, shown_bytes
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.cli.main import app
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
@@ -71,7 +71,7 @@ def test_screen_uploads_judges_by_the_size_on_disk_alone(tmp_path: Path) -> None
     small.write_bytes(b"x" * 40)
     huge = sparse(tmp_path / "huge.fit", 10 * GiB)
 
-    accepted, refused = jobs.screen_uploads([huge, small])
+    accepted, refused = uploads.screen_uploads([huge, small])
 
     assert accepted == [small]
     assert refused == [
@@ -90,7 +90,7 @@ def test_the_cli_refuses_files_beyond_the_limits_and_ingests_the_rest(
     walks = [walk_fit(day) for day in (1, 3, 5)]
     limit = max(len(w) for w in walks)
     monkeypatch.setattr(
-        jobs,
+        uploads,
         "UPLOAD_LIMITS",
         UploadLimits(max_file_bytes=limit, max_upload_bytes=10 * limit, max_files=2),
     )
@@ -140,7 +140,7 @@ def test_an_upload_of_refused_files_only_starts_no_flow(
     assert not (tmp_path / "data" / "raw").exists()
 
 
-def view(uploads: list[jobs.Upload]) -> list[tuple[object, ...]]:
+def view(uploads: list[uploads.Upload]) -> list[tuple[object, ...]]:
     """Comparable: exceptions do not compare by value."""
     return [
         (u.name, u.sha256, m.path, m.sha256, m.parsed, m.error and m.error.reason)
@@ -164,8 +164,8 @@ def test_parse_stored_holds_a_bounded_group_of_uploads_at_a_time(
     for day, content in ((1, walk_fit(1)), (2, b"not a tracker file"), (3, walk_fit(3))):
         paths.append(folder / f"file-{day}.fit")
         paths[-1].write_bytes(content)
-    stored = jobs.store_uploads(store, "p1", paths)
-    at_once = jobs.parse_stored(stored, workers=1)
+    stored = uploads.store_uploads(store, "p1", paths)
+    at_once = uploads.parse_stored(stored, workers=1)
 
     events: list[str] = []
     opening, reading = ingest.read.upload_leaves_from_path, ingest.read.read_leaf
@@ -180,9 +180,9 @@ def test_parse_stored_holds_a_bounded_group_of_uploads_at_a_time(
 
     monkeypatch.setattr(ingest.read, "upload_leaves_from_path", open_upload)
     monkeypatch.setattr(ingest.read, "read_leaf", read)
-    monkeypatch.setattr(jobs, "PARSE_HELD_BYTES", 1)
+    monkeypatch.setattr(uploads, "PARSE_HELD_BYTES", 1)
 
-    assert view(jobs.parse_stored(stored, workers=1)) == view(at_once)
+    assert view(uploads.parse_stored(stored, workers=1)) == view(at_once)
     assert events == [f"{what} file-{day}.fit" for day in (1, 2, 3) for what in ("open", "read")]
 
 

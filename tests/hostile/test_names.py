@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from dashboards import data, uploads
 from ingest.limits import UploadLimits
-from pipelines.app import jobs
+from pipelines.app import participants as settings
+from pipelines.app import uploads as app_uploads
 from pipelines.cli.main import app
 from pipelines.schemas import FILES
 from pipelines.store.storage import Store, _safe_ext
@@ -95,7 +96,7 @@ def test_the_cli_shows_hostile_names_and_stores_only_hashes(
     assert "evil\nname.fit" in shown  # kept as given, for display
     assert "caf\ufffd-latin1.fit" in shown  # not UTF-8: readable, and the tables hold it
     assert manifest.set_index("original_name")["status"].to_dict() == {
-        **{jobs.upload_name(folder / n): "rejected" for n in names if not n.startswith(".")},
+        **{app_uploads.upload_name(folder / n): "rejected" for n in names if not n.startswith(".")},
         "good.fit": "ok",
     }
     raw = store.raw_files("p1")
@@ -113,7 +114,7 @@ INBOX_NAME = re.compile(r"[0-9a-f]{16}-[A-Za-z0-9][A-Za-z0-9._-]*")
 @pytest.fixture
 def tables(tmp_path: Path) -> data.StoreTables:
     store = Store(tmp_path / "data")
-    jobs.configure(store, "p1", tz="Europe/Berlin")
+    settings.configure(store, "p1", tz="Europe/Berlin")
     return data.StoreTables(store)
 
 
@@ -150,7 +151,9 @@ def test_the_dashboard_refuses_files_beyond_the_limits_before_saving(
 
     monkeypatch.setattr(uploads, "_launch", launch)
     monkeypatch.setattr(
-        jobs, "UPLOAD_LIMITS", UploadLimits(max_file_bytes=50, max_upload_bytes=80, max_files=2)
+        app_uploads,
+        "UPLOAD_LIMITS",
+        UploadLimits(max_file_bytes=50, max_upload_bytes=80, max_files=2),
     )
     files = [
         ("big.fit", b"b" * 51),
@@ -179,7 +182,7 @@ def test_an_upload_of_refused_files_only_starts_nothing(
     monkeypatch: pytest.MonkeyPatch, tables: data.StoreTables
 ) -> None:
     monkeypatch.setattr(uploads, "_launch", lambda command, log_path: pytest.fail("launched"))
-    monkeypatch.setattr(jobs, "UPLOAD_LIMITS", UploadLimits(max_file_bytes=10))
+    monkeypatch.setattr(app_uploads, "UPLOAD_LIMITS", UploadLimits(max_file_bytes=10))
 
     job = uploads.start_ingest(VIEWER, "p1", [("big.fit", b"x" * 11)], tables)
 
@@ -192,7 +195,7 @@ def test_an_upload_of_refused_files_only_starts_nothing(
 def test_a_diary_upload_beyond_its_limit_is_never_saved(
     monkeypatch: pytest.MonkeyPatch, tables: data.StoreTables
 ) -> None:
-    monkeypatch.setattr(jobs, "UPLOAD_LIMITS", UploadLimits(max_diary_bytes=100))
+    monkeypatch.setattr(app_uploads, "UPLOAD_LIMITS", UploadLimits(max_diary_bytes=100))
     content = b"date,pain\n" + b"2026-05-01,40\n" * 10
 
     result = uploads.import_diary_upload(VIEWER, "p1", "diary.csv", content, tables)

@@ -37,7 +37,9 @@ import pytest
 
 from demo import fitwriter, twins
 from pipelines import schemas
-from pipelines.app import jobs
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.app.workers import exit_with_parent
 from pipelines.schemas import DAILY, DAYS, FILES, SESSIONS, STEP_MINUTES
 from pipelines.store.storage import TEMP_PREFIX, Store
@@ -298,14 +300,14 @@ def _gpx(day: int) -> bytes:
     return twins.gpx(twins.Walk(T0 + timedelta(days=day)), with_type=True)
 
 
-def sequential(root: Path, uploads: list[tuple[str, list[str]]]) -> dict[str, Any]:
+def sequential(root: Path, batches: list[tuple[str, list[str]]]) -> dict[str, Any]:
     """The reference: the uploads one after the other, through the steps of the ingest
     flow (``pipelines.orchestrate.flows.ingest_flow``) in this process."""
     store = Store(root)
-    for participant, paths in uploads:
-        stored = jobs.store_uploads(store, participant, [Path(p) for p in paths])
-        jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
-        jobs.refresh_participant(store, participant)
+    for participant, paths in batches:
+        stored = uploads.store_uploads(store, participant, [Path(p) for p in paths])
+        uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, participant)
     return snapshot(root)
 
 
@@ -392,11 +394,11 @@ def test_an_ingest_during_a_refresh_of_the_same_participant(
 # ---------------------------------------------------------------------------- regressions
 
 
-def _stored_walks(store: Store, folder: Path) -> list[jobs.Upload]:
+def _stored_walks(store: Store, folder: Path) -> list[uploads.Upload]:
     paths = [
         Path(p) for p in _write(folder, {"a.fit": _activity(0, 30), "b.fit": _activity(2, 40)})
     ]
-    return jobs.parse_stored(jobs.store_uploads(store, "p1", paths), workers=1)
+    return uploads.parse_stored(uploads.store_uploads(store, "p1", paths), workers=1)
 
 
 def test_the_manifest_is_written_after_every_table_it_vouches_for(
@@ -416,7 +418,7 @@ def test_the_manifest_is_written_after_every_table_it_vouches_for(
         real_write(self, schema, participant, frame, **kw)
 
     monkeypatch.setattr(Store, "write", spy)
-    jobs.record(store, "p1", uploads)
+    uploads.record(store, "p1", uploads)
     assert written[-1] == FILES.name
     assert {DAILY.name, "blocks", DAYS.name, STEP_MINUTES.name} <= set(written[:-1])
 
@@ -430,13 +432,13 @@ def test_a_record_that_dies_before_the_manifest_is_repeated_in_full(
     def dies(*_: object) -> None:
         raise KeyboardInterrupt("killed while writing days")
 
-    monkeypatch.setattr(jobs.joined, "join", dies)
+    monkeypatch.setattr(uploads.joined, "join", dies)
     with pytest.raises(KeyboardInterrupt):
-        jobs.record(store, "p1", uploads)
+        uploads.record(store, "p1", uploads)
     assert store.read(FILES).empty  # not vouched for: the next run repeats it
-    assert jobs.already_ingested(store, "p1", [u.sha256 for u in uploads]) == set()
+    assert uploads.already_ingested(store, "p1", [u.sha256 for u in uploads]) == set()
     monkeypatch.undo()
-    outcomes = jobs.record(store, "p1", uploads)
+    outcomes = uploads.record(store, "p1", uploads)
     assert [o.status for o in outcomes] == ["ok", "ok"]
     assert store.read(DAILY)["walking_minutes"].sum() == pytest.approx(70.0)
     assert len(store.read(DAYS)) == len(store.read(DAILY)) == 3
@@ -474,7 +476,7 @@ def test_temporary_files_of_dead_writers_are_removed_by_the_next_lock_holder(
 
     roster_tmp = roster / f"{TEMP_PREFIX}{dead}-r.parquet"
     roster_tmp.write_bytes(b"half")
-    jobs.configure(store, "p1", tz="Europe/Berlin")
+    settings.configure(store, "p1", tz="Europe/Berlin")
     assert not roster_tmp.exists()
 
 
@@ -528,21 +530,21 @@ def test_parse_stored_starts_its_workers_with_the_parent_watch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[dict[str, Any]] = []
-    real = jobs.ProcessPoolExecutor
+    real = uploads.ProcessPoolExecutor
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         started.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(jobs, "ProcessPoolExecutor", recording)
-    monkeypatch.setattr(jobs, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(uploads, "ProcessPoolExecutor", recording)
+    monkeypatch.setattr(uploads, "PARALLEL_MIN_BYTES", 0)
     store = Store(tmp_path / "data")
     paths = [
         Path(p)
         for p in _write(tmp_path / "in", {"a.fit": _activity(0, 30), "b.fit": _activity(2, 40)})
     ]
-    uploads = jobs.parse_stored(jobs.store_uploads(store, "p1", paths), workers=2)
-    assert [m.parsed is not None for u in uploads for m in u.members] == [True, True]
+    parsed = uploads.parse_stored(uploads.store_uploads(store, "p1", paths), workers=2)
+    assert [m.parsed is not None for u in parsed for m in u.members] == [True, True]
     assert [(k["initializer"], k["initargs"]) for k in started] == [
         (exit_with_parent, (os.getpid(),))
     ]

@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 
 from demo import fitwriter, twins
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.schemas import DAILY, FILES, SESSIONS
 from pipelines.store.storage import Store
 
 WALK = twins.Walk(datetime(2024, 5, 2, 6, 0, tzinfo=UTC))
 
 
-def ingest(store: Store, paths: list[Path]) -> list[jobs.Outcome]:
-    stored = jobs.store_uploads(store, "p1", paths)
-    outcomes = jobs.record(store, "p1", jobs.parse_stored(stored, workers=1))
-    jobs.refresh_participant(store, "p1")
+def ingest(store: Store, paths: list[Path]) -> list[uploads.Outcome]:
+    stored = uploads.store_uploads(store, "p1", paths)
+    outcomes = uploads.record(store, "p1", uploads.parse_stored(stored, workers=1))
+    refreshing.refresh_participant(store, "p1")
     return outcomes
 
 

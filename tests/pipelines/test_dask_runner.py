@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.cli.main import app
 from pipelines.store.storage import Store
 
@@ -111,13 +111,13 @@ def test_split_stored_keeps_order_and_whole_uploads(tmp_path: Path) -> None:
     for i, size in enumerate([5, 1, 1, 1, 9, 1, 2]):
         path = tmp_path / f"{i}.fit"
         path.write_bytes(b"x" * size)
-        stored.append(jobs.StoredUpload(path.name, f"{i:064x}", str(path)))
+        stored.append(uploads.StoredUpload(path.name, f"{i:064x}", str(path)))
     for parts in (1, 2, 3, 4, 7, 50):
-        runs = jobs.split_stored(stored, parts)
+        runs = uploads.split_stored(stored, parts)
         assert [u for run in runs for u in run] == stored
         assert 1 <= len(runs) <= parts and all(runs)
-    assert [len(run) for run in jobs.split_stored(stored, 3)] == [3, 2, 2]
-    assert jobs.split_stored([], 4) == []
+    assert [len(run) for run in uploads.split_stored(stored, 3)] == [3, 2, 2]
+    assert uploads.split_stored([], 4) == []
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from demo import fitwriter
 from ingest.records import DiaryEntry
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.cli.main import app
 from pipelines.rules import diary, joined
 from pipelines.schemas import DAILY, DAYS, DIARY, FILES
@@ -123,9 +124,9 @@ def test_cli_diary_import_add_and_report(tmp_path: Path) -> None:
             record_interval_s=None,
         )
     )
-    stored = jobs.store_uploads(store, "p1", [walk])
-    jobs.record(store, "p1", jobs.parse_stored(stored, workers=1))
-    jobs.refresh_participant(store, "p1")
+    stored = uploads.store_uploads(store, "p1", [walk])
+    uploads.record(store, "p1", uploads.parse_stored(stored, workers=1))
+    refreshing.refresh_participant(store, "p1")
     csv = tmp_path / "Tagebuch.csv"
     csv.write_text(
         "Datum;Schmerz;Schmerzmittel;Notiz\n01.05.2024;45,5;Ibuprofen 400;gut\n"

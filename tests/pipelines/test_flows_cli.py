@@ -11,7 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.cli.main import app
 from pipelines.schemas import DAILY, FILES, PARTICIPANTS
 from pipelines.store.storage import Store
@@ -43,7 +44,7 @@ def test_ingest_flow_writes_tables(prefect_harness: None, tmp_path: Path) -> Non
 
     paths = _walks(tmp_path / "in")
     store = Store(tmp_path / "data")
-    with jobs.upload_list(store, "p1", paths) as listed:
+    with uploads.upload_list(store, "p1", paths) as listed:
         outcomes = ingest_flow("p1", listed, str(tmp_path / "data"))
     assert [(o.name, o.status, o.sessions) for o in outcomes] == [
         ("walk-0.fit", "ok", 1),
@@ -161,7 +162,7 @@ def test_cli_ingest_with_a_new_zone_refreshes_even_when_every_file_is_known(
     args = ["ingest", str(tmp_path / "in"), "-p", "p1", "--data-dir", str(data)]
     assert runner.invoke(app, [*args, "--tz", "Europe/Berlin"]).exit_code == 0
     calls: list[str] = []
-    monkeypatch.setattr(jobs, "refresh_participant", lambda _store, pid: calls.append(pid))
+    monkeypatch.setattr(refreshing, "refresh_participant", lambda _store, pid: calls.append(pid))
     result = runner.invoke(app, [*args, "--tz", tz])
     assert result.exit_code == 0, result.output
     assert calls == refreshed
@@ -228,7 +229,7 @@ def test_ingest_run_is_named_logged_per_file_and_leaves_an_artifact(
     flow_runs.setLevel(logging.INFO)  # the CLI sets this; the tests keep Prefect quiet
     try:
         store = Store(tmp_path / "data")
-        with jobs.upload_list(store, "P_9", [*paths, bad]) as listed:
+        with uploads.upload_list(store, "P_9", [*paths, bad]) as listed:
             state = ingest_flow("P_9", listed, str(tmp_path / "data"), return_state=True)
         APILogWorker.drain_all(timeout=10)
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.orchestrate import inbox
 from pipelines.schemas import FILES, SESSIONS
 from pipelines.store.storage import Store
@@ -89,8 +89,8 @@ def _ingest_here(store: Store) -> inbox.Ingest:
 
     def ingest(participant: str, paths: list[Path]) -> str | None:
         calls.append([p.name for p in paths])
-        stored = jobs.store_uploads(store, participant, paths)
-        jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
+        stored = uploads.store_uploads(store, participant, paths)
+        uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
         return None
 
     ingest.calls = calls  # type: ignore[attr-defined]
@@ -117,7 +117,7 @@ def test_process_ingests_then_moves_each_file_by_what_the_manifest_says(tmp_path
     assert "notes.fit: rejected" in (folder / ".failed" / "notes.fit.reason.txt").read_text()
     assert len(store.read(SESSIONS)) == 1
     # the content of every moved file is in the raw store
-    assert {jobs.upload_sha256(s.moved_to) for s in settled} <= set(
+    assert {uploads.upload_sha256(s.moved_to) for s in settled} <= set(
         store.read(FILES)["upload_sha256"]
     )
 

@@ -12,16 +12,18 @@ import pandas as pd
 import pytest
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.rules import report as report_mod
 from pipelines.schemas import BLOCKS, DAILY, FILES, SESSIONS, STEP_MINUTES, TABLES
 from pipelines.store.storage import Store
 
 
-def ingest(store: Store, participant: str, paths: list[Path]) -> list[jobs.Outcome]:
-    stored = jobs.store_uploads(store, participant, paths)
-    outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1))
-    jobs.refresh_participant(store, participant)
+def ingest(store: Store, participant: str, paths: list[Path]) -> list[uploads.Outcome]:
+    stored = uploads.store_uploads(store, participant, paths)
+    outcomes = uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
+    refreshing.refresh_participant(store, participant)
     return outcomes
 
 
@@ -69,7 +71,7 @@ def export(tmp_path: Path) -> Path:
 
 def test_export_is_ingested_and_every_file_accounted_for(tmp_path: Path, export: Path) -> None:
     store = Store(tmp_path / "data")
-    outcomes = ingest(store, "p1", jobs.collect_paths([export]))
+    outcomes = ingest(store, "p1", uploads.collect_paths([export]))
     status = {o.name: o.status for o in outcomes}
     assert status == {
         "broken.fit": "rejected",
@@ -102,7 +104,7 @@ def test_export_is_ingested_and_every_file_accounted_for(tmp_path: Path, export:
 
 def test_ingesting_again_changes_nothing(tmp_path: Path, export: Path) -> None:
     store = Store(tmp_path / "data")
-    files = jobs.collect_paths([export])
+    files = uploads.collect_paths([export])
     ingest(store, "p1", files)
     before = snapshot(store)
     again = ingest(store, "p1", files)
@@ -153,8 +155,8 @@ def test_the_same_walk_from_two_devices_counts_once(tmp_path: Path) -> None:
 
 def test_report_contract(tmp_path: Path, export: Path) -> None:
     store = Store(tmp_path / "data")
-    ingest(store, "p1", jobs.collect_paths([export]))
-    p = jobs.load_participant(store, "p1")
+    ingest(store, "p1", uploads.collect_paths([export]))
+    p = settings.load_participant(store, "p1")
     result = report_mod.build(p, store.read(DAILY, ["p1"]))
     assert set(result) >= {"participant", "target", "adherence", "days", "weeks"}
     assert result["target"] == {
@@ -220,11 +222,11 @@ def test_participant_zone_change_moves_days(tmp_path: Path) -> None:
             record_interval_s=None,
         )
     )
-    jobs.configure(store, "p1", tz="UTC")
+    settings.configure(store, "p1", tz="UTC")
     ingest(store, "p1", [path])
     assert list(store.read(DAILY)["date"]) == [date(2024, 5, 2), date(2024, 5, 3)]
-    jobs.configure(store, "p1", tz="Europe/Berlin")
-    jobs.refresh_participant(store, "p1")
+    settings.configure(store, "p1", tz="Europe/Berlin")
+    refreshing.refresh_participant(store, "p1")
     assert list(store.read(DAILY)["date"]) == [date(2024, 5, 3)]
     assert store.read(STEP_MINUTES).empty
 
@@ -238,18 +240,18 @@ def test_parallel_parsing_of_an_archive_equals_serial(
             zf.writestr(f"export/{path.name}", path.read_bytes())
     (tmp_path / "export.zip").write_bytes(buf.getvalue())
     store = Store(tmp_path / "data")
-    stored = jobs.store_uploads(store, "p1", [tmp_path / "export.zip", export / "walk.fit"])
+    stored = uploads.store_uploads(store, "p1", [tmp_path / "export.zip", export / "walk.fit"])
 
-    def view(uploads: list[jobs.Upload]) -> list[tuple[object, ...]]:
+    def view(uploads: list[uploads.Upload]) -> list[tuple[object, ...]]:
         return [
             (u.name, m.path, m.sha256, m.parsed, m.error and (m.error.status, m.error.reason))
             for u in uploads
             for m in u.members
         ]
 
-    serial = jobs.parse_stored(stored, workers=1)
-    monkeypatch.setattr(jobs, "PARALLEL_MIN_BYTES", 0)
-    parallel = jobs.parse_stored(stored, workers=2)
+    serial = uploads.parse_stored(stored, workers=1)
+    monkeypatch.setattr(uploads, "PARALLEL_MIN_BYTES", 0)
+    parallel = uploads.parse_stored(stored, workers=2)
     assert view(parallel) == view(serial)
     assert [len(u.members) for u in serial] == [6, 1]
 
@@ -306,8 +308,8 @@ def test_parallel_parsing_ignores_a_foreign_main_script(
     host = types.ModuleType("__main__")
     host.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", host)
-    monkeypatch.setattr(jobs, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(uploads, "PARALLEL_MIN_BYTES", 0)
     store = Store(tmp_path / "data")
-    stored = jobs.store_uploads(store, "p1", [export / "walk.fit", export / "pilates.fit"])
-    uploads = jobs.parse_stored(stored, workers=2)
-    assert [m.parsed is not None for u in uploads for m in u.members] == [True, True]
+    stored = uploads.store_uploads(store, "p1", [export / "walk.fit", export / "pilates.fit"])
+    parsed = uploads.parse_stored(stored, workers=2)
+    assert [m.parsed is not None for u in parsed for m in u.members] == [True, True]

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import pytest
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import uploads
 from pipelines.schemas import SESSIONS
 from pipelines.store.storage import Store
 
@@ -228,7 +228,7 @@ def test_served_deployments_inbox_and_cli_runs_on_a_real_server(
 
             # the deployment, triggered as the dashboard does
             walk = [_walk(tmp_path / "up" / "w.fit", 1)]
-            with jobs.upload_list(Store(data), "p5", walk) as listed:
+            with uploads.upload_list(Store(data), "p5", walk) as listed:
                 run = serve_mod.start_ingest_run("p5", listed, data)
                 status = serve_mod.wait_for(run.id, STARTUP_S, poll_s=1)
         assert status["state"] == "COMPLETED", (status, (tmp_path / "serve.log").read_text())

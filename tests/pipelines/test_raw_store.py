@@ -16,7 +16,10 @@ from typer.testing import CliRunner
 
 from ingest.read import read_upload
 from pipelines import schemas
-from pipelines.app import jobs
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as settings
+from pipelines.app import raw as raw_store
+from pipelines.app import uploads
 from pipelines.cli.main import app
 from pipelines.rules import retention
 from pipelines.rules.ingestion import Upload
@@ -30,8 +33,8 @@ runner = CliRunner()
 
 def _ingest(store: Store, participant: str, paths: list[Path], now: datetime) -> list[str]:
     """What the ingest flow does, without Prefect, recorded at ``now``."""
-    stored = jobs.store_uploads(store, participant, paths)
-    outcomes = jobs.record(store, participant, jobs.parse_stored(stored, workers=1), now)
+    stored = uploads.store_uploads(store, participant, paths)
+    outcomes = uploads.record(store, participant, uploads.parse_stored(stored, workers=1), now)
     return [o.status for o in outcomes]
 
 
@@ -42,15 +45,15 @@ def ingested(tmp_path: Path) -> tuple[Store, list[Path]]:
     correction and settings of their own."""
     store = Store(tmp_path / "data")
     paths = sorted(Path(p) for p in multi_file_upload(tmp_path / "upload"))
-    jobs.configure(store, "p1", tz="Europe/Berlin", program_start=datetime(2024, 5, 1).date())
+    settings.configure(store, "p1", tz="Europe/Berlin", program_start=datetime(2024, 5, 1).date())
     first, second = paths[:3], paths[3:]
     _ingest(store, "p1", first, datetime(2024, 6, 1, 8, tzinfo=UTC))
     _ingest(store, "p1", second, datetime(2024, 6, 20, 8, tzinfo=UTC))
     diary = tmp_path / "diary.csv"
     diary.write_text("date,pain\n2024-05-02,40\n2024-05-03,35\n")
-    jobs.import_diary(store, "p1", diary, today=datetime(2024, 7, 1).date())
+    diary_app.import_diary(store, "p1", diary, today=datetime(2024, 7, 1).date())
     session = str(store.read(SESSIONS, ["p1"])["session_id"].iloc[0])
-    jobs.set_category(store, "p1", session, "yoga")
+    settings.set_category(store, "p1", session, "yoga")
     return store, paths
 
 
@@ -94,7 +97,7 @@ def test_a_wrong_key_is_a_clear_error_and_changes_nothing(
     with pytest.raises(sealed.SealedFileError, match="wrong key file"):
         wrong.read_raw(store.raw_files("p1")[0])
     with pytest.raises(sealed.SealedFileError, match="wrong key file"):
-        jobs.reprocess(wrong, "p1", workers=1)
+        raw_store.reprocess(wrong, "p1", workers=1)
     _assert_same_tables(before, _tables(store))
 
 
@@ -183,7 +186,7 @@ def test_reprocessing_rebuilds_every_table_exactly(ingested: tuple[Store, list[P
     assert set(before["files"]["status"]) == {"ok", "duplicate", "skipped", "rejected"}
     assert len(before["diary"]) == 2 and len(before["category_overrides"]) == 1
 
-    outcomes = jobs.reprocess(store, "p1", workers=1)
+    outcomes = raw_store.reprocess(store, "p1", workers=1)
 
     ok_rows = int((before["files"]["status"] == "ok").sum())
     assert [o.status for o in outcomes].count("ok") == ok_rows - 1  # the diary's is kept
@@ -296,15 +299,15 @@ def test_purging_keeps_the_tables_and_reprocess_names_what_is_gone(
     raw_before = store.raw_files("p1")
     now = datetime(2024, 6, 25, tzinfo=UTC)  # the first ingest 24 days ago, the second 5
 
-    dry = jobs.purge_raw(store, 10, now=now, dry_run=True)
+    dry = raw_store.purge_raw(store, 10, now=now, dry_run=True)
     assert len(dry) == 3 and store.raw_files("p1") == raw_before
-    purged = jobs.purge_raw(store, 10, now=now)
+    purged = raw_store.purge_raw(store, 10, now=now)
 
     assert [p.path for p in purged] == [p.path for p in dry]
     assert sorted(set(raw_before) - set(store.raw_files("p1"))) == sorted(p.path for p in purged)
     _assert_same_tables(before, _tables(store))
-    with pytest.raises(jobs.MissingRawFiles) as gone:
-        jobs.reprocess(store, "p1", workers=1)
+    with pytest.raises(raw_store.MissingRawFiles) as gone:
+        raw_store.reprocess(store, "p1", workers=1)
     assert {m.name for m in gone.value.missing} == {p.name for p in purged}
     result = runner.invoke(app, ["participant", "reprocess", "p1", "--data-dir", str(store.root)])
     assert result.exit_code == 1
@@ -336,7 +339,7 @@ def test_parsing_during_an_ingest_reads_the_upload_not_a_plaintext_copy(
 ) -> None:
     paths = [Path(p) for p in multi_file_upload(tmp_path / "upload")]
     store = Store(tmp_path / "data")
-    stored = jobs.store_uploads(store, "p1", paths)
+    stored = uploads.store_uploads(store, "p1", paths)
     assert all(s.unchanged_source() is not None for s in stored)
 
     def no_copies(self: Store, path: Path) -> object:
@@ -345,11 +348,11 @@ def test_parsing_during_an_ingest_reads_the_upload_not_a_plaintext_copy(
     with monkeypatch.context() as m:
         m.setattr(Store, "raw_as_file", no_copies)
         m.setattr(Store, "read_raw", no_copies)
-        from_sources = jobs.parse_stored(stored, workers=1)
+        from_sources = uploads.parse_stored(stored, workers=1)
     # the upload changed since: the stored copy is what counts
     zip_upload = next(p for p in paths if p.suffix == ".zip")
     zip_upload.write_bytes(b"changed")
-    from_store = jobs.parse_stored(stored, workers=1)
+    from_store = uploads.parse_stored(stored, workers=1)
     assert _results(from_store) == _results(from_sources)
 
 

@@ -1,6 +1,6 @@
-"""The nightly refresh of many participants: ``jobs.refresh_participants`` spreads them over
+"""The nightly refresh of many participants: ``refreshing.refresh_participants`` spreads them over
 worker processes, equal to refreshing one at a time, and one participant's failure does not
-stop the others; ``jobs.stale_participants`` finds those whose inputs, settings or rules
+stop the others; ``refreshing.stale_participants`` finds those whose inputs, settings or rules
 changed since their last refresh — the only ones the nightly run recomputes."""
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from demo import fitwriter
-from pipelines.app import jobs
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.rules import refresh
 from pipelines.schemas import (
     BLOCKS,
@@ -47,8 +50,10 @@ def _cohort(root: Path, n: int) -> tuple[Store, list[str]]:
                 record_interval_s=60,
             )
         )
-        jobs.record(
-            store, participant, jobs.parse_stored(jobs.store_uploads(store, participant, [path]))
+        uploads.record(
+            store,
+            participant,
+            uploads.parse_stored(uploads.store_uploads(store, participant, [path])),
         )
     return store, ids
 
@@ -58,13 +63,13 @@ def _derived(store: Store) -> dict[str, pd.DataFrame]:
 
 
 def test_parallel_refresh_equals_one_at_a_time(tmp_path: Path) -> None:
-    store, ids = _cohort(tmp_path / "data", jobs.REFRESH_PARALLEL_FROM + 2)
+    store, ids = _cohort(tmp_path / "data", refreshing.REFRESH_PARALLEL_FROM + 2)
     expected = _derived(store)
     for schema in (DAILY, BLOCKS, DAYS):  # gone: only the refresh can bring them back
         for participant in ids:
             store.partition_path(schema.name, participant).unlink()
 
-    assert jobs.refresh_participants(store, ids, workers=2) == {}
+    assert refreshing.refresh_participants(store, ids, workers=2) == {}
 
     got = _derived(store)
     for name, frame in expected.items():
@@ -73,14 +78,14 @@ def test_parallel_refresh_equals_one_at_a_time(tmp_path: Path) -> None:
 
 
 def test_one_failure_does_not_stop_the_others(tmp_path: Path) -> None:
-    store, ids = _cohort(tmp_path / "data", jobs.REFRESH_PARALLEL_FROM)
+    store, ids = _cohort(tmp_path / "data", refreshing.REFRESH_PARALLEL_FROM)
     expected = store.read(DAILY)
     broken = ids[3]
     store.partition_path(SESSIONS.name, broken).write_bytes(b"not parquet")
     for participant in ids:
         store.partition_path(DAILY.name, participant).unlink()
 
-    failed = jobs.refresh_participants(store, ids, workers=2)
+    failed = refreshing.refresh_participants(store, ids, workers=2)
 
     assert list(failed) == [broken]
     assert "sessions/participant=p03/part.parquet" in failed[broken]  # names the bad file
@@ -103,13 +108,13 @@ def test_fresh_after_the_writes_that_refresh_stale_after_settings_until_refreshe
     tmp_path: Path,
 ) -> None:
     store, ids = _cohort(tmp_path / "data", 3)
-    assert jobs.stale_participants(store, ids) == []
-    jobs.add_diary_values(store, ids[1], date="2024-05-02", pain=40)  # refreshes
-    assert jobs.stale_participants(store, ids) == []
-    jobs.configure(store, ids[0], min_minutes=20)  # settings only: the caller refreshes
-    assert jobs.stale_participants(store, ids) == [ids[0]]
-    jobs.refresh_participant(store, ids[0])
-    assert jobs.stale_participants(store, ids) == []
+    assert refreshing.stale_participants(store, ids) == []
+    diary_app.add_diary_values(store, ids[1], date="2024-05-02", pain=40)  # refreshes
+    assert refreshing.stale_participants(store, ids) == []
+    settings.configure(store, ids[0], min_minutes=20)  # settings only: the caller refreshes
+    assert refreshing.stale_participants(store, ids) == [ids[0]]
+    refreshing.refresh_participant(store, ids[0])
+    assert refreshing.stale_participants(store, ids) == []
 
 
 def _write_back(store: Store, schema: TableSchema, participant: str) -> None:
@@ -124,7 +129,7 @@ STALENESS = [  # (what changes without a refresh, how)
     ("diary", lambda store, p: _write_back(store, DIARY, p)),
     ("category corrections", lambda store, p: _write_back(store, CATEGORY_OVERRIDES, p)),
     ("step minutes removed", lambda store, p: store.partition_path(STEP_MINUTES.name, p).unlink()),
-    ("settings", lambda store, p: jobs.configure(store, p, min_minutes=25)),
+    ("settings", lambda store, p: settings.configure(store, p, min_minutes=25)),
     ("derived table gone", lambda store, p: store.partition_path(DAYS.name, p).unlink()),
 ]
 
@@ -135,9 +140,9 @@ def test_a_change_without_refresh_makes_only_that_participant_stale(
 ) -> None:
     store, ids = _cohort(tmp_path / "data", 3)
     change(store, ids[1])
-    assert jobs.stale_participants(store, ids) == [ids[1]]
-    jobs.refresh_participants(store, jobs.stale_participants(store, ids))
-    assert jobs.stale_participants(store, ids) == []
+    assert refreshing.stale_participants(store, ids) == [ids[1]]
+    refreshing.refresh_participants(store, refreshing.stale_participants(store, ids))
+    assert refreshing.stale_participants(store, ids) == []
 
 
 def test_new_rules_or_a_new_default_zone_make_everyone_stale(
@@ -145,11 +150,11 @@ def test_new_rules_or_a_new_default_zone_make_everyone_stale(
 ) -> None:
     store, ids = _cohort(tmp_path / "data", 2)
     monkeypatch.setattr(refresh, "rules_version", lambda: "rules of a newer release")
-    assert jobs.stale_participants(store, ids) == ids
+    assert refreshing.stale_participants(store, ids) == ids
     monkeypatch.undo()
-    assert jobs.stale_participants(store, ids) == []
+    assert refreshing.stale_participants(store, ids) == []
     monkeypatch.setenv("BACKTRACK_DEFAULT_TZ", "America/Chicago")  # no zone of their own
-    assert jobs.stale_participants(store, ids) == ids
+    assert refreshing.stale_participants(store, ids) == ids
 
 
 @pytest.mark.prefect

@@ -20,7 +20,10 @@ from typer.testing import CliRunner
 from demo import twins
 from demo.cohort import generate_cohort
 from demo.diaries import write_diaries
-from pipelines.app import jobs, rights
+from pipelines.app import diary as diary_app
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import rights, uploads
 from pipelines.cli.main import app
 from pipelines.schemas import PARTICIPANTS
 from pipelines.store import tombstones
@@ -48,13 +51,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     diaries = write_diaries(root / "diaries", cohort, weeks=WEEKS)
     store = Store(root / "data")
     for person in cohort:
-        jobs.configure(
+        settings.configure(
             store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
         )
-        stored = jobs.store_uploads(store, person.id, jobs.collect_paths([inputs / person.id]))
-        jobs.record(store, person.id, jobs.parse_stored(stored, workers=1))
-        jobs.refresh_participant(store, person.id)
-        jobs.import_diary(store, person.id, diaries[person.id])
+        stored = uploads.store_uploads(
+            store, person.id, uploads.collect_paths([inputs / person.id])
+        )
+        uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, person.id)
+        diary_app.import_diary(store, person.id, diaries[person.id])
     accounts = Accounts(store.root)
     accounts.add_user(
         "anna", "participant", participant="p01", display_name="Anna K.", email="anna@x.example",
@@ -289,20 +294,20 @@ def test_a_writer_that_started_before_the_erasure_brings_nothing_back(
     data_dir: Path, built: tuple[Path, Path]
 ) -> None:
     store = Store(data_dir)
-    walks = jobs.collect_paths([built[1] / "p01"])
-    stored = jobs.store_uploads(store, "p01", walks)  # the ingest has stored its files …
-    uploads = jobs.parse_stored(stored, workers=1)
+    walks = uploads.collect_paths([built[1] / "p01"])
+    stored = uploads.store_uploads(store, "p01", walks)  # the ingest has stored its files …
+    parsed = uploads.parse_stored(stored, workers=1)
     rights.erase(store, "p01", actor="cli:test")  # … when the erasure runs
     store.put_raw(  # what a slow store-raw task writes after the erasure
         "p01", walks[0].read_bytes(), walks[0].name
     )
 
     with pytest.raises(tombstones.Erased):
-        jobs.record(store, "p01", uploads)
-    jobs.refresh_participant(store, "p01")  # a refresh queued behind it writes nothing
+        uploads.record(store, "p01", parsed)
+    refreshing.refresh_participant(store, "p01")  # a refresh queued behind it writes nothing
     with pytest.raises(tombstones.Erased):
-        jobs.configure(store, "p01", min_minutes=20)
+        settings.configure(store, "p01", min_minutes=20)
     with pytest.raises(tombstones.Erased):
-        jobs.store_uploads(store, "p01", walks)
+        uploads.store_uploads(store, "p01", walks)
 
     assert rights.traces(store, "p01") == []

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.app import jobs
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
 from pipelines.schemas import DAILY, FILES, SESSIONS
 from pipelines.store.storage import Store
 from tests.conftest import SAMPLES
@@ -20,9 +21,9 @@ if not (SAMPLES / "fit").is_dir():
 def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     store = Store(tmp_path_factory.mktemp("corpus") / "data")
     files = sorted((SAMPLES / "fit").rglob("*.fit"))
-    stored = jobs.store_uploads(store, "corpus", files)
-    jobs.record(store, "corpus", jobs.parse_stored(stored))
-    jobs.refresh_participant(store, "corpus")
+    stored = uploads.store_uploads(store, "corpus", files)
+    uploads.record(store, "corpus", uploads.parse_stored(stored))
+    refreshing.refresh_participant(store, "corpus")
     return store
 
 
@@ -75,9 +76,9 @@ INDEX_FILES = {"MANIFEST.csv", "fit_inventory.csv"}
 def everything(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[Path]]:
     store = Store(tmp_path_factory.mktemp("all") / "data")
     files = sorted(p for p in SAMPLES.rglob("*") if p.is_file() and p.name not in INDEX_FILES)
-    stored = jobs.store_uploads(store, "all", files)
-    jobs.record(store, "all", jobs.parse_stored(stored))
-    jobs.refresh_participant(store, "all")
+    stored = uploads.store_uploads(store, "all", files)
+    uploads.record(store, "all", uploads.parse_stored(stored))
+    refreshing.refresh_participant(store, "all")
     return store, files
 
 
@@ -87,7 +88,7 @@ def test_every_sample_of_every_format_has_a_status_and_a_reason(
     store, files = everything
     manifest = store.read(FILES)
     uploads = set(manifest["upload_sha256"])
-    assert len(uploads) == len({jobs.upload_sha256(f) for f in files})
+    assert len(uploads) == len({uploads.upload_sha256(f) for f in files})
     assert set(manifest["status"]) <= {"ok", "duplicate", "skipped", "rejected"}
     not_ok = manifest[manifest["status"] != "ok"]
     assert (not_ok["reason"].str.len() > 10).all()

@@ -1,0 +1,117 @@
+"""The pain diary: a diary file imported (kept sealed in the raw store, every bad row named), and
+single entries typed into a form or the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ingest.records import DiaryEntry, RowError, UnusableFile
+from pipelines.app import uploads
+from pipelines.app.refresh import refresh_participant, writing
+from pipelines.app.uploads import upload_name
+from pipelines.rules import diary, ingestion
+from pipelines.schemas import (
+    DIARY,
+    FILES,
+)
+from pipelines.store.storage import Store
+
+if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class DiaryImport:
+    name: str
+    sha256: str
+    entries: int  # good rows stored
+    dates: int  # dates whose entries the file replaced
+    errors: tuple[RowError, ...]
+    warnings: tuple[str, ...]
+    rejected: str | None = None  # the whole file was not a diary: why
+
+
+def import_diary(
+    store: Store, participant: str, path: Path, today: date | None = None
+) -> DiaryImport:
+    """Keep the diary file, parse it, apply the import rule, refresh the participant."""
+    from ingest.diary import parse_diary
+
+    today = today or date.today()
+    name = upload_name(path)
+    refusal = uploads.UPLOAD_LIMITS.diary_refusal(path.stat().st_size)
+    if refusal is not None:  # neither read nor stored, so not in the manifest either
+        return DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
+    sha, _ = store.put_raw_file(participant, path, name)
+    try:
+        parsed = parse_diary(name, path.read_bytes(), today=today)
+    except UnusableFile as error:
+        result = DiaryImport(name, sha, 0, 0, (), (), rejected=error.reason)
+        _record_diary_file(store, participant, path, sha, result)
+        return result
+    new = diary.entries_frame(participant, parsed.entries, source="file", file_sha256=sha)
+    result = DiaryImport(name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings)
+    with writing(store, participant):
+        store.write(DIARY, participant, diary.apply_import(store.read(DIARY, [participant]), new))
+    _record_diary_file(store, participant, path, sha, result)
+    refresh_participant(store, participant)
+    return result
+
+
+def add_diary_values(store: Store, participant: str, **values: object) -> DiaryEntry:
+    """Validate one entry as typed into a form (``ingest.diary.diary_entry``: the same rules
+    as a diary file's rows; ``ValueError`` with every problem) and store it."""
+    from ingest.diary import diary_entry
+
+    entry = diary_entry(today=date.today(), **values)  # type: ignore[arg-type]
+    add_diary_entry(store, participant, entry)
+    return entry
+
+
+def add_diary_entry(store: Store, participant: str, entry: DiaryEntry) -> None:
+    """Store one entry typed by a person (CLI, dashboard form), refresh the participant."""
+    new = diary.entries_frame(participant, [entry], source="entry")
+    with writing(store, participant):
+        store.write(DIARY, participant, diary.apply_entry(store.read(DIARY, [participant]), new))
+    refresh_participant(store, participant)
+
+
+def _record_diary_file(
+    store: Store, participant: str, path: Path, sha: str, result: DiaryImport
+) -> None:
+    reason: str | None
+    if result.rejected:
+        status, reason = "rejected", result.rejected
+    else:
+        status = "ok"
+        problems = [f"row {e.row}: {e.message}" for e in result.errors] + list(result.warnings)
+        reason = "; ".join(problems) or None
+    row = {
+        "participant": participant,
+        "sha256": sha,
+        "upload_sha256": sha,
+        "original_name": result.name,
+        "format": "diary",
+        "kind": "diary",
+        "status": status,
+        "reason": reason,
+        "n_sessions": 0,
+        "n_step_intervals": 0,
+        "size_bytes": path.stat().st_size,
+        "ingested_at": datetime.now(UTC),
+    }
+    with writing(store, participant):
+        manifest = store.read(FILES, [participant])
+        known = set(zip(manifest["sha256"], manifest["original_name"], strict=True))
+        if (sha, result.name) in known:
+            return
+        store.write(
+            FILES,
+            participant,
+            ingestion.merged(manifest, ingestion.typed_files(pd.DataFrame([row])), FILES.key),
+        )
