@@ -32,7 +32,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Final, Literal, Protocol
 
 import pandas as pd
@@ -539,14 +538,15 @@ def add_diary_entry(
         clear_cache()
 
 
-def import_diary_file(
-    viewer: Viewer, participant: str, path: Path, tables: Tables | None = None
+def import_diary(
+    viewer: Viewer, participant: str, name: str, content: bytes, tables: Tables | None = None
 ) -> diary_app.DiaryImport:
-    """Import a diary file (CSV/XLSX) already kept on disk via ``pipelines.app.diary.import_diary``:
-    good rows replace the entries of their dates; the result names every bad row."""
+    """Import an uploaded diary file (CSV/XLSX, in memory) via
+    ``pipelines.app.diary.import_diary``: kept sealed in the raw store, good rows replace
+    the entries of their dates; the result names every bad row."""
     tables = tables or cached_tables()
     require_write(viewer, participant, tables)
-    result = diary_app.import_diary(tables.store, participant, path)
+    result = diary_app.import_diary(tables.store, participant, name, content)
     clear_cache()
     return result
 

@@ -1,15 +1,18 @@
-"""Uploads from the dashboard: keep the files, hand them to the ingest flow in another process.
+"""Dashboard uploads: admitted, sealed, and handed to the ingest in another process.
 
-The dashboard never parses a tracker file. ``start_ingest`` writes each uploaded file to the
-participant's inbox::
+The dashboard never parses a tracker file, and never writes an uploaded file anywhere but
+the encrypted raw store. ``start_ingest`` admits the upload like every other
+(``pipelines.app.uploads.admit``: the erased-id check, the upload limits, files ingested
+before — each file hashed once), seals each new file into the raw store at once
+(``uploads.seal_admitted``), lists them in an upload list, and starts::
 
-    <data dir>/inbox/<participant>/<upload id>/<sha256[:16]>-<sanitised name>
+    python -m pipelines.cli.main ingest --listed <list> -p <participant> --data-dir <data dir>
 
-(the name a browser sends is only ever used sanitised, behind its content hash) and starts
-``python -m pipelines.cli.main ingest <files> -p <participant> --data-dir <data dir>`` with its
-output in ``ingest.log`` next to the files — the page keeps running while the flow (and its
-Prefect start-up) works. ``job_status`` then reads what became of each file from the file
-manifest (``files.upload_sha256`` = the uploaded file's SHA-256) through ``dashboards.data``.
+with its output in ``<data dir>/inbox/<participant>/<upload id>/ingest.log`` (that folder
+holds only the log and the flow run's state, never an uploaded byte) — the page keeps
+running while the flow (and its Prefect start-up) works. ``job_status`` then reads what
+became of each file from the file manifest through ``dashboards.data`` and
+``uploads.fate``, the one reader of it.
 
 With a Prefect server (``PREFECT_API_URL`` in the dashboard's environment) the command gets
 ``--via-deployment --run-file <folder>/flow-run.json``: that process triggers the ``ingest``
@@ -18,21 +21,17 @@ before) and keeps the flow run's name and state in ``flow-run.json``, which ``jo
 reads — so the page shows the run's state without this process ever loading Prefect
 (docs/prefect.md).
 
-The upload limits (``pipelines.app.uploads.UPLOAD_LIMITS``: size of one file, files and bytes per
-upload, size of a diary file) are applied before anything is written: a file beyond them
-is never saved, it is shown as rejected with the limit and its value, and the other files
-of the upload go on.
+A file beyond the upload limits (``ingest.limits``: size of one file, files and bytes per
+upload, size of a diary file) is never stored: it is shown as rejected with the limit and
+its value, and the other files of the upload go on.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,22 +43,12 @@ import pandas as pd
 from dashboards import data
 from pipelines.app import diary as diary_app
 from pipelines.app import uploads
-from pipelines.orchestrate import inbox as inbox_folder
-from pipelines.store.storage import check_participant
+from pipelines.store.storage import INBOX_FOLDER, check_participant
 
 LOG_NAME: Final = "ingest.log"
 RUN_FILE: Final = "flow-run.json"
-NAME_MAX_CHARS: Final = 80
 LOG_TAIL_CHARS: Final = 2000
 PROCESSING: Final = "processing"
-# manifest status → what the page shows; an upload whose rows are mixed (an archive) shows
-# the first of these its members have
-STATUS_SHOWN: Final = {
-    "ok": "ingested",
-    "duplicate": "duplicate",
-    "skipped": "skipped",
-    "rejected": "rejected",
-}
 
 
 class Process(Protocol):
@@ -74,7 +63,6 @@ class Process(Protocol):
 class UploadedFile:
     name: str  # as uploaded: for display only, never a path
     sha256: str
-    path: Path
     size_bytes: int
 
 
@@ -122,35 +110,6 @@ class JobStatus:
         )
 
 
-def safe_name(name: str) -> str:
-    """A file name from a browser, reduced to ``[A-Za-z0-9._-]`` (its last path part, no
-    leading dots, at most ``NAME_MAX_CHARS`` keeping the end so the extension survives)."""
-    base = re.split(r"[\\/]", name)[-1]
-    ascii_name = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).lstrip("._-")
-    return cleaned[-NAME_MAX_CHARS:].lstrip("._-") or "upload"
-
-
-def save_to_inbox(
-    root: Path, participant: str, files: Sequence[tuple[str, bytes]], upload_id: str
-) -> tuple[Path, tuple[UploadedFile, ...]]:
-    """Write ``files`` (name, content) to ``<root>/inbox/<participant>/<upload_id>/``; the
-    same content twice in one upload is kept once."""
-    if not re.fullmatch(r"[0-9a-f]{8,64}", upload_id):
-        raise ValueError(f"upload id {upload_id!r} is not a hex id")
-    folder = root / inbox_folder.FOLDER / check_participant(participant) / upload_id
-    folder.mkdir(parents=True, exist_ok=True)
-    saved: dict[str, UploadedFile] = {}
-    for name, content in files:
-        sha = hashlib.sha256(content).hexdigest()
-        if sha in saved:
-            continue
-        path = folder / f"{sha[:16]}-{safe_name(name)}"
-        path.write_bytes(content)
-        saved[sha] = UploadedFile(name, sha, path, len(content))
-    return folder, tuple(saved.values())
-
-
 class _NothingToRun:
     """The process of an upload whose every file was refused: it never ran."""
 
@@ -161,17 +120,18 @@ class _NothingToRun:
 
 
 def ingest_command(
-    paths: Sequence[Path], participant: str, root: Path, run_file: Path | None = None
+    listed: Path, participant: str, root: Path, run_file: Path | None = None
 ) -> list[str]:
-    """The CLI call that ingests ``paths`` (see ``backtrack ingest``); with ``run_file``
-    through the served deployment when there is one."""
+    """The CLI call that ingests the sealed files an upload list names (see ``backtrack
+    ingest --listed``); with ``run_file`` through the served deployment when there is one."""
     via = ["--via-deployment", "--run-file", str(run_file)] if run_file else []
     return [
         sys.executable,
         "-m",
         "pipelines.cli.main",
         "ingest",
-        *(str(p) for p in paths),
+        "--listed",
+        str(listed),
         "-p",
         participant,
         "--data-dir",
@@ -199,35 +159,35 @@ def start_ingest(
     files: Sequence[tuple[str, bytes]],
     tables: data.Tables | None = None,
 ) -> UploadJob:
-    """Keep ``files`` (name, content) in the inbox and start ingesting them in another
-    process. ``PermissionError`` (before anything is written) when ``viewer`` may not add
-    data for ``participant``; ``ValueError`` without files."""
+    """Admit ``files`` (name, content), seal the new ones into the raw store and start
+    ingesting them in another process. ``PermissionError`` (before anything is written)
+    when ``viewer`` may not add data for ``participant``; ``ValueError`` without files;
+    ``tombstones.Erased`` for an erased participant."""
     tables = tables or data.cached_tables()
     data.require_write(viewer, participant, tables)
     if not files:
         raise ValueError("no files to ingest")
-    root = tables.store.root.resolve()
+    store = tables.store
+    admission = uploads.admit(
+        store, participant, [uploads.Incoming.from_bytes(name, c) for name, c in files]
+    )
+    refused = tuple(FileStatus(o.name, "", "rejected", o.reason, 0) for o in admission.refused)
+    known = tuple(UploadedFile(a.file.name, a.sha256, a.file.size) for a in admission.known)
+    sealed = uploads.seal_admitted(store, participant, admission.new)
+    new = tuple(UploadedFile(a.file.name, a.sha256, a.file.size) for a in sealed)
     upload_id = uuid.uuid4().hex[:16]
-    unique: dict[str, tuple[str, bytes]] = {}
-    for name, content in files:
-        unique.setdefault(hashlib.sha256(content).hexdigest(), (name, content))
-    reasons = uploads.UPLOAD_LIMITS.refusals(
-        [(name, len(content)) for name, content in unique.values()]
-    )
-    accepted = [f for f, reason in zip(unique.values(), reasons, strict=True) if reason is None]
-    refused = tuple(
-        FileStatus(name, sha, "rejected", reason, 0)
-        for (sha, (name, _)), reason in zip(unique.items(), reasons, strict=True)
-        if reason is not None
-    )
-    folder, saved = save_to_inbox(root, participant, accepted, upload_id)
+    folder = store.root.resolve() / INBOX_FOLDER / check_participant(participant) / upload_id
+    folder.mkdir(parents=True, exist_ok=True)
     log_path = folder / LOG_NAME
-    if not saved:
-        return UploadJob(upload_id, participant, folder, (), log_path, _NothingToRun(), refused)
+    if not sealed:
+        return UploadJob(upload_id, participant, folder, known, log_path, _NothingToRun(), refused)
+    listed = uploads.put_upload_list(store, participant, sealed)
     run_file = folder / RUN_FILE if os.environ.get("PREFECT_API_URL") else None
-    command = ingest_command([f.path for f in saved], participant, root, run_file)
+    command = ingest_command(listed, participant, store.root.resolve(), run_file)
     process = _launch(command, log_path)
-    return UploadJob(upload_id, participant, folder, saved, log_path, process, refused, run_file)
+    return UploadJob(
+        upload_id, participant, folder, known + new, log_path, process, refused, run_file
+    )
 
 
 def job_status(viewer: data.Viewer, job: UploadJob, tables: data.Tables | None = None) -> JobStatus:
@@ -254,20 +214,10 @@ def read_flow_run(path: Path | None) -> FlowRun | None:
 
 
 def _file_status(upload: UploadedFile, manifest: pd.DataFrame) -> FileStatus:
-    rows = manifest.loc[manifest["upload_sha256"] == upload.sha256]
-    if rows.empty:
+    found = uploads.fate(manifest, upload.sha256)
+    if found is None:
         return FileStatus(upload.name, upload.sha256, PROCESSING, None, 0)
-    present = set(rows["status"].astype(str))
-    status = next((s for s in STATUS_SHOWN if s in present), str(rows["status"].iloc[0]))
-    if len(rows) == 1:
-        reason = rows["reason"].iloc[0]
-        text = None if pd.isna(reason) else str(reason)
-    else:
-        counts = rows["status"].astype(str).value_counts()
-        text = ", ".join(
-            f"{counts[s]} {STATUS_SHOWN.get(s, s)}" for s in STATUS_SHOWN if s in counts
-        )
-    return FileStatus(upload.name, upload.sha256, STATUS_SHOWN.get(status, status), text, len(rows))
+    return FileStatus(upload.name, upload.sha256, found.status, found.reason, found.members)
 
 
 def _log_tail(path: Path) -> str:
@@ -285,13 +235,7 @@ def import_diary_upload(
     content: bytes,
     tables: data.Tables | None = None,
 ) -> diary_app.DiaryImport:
-    """Keep an uploaded diary file (CSV/XLSX) in the inbox and import it
-    (``data.import_diary_file``). ``PermissionError`` before anything is written."""
-    tables = tables or data.cached_tables()
-    data.require_write(viewer, participant, tables)
-    refusal = uploads.UPLOAD_LIMITS.diary_refusal(len(content))
-    if refusal is not None:  # never saved: the same answer the import gives a file on disk
-        return diary_app.DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
-    upload_id = uuid.uuid4().hex[:16]
-    _, saved = save_to_inbox(tables.store.root.resolve(), participant, [(name, content)], upload_id)
-    return data.import_diary_file(viewer, participant, saved[0].path, tables)
+    """Import an uploaded diary file (CSV/XLSX) from memory (``data.import_diary``): it is
+    kept sealed in the raw store and nowhere else. ``PermissionError`` before anything is
+    written."""
+    return data.import_diary(viewer, participant, name, content, tables)

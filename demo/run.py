@@ -34,9 +34,10 @@ def _run_demo(
     from demo.accounts import COACHES, DEMO_PASSWORD, create_demo_accounts
     from demo.cohort import generate_cohort
     from demo.diaries import write_diaries
-    from pipelines.cli.main import _quiet_prefect, run_ingest
+    from pipelines.cli.main import run_ingest
+    from pipelines.orchestrate.prefect_env import quiet_prefect
 
-    _quiet_prefect()
+    quiet_prefect()
     console.print(f"raw files encrypted with the demo key {key_file}")
     inputs = root / "input"
     store = Store(root / "data")
@@ -57,7 +58,7 @@ def _run_demo(
         bad = [o for o in outcomes if o.status in ("rejected", "skipped")]
         for o in bad:
             console.print(f"  {person.id}: {o.name} {o.status}: {o.reason}")
-        diary = diary_app.import_diary(store, person.id, diaries[person.id])
+        diary = diary_app.import_diary_file(store, person.id, diaries[person.id])
         for error in diary.errors:
             console.print(f"  {person.id}: diary row {error.row}: {error.message}")
         p = settings.load_participant(store, person.id)

@@ -19,6 +19,7 @@ from pipelines.schemas import (
     DIARY,
     FILES,
 )
+from pipelines.store import tombstones
 from pipelines.store.storage import Store
 
 if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
@@ -36,29 +37,42 @@ class DiaryImport:
     rejected: str | None = None  # the whole file was not a diary: why
 
 
-def import_diary(
+def import_diary_file(
     store: Store, participant: str, path: Path, today: date | None = None
 ) -> DiaryImport:
-    """Keep the diary file, parse it, apply the import rule, refresh the participant."""
-    from ingest.diary import parse_diary
-
-    today = today or date.today()
+    """:func:`import_diary` of a file on disk (the CLI); a file beyond the diary size limit
+    is neither read nor stored."""
     name = upload_name(path)
     refusal = uploads.UPLOAD_LIMITS.diary_refusal(path.stat().st_size)
     if refusal is not None:  # neither read nor stored, so not in the manifest either
         return DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
-    sha, _ = store.put_raw_file(participant, path, name)
+    return import_diary(store, participant, name, path.read_bytes(), today)
+
+
+def import_diary(
+    store: Store, participant: str, name: str, content: bytes, today: date | None = None
+) -> DiaryImport:
+    """Keep the diary file sealed in the raw store, parse it, apply the import rule, refresh
+    the participant. A file beyond the diary size limit is not stored."""
+    from ingest.diary import parse_diary
+
+    today = today or date.today()
+    refusal = uploads.UPLOAD_LIMITS.diary_refusal(len(content))
+    if refusal is not None:  # not stored, so not in the manifest either
+        return DiaryImport(name, "", 0, 0, (), (), rejected=refusal)
+    tombstones.refuse_erased(store.root, participant)
+    sha, _ = store.put_raw(participant, content, name)
     try:
-        parsed = parse_diary(name, path.read_bytes(), today=today)
+        parsed = parse_diary(name, content, today=today)
     except UnusableFile as error:
         result = DiaryImport(name, sha, 0, 0, (), (), rejected=error.reason)
-        _record_diary_file(store, participant, path, sha, result)
+        _record_diary_file(store, participant, len(content), sha, result)
         return result
     new = diary.entries_frame(participant, parsed.entries, source="file", file_sha256=sha)
     result = DiaryImport(name, sha, len(new), new["date"].nunique(), parsed.errors, parsed.warnings)
     with writing(store, participant):
         store.write(DIARY, participant, diary.apply_import(store.read(DIARY, [participant]), new))
-    _record_diary_file(store, participant, path, sha, result)
+    _record_diary_file(store, participant, len(content), sha, result)
     refresh_participant(store, participant)
     return result
 
@@ -82,7 +96,7 @@ def add_diary_entry(store: Store, participant: str, entry: DiaryEntry) -> None:
 
 
 def _record_diary_file(
-    store: Store, participant: str, path: Path, sha: str, result: DiaryImport
+    store: Store, participant: str, size_bytes: int, sha: str, result: DiaryImport
 ) -> None:
     reason: str | None
     if result.rejected:
@@ -102,7 +116,7 @@ def _record_diary_file(
         "reason": reason,
         "n_sessions": 0,
         "n_step_intervals": 0,
-        "size_bytes": path.stat().st_size,
+        "size_bytes": size_bytes,
         "ingested_at": datetime.now(UTC),
     }
     with writing(store, participant):

@@ -11,6 +11,7 @@ one-line calls of these functions, so the whole pipeline also runs without Prefe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -19,7 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
+
+import pandas as pd
 
 from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from pipelines.app.refresh import refresh_locked, writing
@@ -121,22 +124,118 @@ def screen_uploads(
     """The files of one upload within ``limits`` (default :data:`UPLOAD_LIMITS`, from
     ``ingest.limits``), and an outcome naming each refused file, the limit and its value.
     Judged by the sizes the file system states: a refused file is never read, stored or
-    recorded in the manifest."""
-    sizes = [(upload_name(p), p.stat().st_size) for p in paths]
-    reasons = (limits or UPLOAD_LIMITS).refusals(sizes)
+    recorded in the manifest. (:func:`admit` applies the same limits and more.)"""
+    incoming = [Incoming.from_path(p) for p in paths]
+    reasons = (limits or UPLOAD_LIMITS).refusals([(f.name, f.size) for f in incoming])
     accepted = [p for p, reason in zip(paths, reasons, strict=True) if reason is None]
     refused = [
-        Outcome(upload_name(p), "rejected", reason)
-        for p, reason in zip(paths, reasons, strict=True)
+        Outcome(f.name, "rejected", reason)
+        for f, reason in zip(incoming, reasons, strict=True)
         if reason is not None
     ]
     return accepted, refused
 
 
+# ---------------------------------------------------------------- the one way in
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One file of an upload as it arrives: a file on disk (the CLI, the inbox) or bytes in
+    memory (the dashboard, which never writes them anywhere but the sealed raw store)."""
+
+    name: str  # the name it arrived under: for display and the manifest, never a path
+    size: int
+    path: Path | None = None
+    content: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: Path) -> Incoming:
+        return cls(upload_name(path), path.stat().st_size, path=path)
+
+    @classmethod
+    def from_bytes(cls, name: str, content: bytes) -> Incoming:
+        return cls(name, len(content), content=content)
+
+    def sha256(self) -> str:
+        if self.content is not None:
+            return hashlib.sha256(self.content).hexdigest()
+        assert self.path is not None
+        return upload_sha256(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A file of an upload that passed admission, with its content's SHA-256 (hashed once)."""
+
+    file: Incoming
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What :func:`admit` decided for each file of one upload, in the upload's order."""
+
+    new: tuple[Admitted, ...]  # to ingest
+    repeated: tuple[Admitted, ...]  # the same content as a file before it in this upload
+    known: tuple[Admitted, ...]  # ingested before (same content): nothing to do
+    refused: tuple[Outcome, ...]  # beyond the upload limits: never read, stored or recorded
+
+
+def admit(
+    store: Store,
+    participant: str,
+    files: Sequence[Incoming],
+    limits: UploadLimits | None = None,
+) -> Admission:
+    """The admission of one upload — the same for the CLI, the inbox and the dashboard.
+
+    1. an erased participant's id takes nothing: ``tombstones.Erased``, before any file is
+       read;
+    2. a file larger than the limit for one file is refused unread;
+    3. every other file is hashed, once; a file whose content came earlier in the same
+       upload is ``repeated`` (it adds nothing and counts toward no limit); a file whose
+       content was ingested before is ``known``;
+    4. the count and total-size limits of one upload apply to the new files only, in
+       order (``ingest.limits.UploadLimits.refusals``).
+    """
+    tombstones.refuse_erased(store.root, participant)
+    limits = limits or UPLOAD_LIMITS
+    refused: list[Outcome] = []
+    hashed: list[Admitted] = []
+    for f in files:
+        refusal = limits.file_refusal(f.size)
+        if refusal is None:
+            hashed.append(Admitted(f, f.sha256()))
+        else:
+            refused.append(Outcome(f.name, "rejected", refusal))
+    seen: set[str] = set()
+    first: list[Admitted] = []
+    repeated: list[Admitted] = []
+    for a in hashed:
+        (repeated if a.sha256 in seen else first).append(a)
+        seen.add(a.sha256)
+    before = already_ingested(store, participant, seen)
+    known = [a for a in first if a.sha256 in before]
+    fresh = [a for a in first if a.sha256 not in before]
+    reasons = limits.refusals([(a.file.name, a.file.size) for a in fresh])
+    new = [a for a, reason in zip(fresh, reasons, strict=True) if reason is None]
+    refused += [
+        Outcome(a.file.name, "rejected", reason)
+        for a, reason in zip(fresh, reasons, strict=True)
+        if reason is not None
+    ]
+    taken = {a.sha256 for a in new}
+    return Admission(
+        tuple(new),
+        tuple(a for a in repeated if a.sha256 in taken),
+        tuple(known),
+        tuple(refused),
+    )
+
+
 def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list[StoredUpload]:
     """Keep every uploaded file in the raw store (content-addressed). The caller has
-    screened them (:func:`screen_uploads`). ``tombstones.Erased``, before anything is
-    stored, for an erased participant."""
+    admitted them (:func:`admit`). ``tombstones.Erased``, before anything is stored, for an
+    erased participant."""
     tombstones.refuse_erased(store.root, participant)
     stored = []
     for path in paths:
@@ -151,28 +250,163 @@ def store_uploads(store: Store, participant: str, paths: Sequence[Path]) -> list
     return stored
 
 
+def seal_admitted(store: Store, participant: str, admitted: Sequence[Admitted]) -> list[Admitted]:
+    """Keep admitted files that arrived as bytes in the raw store at once, sealed — nothing
+    of them is ever written anywhere else (the dashboard's uploads). Returned as files of the
+    raw store, ready for :func:`upload_list`."""
+    tombstones.refuse_erased(store.root, participant)
+    sealed_files = []
+    for a in admitted:
+        if a.file.content is None:
+            sealed_files.append(a)
+            continue
+        sha, raw = store.put_raw(participant, a.file.content, a.file.name)
+        sealed_files.append(Admitted(Incoming(a.file.name, a.file.size, path=raw), sha))
+    return sealed_files
+
+
 @contextlib.contextmanager
-def upload_list(store: Store, participant: str, paths: Sequence[Path]) -> Iterator[str]:
+def upload_list(store: Store, participant: str, files: Sequence[Path | Admitted]) -> Iterator[str]:
     """The files of one ingest run, listed in a file under the data directory for as long
     as the run lasts: a flow run is given that file's path, never the files' paths, because
     Prefect keeps a run's parameters on its server and file names are personal data
-    (docs/privacy.md)."""
-    listed = store.put_upload_list(participant, [str(Path(p).resolve()) for p in paths])
+    (docs/privacy.md). A file already in the raw store (:func:`seal_admitted`) is listed as
+    such and is not stored again."""
+    listed = put_upload_list(store, participant, files)
     try:
         yield str(listed)
     finally:
         store.remove_upload_list(listed)
 
 
+def put_upload_list(store: Store, participant: str, files: Sequence[Path | Admitted]) -> Path:
+    """The upload list of :func:`upload_list`, kept until ``store.remove_upload_list``
+    (for a run in another process, which removes it when done)."""
+    entries: list[dict[str, str]] = []
+    raw_folder = store.raw_folder(participant).resolve()
+    for f in files:
+        admitted = f if isinstance(f, Admitted) else None
+        path = Path(admitted.file.path if admitted else f).resolve()  # type: ignore[arg-type]
+        entry = {"path": str(path)}
+        if admitted is not None:
+            entry |= {"name": admitted.file.name, "sha256": admitted.sha256}
+            if path.parent == raw_folder:
+                entry["stored"] = "raw"
+        entries.append(entry)
+    return store.put_upload_list(participant, entries)
+
+
+def listed_admitted(store: Store, participant: str, listed: Path) -> list[Admitted]:
+    """The files of an upload list that were admitted and sealed already (the dashboard's:
+    :func:`seal_admitted`), to run again through :func:`upload_list`. ``ValueError`` for a
+    list that names anything else."""
+    raw_folder = store.raw_folder(participant).resolve()
+    admitted = []
+    for entry in store.upload_list(listed):
+        path = Path(entry["path"])
+        if entry.get("stored") != "raw" or path.resolve().parent != raw_folder:
+            raise ValueError(f"{listed} names a file outside {participant}'s raw store")
+        admitted.append(
+            Admitted(Incoming(entry["name"], path.stat().st_size, path=path), entry["sha256"])
+        )
+    return admitted
+
+
+def listed_sha256s(store: Store, listed: str) -> list[str]:
+    """The content hashes an upload list names (hashing a file only where it names none)."""
+    return [
+        e.get("sha256") or upload_sha256(Path(e["path"])) for e in store.upload_list(Path(listed))
+    ]
+
+
 def store_listed_uploads(store: Store, participant: str, listed: str) -> list[StoredUpload]:
-    """:func:`store_uploads` of the files an :func:`upload_list` names."""
-    return store_uploads(store, participant, store.upload_list(Path(listed)))
+    """:func:`store_uploads` of the files an :func:`upload_list` names; files it lists as
+    already in the raw store are taken from there."""
+    tombstones.refuse_erased(store.root, participant)
+    stored: list[StoredUpload] = []
+    raw_folder = store.raw_folder(participant).resolve()
+    for entry in store.upload_list(Path(listed)):
+        path = Path(entry["path"])
+        if entry.get("stored") == "raw" and path.resolve().parent == raw_folder:
+            stored.append(StoredUpload(entry["name"], entry["sha256"], str(path)))
+        else:
+            [one] = store_uploads(store, participant, [path])
+            if "name" in entry:
+                one = dataclasses.replace(one, name=entry["name"])
+            stored.append(one)
+    return stored
 
 
 def already_ingested(store: Store, participant: str, shas: Iterable[str]) -> set[str]:
     """Which of these upload hashes were processed before (a cheap check, no parsing)."""
     manifest = store.read(FILES, [participant])
     return set(shas) & set(manifest["upload_sha256"])
+
+
+# ------------------------------------------------- what became of each file of an upload
+# manifest status → what a person is shown; an upload whose members' rows are mixed (an
+# archive) is shown as the first of these its members have
+FATES: Final = {
+    "ok": "ingested",
+    "duplicate": "duplicate",
+    "skipped": "skipped",
+    "rejected": "rejected",
+}
+INGESTED: Final = frozenset({"ok", "duplicate"})
+
+
+@dataclass(frozen=True, slots=True)
+class Fate:
+    """What became of one upload, read back from the file manifest."""
+
+    status: str  # ingested / duplicate / skipped / rejected
+    reason: str | None  # one member: its reason; an archive: counts per status
+    members: int  # manifest rows (an archive has one per member)
+    ingested: bool  # some member was ingested (its content is in the tables)
+    reasons: str | None  # every member's "name: status — reason", when nothing was ingested
+
+
+def fate(manifest: pd.DataFrame, upload_sha256: str) -> Fate | None:
+    """What became of the upload with this content — ``None`` while it is not recorded. The
+    one reader of the manifest for the dashboard, the inbox and runs in another process."""
+    rows = manifest.loc[manifest["upload_sha256"] == upload_sha256]
+    if rows.empty:
+        return None
+    statuses = rows["status"].astype(str)
+    present = set(statuses)
+    status = next((s for s in FATES if s in present), str(statuses.iloc[0]))
+    if len(rows) == 1:
+        reason = rows["reason"].iloc[0]
+        text = None if pd.isna(reason) else str(reason)
+    else:
+        counts = statuses.value_counts()
+        text = ", ".join(f"{counts[s]} {FATES.get(s, s)}" for s in FATES if s in counts)
+    ingested = bool(present & INGESTED)
+    reasons = None
+    if not ingested:
+        reasons = "\n".join(
+            f"{name}: {st}" + ("" if pd.isna(why) else f" — {why}")
+            for name, st, why in zip(rows["original_name"], statuses, rows["reason"], strict=True)
+        )
+    return Fate(FATES.get(status, status), text, len(rows), ingested, reasons)
+
+
+def outcomes(manifest: pd.DataFrame, upload_sha256s: Sequence[str]) -> list[Outcome]:
+    """What became of every member of these uploads, read back from the file manifest: for
+    a run that happened in another process (a served deployment), whose return value is
+    not here."""
+    rows = manifest.loc[manifest["upload_sha256"].isin(list(upload_sha256s))]
+    return [
+        Outcome(
+            str(r["original_name"]),
+            str(r["status"]),
+            None if pd.isna(r["reason"]) else str(r["reason"]),
+            int(r["n_sessions"]),
+            int(r["n_step_intervals"]),
+            str(r["sha256"]),
+        )
+        for r in rows.to_dict("records")
+    ]
 
 
 def parse_stored(

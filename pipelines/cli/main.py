@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +34,7 @@ from pipelines.cli.rights import participant_reuse_id as _participant_reuse_id
 from pipelines.cli.users import users_app
 from pipelines.orchestrate import inbox as inbox_mod
 from pipelines.orchestrate import runs
+from pipelines.orchestrate.prefect_env import quiet_prefect
 from pipelines.rules import report as report_mod
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import DAILY, DAYS, SESSIONS
@@ -99,19 +100,6 @@ def _store(data_dir: Path | None) -> Store:
     return Store(config.data_dir(data_dir))
 
 
-def _quiet_prefect() -> None:
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # the runs' own lines (one per file) still reach the run log on the server; the
-    # console shows warnings only
-    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "INFO")
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-    # The temporary in-process server takes 11–17 s to start here, far more on a busy
-    # machine; Prefect's default of 20 s then fails the whole ingest.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-
-
 def _participant(value: str) -> str:
     try:
         return check_participant(value)
@@ -121,8 +109,10 @@ def _participant(value: str) -> str:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="files, folders or zip exports")],
     participant: ParticipantOpt,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="files, folders or zip exports")
+    ] = None,
     tz: Annotated[
         str | None,
         typer.Option(
@@ -159,6 +149,13 @@ def ingest(
         Path | None,
         typer.Option(help="with --via-deployment: keep the flow run's id and state here (JSON)"),
     ] = None,
+    listed: Annotated[
+        Path | None,
+        typer.Option(
+            help="instead of PATHS: an upload list of files already admitted and sealed in "
+            "the raw store (what the dashboard hands over); removed when done"
+        ),
+    ] = None,
 ) -> None:
     """Ingest tracker files for one participant; print what became of every file."""
     participant = _participant(participant)
@@ -166,9 +163,12 @@ def ingest(
     store = _store(data_dir)
     require_key(store)  # nothing is stored without it
     refuse_erased(store.root, participant)
+    if bool(paths) == (listed is not None):
+        raise typer.BadParameter("name files or folders, or one --listed upload list")
     try:
-        files = uploads.collect_paths(paths)
-    except FileNotFoundError as exc:
+        files = uploads.collect_paths(paths or [])
+        admitted = uploads.listed_admitted(store, participant, listed) if listed else []
+    except (FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
     if via_deployment and runner is not Runner.local:
@@ -184,16 +184,31 @@ def ingest(
             raise typer.BadParameter(str(exc), param_hint="--tz") from exc
         if tz != before:  # days already placed in the old zone move
             refreshing.refresh_participant(store, participant)
-    outcomes = run_ingest(
-        store,
-        participant,
-        files,
-        runner,
-        dask_address,
-        dask_workers,
-        via_deployment=via_deployment,
-        run_file=run_file,
-    )
+    if listed is not None:
+        try:
+            outcomes = run_admitted(
+                store,
+                participant,
+                admitted,
+                runner,
+                dask_address,
+                dask_workers,
+                via_deployment=via_deployment,
+                run_file=run_file,
+            )
+        finally:
+            store.remove_upload_list(listed)
+    else:
+        outcomes = run_ingest(
+            store,
+            participant,
+            files,
+            runner,
+            dask_address,
+            dask_workers,
+            via_deployment=via_deployment,
+            run_file=run_file,
+        )
     print_summary(outcomes)
     if not any(o.status in ("ok", "already", "duplicate") for o in outcomes):
         raise typer.Exit(1)
@@ -241,28 +256,46 @@ def run_ingest(
     The upload limits (``ingest.limits.UploadLimits``) are applied before anything is read:
     a file too large on its own is refused first; then files ingested before are set
     aside, and the count and total-size limits apply to the new files only."""
-    outcomes: list[Outcome] = []
-    readable: list[Path] = []
-    for f in files:
-        refusal = uploads.UPLOAD_LIMITS.file_refusal(f.stat().st_size)
-        if refusal is None:
-            readable.append(f)
-        else:
-            outcomes.append(Outcome(uploads.upload_name(f), "rejected", refusal))
-    hashes = {f: uploads.upload_sha256(f) for f in readable}
-    known = uploads.already_ingested(store, participant, hashes.values())
-    outcomes += [
-        Outcome(
-            uploads.upload_name(f), "already", "already ingested (same upload): nothing changed"
-        )
-        for f in readable
-        if hashes[f] in known
+    incoming = [uploads.Incoming.from_path(f) for f in files]
+    admission = uploads.admit(store, participant, incoming)
+    outcomes = [
+        *admission.refused,
+        *(
+            Outcome(a.file.name, "already", "already ingested (same upload): nothing changed")
+            for a in admission.known
+        ),
     ]
-    todo, refused = uploads.screen_uploads([f for f in readable if hashes[f] not in known])
-    outcomes += refused
+    order = {id(f): i for i, f in enumerate(incoming)}  # the upload's order
+    todo = sorted([*admission.new, *admission.repeated], key=lambda a: order[id(a.file)])
+    return outcomes + run_admitted(
+        store,
+        participant,
+        todo,
+        runner,
+        dask_address,
+        dask_workers,
+        via_deployment=via_deployment,
+        run_file=run_file,
+    )
+
+
+def run_admitted(
+    store: Store,
+    participant: str,
+    todo: Sequence[uploads.Admitted],
+    runner: Runner = Runner.local,
+    dask_address: str | None = None,
+    dask_workers: int | None = None,
+    *,
+    via_deployment: bool = False,
+    run_file: Path | None = None,
+) -> list[Outcome]:
+    """Admitted files (``uploads.admit``) through the ingest flow, in batches of
+    :data:`BATCH_FILES` (one flow run each)."""
+    outcomes: list[Outcome] = []
     if not todo:
         return outcomes
-    _quiet_prefect()
+    quiet_prefect()
     batches = [todo[i : i + BATCH_FILES] for i in range(0, len(todo), BATCH_FILES)]
     with contextlib.ExitStack() as stack:
         run_flow: Callable[[str, str, str], list[Outcome]]  # participant, upload list, data dir
@@ -366,7 +399,7 @@ def refresh(
     if not targets:
         console.print("no participants yet")
         return
-    _quiet_prefect()
+    quiet_prefect()
     from pipelines.orchestrate.flows import refresh_flow
 
     done = refresh_flow(
@@ -398,7 +431,7 @@ def serve(
     poll: Annotated[float, typer.Option(min=0.5, help="seconds between inbox polls")] = 10.0,
 ) -> None:
     """Serve the ingest and refresh deployments on a Prefect server and watch the inbox."""
-    _quiet_prefect()
+    quiet_prefect()
     from pipelines.orchestrate import serve as serve_mod
 
     if not serve_mod.api_url():
@@ -598,7 +631,7 @@ def diary_import(
         raise typer.Exit(2)
     store = _store(data_dir)
     require_key(store)
-    result = diary_entries.import_diary(store, participant, file)
+    result = diary_entries.import_diary_file(store, participant, file)
     if result.rejected:
         console.print(f"[red]rejected[/] {_plain(result.name)}: {_plain(result.rejected)}")
         raise typer.Exit(1)

@@ -2,22 +2,25 @@
 
 ::
 
-    <inbox>/<participant>/<file>                   waiting (regular files only)
-    <inbox>/<participant>/.done/<file>             ingested: its content is in the raw store
-    <inbox>/<participant>/.failed/<file>           not ingested (rejected, skipped, beyond an
-    <inbox>/<participant>/.failed/<file>.reason.txt    upload limit, or its run failed): why
+    <inbox>/<participant>/<file>                       waiting (regular files only)
+    <inbox>/<participant>/.done/<file>.txt             ingested: its content is in the (sealed)
+                                                       raw store; this note names its SHA-256
+    <inbox>/<participant>/.failed/<file>.reason.txt    not ingested (rejected, skipped, beyond
+                                                       an upload limit, or its run failed): why
 
 A file is taken once its size and modification time are the same in two listings a poll
 apart (:func:`ready`), so a copy still being written is left alone. Hidden files and
-folders are not the inbox's (the dashboard keeps its uploads in folders there,
-``dashboards/uploads.py``). A file is moved — never deleted — and only after its run has
-finished: to ``.done`` when the file manifest records it ingested (so its content is in
-the raw store), to ``.failed`` with a reason file otherwise. When the run cannot even be
-started (no server), the file stays where it is and is tried again at the next poll.
+folders are not the inbox's (the dashboard keeps its uploads' run logs in folders there,
+``dashboards/uploads.py``). A file is admitted like every upload
+(``pipelines.app.uploads.admit``) and its bytes are removed from the inbox only after its
+run has finished — they are then in the encrypted raw store, or were refused and are not
+kept: nothing a person dropped stays on disk in plaintext (docs/encryption.md). A note in
+``.done`` (its SHA-256) or ``.failed`` (the reason) says what became of it. When the run
+cannot even be started (no server), the file stays where it is and is tried again at the
+next poll.
 
 No Prefect here: :func:`process` takes the ingest as a callable (``pipelines.orchestrate.serve``
-passes
-the served deployment, waited for; tests pass a plain function).
+passes the served deployment, waited for; tests pass a plain function).
 """
 
 from __future__ import annotations
@@ -27,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
-
 from pipelines.app import uploads
 from pipelines.schemas import FILES
 from pipelines.store import tombstones
@@ -36,20 +37,20 @@ from pipelines.store.storage import INBOX_FOLDER, PARTICIPANT_ID, Store
 
 FOLDER: Final = INBOX_FOLDER  # the default inbox: <data dir>/inbox (also the dashboard's uploads)
 DONE: Final = ".done"
+DONE_SUFFIX: Final = ".txt"
 FAILED: Final = ".failed"
 REASON_SUFFIX: Final = ".reason.txt"
-INGESTED: Final = frozenset({"ok", "duplicate"})
 
 Signature = tuple[int, int]  # (size in bytes, modification time in ns)
 Listing = Mapping[Path, Signature]
-# ingest(participant, files) → None when the run completed, else what went wrong
-Ingest = Callable[[str, list[Path]], str | None]
+# ingest(participant, admitted files) → None when the run completed, else what went wrong
+Ingest = Callable[[str, list[uploads.Admitted]], str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Settled:
     source: Path  # where the file was dropped
-    moved_to: Path
+    note: Path  # the note left in .done or .failed
     done: bool
     reason: str | None
 
@@ -92,80 +93,60 @@ def by_participant(paths: Sequence[Path]) -> dict[str, list[Path]]:
     return groups
 
 
-def verdict(manifest: pd.DataFrame, upload_sha256: str) -> tuple[bool, str | None] | None:
-    """What the file manifest says of one upload: ``(True, None)`` when it (or, for an
-    archive, one of its members) was ingested, ``(False, reasons)`` when every member was
-    rejected or skipped, ``None`` when the upload is not recorded at all."""
-    rows = manifest.loc[manifest["upload_sha256"] == upload_sha256]
-    if rows.empty:
-        return None
-    if set(rows["status"].astype(str)) & INGESTED:
-        return True, None
-    reasons = [
-        f"{name}: {status}" + ("" if pd.isna(reason) else f" — {reason}")
-        for name, status, reason in zip(
-            rows["original_name"], rows["status"], rows["reason"], strict=True
-        )
-    ]
-    return False, "\n".join(reasons)
-
-
-def settle(path: Path, done: bool, reason: str | None) -> Settled:
-    """Move a processed file to ``.done`` or ``.failed`` (with ``<name>.reason.txt``) next
-    to it; a name already there gets a number (``walk-2.fit``)."""
+def settle(path: Path, done: bool, reason: str | None, sha256: str | None = None) -> Settled:
+    """Remove a processed file from the inbox, leaving a note in ``.done`` (``<name>.txt``:
+    its SHA-256, the name of its sealed copy in the raw store) or ``.failed``
+    (``<name>.reason.txt``: why); a name already noted gets a number (``walk-2.fit``)."""
     folder = path.parent / (DONE if done else FAILED)
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     n = 1
-    while target.exists() or (not done and _reason_path(target).exists()):
+    while _note_path(target, done).exists():
         n += 1
         target = folder / f"{path.stem}-{n}{path.suffix}"
-    path.rename(target)
-    if not done:
-        _reason_path(target).write_text((reason or "not ingested") + "\n", encoding="utf-8")
-    return Settled(path, target, done, reason)
+    note = f"ingested: sha256 {sha256}" if done else (reason or "not ingested")
+    _note_path(target, done).write_text(note + "\n", encoding="utf-8")
+    path.unlink()
+    return Settled(path, _note_path(target, done), done, reason)
 
 
-def _reason_path(target: Path) -> Path:
-    return target.with_name(target.name + REASON_SUFFIX)
+def _note_path(target: Path, done: bool) -> Path:
+    return target.with_name(target.name + (DONE_SUFFIX if done else REASON_SUFFIX))
 
 
 def process(store: Store, participant: str, files: Sequence[Path], ingest: Ingest) -> list[Settled]:
-    """Ingest one participant's waiting files and move each aside. Files ingested before
-    (same content) go to ``.done`` without a run; files beyond the upload limits to
-    ``.failed`` unread. Exceptions of ``ingest`` (the run could not be started) propagate
-    and leave the files in place."""
-    settled: list[Settled] = []
+    """Ingest one participant's waiting files and remove each from the inbox. The upload is
+    admitted like any other (``uploads.admit``): files ingested before (same content) are
+    done without a run, files beyond the upload limits fail unread, an erased participant's
+    files fail. Exceptions of ``ingest`` (the run could not be started) propagate and leave
+    the files in place."""
+    incoming = {path: uploads.Incoming.from_path(path) for path in files}
     try:  # an erased participant's id takes no data (docs/rights.md)
-        tombstones.refuse_erased(store.root, participant)
+        admission = uploads.admit(store, participant, list(incoming.values()))
     except tombstones.Erased as exc:
         return [settle(path, False, str(exc)) for path in files]
-    readable: list[Path] = []
-    for path in files:
-        refusal = uploads.UPLOAD_LIMITS.file_refusal(path.stat().st_size)
-        if refusal is None:
-            readable.append(path)
-        else:
-            settled.append(
-                settle(path, False, f"{uploads.upload_name(path)}: rejected — {refusal}")
-            )
-    hashes = {path: uploads.upload_sha256(path) for path in readable}
-    known = uploads.already_ingested(store, participant, hashes.values())
-    settled += [settle(p, True, "already ingested") for p in readable if hashes[p] in known]
-    todo, refused = uploads.screen_uploads([p for p in readable if hashes[p] not in known])
-    refused_names = {o.name: o.reason for o in refused}
-    for path in readable:
-        name = uploads.upload_name(path)
-        if hashes[path] not in known and path not in todo and name in refused_names:
-            settled.append(settle(path, False, f"{name}: rejected — {refused_names[name]}"))
+    by_file = {id(f): path for path, f in incoming.items()}
+    settled = [
+        settle(by_file[id(a.file)], True, "already ingested", a.sha256) for a in admission.known
+    ]
+    refused = {o.name: o.reason for o in admission.refused}
+    settled += [
+        settle(path, False, f"{f.name}: rejected — {refused[f.name]}")
+        for path, f in incoming.items()
+        if f.name in refused
+    ]
+    todo = [*admission.new, *admission.repeated]
     if not todo:
         return settled
-    error = ingest(participant, list(todo))
+    error = ingest(participant, todo)
     manifest = store.read(FILES, [participant])
-    for path in todo:
-        found = verdict(manifest, hashes[path])
+    for a in todo:
+        found = uploads.fate(manifest, a.sha256)
+        path = by_file[id(a.file)]
         if found is None:
             settled.append(settle(path, False, error or "the run finished without recording it"))
+        elif found.ingested:
+            settled.append(settle(path, True, None, a.sha256))
         else:
-            settled.append(settle(path, *found))
+            settled.append(settle(path, False, found.reasons))
     return settled

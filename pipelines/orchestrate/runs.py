@@ -24,8 +24,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 from typing import Final
 
-import pandas as pd
-
 from pipelines.rules.ingestion import Outcome
 
 STATUSES: Final = ("ok", "already", "duplicate", "skipped", "rejected")
@@ -147,20 +145,3 @@ def is_transient_io_error(error: BaseException | None) -> bool:
     file system, a full disk being cleared, a busy device) — not a missing file, a folder
     or a permission, and never a parse error (the same bytes fail the same way)."""
     return isinstance(error, OSError) and not isinstance(error, NOT_TRANSIENT)
-
-
-def outcomes_from_manifest(manifest: pd.DataFrame, upload_sha256s: Sequence[str]) -> list[Outcome]:
-    """What became of these uploads, read back from the file manifest (``files``): for a run
-    that happened in another process (a served deployment), whose return value is not here."""
-    rows = manifest.loc[manifest["upload_sha256"].isin(list(upload_sha256s))]
-    return [
-        Outcome(
-            str(r["original_name"]),
-            str(r["status"]),
-            None if pd.isna(r["reason"]) else str(r["reason"]),
-            int(r["n_sessions"]),
-            int(r["n_step_intervals"]),
-            str(r["sha256"]),
-        )
-        for r in rows.to_dict("records")
-    ]

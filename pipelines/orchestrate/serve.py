@@ -38,7 +38,6 @@ from prefect.settings import get_current_settings
 
 from pipelines.app import uploads
 from pipelines.orchestrate import inbox as inbox_mod
-from pipelines.orchestrate import runs
 from pipelines.orchestrate.flows import ingest_flow, refresh_flow
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
@@ -179,7 +178,7 @@ def deployment_ingest(
     the outcomes are read back from the file manifest."""
 
     def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
-        shas = [uploads.upload_sha256(f) for f in store.upload_list(Path(upload_list))]
+        shas = uploads.listed_sha256s(store, upload_list)
         flow_run = start_ingest_run(participant, upload_list, Path(data_dir), timeout_s=0)
         started = time.monotonic()
         status = run_status(flow_run.id)
@@ -199,7 +198,7 @@ def deployment_ingest(
             raise DeploymentRunFailed(
                 f"flow run {status['name']} ended {status['state_name']}: {status['message']}"
             )
-        return runs.outcomes_from_manifest(store.read(FILES, [participant]), shas)
+        return uploads.outcomes(store.read(FILES, [participant]), shas)
 
     return run
 
@@ -207,8 +206,8 @@ def deployment_ingest(
 def ingest_via_deployment(data_dir: Path) -> inbox_mod.Ingest:
     """The inbox's ingest: a run of the ``ingest`` deployment, waited for."""
 
-    def ingest(participant: str, paths: list[Path]) -> str | None:
-        with uploads.upload_list(Store(data_dir), participant, paths) as listed:
+    def ingest(participant: str, files: list[uploads.Admitted]) -> str | None:
+        with uploads.upload_list(Store(data_dir), participant, files) as listed:
             run = start_ingest_run(participant, listed, data_dir, timeout_s=None)
         state = run.state
         if state is not None and state.is_completed():

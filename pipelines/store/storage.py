@@ -120,7 +120,8 @@ class Store:
     def raw_path(self, participant: str, sha256: str, ext: str) -> Path:
         return self.root / "raw" / check_participant(participant) / f"{sha256}{ext}"
 
-    def _raw_folder(self, participant: str) -> Path:
+    def raw_folder(self, participant: str) -> Path:
+        """``<root>/raw/<participant>``, made private to the data's owner (mode 0700)."""
         folder = self.root / "raw" / check_participant(participant)
         self.root.mkdir(parents=True, exist_ok=True)
         for part in (folder.parent, folder):  # raw files are for the data's owner alone
@@ -135,7 +136,7 @@ class Store:
         sha = sha256_hex(data)
         path = self.raw_path(participant, sha, _safe_ext(original_name))
         if not path.exists():
-            self._raw_folder(participant)
+            self.raw_folder(participant)
             _atomic_write_bytes(path, sealed.seal(data, self.key))
         return sha, path
 
@@ -143,7 +144,7 @@ class Store:
         """As :meth:`put_raw` for a file on disk, streamed: exports may be several GB."""
         key = self.key  # before anything is written: no key, nothing stored
         digest = hashlib.sha256()
-        folder = self._raw_folder(participant)
+        folder = self.raw_folder(participant)
         with _temporary(folder) as (fd, tmp):
             with open(source, "rb") as src:
                 _seal_to(src, fd, key, digest)
@@ -244,23 +245,29 @@ class Store:
             path.unlink()
         _fsync_dir(path.parent)
 
-    def put_upload_list(self, participant: str, paths: Sequence[str]) -> Path:
-        """A new file ``requests/<participant>/<random>.json`` listing ``paths`` (mode
-        0600): what a flow run is given instead of the paths themselves."""
+    def put_upload_list(self, participant: str, entries: Sequence[Mapping[str, str]]) -> Path:
+        """A new file ``requests/<participant>/<random>.json`` listing the files of one ingest
+        run (mode 0600; each entry a ``path`` and optionally its ``name``, ``sha256`` and
+        ``stored``): what a flow run is given instead of the paths themselves."""
         folder = self.root / "requests" / check_participant(participant)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{secrets.token_hex(16)}.json"  # a new name: nobody reads it yet
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(list(paths), handle)
+            json.dump([dict(e) for e in entries], handle)
         return path
 
-    def upload_list(self, path: Path) -> list[Path]:
-        """The paths an upload list (:meth:`put_upload_list`) holds."""
+    def upload_list(self, path: Path) -> list[dict[str, str]]:
+        """The entries an upload list (:meth:`put_upload_list`) holds."""
         entries = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        if not isinstance(entries, list) or not all(
+            isinstance(e, dict)
+            and isinstance(e.get("path"), str)
+            and all(isinstance(v, str) for v in e.values())
+            for e in entries
+        ):
             raise ValueError(f"{path} is not an upload list")
-        return [Path(e) for e in entries]
+        return entries
 
     def remove_upload_list(self, path: Path) -> None:
         with contextlib.suppress(FileNotFoundError):

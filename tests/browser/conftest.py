@@ -63,7 +63,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
         uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, person.id)
-        diary_app.import_diary(store, person.id, diaries[person.id])
+        diary_app.import_diary_file(store, person.id, diaries[person.id])
     create_demo_accounts(store.root, [person.id for person in cohort])
     return store.root
 

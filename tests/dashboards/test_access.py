@@ -45,7 +45,7 @@ ON_PARTICIPANT: dict[str, Call] = {
     "require_write": lambda v, p, t: data.require_write(v, p, t),
     "set_session_category": lambda v, p, t: data.set_session_category(v, p, "x", "walking", t),
     "add_diary_entry": lambda v, p, t: data.add_diary_entry(v, p, day=SOME_DAY, pain=10, tables=t),
-    "import_diary_file": lambda v, p, t: data.import_diary_file(v, p, Path("/nonexistent"), t),
+    "import_diary": lambda v, p, t: data.import_diary(v, p, "diary.csv", b"date,pain\n", t),
     "record_view": lambda v, p, t: data.record_view(v, "test", p, t),
     "participant_export": lambda v, p, t: data.participant_export(v, p, t),
     "audit_trail": lambda v, p, t: data.audit_trail(v, t),  # admins only: any p is outside

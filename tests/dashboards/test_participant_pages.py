@@ -3,6 +3,7 @@ figures equal to the report, category correction, diary entry and diary file."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -23,6 +24,7 @@ from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, DIARY, FILES, PARTICIPANTS, SESSIONS
 from pipelines.store.storage import Store
 from tests.dashboards.signin import TOKEN_KEY, token_for
+from tests.support.plaintext import plaintext_uploads
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 60
@@ -47,10 +49,11 @@ def sync_cli(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
 
     def launch(command: list[str], log_path: Path) -> subprocess.CompletedProcess[str]:
         commands.append(command)
-        paths = [Path(p) for p in command[command.index("ingest") + 1 : command.index("-p")]]
+        listed = command[command.index("--listed") + 1]
         participant = command[command.index("-p") + 1]
         store = Store(command[command.index("--data-dir") + 1])
-        stored = app_uploads.store_uploads(store, participant, paths)
+        stored = app_uploads.store_listed_uploads(store, participant, listed)
+        store.remove_upload_list(Path(listed))
         app_uploads.record(store, participant, app_uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, participant)
         done = subprocess.CompletedProcess(command, 0)
@@ -120,17 +123,18 @@ def test_uploaded_fit_file_is_ingested_and_shown(
     submit.click().run()
     assert not at.exception
     [command] = sync_cli
-    assert command[:4] == [command[0], "-m", "pipelines.cli.main", "ingest"]
+    assert command[:5] == [command[0], "-m", "pipelines.cli.main", "ingest", "--listed"]
     assert command[-4:] == ["-p", "p01", "--data-dir", str(own_dir.resolve())]
-    [path] = [Path(p) for p in command[4:-4]]
-    inbox = (own_dir / "inbox" / "p01").resolve()
-    assert path.parent.parent == inbox and path.name.endswith("-evil_name_.fit")
+    assert Path(command[5]).parent == (own_dir / "requests" / "p01").resolve()
+    # nothing of the upload lies anywhere outside the sealed raw store (issue 14)
+    assert plaintext_uploads(own_dir, [WALK]) == []
     at.run()  # the status poll (a fragment every 2 s in a browser)
     status = table_with(at, "status")
     assert list(status["status"]) == ["ingested"]
     assert list(status["file"]) == ["../../evil name?.fit"]  # shown, never used as a path
     manifest = Store(own_dir).read(FILES, ["p01"])
-    assert uploads.hashlib.sha256(WALK).hexdigest() in set(manifest["upload_sha256"])
+    assert hashlib.sha256(WALK).hexdigest() in set(manifest["upload_sha256"])
+    assert plaintext_uploads(own_dir, [WALK]) == []  # after the ingest too
 
 
 def test_category_correction_changes_session_and_report(
@@ -219,15 +223,8 @@ def test_nobody_acts_for_a_participant_outside_their_scope(
     with pytest.raises(PermissionError):
         data.add_diary_entry(viewer, other, day=date(2030, 1, 1), pain=10, tables=tables)
     with pytest.raises(PermissionError):
-        data.import_diary_file(viewer, other, own_dir / "nothing.csv", tables)
+        data.import_diary(viewer, other, "nothing.csv", b"date,pain\n", tables)
     assert not (own_dir / "inbox").exists()
-
-
-def test_safe_name_never_leaves_the_folder() -> None:
-    assert uploads.safe_name("../../etc/passwd") == "passwd"
-    assert uploads.safe_name("C:\\Users\\me\\Läufe 1.fit.gz") == "Laufe_1.fit.gz"
-    assert uploads.safe_name("...") == "upload"
-    assert len(uploads.safe_name("a" * 500 + ".fit")) == uploads.NAME_MAX_CHARS
 
 
 @pytest.mark.prefect

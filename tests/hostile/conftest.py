@@ -16,16 +16,14 @@ from pipelines.store.storage import Store
 
 @pytest.fixture
 def no_prefect(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """``pipelines.orchestrate.flows`` replaced by the jobs its ingest flow runs, without Prefect;
-    the
-    paths of every flow run are recorded."""
+    """``pipelines.orchestrate.flows`` replaced by the use cases its ingest flow runs,
+    without Prefect; the names of the files of every flow run are recorded."""
     runs: list[list[str]] = []
 
     def ingest_flow(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
         store = Store(data_dir)
-        paths = store.upload_list(Path(upload_list))
-        runs.append([p.name for p in paths])
-        stored = uploads.store_uploads(store, participant, paths)
+        runs.append([Path(e["path"]).name for e in store.upload_list(Path(upload_list))])
+        stored = uploads.store_listed_uploads(store, participant, upload_list)
         outcomes = uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, participant)
         return outcomes

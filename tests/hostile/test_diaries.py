@@ -61,7 +61,7 @@ def test_importing_every_hostile_diary_keeps_the_good_rows(tmp_path: Path) -> No
     for diary in DIARIES:
         path = folder / diary.name
         path.write_bytes(diary.data)
-        results[diary.name] = diary_app.import_diary(store, "p1", path, today=TODAY)
+        results[diary.name] = diary_app.import_diary_file(store, "p1", path, today=TODAY)
 
     for diary in DIARIES:
         result = results[diary.name]
@@ -89,7 +89,7 @@ def test_formula_text_is_stored_as_written_never_as_a_formula(tmp_path: Path) ->
     path = tmp_path / formulas.name
     path.write_bytes(formulas.data)
 
-    diary_app.import_diary(store, "p1", path, today=TODAY)
+    diary_app.import_diary_file(store, "p1", path, today=TODAY)
 
     stored = store.read(DIARY, ["p1"])
     assert list(stored["note"].dropna()) == [text.strip() for text in FORMULAS]
@@ -103,7 +103,7 @@ def test_an_oversized_diary_is_refused_before_it_is_read_or_stored(tmp_path: Pat
     with open(path, "wb") as out:  # 22 MB on paper: reading it would be the bug
         out.truncate(TOO_LARGE_DIARY)
 
-    result = diary_app.import_diary(store, "p1", path, today=TODAY)
+    result = diary_app.import_diary_file(store, "p1", path, today=TODAY)
 
     assert result.rejected == (
         "file of 21.0 MiB (22000000 bytes) is far too large for a diary (at most 19.1 MiB "

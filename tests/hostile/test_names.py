@@ -1,6 +1,6 @@
 """A file's name is only ever shown, never a path: the raw store is content-addressed (only a
-short, checked extension survives) and the dashboard's inbox keeps a sanitised name behind
-the content hash. Hostile names reach neither the file system nor the terminal as such."""
+short, checked extension survives) and the dashboard writes an upload nowhere but the sealed
+raw store. Hostile names reach neither the file system nor the terminal as such."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from pipelines.cli.main import app
 from pipelines.schemas import FILES
 from pipelines.store.storage import Store, _safe_ext
 from tests.hostile.corpus import walk_fit
+from tests.support.plaintext import plaintext_uploads
 
 HOSTILE_NAMES = [
     "../../etc/passwd",
@@ -108,7 +109,6 @@ def test_the_cli_shows_hostile_names_and_stores_only_hashes(
 
 runner = CliRunner()
 VIEWER = data.Viewer("participant", participant="p1")
-INBOX_NAME = re.compile(r"[0-9a-f]{16}-[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 @pytest.fixture
@@ -118,20 +118,35 @@ def tables(tmp_path: Path) -> data.StoreTables:
     return data.StoreTables(store)
 
 
-def test_the_dashboard_saves_uploads_under_safe_names_only(tmp_path: Path) -> None:
+class _Finished:
+    pid = 1
+
+    def poll(self) -> int | None:
+        return 0
+
+
+def test_the_dashboard_keeps_hostile_names_off_the_file_system(
+    monkeypatch: pytest.MonkeyPatch, tables: data.StoreTables
+) -> None:
+    launched: list[list[str]] = []
+    monkeypatch.setattr(uploads, "_launch", lambda c, log: launched.append(c) or _Finished())
     files = [(name, f"content {i}".encode()) for i, name in enumerate(HOSTILE_NAMES)]
-    root = tmp_path / "data"
+    root = tables.store.root
 
-    folder, saved = uploads.save_to_inbox(root, "p1", files, "0123456789abcdef")
+    job = uploads.start_ingest(VIEWER, "p1", files, tables)
 
-    assert folder == root / "inbox" / "p1" / "0123456789abcdef"
-    assert [f.name for f in saved] == HOSTILE_NAMES  # shown as given
-    for upload in saved:
-        assert upload.path.parent == folder
-        assert INBOX_NAME.fullmatch(upload.path.name), upload.path.name
-        assert len(upload.path.name) <= 17 + uploads.NAME_MAX_CHARS
-    written = sorted(p for p in tmp_path.rglob("*") if p.is_file())
-    assert written == sorted(f.path for f in saved)
+    assert [f.name for f in job.files] == HOSTILE_NAMES  # shown as given
+    raw = root / "raw" / "p1"
+    for upload in job.files:  # kept sealed under their content's hash, nowhere else
+        [stored] = raw.glob(f"{upload.sha256}*")
+        assert _safe_ext(upload.name) == stored.name.removeprefix(upload.sha256)
+        assert stored.read_bytes().startswith(b"\x89BTRAW")
+    written = {p.relative_to(root).parts[0] for p in root.rglob("*") if p.is_file()}
+    assert written <= {"raw", "tables", "locks", "requests"}
+    assert plaintext_uploads(root, [c for _, c in files]) == []
+    [command] = launched
+    listed = Path(command[command.index("--listed") + 1])
+    assert [e["name"] for e in tables.store.upload_list(listed)] == HOSTILE_NAMES
 
 
 def test_the_dashboard_refuses_files_beyond_the_limits_before_saving(
@@ -139,15 +154,9 @@ def test_the_dashboard_refuses_files_beyond_the_limits_before_saving(
 ) -> None:
     launched: list[list[str]] = []
 
-    class Finished:
-        pid = 1
-
-        def poll(self) -> int | None:
-            return 0
-
-    def launch(command: list[str], log_path: Path) -> Finished:
+    def launch(command: list[str], log_path: Path) -> _Finished:
         launched.append(command)
-        return Finished()
+        return _Finished()
 
     monkeypatch.setattr(uploads, "_launch", launch)
     monkeypatch.setattr(
@@ -168,8 +177,10 @@ def test_the_dashboard_refuses_files_beyond_the_limits_before_saving(
 
     assert [f.name for f in job.files] == ["a.fit", "d.fit"]
     [command] = launched
-    assert [Path(p).name.split("-", 1)[1] for p in command[4:-4]] == ["a.fit", "d.fit"]
-    assert sorted(p.name.split("-", 1)[1] for p in job.folder.glob("*.fit")) == ["a.fit", "d.fit"]
+    listed = Path(command[command.index("--listed") + 1])
+    assert [e["name"] for e in tables.store.upload_list(listed)] == ["a.fit", "d.fit"]
+    kept = {p.name.removesuffix(".fit") for p in tables.store.raw_files("p1")}
+    assert kept == {hashlib.sha256(c).hexdigest() for c in (b"a" * 40, b"d" * 30)}
     status = uploads.job_status(VIEWER, job, tables)
     refused = {f.name: f.reason for f in status.files if f.status == "rejected"}
     assert set(refused) == {"big.fit", "c.fit", "e.fit"}
@@ -189,7 +200,7 @@ def test_an_upload_of_refused_files_only_starts_nothing(
     status = uploads.job_status(VIEWER, job, tables)
     assert status.done and status.error is None
     assert [(f.name, f.status) for f in status.files] == [("big.fit", "rejected")]
-    assert not list(job.folder.glob("*.fit"))
+    assert not list(job.folder.glob("*")) and not tables.store.raw_files("p1")
 
 
 def test_a_diary_upload_beyond_its_limit_is_never_saved(

@@ -12,6 +12,7 @@ from pipelines.app import uploads
 from pipelines.orchestrate import inbox
 from pipelines.schemas import FILES, SESSIONS
 from pipelines.store.storage import Store
+from tests.support.plaintext import plaintext_uploads
 
 A, B, C = Path("in/p1/a.fit"), Path("in/p1/b.fit"), Path("in/p2/c.fit")
 
@@ -55,19 +56,21 @@ def test_scan_sees_only_files_dropped_in_participant_folders(tmp_path: Path) -> 
     assert inbox.scan(tmp_path / "missing") == {}
 
 
-def test_settle_moves_aside_never_overwrites(tmp_path: Path) -> None:
+def test_settle_removes_the_file_and_leaves_a_note_never_overwriting_one(tmp_path: Path) -> None:
     folder = tmp_path / "p1"
     folder.mkdir()
-    for _ in range(2):
+    for sha in ("a" * 64, "b" * 64):
         (folder / "walk.fit").write_bytes(b"x")
-        inbox.settle(folder / "walk.fit", True, None)
+        inbox.settle(folder / "walk.fit", True, None, sha)
     (folder / "bad.fit").write_bytes(b"x")
     failed = inbox.settle(folder / "bad.fit", False, "bad.fit: rejected — not a FIT file")
-    assert sorted(p.name for p in (folder / ".done").iterdir()) == ["walk-2.fit", "walk.fit"]
-    assert failed.moved_to == folder / ".failed" / "bad.fit"
-    assert (folder / ".failed" / "bad.fit.reason.txt").read_text() == (
-        "bad.fit: rejected — not a FIT file\n"
-    )
+    assert sorted(p.name for p in (folder / ".done").iterdir()) == [
+        "walk-2.fit.txt",
+        "walk.fit.txt",
+    ]
+    assert (folder / ".done" / "walk-2.fit.txt").read_text() == f"ingested: sha256 {'b' * 64}\n"
+    assert failed.note == folder / ".failed" / "bad.fit.reason.txt"
+    assert failed.note.read_text() == "bad.fit: rejected — not a FIT file\n"
     assert sorted(p.name for p in folder.iterdir()) == [".done", ".failed"]
 
 
@@ -87,9 +90,10 @@ def _walk(path: Path, day: int) -> Path:
 def _ingest_here(store: Store) -> inbox.Ingest:
     calls: list[list[str]] = []
 
-    def ingest(participant: str, paths: list[Path]) -> str | None:
-        calls.append([p.name for p in paths])
-        stored = uploads.store_uploads(store, participant, paths)
+    def ingest(participant: str, files: list[uploads.Admitted]) -> str | None:
+        calls.append([a.file.name for a in files])
+        with uploads.upload_list(store, participant, files) as listed:
+            stored = uploads.store_listed_uploads(store, participant, listed)
         uploads.record(store, participant, uploads.parse_stored(stored, workers=1))
         return None
 
@@ -97,11 +101,12 @@ def _ingest_here(store: Store) -> inbox.Ingest:
     return ingest
 
 
-def test_process_ingests_then_moves_each_file_by_what_the_manifest_says(tmp_path: Path) -> None:
+def test_process_ingests_then_notes_each_file_by_what_the_manifest_says(tmp_path: Path) -> None:
     store = Store(tmp_path / "data")
-    folder = tmp_path / "inbox" / "p1"
+    folder = tmp_path / "data" / "inbox" / "p1"
     folder.mkdir(parents=True)
     walk = _walk(folder / "walk.fit", 1)
+    walk_bytes = walk.read_bytes()
     (folder / "notes.fit").write_bytes(b"not a FIT file at all")
     (folder / "empty.fit").write_bytes(b"")
     ingest = _ingest_here(store)
@@ -109,22 +114,26 @@ def test_process_ingests_then_moves_each_file_by_what_the_manifest_says(tmp_path
     settled = inbox.process(store, "p1", sorted(folder.iterdir()), ingest)
 
     assert ingest.calls == [["empty.fit", "notes.fit", "walk.fit"]]  # type: ignore[attr-defined]
-    assert {(s.source.name, s.moved_to.parent.name, s.done) for s in settled} == {
+    assert {(s.source.name, s.note.parent.name, s.done) for s in settled} == {
         ("walk.fit", ".done", True),
         ("notes.fit", ".failed", False),
         ("empty.fit", ".failed", False),
     }
     assert "notes.fit: rejected" in (folder / ".failed" / "notes.fit.reason.txt").read_text()
     assert len(store.read(SESSIONS)) == 1
-    # the content of every moved file is in the raw store
-    assert {uploads.upload_sha256(s.moved_to) for s in settled} <= set(
-        store.read(FILES)["upload_sha256"]
-    )
+    # the walk's content is in the raw store, named in its note; nothing of any dropped
+    # file is left in the inbox or anywhere else outside the sealed raw store
+    assert not walk.exists()
+    recorded = set(store.read(FILES)["upload_sha256"])
+    noted = (folder / ".done" / "walk.fit.txt").read_text().split()[-1]
+    assert noted in recorded
+    assert plaintext_uploads(tmp_path / "data", [walk_bytes, b"not a FIT file at all"]) == []
 
     # the same content dropped again: no run, straight to .done
     _walk(folder / "again.fit", 1)
     settled = inbox.process(store, "p1", [folder / "again.fit"], ingest)
-    assert [(s.moved_to.name, s.reason) for s in settled] == [("again.fit", "already ingested")]
+    assert [(s.note.name, s.reason) for s in settled] == [("again.fit.txt", "already ingested")]
+    assert not (folder / "again.fit").exists()
     assert len(ingest.calls) == 1  # type: ignore[attr-defined]
     assert walk.exists() is False
 
@@ -137,7 +146,7 @@ def test_a_failed_run_leaves_a_reason_and_an_unstartable_run_leaves_the_file(
     folder.mkdir(parents=True)
     walk = _walk(folder / "walk.fit", 2)
 
-    def no_server(participant: str, paths: list[Path]) -> str | None:
+    def no_server(participant: str, files: list[uploads.Admitted]) -> str | None:
         raise ConnectionError("server unreachable")
 
     with pytest.raises(ConnectionError):
@@ -145,6 +154,7 @@ def test_a_failed_run_leaves_a_reason_and_an_unstartable_run_leaves_the_file(
     assert walk.exists()
 
     settled = inbox.process(store, "p1", [walk], lambda p, paths: "flow run ended CRASHED")
-    assert [(s.moved_to.parent.name, s.reason) for s in settled] == [
+    assert [(s.note.parent.name, s.reason) for s in settled] == [
         (".failed", "flow run ended CRASHED")
     ]
+    assert not walk.exists()  # the run never stored it: its bytes are gone, the reason stays

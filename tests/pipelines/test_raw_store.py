@@ -51,7 +51,7 @@ def ingested(tmp_path: Path) -> tuple[Store, list[Path]]:
     _ingest(store, "p1", second, datetime(2024, 6, 20, 8, tzinfo=UTC))
     diary = tmp_path / "diary.csv"
     diary.write_text("date,pain\n2024-05-02,40\n2024-05-03,35\n")
-    diary_app.import_diary(store, "p1", diary, today=datetime(2024, 7, 1).date())
+    diary_app.import_diary_file(store, "p1", diary, today=datetime(2024, 7, 1).date())
     session = str(store.read(SESSIONS, ["p1"])["session_id"].iloc[0])
     settings.set_category(store, "p1", session, "yoga")
     return store, paths

@@ -59,7 +59,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         )
         uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, person.id)
-        diary_app.import_diary(store, person.id, diaries[person.id])
+        diary_app.import_diary_file(store, person.id, diaries[person.id])
     accounts = Accounts(store.root)
     accounts.add_user(
         "anna", "participant", participant="p01", display_name="Anna K.", email="anna@x.example",

@@ -1,0 +1,1 @@
+"""Shared test helpers: builders and checks used by tests in several folders."""
