@@ -1,6 +1,6 @@
 """The Prefect flows — with ``pipelines.orchestrate.serve`` the only modules that import Prefect.
 
-Tasks are one-line calls of ``pipelines.app.jobs``; one task per batch of files, never per
+Tasks are one-line calls of the ``pipelines.app`` use cases; one task per batch of files, never per
 record (a task costs 5–10 ms of orchestration here). With no ``PREFECT_API_URL`` the flows
 run in-process (Prefect starts its temporary local server once per process); with it set,
 the runs are recorded on that server.

@@ -1,6 +1,6 @@
 """Erased participant ids (tombstones): ``<data dir>/erased.json``, id → the date it was
 erased. Written first by an erasure (``pipelines.app.rights.erase``); every writer of a
-participant's data refuses an erased id (``pipelines.app.jobs`` under the participant's lock,
+participant's data refuses an erased id (``pipelines.app`` use cases under the participant's lock,
 the CLI and the inbox before anything is stored), so nothing of theirs comes back under
 that id unless an admin lifts the tombstone (``rights.reuse_id``, audited).
 """
