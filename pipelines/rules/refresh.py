@@ -25,8 +25,8 @@ from pipelines.schemas import BLOCKS, DAILY
 def rules_version() -> str:
     """A digest of the code the derived tables follow from: every module of the rules
     package, the table schemas and the rules' settings, and the numpy/pandas versions. A
-    refresh notes it with the inputs it used (``pipelines.app.refresh.stale_participants``), so new rules make every
-    participant stale."""
+    refresh notes it with the inputs it used (``pipelines.app.refresh.stale_participants``
+    compares), so new rules make every participant stale."""
     digest = hashlib.sha256(f"numpy {np.__version__} pandas {pd.__version__};".encode())
     rules = Path(__file__).parent
     code = [*rules.glob("*.py"), rules.parent / "schemas.py", rules.parent / "config.py"]
