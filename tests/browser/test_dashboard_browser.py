@@ -20,6 +20,7 @@ from pipelines.app import participants as settings
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, FILES, PARTICIPANTS
 from pipelines.store.storage import Store
+from tests.support.plaintext import plaintext_uploads
 
 PAGE_TIMEOUT_MS = 30_000
 INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up
@@ -159,5 +160,7 @@ def test_participant_uploads_a_fit_file(
     files = store.read(FILES, ["p01"])
     row = files.loc[files["original_name"].str.endswith(UPLOAD_NAME)]
     assert list(row["status"]) == ["ok"], files.tail(3).to_dict("records")
+    # the upload lies nowhere in the data dir but sealed in the raw store (issue 14)
+    assert plaintext_uploads(data_dir, [fit.read_bytes()]) == []
     wait_until_idle(page)
     page.screenshot(path=screenshots / "upload.png", full_page=True)
