@@ -12,7 +12,8 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
     locks/_table-<table>.lock                         serialises writers of a one-file table
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
-renamed over the old file (``os.replace``): a reader sees the old or the new partition,
+renamed over the old file (``pipelines.store.files``, the one atomic-write and lock helper
+of every module that writes under the data directory): a reader sees the old or the new partition,
 never half of one. Temporary files (``.tmp-<pid>-…``) never match ``part.parquet`` and are
 never read; the ones a killed process left are removed by the next holder of the
 participant's lock. What survives a crash, and how that is tested: docs/durability.md.
@@ -21,15 +22,12 @@ participant's lock. What survives a crash, and how that is tested: docs/durabili
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,7 +40,8 @@ import pyarrow.parquet as pq
 
 from pipelines import config, schemas
 from pipelines.schemas import TableSchema
-from pipelines.store import sealed
+from pipelines.store import files, sealed
+from pipelines.store.files import TEMP_PREFIX
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PART_FILE: Final = "part.parquet"
@@ -51,13 +50,7 @@ INBOX_FOLDER: Final = "inbox"
 SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
 TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
-TEMP_PREFIX: Final = ".tmp-"
 NOTE_PREFIX: Final = "backtrack."  # footer metadata keys of Store.write(..., notes=)
-_TEMP_PID: Final = re.compile(r"^\.tmp-(\d+)-")
-# Tests only (tests/pipelines/test_crash_safety.py): with this set to n, the process kills
-# itself (SIGKILL) at the n-th crash point — just before and just after each rename of a
-# finished temporary file into place. Unset (always, outside those tests) it does nothing.
-CRASH_AT_ENV: Final = "BACKTRACK_CRASH_AT"
 
 
 class InvalidParticipant(ValueError):
@@ -136,7 +129,7 @@ class Store:
         path = self.raw_path(participant, sha, _safe_ext(original_name))
         if not path.exists():
             self._raw_folder(participant)
-            _atomic_write_bytes(path, sealed.seal(data, self.key))
+            files.atomic_write_bytes(path, sealed.seal(data, self.key))
         return sha, path
 
     def put_raw_file(self, participant: str, source: Path, original_name: str) -> tuple[str, Path]:
@@ -144,15 +137,14 @@ class Store:
         key = self.key  # before anything is written: no key, nothing stored
         digest = hashlib.sha256()
         folder = self._raw_folder(participant)
-        with _temporary(folder) as (fd, tmp):
+        with files.temporary(folder) as (fd, tmp):
             with open(source, "rb") as src:
                 _seal_to(src, fd, key, digest)
             path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
             if path.exists():
                 os.unlink(tmp)
             else:
-                os.chmod(tmp, 0o600)
-                _replace(tmp, path)
+                files.replace(tmp, path)
         return digest.hexdigest(), path
 
     @contextlib.contextmanager
@@ -187,7 +179,7 @@ class Store:
         if plain:
             yield path
             return
-        fd, tmp = _mkstemp(path.parent, suffix=".plain")
+        fd, tmp = files.mkstemp(path.parent, suffix=".plain")
         try:
             with self.open_raw(path) as stream, os.fdopen(fd, "wb") as out:
                 for chunk in iter(lambda: stream.read(1 << 20), b""):
@@ -225,7 +217,7 @@ class Store:
         else:
             source_store = Store(self.root, key)
         digest = hashlib.sha256()
-        with _temporary(path.parent) as (fd, tmp):
+        with files.temporary(path.parent) as (fd, tmp):
             with source_store.open_raw(path) as src:
                 _seal_to(src, fd, key, digest)
             expected = path.name.split(".", 1)[0]
@@ -234,15 +226,14 @@ class Store:
                     f"{path.name}: content does not match the SHA-256 in its name "
                     f"(it is {digest.hexdigest()}); left as it is"
                 )
-            os.chmod(tmp, 0o600)
-            _replace(tmp, path)
+            files.replace(tmp, path)
         return "sealed" if key_id is None else "resealed"
 
     def delete_raw(self, path: Path) -> None:
         """Remove a stored raw file (retention: the tables keep what it yielded)."""
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        _fsync_dir(path.parent)
+        files.fsync_dir(path.parent)
 
     def put_upload_list(self, participant: str, paths: Sequence[str]) -> Path:
         """A new file ``requests/<participant>/<random>.json`` listing ``paths`` (mode
@@ -329,8 +320,8 @@ class Store:
             table = table.replace_schema_metadata(kept)
         if schema.single_file:
             check_participant(participant)
-            with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
-                _remove_dead_temp_files([self.table_file(schema.name).parent])
+            with files.locked(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+                files.remove_dead_temp_files([self.table_file(schema.name).parent])
                 current = self._single_file_rows(schema)
                 others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
                 combined = pa.concat_tables([others, table]).sort_by("participant")
@@ -447,9 +438,9 @@ class Store:
 
         Taking it also removes the temporary files that dead writers (a killed ingest) left
         in the participant's raw folder and partitions."""
-        with self._flock(self.root / "locks" / f"{check_participant(participant)}.lock"):
+        with files.locked(self.root / "locks" / f"{check_participant(participant)}.lock"):
             partitions = (self.root / "tables").glob(f"*/participant={participant}")
-            _remove_dead_temp_files([self.root / "raw" / participant, *partitions])
+            files.remove_dead_temp_files([self.root / "raw" / participant, *partitions])
             yield
 
     def remove_lock(self, participant: str) -> None:
@@ -457,18 +448,6 @@ class Store:
         writers all refuse: two processes may then hold "the" lock at once, harmlessly."""
         with contextlib.suppress(FileNotFoundError):
             (self.root / "locks" / f"{check_participant(participant)}.lock").unlink()
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _flock(path: Path) -> Iterator[None]:
-        """An exclusive ``flock`` on ``path``: released by the kernel if the process dies."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 _EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")
@@ -493,17 +472,6 @@ def _seal_to(src: BinaryIO, fd: int, key: sealed.Key, digest: hashlib._Hash) -> 
         os.fsync(dst.fileno())
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary(path.parent) as (fd, tmp):
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        _replace(tmp, path)
-
-
 def _read_file(schema: TableSchema, path: Path) -> pa.Table:
     """One Parquet file as ``schema`` (its columns only; older files upgraded)."""
     try:
@@ -514,79 +482,6 @@ def _read_file(schema: TableSchema, path: Path) -> pa.Table:
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary(path.parent, suffix=".parquet") as (fd, tmp):
-        with os.fdopen(fd, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        _replace(tmp, path)
-
-
-@contextlib.contextmanager
-def _temporary(folder: Path, suffix: str = "") -> Iterator[tuple[int, str]]:
-    """A new temporary file in ``folder`` (its descriptor and path) for the block to fill
-    and rename into place; removed again when the block raises."""
-    fd, tmp = _mkstemp(folder, suffix)
-    try:
-        yield fd, tmp
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _mkstemp(folder: Path, suffix: str = "") -> tuple[int, str]:
-    """A temporary file named after this process, so that a survivor can tell it is stale."""
-    return tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
-def _remove_dead_temp_files(folders: Iterable[Path]) -> None:
-    """Delete the temporary files in ``folders`` whose writing process no longer exists."""
-    for folder in folders:
-        for tmp in folder.glob(f"{TEMP_PREFIX}*") if folder.is_dir() else ():
-            match = _TEMP_PID.match(tmp.name)
-            if match and not _alive(int(match.group(1))):
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-
-
-def _replace(tmp: str, path: Path) -> None:
-    """Move the finished, fsynced ``tmp`` into place and make the rename durable."""
-    _crash_point()
-    os.replace(tmp, path)
-    _crash_point()
-    _fsync_dir(path.parent)
-
-
-_crash_points_passed = 0
-
-
-def _crash_point() -> None:
-    """The test hook of ``CRASH_AT_ENV``; inert unless that variable is set."""
-    at = os.environ.get(CRASH_AT_ENV)
-    if not at:
-        return
-    global _crash_points_passed
-    _crash_points_passed += 1
-    if _crash_points_passed == int(at):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``table`` to ``path`` atomically (``files.atomic_write``)."""
+    with files.atomic_write(path, suffix=".parquet") as fh:
+        pq.write_table(table, fh, compression="zstd")
