@@ -1,6 +1,7 @@
 """Every table backtrack writes: columns, types, units, grain and key — the one place.
 
-Each table is stored as Parquet partitioned by participant (see ``pipelines.store.storage``).
+Each table is stored as Parquet partitioned by participant (the group settings: by group; see
+``TableSchema.partition`` and ``pipelines.store.storage``).
 ``validate`` is applied on every write: exact columns, Arrow types, non-null columns
 and key uniqueness. ``docs/tables.md`` is generated from these definitions
 (``python -m pipelines.schemas > docs/tables.md``; a test keeps it in sync).
@@ -38,6 +39,9 @@ class TableSchema:
     # each: for small tables every page reads whole (the roster), where 1,000 tiny files
     # cost ~0.8 s to open and one file ~5 ms. ``pipelines.store.storage`` owns the difference.
     single_file: bool = False
+    # The column whose value names a table's partition folder (``<column>=<value>``): the
+    # participant for every table but the group settings (one partition per group).
+    partition: str = "participant"
 
     @property
     def arrow(self) -> pa.Schema:
@@ -385,8 +389,9 @@ GROUP_SETTINGS = TableSchema(
     key=("group",),
     doc="Per-group alert thresholds for the coach pages (pipelines.store.groups, "
     "pipelines.rules.alerts); "
-    "a group without a row uses the defaults. Not partitioned by participant: stored under "
-    "`<data dir>/tables/group_settings/group=<group>/part.parquet`.",
+    "a group without a row uses the defaults. Partitioned by group, not by participant: "
+    "stored under `<data dir>/tables/group_settings/group=<group>/part.parquet`.",
+    partition="group",
     columns=(
         _c("group", pa.string(), "the coaching group (participants.group)"),
         _c("no_data_days", pa.int16(), "alert when the last day with data is ≥ this many days ago"),

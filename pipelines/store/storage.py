@@ -7,6 +7,8 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
                                                       raw store's key (docs/encryption.md)
     tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
     tables/participants/all.parquet                   the roster: one file for everyone
+    tables/group_settings/group=<group>/part.parquet  a table partitioned by another column
+                                                      (``TableSchema.partition``)
     requests/<participant>/<random>.json              the files of a running ingest (upload lists)
     locks/<participant>.lock                          serialises writers of one participant
     locks/_table-<table>.lock                         serialises writers of a one-file table
@@ -45,6 +47,7 @@ from pipelines.store.files import TEMP_PREFIX
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PART_FILE: Final = "part.parquet"
+PARTICIPANT: Final = "participant"  # the partition column of every table but group_settings
 # the default inbox of `backtrack serve`: <data dir>/inbox (pipelines.orchestrate.inbox)
 INBOX_FOLDER: Final = "inbox"
 SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
@@ -65,6 +68,19 @@ def check_participant(participant: str) -> str:
             "(a pseudonym, never a name or e-mail address)"
         )
     return participant
+
+
+def _check_partition(schema: TableSchema, value: str) -> str:
+    """``value`` if it may name a partition of ``schema``: a participant id
+    (:func:`check_participant`), or another partition column's value held to the same rule."""
+    if schema.partition == PARTICIPANT:
+        return check_participant(value)
+    if not PARTICIPANT_ID.match(value):
+        raise ValueError(
+            f"{schema.name}: {schema.partition} {value!r} must be 1–64 letters, digits, '_' "
+            "or '-' (it names a folder)"
+        )
+    return value
 
 
 def sha256_hex(data: bytes) -> str:
@@ -283,14 +299,12 @@ class Store:
         return sorted(p for p in folder.iterdir() if not p.name.startswith(TEMP_PREFIX))
 
     # -- tables ----------------------------------------------------------------------------
-    def partition_path(self, table: str, participant: str) -> Path:
-        return (
-            self.root
-            / "tables"
-            / table
-            / f"participant={check_participant(participant)}"
-            / PART_FILE
-        )
+    def partition_path(self, table: str | TableSchema, participant: str) -> Path:
+        """The file of one partition of ``table``: ``participant``'s, or for a table
+        partitioned by another column (``TableSchema.partition``) that column's value."""
+        schema = table if isinstance(table, TableSchema) else schemas.TABLES[table]
+        value = _check_partition(schema, participant)
+        return self.root / "tables" / schema.name / f"{schema.partition}={value}" / PART_FILE
 
     def table_file(self, table: str) -> Path:
         """The one file of a ``single_file`` table (the roster)."""
@@ -303,15 +317,18 @@ class Store:
         frame: pd.DataFrame,
         notes: Mapping[str, str] | None = None,
     ) -> None:
-        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated).
+        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated);
+        for a table partitioned by another column (``TableSchema.partition``: the group
+        settings by ``group``), ``participant`` is that column's value.
 
         ``notes``: short strings kept in the partition file's footer (:meth:`note` reads
         one back without reading the rows). For a ``single_file`` table,
         ``participant``'s rows in the one file are replaced (read, swap, atomic rewrite)
         under the table's lock."""
-        if len(frame) and set(frame["participant"].unique()) != {participant}:
+        by = schema.partition
+        if len(frame) and set(frame[by].unique()) != {participant}:
             raise schemas.SchemaError(
-                f"{schema.name}: rows of other participants in the partition of {participant!r}"
+                f"{schema.name}: rows of other {by}s in the partition of {participant!r}"
             )
         table = schemas.to_arrow(schema, frame)
         if notes:
@@ -319,25 +336,28 @@ class Store:
             kept.update({f"{NOTE_PREFIX}{k}".encode(): v.encode() for k, v in notes.items()})
             table = table.replace_schema_metadata(kept)
         if schema.single_file:
-            check_participant(participant)
+            _check_partition(schema, participant)
             with files.locked(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
                 files.remove_dead_temp_files([self.table_file(schema.name).parent])
                 current = self._single_file_rows(schema)
-                others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
-                combined = pa.concat_tables([others, table]).sort_by("participant")
+                others = current.filter(pc.invert(pc.equal(current[by], participant)))
+                combined = pa.concat_tables([others, table]).sort_by(by)
                 _atomic_write_table(combined, self.table_file(schema.name))
-                for legacy in self._partition_files(schema.name):  # folded in above
+                for legacy in self._partition_files(schema):  # folded in above
                     legacy.unlink()
                     with contextlib.suppress(OSError):
                         legacy.parent.rmdir()
             return
-        _atomic_write_table(table, self.partition_path(schema.name, participant))
+        path = self.partition_path(schema, participant)
+        if by != PARTICIPANT:  # no participant's lock, whose holder would clean up
+            files.remove_dead_temp_files([path.parent])
+        _atomic_write_table(table, path)
 
     def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
         """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
         ``None`` without one; reads the file's footer only."""
         try:
-            metadata = pq.read_schema(self.partition_path(schema.name, participant)).metadata
+            metadata = pq.read_schema(self.partition_path(schema, participant)).metadata
         except FileNotFoundError:
             return None
         value = (metadata or {}).get(f"{NOTE_PREFIX}{key}".encode())
@@ -350,7 +370,7 @@ class Store:
         digest = hashlib.sha256()
         for schema in tables:
             try:
-                info = self.partition_path(schema.name, participant).stat()
+                info = self.partition_path(schema, participant).stat()
             except FileNotFoundError:
                 digest.update(f"{schema.name}:-;".encode())
                 continue
@@ -365,32 +385,31 @@ class Store:
         participants: Iterable[str] | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """The table (all participants, or only ``participants``) as a typed DataFrame;
-        only ``columns`` (in schema order, ``participant`` always) when given — a narrow
-        read decodes less."""
+        """The table (all participants, or only ``participants``: for a table partitioned
+        by another column, those values of it) as a typed DataFrame; only ``columns`` (in
+        schema order, the partition column always) when given — a narrow read decodes less."""
         if columns is not None:
-            schema = schema.only(["participant", *columns])
+            schema = schema.only([schema.partition, *columns])
         if schema.single_file:
             rows = self._single_file_rows(schema)
             if participants is not None:
                 wanted = pa.array(sorted(set(participants)), type=pa.string())
-                rows = rows.filter(pc.is_in(rows["participant"], value_set=wanted))
+                rows = rows.filter(pc.is_in(rows[schema.partition], value_set=wanted))
             return rows.to_pandas(types_mapper=schemas._pandas_type)
         if participants is None:
-            paths = self._partition_files(schema.name)
+            paths = self._partition_files(schema)
         else:
             paths = [
-                p
-                for p in (self.partition_path(schema.name, pid) for pid in participants)
-                if p.exists()
+                p for p in (self.partition_path(schema, pid) for pid in participants) if p.exists()
             ]
         if not paths:
             return schema.empty()
         combined = pa.concat_tables(self._read_files(schema, paths))
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 
-    def _partition_files(self, table: str) -> list[Path]:
-        return sorted((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
+    def _partition_files(self, schema: TableSchema) -> list[Path]:
+        folder = self.root / "tables" / schema.name
+        return sorted(folder.glob(f"{schema.partition}=*/{PART_FILE}"))
 
     def _read_files(self, schema: TableSchema, paths: list[Path]) -> list[pa.Table]:
         if len(paths) > PARALLEL_READ_FROM:
@@ -404,10 +423,11 @@ class Store:
         folded into the file by the next write."""
         path = self.table_file(schema.name)
         tables = [_read_file(schema, path)] if path.exists() else []
-        legacy = self._partition_files(schema.name)
+        legacy = self._partition_files(schema)
         if legacy:
-            held = set(tables[0]["participant"].to_pylist()) if tables else set()
-            fresh = [p for p in legacy if p.parent.name.removeprefix("participant=") not in held]
+            prefix = f"{schema.partition}="
+            held = set(tables[0][schema.partition].to_pylist()) if tables else set()
+            fresh = [p for p in legacy if p.parent.name.removeprefix(prefix) not in held]
             tables += self._read_files(schema, fresh)
         if not tables:
             return schema.arrow.empty_table()
@@ -419,7 +439,8 @@ class Store:
         for part in (self.root / "tables").glob("*/participant=*"):
             found.add(part.name.removeprefix("participant="))
         for schema in schemas.TABLES.values():
-            if schema.single_file and self.table_file(schema.name).exists():
+            by_participant = schema.partition == PARTICIPANT
+            if by_participant and schema.single_file and self.table_file(schema.name).exists():
                 found.update(self._single_file_rows(schema)["participant"].to_pylist())
         raw = self.root / "raw"
         if raw.exists():
@@ -428,7 +449,7 @@ class Store:
 
     def mtime(self, table: str) -> float:
         """Latest modification time of any file of ``table`` (0 when none)."""
-        paths = [*self._partition_files(table), self.table_file(table)]
+        paths = [*self._partition_files(schemas.TABLES[table]), self.table_file(table)]
         return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
 
     # -- locks -----------------------------------------------------------------------------
