@@ -41,6 +41,7 @@ from pipelines.schemas import (
     SESSIONS,
     STEP_MINUTES,
     WEAR,
+    coerce,
 )
 from pipelines.store import sealed, tombstones
 from pipelines.store.storage import Store
@@ -750,5 +751,5 @@ def _record_diary_file(
         store.write(
             FILES,
             participant,
-            ingestion.merged(manifest, ingestion.typed_files(pd.DataFrame([row])), FILES.key),
+            ingestion.merged(manifest, coerce(FILES, pd.DataFrame([row])), FILES.key),
         )

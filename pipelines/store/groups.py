@@ -15,6 +15,7 @@ from datetime import datetime
 
 import pandas as pd
 
+from pipelines import schemas
 from pipelines.rules.alerts import Thresholds
 from pipelines.schemas import GROUP_SETTINGS
 from pipelines.store.storage import Store
@@ -50,5 +51,4 @@ def save(store: Store, group: str, thresholds: Thresholds, now: datetime) -> Non
         ],
         columns=GROUP_SETTINGS.names,
     )
-    frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True).dt.as_unit("us")
-    store.write(GROUP_SETTINGS, group, frame)
+    store.write(GROUP_SETTINGS, group, schemas.coerce(GROUP_SETTINGS, frame))
