@@ -1,6 +1,7 @@
 """Every table backtrack writes: columns, types, units, grain and key — the one place.
 
-Each table is stored as Parquet partitioned by participant (see ``pipelines.store.storage``).
+Each table is stored as Parquet partitioned by participant (the group settings: by group; see
+``TableSchema.partition`` and ``pipelines.store.storage``).
 ``validate`` is applied on every write: exact columns, Arrow types, non-null columns
 and key uniqueness. ``docs/tables.md`` is generated from these definitions
 (``python -m pipelines.schemas > docs/tables.md``; a test keeps it in sync).
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -38,6 +41,9 @@ class TableSchema:
     # each: for small tables every page reads whole (the roster), where 1,000 tiny files
     # cost ~0.8 s to open and one file ~5 ms. ``pipelines.store.storage`` owns the difference.
     single_file: bool = False
+    # The column whose value names a table's partition folder (``<column>=<value>``): the
+    # participant for every table but the group settings (one partition per group).
+    partition: str = "participant"
 
     @property
     def arrow(self) -> pa.Schema:
@@ -385,8 +391,9 @@ GROUP_SETTINGS = TableSchema(
     key=("group",),
     doc="Per-group alert thresholds for the coach pages (pipelines.store.groups, "
     "pipelines.rules.alerts); "
-    "a group without a row uses the defaults. Not partitioned by participant: stored under "
-    "`<data dir>/tables/group_settings/group=<group>/part.parquet`.",
+    "a group without a row uses the defaults. Partitioned by group, not by participant: "
+    "stored under `<data dir>/tables/group_settings/group=<group>/part.parquet`.",
+    partition="group",
     columns=(
         _c("group", pa.string(), "the coaching group (participants.group)"),
         _c("no_data_days", pa.int16(), "alert when the last day with data is ≥ this many days ago"),
@@ -420,6 +427,76 @@ def _pandas_type(t: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return pd.StringDtype()
     return None
+
+
+def coerce(schema: TableSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s columns of ``schema`` (in schema order; others dropped), each typed from
+    its Arrow type — the one place that turns the rows a rule built into the table's types:
+
+    ======================  ==========================================================
+    Arrow type              pandas
+    ======================  ==========================================================
+    string                  ``string`` (missing → ``<NA>``)
+    intN                    ``intN``; a nullable column ``Int64`` (missing → ``<NA>``)
+    floatN                  ``floatN`` (missing → NaN)
+    bool                    ``bool``; a nullable column ``boolean`` (missing → ``<NA>``)
+    timestamp[u, tz]        ``datetime64[u, tz]`` (naive input read as UTC)
+    timestamp[u]            ``datetime64[u]`` (wall clock, no zone)
+    date32                  ``datetime.date`` objects (datetimes cut to their day;
+                            missing → ``None``), as ``Store.read`` returns them
+    ======================  ==========================================================
+
+    The index is kept and ``frame`` is not changed. A missing column, a null in a
+    non-nullable integer or bool column, or a value that is not of its column's kind is a
+    ``SchemaError``; nulls elsewhere and key uniqueness are ``to_arrow``'s to check."""
+    missing = [n for n in schema.names if n not in frame.columns]
+    if missing:
+        raise SchemaError(f"{schema.name}: missing columns {missing}")
+    out = pd.DataFrame(index=frame.index)
+    for column in schema.columns:
+        try:
+            out[column.name] = _coerced(column, frame[column.name])
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"{schema.name}.{column.name}: {exc}") from exc
+    return out
+
+
+def _coerced(column: Column, series: pd.Series) -> pd.Series:
+    t = column.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return series.astype(pd.StringDtype())
+    if pa.types.is_timestamp(t):
+        if t.tz is None:
+            return pd.to_datetime(series).dt.as_unit(t.unit)
+        stamps = pd.to_datetime(series, utc=True).dt.as_unit(t.unit)
+        return stamps if t.tz == "UTC" else stamps.dt.tz_convert(t.tz)
+    if pa.types.is_date32(t):
+        return pd.Series([_day(v) for v in series], index=series.index, dtype=object)
+    if pa.types.is_integer(t) or pa.types.is_boolean(t):
+        if column.nullable:
+            if pa.types.is_boolean(t):
+                return series.astype("boolean")
+            return series.astype("Int64")
+        if series.isna().any():
+            raise ValueError("must not be null")
+        return series.astype(t.to_pandas_dtype())
+    if pa.types.is_floating(t):
+        return pd.to_numeric(series).astype(t.to_pandas_dtype())
+    raise TypeError(f"no coercion to {t}")
+
+
+def _day(value: object) -> date | None:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and value != value:  # NaN, numpy's too
+        return None
+    if isinstance(value, datetime):  # a pandas Timestamp too
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).date()
+    raise TypeError(f"{value!r} is not a day")
 
 
 def upgrade(schema: TableSchema, table: pa.Table) -> pa.Table:

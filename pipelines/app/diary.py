@@ -18,6 +18,7 @@ from pipelines.rules import diary, ingestion
 from pipelines.schemas import (
     DIARY,
     FILES,
+    coerce,
 )
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
@@ -127,5 +128,5 @@ def _record_diary_file(
         store.write(
             FILES,
             participant,
-            ingestion.merged(manifest, ingestion.typed_files(pd.DataFrame([row])), FILES.key),
+            ingestion.merged(manifest, coerce(FILES, pd.DataFrame([row])), FILES.key),
         )

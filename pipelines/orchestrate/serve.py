@@ -20,7 +20,6 @@ Prefect starts otherwise lives only as long as the process and nobody else could
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from pipelines.orchestrate import inbox as inbox_mod
 from pipelines.orchestrate.flows import ingest_flow, refresh_flow
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
+from pipelines.store.files import atomic_write_bytes
 from pipelines.store.storage import Store
 
 if TYPE_CHECKING:
@@ -165,9 +165,7 @@ def write_run_file(path: Path | None, status: dict[str, Any]) -> None:
     """``status`` as JSON at ``path``, replaced atomically (the dashboard reads it)."""
     if path is None:
         return
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(status), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_bytes(path, json.dumps(status).encode())
 
 
 def deployment_ingest(

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ingest.records import DiaryEntry
+from pipelines import schemas
 from pipelines.schemas import DIARY
 
 
@@ -45,7 +46,7 @@ def entries_frame(
             "row": [e.row if source == "file" else None for e in entries],
         }
     )
-    return typed(frame)
+    return schemas.coerce(DIARY, frame)
 
 
 def apply_import(existing: pd.DataFrame, imported: pd.DataFrame) -> pd.DataFrame:
@@ -98,15 +99,4 @@ def _any_answer(values: pd.Series) -> object:
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     ordered = frame.assign(_t=frame["time"].fillna("")).sort_values(["date", "_t"])
-    return typed(ordered.drop(columns="_t").reset_index(drop=True))
-
-
-def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for col in ("participant", "time", "painkiller_name", "note", "source", "file_sha256"):
-        frame[col] = frame[col].astype("string")
-    for col in ("flare_up", "painkiller", "exercise_pain"):
-        frame[col] = frame[col].astype("boolean")
-    frame["pain"] = pd.to_numeric(frame["pain"]).astype("float64")
-    frame["row"] = pd.to_numeric(frame["row"]).astype("Int32")
-    return frame[DIARY.names]
+    return schemas.coerce(DIARY, ordered.reset_index(drop=True))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from pipelines import schemas
 from pipelines.rules import sessions as sessions_mod
 from pipelines.rules import steps as steps_mod
 from pipelines.schemas import DAILY_STEPS, FILES, SESSIONS, WEAR
@@ -151,7 +152,9 @@ def ingest_rows(
             file_rows.append(row)
             outcomes.append(_outcome(row))
     files = (
-        typed_files(pd.DataFrame(file_rows, columns=FILES.names)) if file_rows else FILES.empty()
+        schemas.coerce(FILES, pd.DataFrame(file_rows, columns=FILES.names))
+        if file_rows
+        else FILES.empty()
     )
     return IngestRows(
         files=files,
@@ -189,26 +192,6 @@ def merged_step_minutes(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFra
     if new.empty:
         return existing
     return steps_mod.merge_step_minutes([existing, new]) if len(existing) else new
-
-
-def typed_files(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    for col in (
-        "participant",
-        "sha256",
-        "upload_sha256",
-        "original_name",
-        "format",
-        "kind",
-        "status",
-        "reason",
-    ):
-        frame[col] = frame[col].astype("string")
-    for col in ("n_sessions", "n_step_intervals"):
-        frame[col] = frame[col].astype("int32")
-    frame["size_bytes"] = frame["size_bytes"].astype("int64")
-    frame["ingested_at"] = pd.to_datetime(frame["ingested_at"], utc=True).dt.as_unit("us")
-    return frame
 
 
 def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:

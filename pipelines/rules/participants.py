@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipelines import schemas
 from pipelines.config import Target, default_tz, validate_tz
 from pipelines.schemas import PARTICIPANTS
 
@@ -72,8 +73,7 @@ def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
         ],
         columns=PARTICIPANTS.names,
     )
-    frame["updated_at"] = pd.to_datetime(frame["updated_at"], utc=True).dt.as_unit("us")
-    return frame
+    return schemas.coerce(PARTICIPANTS, frame)
 
 
 def _as_date(value: object) -> date:

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipelines import schemas
 from pipelines.rules import adherence, daily, sessions
 from pipelines.rules.participants import Participant
-from pipelines.schemas import BLOCKS, DAILY
+from pipelines.schemas import BLOCKS, DAILY, TableSchema
 
 
 @functools.cache
@@ -61,33 +62,13 @@ def recompute(
         program_start=p.target.program_start,
     )
     days = adherence.apply_target(days, p.target)
-    day_rows = _typed_daily(p.id, days)
-    block_rows = _typed_blocks(p.id, adherence.blocks(days, p.target))
+    day_rows = _rows(DAILY, p.id, days)
+    block_rows = _rows(BLOCKS, p.id, adherence.blocks(days, p.target))
     return Derived(derived_sessions, day_rows, block_rows)
 
 
-def _typed_daily(participant: str, days: pd.DataFrame) -> pd.DataFrame:
-    if days.empty:
-        return DAILY.empty()
-    out = days.copy()
-    out.insert(0, "participant", participant)
-    out["participant"] = out["participant"].astype("string")
-    for col in [c for c in out.columns if c.startswith("sessions_")]:
-        out[col] = out[col].astype("int16")
-    out["steps"] = out["steps"].astype("int64")
-    out["has_data"] = out["has_data"].astype(bool)
-    out["met"] = out["met"].astype(bool)
-    out["sources"] = out["sources"].astype("string")
-    return out[DAILY.names]
-
-
-def _typed_blocks(participant: str, block_frame: pd.DataFrame) -> pd.DataFrame:
-    if block_frame.empty:
-        return BLOCKS.empty()
-    out = block_frame.copy()
-    out.insert(0, "participant", participant)
-    out["participant"] = out["participant"].astype("string")
-    out["status"] = out["status"].astype("string")
-    out["met_days"] = out["met_days"].astype("int16")
-    out["complete"] = out["complete"].astype(bool)
-    return out[BLOCKS.names]
+def _rows(schema: TableSchema, participant: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """``participant``'s rows of ``schema`` from a rule's per-participant ``frame``."""
+    if frame.empty:
+        return schema.empty()
+    return schemas.coerce(schema, frame.assign(participant=participant))

@@ -30,9 +30,10 @@ from typing import Final
 import pandas as pd
 
 from ingest.records import SessionRecord
+from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.rules.taxonomy import classify
-from pipelines.schemas import SESSIONS
+from pipelines.schemas import CATEGORY_OVERRIDES, SESSIONS
 
 DUPLICATE_OVERLAP: Final = 0.5  # share of the shorter session that must overlap
 SOURCE_PRIORITY: Final[tuple[str, ...]] = (
@@ -99,7 +100,7 @@ def records_frame(
     ]
     if not rows:
         return SESSIONS.empty()
-    return _place_floating(_typed(pd.DataFrame(rows, columns=SESSIONS.names)), tz)
+    return _place_floating(schemas.coerce(SESSIONS, pd.DataFrame(rows)), tz)
 
 
 def derive(
@@ -109,7 +110,7 @@ def derive(
     duplicates) from scratch. Pure and order-independent: sorted by start and id."""
     if sessions.empty:
         return SESSIONS.empty()
-    out = _place_floating(_typed(sessions.copy()), tz)
+    out = _place_floating(schemas.coerce(SESSIONS, sessions), tz)
     decided = [
         classify(
             _int_or_none(sp),
@@ -142,7 +143,7 @@ def derive(
     out = out.sort_values(["start_utc", "session_id"], kind="stable").reset_index(drop=True)
     keepers = duplicates(out)
     out["duplicate_of"] = keepers
-    return _typed(_adopt_stated_categories(out))
+    return schemas.coerce(SESSIONS, _adopt_stated_categories(out))
 
 
 def duplicates(sessions: pd.DataFrame) -> pd.Series:
@@ -244,11 +245,7 @@ def with_override(
             }
         )
         rows = pd.concat([rows, new], ignore_index=True) if len(rows) else new
-    rows = rows.reset_index(drop=True)
-    rows["set_at"] = pd.to_datetime(rows["set_at"], utc=True).dt.as_unit("us")
-    for col in ("participant", "session_id", "category"):
-        rows[col] = rows[col].astype("string")
-    return rows
+    return schemas.coerce(CATEGORY_OVERRIDES, rows.reset_index(drop=True))
 
 
 def counted(sessions: pd.DataFrame) -> pd.DataFrame:
@@ -282,28 +279,3 @@ def _float_or_none(value: object) -> float | None:
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None or pd.isna(value) else str(value)  # type: ignore[call-overload]
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["start_utc"] = pd.to_datetime(frame["start_utc"], utc=True).dt.as_unit("us")
-    frame["end_utc"] = pd.to_datetime(frame["end_utc"], utc=True).dt.as_unit("us")
-    frame["local_start"] = pd.to_datetime(frame["local_start"]).astype("datetime64[us]")
-    for col in ("sport", "sub_sport", "steps", "utc_offset_s"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
-    for col in ("elapsed_s", "moving_s", "distance_m"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    for col in (
-        "participant",
-        "session_id",
-        "file_sha256",
-        "source_format",
-        "sport_name",
-        "activity_name",
-        "category",
-        "category_source",
-        "device",
-        "tz_source",
-        "duplicate_of",
-    ):
-        frame[col] = frame[col].astype("string")
-    return frame

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.records import DailySteps, StepInterval
+from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
 
@@ -89,7 +90,7 @@ def step_minutes(
     summed.insert(0, "participant", participant)
     summed["file_sha256"] = file_sha256
     summed["source"] = source
-    return typed_step_minutes(summed[STEP_MINUTES.names])
+    return schemas.coerce(STEP_MINUTES, summed)
 
 
 def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -104,7 +105,7 @@ def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         kind="stable",
     )
     merged = combined.drop_duplicates(["participant", "device", "minute_utc"], keep="first")
-    return typed_step_minutes(merged.reset_index(drop=True))
+    return schemas.coerce(STEP_MINUTES, merged.reset_index(drop=True))
 
 
 def wear_spans(
@@ -126,13 +127,7 @@ def wear_spans(
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256
     spans["source"] = source
-    spans = spans[WEAR.names]
-    spans["utc_offset_s"] = spans["utc_offset_s"].astype("Int64")
-    for col in ("participant", "device", "file_sha256", "source"):
-        spans[col] = spans[col].astype("string")
-    for col in ("start_utc", "end_utc"):
-        spans[col] = pd.to_datetime(spans[col], utc=True).dt.as_unit("us")
-    return spans
+    return schemas.coerce(WEAR, spans)
 
 
 def daily_steps(
@@ -153,20 +148,7 @@ def daily_steps(
     )
     frame = frame.sort_values(["date", "device", "steps"], ascending=[True, True, False])
     frame = frame.drop_duplicates(["date", "device"]).reset_index(drop=True)
-    for col in ("participant", "device", "file_sha256", "source"):
-        frame[col] = frame[col].astype("string")
-    frame["steps"] = frame["steps"].astype("int64")
-    return frame[DAILY_STEPS.names]
-
-
-def typed_step_minutes(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    frame["minute_utc"] = pd.to_datetime(frame["minute_utc"], utc=True).dt.as_unit("us")
-    frame["steps"] = frame["steps"].astype("int32")
-    frame["utc_offset_s"] = pd.to_numeric(frame["utc_offset_s"]).astype("Int64")
-    for col in ("participant", "device", "file_sha256", "source"):
-        frame[col] = frame[col].astype("string")
-    return frame
+    return schemas.coerce(DAILY_STEPS, frame)
 
 
 def _ns(series: pd.Series) -> np.ndarray:

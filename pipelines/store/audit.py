@@ -27,19 +27,18 @@ append-only) to detect that. docs/audit.md.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import getpass
 import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from pipelines.store import files
 from pipelines.store.storage import check_participant
 
 FOLDER: Final = "audit"
@@ -255,32 +254,11 @@ class AuditLog:
         return head
 
     def _write_head(self, seq: int, digest: str) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-head-")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"seq": seq, "hash": digest}, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.head_path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        dir_fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        head = json.dumps({"seq": seq, "hash": digest}).encode()
+        files.atomic_write_bytes(self.head_path, head)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / LOCK_FILE, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return files.locked(self.folder / LOCK_FILE)
 
 
 def select(

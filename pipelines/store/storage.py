@@ -7,12 +7,15 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
                                                       raw store's key (docs/encryption.md)
     tables/<table>/participant=<id>/part.parquet      one Parquet file per table and participant
     tables/participants/all.parquet                   the roster: one file for everyone
+    tables/group_settings/group=<group>/part.parquet  a table partitioned by another column
+                                                      (``TableSchema.partition``)
     requests/<participant>/<random>.json              the files of a running ingest (upload lists)
     locks/<participant>.lock                          serialises writers of one participant
     locks/_table-<table>.lock                         serialises writers of a one-file table
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
-renamed over the old file (``os.replace``): a reader sees the old or the new partition,
+renamed over the old file (``pipelines.store.files``, the one atomic-write and lock helper
+of every module that writes under the data directory): a reader sees the old or the new partition,
 never half of one. Temporary files (``.tmp-<pid>-…``) never match ``part.parquet`` and are
 never read; the ones a killed process left are removed by the next holder of the
 participant's lock. What survives a crash, and how that is tested: docs/durability.md.
@@ -21,15 +24,12 @@ participant's lock. What survives a crash, and how that is tested: docs/durabili
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-import signal
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,22 +42,18 @@ import pyarrow.parquet as pq
 
 from pipelines import config, schemas
 from pipelines.schemas import TableSchema
-from pipelines.store import sealed
+from pipelines.store import files, sealed
+from pipelines.store.files import TEMP_PREFIX
 
 PARTICIPANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PART_FILE: Final = "part.parquet"
+PARTICIPANT: Final = "participant"  # the partition column of every table but group_settings
 # the default inbox of `backtrack serve`: <data dir>/inbox (pipelines.orchestrate.inbox)
 INBOX_FOLDER: Final = "inbox"
 SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (the roster)
 TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
-TEMP_PREFIX: Final = ".tmp-"
 NOTE_PREFIX: Final = "backtrack."  # footer metadata keys of Store.write(..., notes=)
-_TEMP_PID: Final = re.compile(r"^\.tmp-(\d+)-")
-# Tests only (tests/pipelines/test_crash_safety.py): with this set to n, the process kills
-# itself (SIGKILL) at the n-th crash point — just before and just after each rename of a
-# finished temporary file into place. Unset (always, outside those tests) it does nothing.
-CRASH_AT_ENV: Final = "BACKTRACK_CRASH_AT"
 
 
 class InvalidParticipant(ValueError):
@@ -72,6 +68,19 @@ def check_participant(participant: str) -> str:
             "(a pseudonym, never a name or e-mail address)"
         )
     return participant
+
+
+def _check_partition(schema: TableSchema, value: str) -> str:
+    """``value`` if it may name a partition of ``schema``: a participant id
+    (:func:`check_participant`), or another partition column's value held to the same rule."""
+    if schema.partition == PARTICIPANT:
+        return check_participant(value)
+    if not PARTICIPANT_ID.match(value):
+        raise ValueError(
+            f"{schema.name}: {schema.partition} {value!r} must be 1–64 letters, digits, '_' "
+            "or '-' (it names a folder)"
+        )
+    return value
 
 
 def sha256_hex(data: bytes) -> str:
@@ -137,7 +146,7 @@ class Store:
         path = self.raw_path(participant, sha, _safe_ext(original_name))
         if not path.exists():
             self.raw_folder(participant)
-            _atomic_write_bytes(path, sealed.seal(data, self.key))
+            files.atomic_write_bytes(path, sealed.seal(data, self.key))
         return sha, path
 
     def put_raw_file(self, participant: str, source: Path, original_name: str) -> tuple[str, Path]:
@@ -145,15 +154,14 @@ class Store:
         key = self.key  # before anything is written: no key, nothing stored
         digest = hashlib.sha256()
         folder = self.raw_folder(participant)
-        with _temporary(folder) as (fd, tmp):
+        with files.temporary(folder) as (fd, tmp):
             with open(source, "rb") as src:
                 _seal_to(src, fd, key, digest)
             path = self.raw_path(participant, digest.hexdigest(), _safe_ext(original_name))
             if path.exists():
                 os.unlink(tmp)
             else:
-                os.chmod(tmp, 0o600)
-                _replace(tmp, path)
+                files.replace(tmp, path)
         return digest.hexdigest(), path
 
     @contextlib.contextmanager
@@ -188,7 +196,7 @@ class Store:
         if plain:
             yield path
             return
-        fd, tmp = _mkstemp(path.parent, suffix=".plain")
+        fd, tmp = files.mkstemp(path.parent, suffix=".plain")
         try:
             with self.open_raw(path) as stream, os.fdopen(fd, "wb") as out:
                 for chunk in iter(lambda: stream.read(1 << 20), b""):
@@ -226,7 +234,7 @@ class Store:
         else:
             source_store = Store(self.root, key)
         digest = hashlib.sha256()
-        with _temporary(path.parent) as (fd, tmp):
+        with files.temporary(path.parent) as (fd, tmp):
             with source_store.open_raw(path) as src:
                 _seal_to(src, fd, key, digest)
             expected = path.name.split(".", 1)[0]
@@ -235,15 +243,14 @@ class Store:
                     f"{path.name}: content does not match the SHA-256 in its name "
                     f"(it is {digest.hexdigest()}); left as it is"
                 )
-            os.chmod(tmp, 0o600)
-            _replace(tmp, path)
+            files.replace(tmp, path)
         return "sealed" if key_id is None else "resealed"
 
     def delete_raw(self, path: Path) -> None:
         """Remove a stored raw file (retention: the tables keep what it yielded)."""
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-        _fsync_dir(path.parent)
+        files.fsync_dir(path.parent)
 
     def put_upload_list(self, participant: str, entries: Sequence[Mapping[str, str]]) -> Path:
         """A new file ``requests/<participant>/<random>.json`` listing the files of one ingest
@@ -299,14 +306,12 @@ class Store:
         return sorted(p for p in folder.iterdir() if not p.name.startswith(TEMP_PREFIX))
 
     # -- tables ----------------------------------------------------------------------------
-    def partition_path(self, table: str, participant: str) -> Path:
-        return (
-            self.root
-            / "tables"
-            / table
-            / f"participant={check_participant(participant)}"
-            / PART_FILE
-        )
+    def partition_path(self, table: str | TableSchema, participant: str) -> Path:
+        """The file of one partition of ``table``: ``participant``'s, or for a table
+        partitioned by another column (``TableSchema.partition``) that column's value."""
+        schema = table if isinstance(table, TableSchema) else schemas.TABLES[table]
+        value = _check_partition(schema, participant)
+        return self.root / "tables" / schema.name / f"{schema.partition}={value}" / PART_FILE
 
     def table_file(self, table: str) -> Path:
         """The one file of a ``single_file`` table (the roster)."""
@@ -319,15 +324,18 @@ class Store:
         frame: pd.DataFrame,
         notes: Mapping[str, str] | None = None,
     ) -> None:
-        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated).
+        """Replace ``participant``'s partition of ``schema`` with ``frame`` (validated);
+        for a table partitioned by another column (``TableSchema.partition``: the group
+        settings by ``group``), ``participant`` is that column's value.
 
         ``notes``: short strings kept in the partition file's footer (:meth:`note` reads
         one back without reading the rows). For a ``single_file`` table,
         ``participant``'s rows in the one file are replaced (read, swap, atomic rewrite)
         under the table's lock."""
-        if len(frame) and set(frame["participant"].unique()) != {participant}:
+        by = schema.partition
+        if len(frame) and set(frame[by].unique()) != {participant}:
             raise schemas.SchemaError(
-                f"{schema.name}: rows of other participants in the partition of {participant!r}"
+                f"{schema.name}: rows of other {by}s in the partition of {participant!r}"
             )
         table = schemas.to_arrow(schema, frame)
         if notes:
@@ -335,25 +343,28 @@ class Store:
             kept.update({f"{NOTE_PREFIX}{k}".encode(): v.encode() for k, v in notes.items()})
             table = table.replace_schema_metadata(kept)
         if schema.single_file:
-            check_participant(participant)
-            with self._flock(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
-                _remove_dead_temp_files([self.table_file(schema.name).parent])
+            _check_partition(schema, participant)
+            with files.locked(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+                files.remove_dead_temp_files([self.table_file(schema.name).parent])
                 current = self._single_file_rows(schema)
-                others = current.filter(pc.invert(pc.equal(current["participant"], participant)))
-                combined = pa.concat_tables([others, table]).sort_by("participant")
+                others = current.filter(pc.invert(pc.equal(current[by], participant)))
+                combined = pa.concat_tables([others, table]).sort_by(by)
                 _atomic_write_table(combined, self.table_file(schema.name))
-                for legacy in self._partition_files(schema.name):  # folded in above
+                for legacy in self._partition_files(schema):  # folded in above
                     legacy.unlink()
                     with contextlib.suppress(OSError):
                         legacy.parent.rmdir()
             return
-        _atomic_write_table(table, self.partition_path(schema.name, participant))
+        path = self.partition_path(schema, participant)
+        if by != PARTICIPANT:  # no participant's lock, whose holder would clean up
+            files.remove_dead_temp_files([path.parent])
+        _atomic_write_table(table, path)
 
     def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
         """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
         ``None`` without one; reads the file's footer only."""
         try:
-            metadata = pq.read_schema(self.partition_path(schema.name, participant)).metadata
+            metadata = pq.read_schema(self.partition_path(schema, participant)).metadata
         except FileNotFoundError:
             return None
         value = (metadata or {}).get(f"{NOTE_PREFIX}{key}".encode())
@@ -366,7 +377,7 @@ class Store:
         digest = hashlib.sha256()
         for schema in tables:
             try:
-                info = self.partition_path(schema.name, participant).stat()
+                info = self.partition_path(schema, participant).stat()
             except FileNotFoundError:
                 digest.update(f"{schema.name}:-;".encode())
                 continue
@@ -381,32 +392,31 @@ class Store:
         participants: Iterable[str] | None = None,
         columns: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """The table (all participants, or only ``participants``) as a typed DataFrame;
-        only ``columns`` (in schema order, ``participant`` always) when given — a narrow
-        read decodes less."""
+        """The table (all participants, or only ``participants``: for a table partitioned
+        by another column, those values of it) as a typed DataFrame; only ``columns`` (in
+        schema order, the partition column always) when given — a narrow read decodes less."""
         if columns is not None:
-            schema = schema.only(["participant", *columns])
+            schema = schema.only([schema.partition, *columns])
         if schema.single_file:
             rows = self._single_file_rows(schema)
             if participants is not None:
                 wanted = pa.array(sorted(set(participants)), type=pa.string())
-                rows = rows.filter(pc.is_in(rows["participant"], value_set=wanted))
+                rows = rows.filter(pc.is_in(rows[schema.partition], value_set=wanted))
             return rows.to_pandas(types_mapper=schemas._pandas_type)
         if participants is None:
-            paths = self._partition_files(schema.name)
+            paths = self._partition_files(schema)
         else:
             paths = [
-                p
-                for p in (self.partition_path(schema.name, pid) for pid in participants)
-                if p.exists()
+                p for p in (self.partition_path(schema, pid) for pid in participants) if p.exists()
             ]
         if not paths:
             return schema.empty()
         combined = pa.concat_tables(self._read_files(schema, paths))
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 
-    def _partition_files(self, table: str) -> list[Path]:
-        return sorted((self.root / "tables" / table).glob(f"participant=*/{PART_FILE}"))
+    def _partition_files(self, schema: TableSchema) -> list[Path]:
+        folder = self.root / "tables" / schema.name
+        return sorted(folder.glob(f"{schema.partition}=*/{PART_FILE}"))
 
     def _read_files(self, schema: TableSchema, paths: list[Path]) -> list[pa.Table]:
         if len(paths) > PARALLEL_READ_FROM:
@@ -420,10 +430,11 @@ class Store:
         folded into the file by the next write."""
         path = self.table_file(schema.name)
         tables = [_read_file(schema, path)] if path.exists() else []
-        legacy = self._partition_files(schema.name)
+        legacy = self._partition_files(schema)
         if legacy:
-            held = set(tables[0]["participant"].to_pylist()) if tables else set()
-            fresh = [p for p in legacy if p.parent.name.removeprefix("participant=") not in held]
+            prefix = f"{schema.partition}="
+            held = set(tables[0][schema.partition].to_pylist()) if tables else set()
+            fresh = [p for p in legacy if p.parent.name.removeprefix(prefix) not in held]
             tables += self._read_files(schema, fresh)
         if not tables:
             return schema.arrow.empty_table()
@@ -435,7 +446,8 @@ class Store:
         for part in (self.root / "tables").glob("*/participant=*"):
             found.add(part.name.removeprefix("participant="))
         for schema in schemas.TABLES.values():
-            if schema.single_file and self.table_file(schema.name).exists():
+            by_participant = schema.partition == PARTICIPANT
+            if by_participant and schema.single_file and self.table_file(schema.name).exists():
                 found.update(self._single_file_rows(schema)["participant"].to_pylist())
         raw = self.root / "raw"
         if raw.exists():
@@ -444,7 +456,7 @@ class Store:
 
     def mtime(self, table: str) -> float:
         """Latest modification time of any file of ``table`` (0 when none)."""
-        paths = [*self._partition_files(table), self.table_file(table)]
+        paths = [*self._partition_files(schemas.TABLES[table]), self.table_file(table)]
         return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
 
     # -- locks -----------------------------------------------------------------------------
@@ -454,9 +466,9 @@ class Store:
 
         Taking it also removes the temporary files that dead writers (a killed ingest) left
         in the participant's raw folder and partitions."""
-        with self._flock(self.root / "locks" / f"{check_participant(participant)}.lock"):
+        with files.locked(self.root / "locks" / f"{check_participant(participant)}.lock"):
             partitions = (self.root / "tables").glob(f"*/participant={participant}")
-            _remove_dead_temp_files([self.root / "raw" / participant, *partitions])
+            files.remove_dead_temp_files([self.root / "raw" / participant, *partitions])
             yield
 
     def remove_lock(self, participant: str) -> None:
@@ -464,18 +476,6 @@ class Store:
         writers all refuse: two processes may then hold "the" lock at once, harmlessly."""
         with contextlib.suppress(FileNotFoundError):
             (self.root / "locks" / f"{check_participant(participant)}.lock").unlink()
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _flock(path: Path) -> Iterator[None]:
-        """An exclusive ``flock`` on ``path``: released by the kernel if the process dies."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 _EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")
@@ -500,17 +500,6 @@ def _seal_to(src: BinaryIO, fd: int, key: sealed.Key, digest: hashlib._Hash) -> 
         os.fsync(dst.fileno())
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary(path.parent) as (fd, tmp):
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        _replace(tmp, path)
-
-
 def _read_file(schema: TableSchema, path: Path) -> pa.Table:
     """One Parquet file as ``schema`` (its columns only; older files upgraded)."""
     try:
@@ -521,79 +510,6 @@ def _read_file(schema: TableSchema, path: Path) -> pa.Table:
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
-    """Write ``table`` to ``path`` through a temporary file, fsync, rename, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _temporary(path.parent, suffix=".parquet") as (fd, tmp):
-        with os.fdopen(fd, "wb") as fh:
-            pq.write_table(table, fh, compression="zstd")
-            fh.flush()
-            os.fsync(fh.fileno())
-        _replace(tmp, path)
-
-
-@contextlib.contextmanager
-def _temporary(folder: Path, suffix: str = "") -> Iterator[tuple[int, str]]:
-    """A new temporary file in ``folder`` (its descriptor and path) for the block to fill
-    and rename into place; removed again when the block raises."""
-    fd, tmp = _mkstemp(folder, suffix)
-    try:
-        yield fd, tmp
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _mkstemp(folder: Path, suffix: str = "") -> tuple[int, str]:
-    """A temporary file named after this process, so that a survivor can tell it is stale."""
-    return tempfile.mkstemp(dir=folder, prefix=f"{TEMP_PREFIX}{os.getpid()}-", suffix=suffix)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
-def _remove_dead_temp_files(folders: Iterable[Path]) -> None:
-    """Delete the temporary files in ``folders`` whose writing process no longer exists."""
-    for folder in folders:
-        for tmp in folder.glob(f"{TEMP_PREFIX}*") if folder.is_dir() else ():
-            match = _TEMP_PID.match(tmp.name)
-            if match and not _alive(int(match.group(1))):
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
-
-
-def _replace(tmp: str, path: Path) -> None:
-    """Move the finished, fsynced ``tmp`` into place and make the rename durable."""
-    _crash_point()
-    os.replace(tmp, path)
-    _crash_point()
-    _fsync_dir(path.parent)
-
-
-_crash_points_passed = 0
-
-
-def _crash_point() -> None:
-    """The test hook of ``CRASH_AT_ENV``; inert unless that variable is set."""
-    at = os.environ.get(CRASH_AT_ENV)
-    if not at:
-        return
-    global _crash_points_passed
-    _crash_points_passed += 1
-    if _crash_points_passed == int(at):
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``table`` to ``path`` atomically (``files.atomic_write``)."""
+    with files.atomic_write(path, suffix=".parquet") as fh:
+        pq.write_table(table, fh, compression="zstd")

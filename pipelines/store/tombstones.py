@@ -8,18 +8,15 @@ that id unless an admin lifts the tombstone (``rights.reuse_id``, audited).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
-import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Final
 
-from pipelines.store.storage import TEMP_PREFIX
+from pipelines.store import files
 
 TOMBSTONES: Final = "erased.json"
+LOCK_FILE: Final = "_erased.lock"  # in <data dir>/locks/, serialises writers of the file
 
 
 class Erased(ValueError):
@@ -69,27 +66,9 @@ def remove(root: Path, participant: str) -> None:
 
 
 def _write(root: Path, current: dict[str, str]) -> None:
-    root.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=f"{TEMP_PREFIX}{os.getpid()}-")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(dict(sorted(current.items())), fh, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, root / TOMBSTONES)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    text = json.dumps(dict(sorted(current.items())), indent=1)
+    files.atomic_write_bytes(Path(root) / TOMBSTONES, text.encode())
 
 
-@contextlib.contextmanager
-def _lock(root: Path) -> Iterator[None]:
-    folder = root / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "_erased.lock", "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+def _lock(root: Path) -> contextlib.AbstractContextManager[None]:
+    return files.locked(Path(root) / "locks" / LOCK_FILE)

@@ -12,8 +12,8 @@ child calls the real CLI (``pipelines.cli.main.app``): the real flows, on the Pr
 A command (a dict) has ``argv`` (the CLI's arguments), ``log`` (a file for its output) and
 optionally:
 
-* ``crash_at``: n — the child runs with ``$BACKTRACK_CRASH_AT`` = n, so storage kills it
-  (SIGKILL) at its n-th crash point (see ``pipelines.store.storage.CRASH_AT_ENV``);
+* ``crash_at``: n — the child runs with ``$BACKTRACK_CRASH_AT`` = n, so the store kills it
+  (SIGKILL) at its n-th crash point (see ``pipelines.store.files.CRASH_AT_ENV``);
 * ``kill_after_s``: seconds after its start, this process sends it SIGKILL;
 * ``crash_points``: true — run the command with crash_at = 1, 2, 3, … (``parallel`` at a
   time, default 1) in fresh data dirs ``<data dir>-k<n>`` until a run finishes unkilled;
@@ -49,7 +49,7 @@ def _child(command: dict[str, Any]) -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
         if command.get("crash_at"):
-            from pipelines.store.storage import CRASH_AT_ENV
+            from pipelines.store.files import CRASH_AT_ENV
 
             os.environ[CRASH_AT_ENV] = str(command["crash_at"])
         from pipelines.cli.main import app

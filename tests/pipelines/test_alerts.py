@@ -110,8 +110,13 @@ def test_group_thresholds_are_stored_per_group(tmp_path: Path) -> None:
     assert groups.load(store, "group-a") == Thresholds(no_data_days=3, pain_delta=12.5)
     assert groups.load(store, "group-b") == Thresholds()
     assert store.participants() == []  # a group partition is never taken for a participant
-    with pytest.raises(ValueError):
-        groups.path(store, "../group-a")
+    stored = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.parquet"))
+    assert stored == ["tables/group_settings/group=group-a/part.parquet"]  # the layout kept
+    for bad in ("../group-a", "group a", ""):
+        with pytest.raises(ValueError):
+            groups.load(store, bad)
+        with pytest.raises(ValueError):
+            groups.save(store, bad, Thresholds(), datetime.now(UTC))
 
 
 def _fields(f: Facts) -> dict[str, object]:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from demo import fitwriter
 from ingest.records import DiaryEntry
+from pipelines import schemas
 from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
 from pipelines.cli.main import app
@@ -57,14 +58,14 @@ def test_a_single_entry_replaces_only_its_date_and_time() -> None:
 
 
 def _daily(participant: str, days: int, start: date = D0) -> pd.DataFrame:
-    from pipelines.rules.refresh import _typed_daily
     from tests.pipelines.builders import days as build_days
     from tests.pipelines.builders import walk
 
     records = [
         walk(f"{start + timedelta(i):%Y-%m-%d}T08:00:00", 20 + i, index=i) for i in range(days)
     ]
-    return _typed_daily(participant, build_days(records)) if days else DAILY.empty()
+    built = build_days(records).assign(participant=participant)
+    return schemas.coerce(DAILY, built) if days else DAILY.empty()
 
 
 def test_join_spans_activity_and_diary_days() -> None:

@@ -248,9 +248,7 @@ def _manifest(rows: list[tuple[str, str, datetime]]) -> pd.DataFrame:
         ],
         columns=FILES.names,
     )
-    from pipelines.rules.ingestion import typed_files
-
-    return typed_files(frame) if len(frame) else FILES.empty()
+    return schemas.coerce(FILES, frame) if len(frame) else FILES.empty()
 
 
 A, B, C = "a" * 64, "b" * 64, "c" * 64

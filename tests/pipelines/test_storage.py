@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines import schemas
-from pipelines.schemas import PARTICIPANTS, STEP_MINUTES, SchemaError
+from pipelines.schemas import GROUP_SETTINGS, PARTICIPANTS, STEP_MINUTES, SchemaError
 from pipelines.store.storage import InvalidParticipant, Store
 
 
@@ -164,3 +164,42 @@ def test_a_narrow_read_returns_only_the_columns_asked_for_even_from_old_partitio
     ]
     with pytest.raises(SchemaError, match="no column nope"):
         store.read(STEP_MINUTES, ["p1"], columns=["nope"])
+
+
+def _settings(group: str, days: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": pd.array([group], dtype="string"),
+            "no_data_days": pd.array([days], dtype="int16"),
+            "min_adherence_14d": [0.5],
+            "pain_delta": [20.0],
+            "painkiller_days": pd.array([14], dtype="int16"),
+            "updated_at": pd.to_datetime(["2026-11-01T09:00:00Z"]).as_unit("us"),
+        }
+    )
+
+
+def test_a_table_partitioned_by_another_column_keeps_its_layout(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    # as an earlier version wrote the group settings itself, without the store
+    old = tmp_path / "tables" / "group_settings" / "group=g1" / "part.parquet"
+    old.parent.mkdir(parents=True)
+    pq.write_table(schemas.to_arrow(GROUP_SETTINGS, _settings("g1", 3)), old)
+    store.write(GROUP_SETTINGS, "g2", _settings("g2", 5))
+    assert (tmp_path / "tables" / "group_settings" / "group=g2" / "part.parquet").is_file()
+    assert store.partition_path(GROUP_SETTINGS, "g2") == store.partition_path(
+        "group_settings", "g2"
+    )
+    assert store.read(GROUP_SETTINGS)[["group", "no_data_days"]].to_dict("records") == [
+        {"group": "g1", "no_data_days": 3},
+        {"group": "g2", "no_data_days": 5},
+    ]
+    assert store.read(GROUP_SETTINGS, ["g2"], columns=["pain_delta"]).to_dict("records") == [
+        {"group": "g2", "pain_delta": 20.0}
+    ]
+    assert store.read(GROUP_SETTINGS, ["p1"]).empty  # a participant id is just another value
+    assert store.participants() == []  # a group's partition is never taken for a participant
+    with pytest.raises(SchemaError, match="other groups"):
+        store.write(GROUP_SETTINGS, "g1", _settings("g2", 5))
+    with pytest.raises(ValueError, match="group"):
+        store.write(GROUP_SETTINGS, "../g1", _settings("../g1", 5))
