@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,16 +14,9 @@ from pipelines.app import uploads
 from pipelines.app.refresh import refresh_participant, writing
 from pipelines.app.uploads import upload_name
 from pipelines.rules import diary, ingestion
-from pipelines.schemas import (
-    DIARY,
-    FILES,
-    coerce,
-)
+from pipelines.schemas import DIARY, FILES, coerce
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
-
-if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
-    pass
 
 
 @dataclass(frozen=True, slots=True)

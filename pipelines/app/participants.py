@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from pipelines.app.refresh import refresh_participant, writing
 from pipelines.config import validate_tz
 from pipelines.rules import participants
 from pipelines.rules import sessions as sessions_mod
-from pipelines.schemas import (
-    CATEGORY_OVERRIDES,
-    PARTICIPANTS,
-    SESSIONS,
-)
-from pipelines.store.storage import Store
-
-if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
-    pass
 from pipelines.rules.taxonomy import CATEGORIES
+from pipelines.schemas import CATEGORY_OVERRIDES, PARTICIPANTS, SESSIONS
+from pipelines.store.storage import Store
 
 
 def configure(

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,19 +15,9 @@ from pipelines.app.uploads import StoredUpload, parse_stored
 from pipelines.rules import ingestion, participants, retention
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
-from pipelines.schemas import (
-    DAILY_STEPS,
-    FILES,
-    PARTICIPANTS,
-    SESSIONS,
-    STEP_MINUTES,
-    WEAR,
-)
+from pipelines.schemas import DAILY_STEPS, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.store import sealed
 from pipelines.store.storage import Store
-
-if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
-    pass
 
 
 class MissingRawFiles(FileNotFoundError):

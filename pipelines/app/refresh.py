@@ -9,7 +9,6 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
 
 from pipelines.app.workers import exit_with_parent, neutral_main
 from pipelines.rules import diary, joined, participants, refresh
@@ -27,9 +26,6 @@ from pipelines.schemas import (
 )
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
-
-if TYPE_CHECKING:  # the readers load only where files are parsed, never in the dashboard
-    pass
 
 
 def refresh_participant(store: Store, participant: str) -> None:

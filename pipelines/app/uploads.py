@@ -30,14 +30,7 @@ from pipelines.app.workers import exit_with_parent, neutral_main
 from pipelines.rules import ingestion, participants
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
-from pipelines.schemas import (
-    DAILY_STEPS,
-    FILES,
-    PARTICIPANTS,
-    SESSIONS,
-    STEP_MINUTES,
-    WEAR,
-)
+from pipelines.schemas import DAILY_STEPS, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
 
