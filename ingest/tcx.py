@@ -26,7 +26,7 @@ Times
 Moving time
     Garmin writes timer time (auto-pause and manual pauses removed) into each lap's
     ``TotalTimeSeconds``; its sum is the moving time - but it is checked against the
-    trackpoints, measured by :func:`ingest.gpx.measure_track` (gaps over 5 min and
+    trackpoints, measured by :func:`ingest.geometry.measure_track` (gaps over 5 min and
     stationary stretches under 0.2 m/s removed; each ``Track`` of a lap is a segment, the
     time between them a pause). The smaller of the two is used, because some writers put
     the whole span into ``TotalTimeSeconds``: Google Fit's "Walking" activities include
@@ -50,12 +50,12 @@ Steps
     others it is pedal rpm). Garmin's cadence counts strides of one foot per minute, so
     steps are twice the integrated cadence, unless the values are already steps per minute
     ("doubled cadence", e.g. a treadmill foot pod at 176-178/min while running 2.7 m/s:
-    detected as :func:`ingest.gpx.measure_track` documents, and named in a warning).
+    detected as :func:`ingest.geometry.measure_track` documents, and named in a warning).
 
 Activity type
     ``Activity/@Sport`` verbatim in ``sport_name`` ("Running", "Biking", "Other", Google
     Fit's "Walking", Runtastic's "running", ...), mapped with
-    :func:`ingest.gpx.sport_from_name`: Running 1/0, Biking 2/0, Walking 11/0; "Other" has
+    :func:`ingest.sports.sport_from_name`: Running 1/0, Biking 2/0, Walking 11/0; "Other" has
     no FIT code (sport None, sport_name "Other"). ``activity_name`` is the first line of the
     activity's ``Notes``.
 
@@ -77,15 +77,13 @@ from typing import Final
 
 from lxml import etree
 
-from ingest.gpx import (
+from ingest.geometry import (
     EARLIEST_PLAUSIBLE,
-    FOOT_SPORTS,
     PathSample,
     TrackMeasure,
     TrackPoint,
     measure_track,
     path_points,
-    sport_from_name,
 )
 from ingest.records import (
     Device,
@@ -95,6 +93,7 @@ from ingest.records import (
     SkippedFile,
     UnusableFile,
 )
+from ingest.sports import FOOT_SPORTS, sport_from_name
 from ingest.xmlsafe import child, child_text, children, local_name, parse_xml, parse_xsd_datetime
 from ingest.xmlsafe import sniff_root as _sniff_root
 
