@@ -35,16 +35,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Final, TypeVar
 
-from ingest import (
-    apple_health,
-    fitbit,
-    google_fit,
-    gpx,
-    tcx,
-)
+from ingest import fit, gpx, tcx
 from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expand_path
-from ingest.detect import FIT, SNIFFERS
-from ingest.fit import parse_fit
+from ingest.detect import SNIFFERS
 from ingest.formats import FORMATS
 from ingest.limits import RECORD_LIMITS, RecordLimits
 from ingest.places import without_places
@@ -70,14 +63,11 @@ __all__ = [
     "upload_leaves_from_path",
 ]
 
-READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {
-    FIT: parse_fit,
-    **{f.name: f.parse for f in FORMATS},
-}
+READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {f.name: f.parse for f in FORMATS}
 """Format name (as :func:`ingest.detect.detect_format` returns it) → reader."""
 
 STREAM_READERS: Final[dict[str, Callable[[BinaryIO], ParsedFile]]] = {
-    apple_health.FORMAT: apple_health.parse_stream,
+    f.name: f.parse_stream for f in FORMATS if f.parse_stream is not None
 }
 """Format name → a reader of a binary stream (a module's ``parse_stream``), used for
 leaves streamed from disk; it must give what the format's :data:`READERS` entry gives."""
@@ -86,8 +76,7 @@ WHOLE_READ_LIMIT: Final = DEFAULT_LIMITS.max_member_bytes
 """The largest streamed file handed whole (as bytes) to a reader without ``parse_stream``."""
 
 NAMED_READERS: Final[dict[str, Callable[[bytes, str], ParsedFile]]] = {
-    google_fit.FORMAT: lambda data, name: google_fit.parse(data, name=name),
-    fitbit.FORMAT: lambda data, name: fitbit.parse(data, name=name),
+    f.name: f.parse_named for f in FORMATS if f.parse_named is not None
 }
 """Readers that also use the file's name (Takeout and Fitbit put the date, the offset or
 the measure only there); content still decides the format."""
@@ -95,7 +84,11 @@ the measure only there); content still decides the format."""
 _TRACKER_SUFFIXES: Final = (".fit", ".gpx", ".tcx")
 """Name endings that announce a tracker file (only used to phrase errors)."""
 
-_EXTENSION_READERS: Final[dict[str, str]] = {".fit": FIT, ".gpx": gpx.FORMAT, ".tcx": tcx.FORMAT}
+_EXTENSION_READERS: Final[dict[str, str]] = {
+    ".fit": fit.FORMAT,
+    ".gpx": gpx.FORMAT,
+    ".tcx": tcx.FORMAT,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,11 +100,9 @@ only on the bytes given and decoding is safe from several threads.
 
 from __future__ import annotations
 
-from typing import Final
-
-from ingest.fit.decode import fit_crc
+from ingest.fit.decode import fit_crc, sniff
 from ingest.fit.monitoring import MONITORING_INTERVAL_CAP, CounterReading, step_intervals
-from ingest.fit.profile import FIT_EPOCH, local_offset_s
+from ingest.fit.profile import FIT_EPOCH, FORMAT, local_offset_s
 from ingest.fit.reader import parse_fit
 
 __all__ = [
@@ -115,7 +113,6 @@ __all__ = [
     "fit_crc",
     "local_offset_s",
     "parse_fit",
+    "sniff",
     "step_intervals",
 ]
-
-FORMAT: Final = "fit"

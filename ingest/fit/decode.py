@@ -347,6 +347,11 @@ class _SegmentDecoder(FitFile):
         self._sink.messages.append(_Message(message.mesg_num, raw, value))
 
 
+def sniff(head: bytes) -> bool:
+    """A FIT header: size byte 12 or 14 and the ASCII ".FIT" at bytes 8..11."""
+    return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
+
+
 def _decode_segment(data: bytes, offset: int, end: int, index: int, state: _FileState) -> _Segment:
     """Decode the segment ``data[offset:end]`` (``end`` may lie beyond the data: truncated)."""
     sink = _Segment(index=index, offset=offset)

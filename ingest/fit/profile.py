@@ -12,6 +12,9 @@ from fitparse.profile import FIELD_TYPES
 
 from ingest.records import RejectedFile
 
+FORMAT: Final = "fit"
+"""The format name of FIT files (:mod:`ingest.formats`)."""
+
 FIT_EPOCH: Final = datetime(1989, 12, 31, tzinfo=UTC)
 """FIT ``date_time`` values count seconds since this instant."""
 
