@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from ingest.csvrows import csv_error_text
+from ingest.csvrows import readable_table
 from ingest.records import (
     DailySteps,
     Device,
@@ -185,16 +185,8 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes, *, name: str | None = None) -> ParsedFile:
     """Read one Fitbit file. ``name`` (the file's name, optional) only sharpens the
     reading of ``dateTime``/``value`` series, whose content does not name the measure."""
-    try:
+    with readable_table("Fitbit CSV"):
         return _parse(data, name)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Fitbit CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(f"unreadable Fitbit file ({type(error).__name__}: {error})") from None
 
 
 def _parse(data: bytes, name: str | None) -> ParsedFile:

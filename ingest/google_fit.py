@@ -82,7 +82,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from ingest.csvrows import csv_error_text
+from ingest.csvrows import readable_table
 from ingest.records import (
     DailySteps,
     Device,
@@ -334,19 +334,10 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes, name: str | None = None) -> ParsedFile:
     """Read one Google Fit Takeout file. ``name`` (the file's name or path, optional)
     supplies what only Takeout's file names state: the per-day CSV's date and a
-    session's local offset. Raises :class:`SkippedFile` / :class:`RejectedFile` only."""
-    try:
+    session's local offset. Raises :class:`SkippedFile` / :class:`RejectedFile` for what it
+    cannot use."""
+    with readable_table("Google Fit CSV"):
         return _parse(data, _basename(name))
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Google Fit CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:
-        raise RejectedFile(
-            f"Google Fit file could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 def _basename(name: str | None) -> str | None:

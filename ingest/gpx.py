@@ -387,14 +387,7 @@ def parse(data: bytes) -> ParsedFile:
     """Read one GPX file: one session per recorded outing (see the module docstring).
 
     Raises :class:`SkippedFile` for valid files without a recorded track and
-    :class:`RejectedFile` for broken ones; never anything else.
+    :class:`RejectedFile` for broken ones; anything else is a bug (:mod:`ingest.read` reports
+    it as a :class:`~ingest.records.ReaderBug`).
     """
-    try:
-        return _parse(data)
-    except UnusableFile:
-        raise
-    except Exception as error:  # a bug must not escape as a crash of the whole upload
-        raise RejectedFile(
-            f"GPX file could not be read: unexpected {type(error).__name__} ({error}); "
-            "please report this file"
-        ) from error
+    return _parse(data)

@@ -99,12 +99,7 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read one Polar HRM file into one floating session."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(f"unreadable Polar HRM file ({type(error).__name__}: {error})") from None
+    return _parse(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,11 @@
 format by content (:mod:`ingest.detect`) and hands it to the reader for that format
 (:data:`READERS`). It is a pure function of its arguments, returns results in a
 deterministic order (archive order, depth first) and never raises for bad input: every
-failure is a :class:`MemberResult` whose ``error`` says what was wrong.
+failure is a :class:`MemberResult` whose ``error`` says what was wrong. This module is the
+one safety net for bugs: an exception a reader (or the expansion of an archive) did not
+foresee - anything but :class:`~ingest.records.UnusableFile` - becomes a
+:class:`~ingest.records.ReaderBug` result for that file; readers carry no catch-all of
+their own.
 
 File names are never used to choose a reader. They only sharpen an error: a member whose
 content is not recognised but whose name ends in ``.fit`` is handed to the FIT reader so
@@ -44,6 +48,7 @@ from ingest.places import without_places
 from ingest.records import (
     DailySteps,
     ParsedFile,
+    ReaderBug,
     RejectedFile,
     SessionRecord,
     SkippedFile,
@@ -136,10 +141,7 @@ def upload_leaves(
             size=len(data),
             format=None,
             parsed=None,
-            error=RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} while opening the "
-                f"upload ({error}); please report this file"
-            ),
+            error=ReaderBug.of(error, "while opening the upload"),
         )
 
 
@@ -160,10 +162,7 @@ def upload_leaves_from_path(
             size=path.stat().st_size if path.is_file() else 0,
             format=None,
             parsed=None,
-            error=RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} while opening the "
-                f"upload ({error}); please report this file"
-            ),
+            error=ReaderBug.of(error, "while opening the upload"),
         )
 
 
@@ -212,13 +211,7 @@ def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:
                 None,
                 RejectedFile(f"could not be read: the stored file cannot be read again ({error})"),
             )
-        return result(
-            None,
-            RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} in the {reader_format} "
-                f"reader ({error}); please report this file"
-            ),
-        )
+        return result(None, ReaderBug.of(error, f"in the {reader_format} reader"))
 
 
 def _read_streamed(leaf: Leaf, reader_format: str) -> ParsedFile:

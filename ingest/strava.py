@@ -78,7 +78,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
+from ingest.csvrows import BadRow, readable_table, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
 
 __all__ = [
@@ -226,18 +226,8 @@ def parse(data: bytes) -> ParsedFile:
     """Read a Strava ``activities.csv``: one session per row (broken rows are skipped
     with a warning). Raises :class:`SkippedFile` for a header without rows and
     :class:`RejectedFile` when the file is not UTF-8 text or no row is usable."""
-    try:
+    with readable_table("Strava activities.csv"):
         return _parse_csv(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Strava activities.csv is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:  # a bug or an unforeseen input: never raise anything else
-        raise RejectedFile(
-            f"Strava activities.csv could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 def _parse_csv(data: bytes) -> ParsedFile:
@@ -425,15 +415,8 @@ def sniff_api_json(head: bytes) -> bool:
 
 def parse_api_json(data: bytes) -> ParsedFile:
     """Read Strava API JSON: activities become sessions; streams are skipped (no start
-    time, no type). Raises :class:`SkippedFile` / :class:`RejectedFile` only."""
-    try:
-        return _parse_api_json(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:
-        raise RejectedFile(
-            f"Strava API JSON could not be read ({type(error).__name__}: {error})"
-        ) from error
+    time, no type). Raises :class:`SkippedFile` / :class:`RejectedFile` for what it cannot use."""
+    return _parse_api_json(data)
 
 
 def _parse_api_json(data: bytes) -> ParsedFile:

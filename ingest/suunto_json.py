@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
 from ingest.suunto import activity, device, paused_s, to_float, to_int
 from ingest.xmlsafe import parse_xsd_datetime
 
@@ -54,14 +54,7 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read one Suunto DeviceLog JSON file: one session per leg."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(
-            f"unreadable Suunto JSON file ({type(error).__name__}: {error})"
-        ) from None
+    return _parse(data)
 
 
 @dataclass(frozen=True, slots=True)

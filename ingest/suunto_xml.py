@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ingest.records import Device, ParsedFile, RejectedFile, SkippedFile
+from ingest.records import Device, ParsedFile, RejectedFile
 from ingest.suunto import SUUNTO, log_session, xml_samples
 from ingest.xmlsafe import child, parse_xml, sniff_root
 
@@ -47,14 +47,7 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read one Moveslink2 log XML into one session."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(
-            f"unreadable Suunto XML file ({type(error).__name__}: {error})"
-        ) from None
+    return _parse(data)
 
 
 def _wrapped(data: bytes) -> bytes:

@@ -91,7 +91,6 @@ from ingest.records import (
     RejectedFile,
     SessionRecord,
     SkippedFile,
-    UnusableFile,
 )
 from ingest.sports import FOOT_SPORTS, sport_from_name
 from ingest.xmlsafe import child, child_text, children, local_name, parse_xml, parse_xsd_datetime
@@ -478,14 +477,7 @@ def parse(data: bytes) -> ParsedFile:
     """Read one TCX file: one session per activity (see the module docstring).
 
     Raises :class:`SkippedFile` for valid files without a recorded activity (courses,
-    workouts) and :class:`RejectedFile` for broken ones; never anything else.
+    workouts) and :class:`RejectedFile` for broken ones; anything else is a bug
+    (:mod:`ingest.read` reports it as a :class:`~ingest.records.ReaderBug`).
     """
-    try:
-        return _parse(data)
-    except UnusableFile:
-        raise
-    except Exception as error:  # a bug must not escape as a crash of the whole upload
-        raise RejectedFile(
-            f"TCX file could not be read: unexpected {type(error).__name__} ({error}); "
-            "please report this file"
-        ) from error
+    return _parse(data)
