@@ -63,6 +63,7 @@ from typing import Final
 
 from ingest.csvrows import BadRow, readable_table, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
+from ingest.values import spreadsheet_text
 
 __all__ = [
     "FORMAT",
@@ -231,10 +232,7 @@ class _Layout:
 
 
 def _parse(data: bytes) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = spreadsheet_text(data)
     lines = text.splitlines(keepends=True)
     found = _find_header(lines)
     if found is None:

@@ -59,7 +59,6 @@ Skips and rejections
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,6 +84,7 @@ from ingest.records import (
     UnusableFile,
 )
 from ingest.sports import FOOT_SPORTS, sport_from_name
+from ingest.values import finite_float
 from ingest.xmlsafe import child, child_text, children, local_name, parse_xml, parse_xsd_datetime
 from ingest.xmlsafe import sniff_root as _sniff_root
 
@@ -127,18 +127,8 @@ class _Track:
     points: int  # all points, timed or not
 
 
-def _float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _position(point: etree._Element) -> tuple[float, float] | None:
-    lat, lon = _float(point.get("lat")), _float(point.get("lon"))
+    lat, lon = finite_float(point.get("lat")), finite_float(point.get("lon"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon
@@ -150,7 +140,7 @@ def _cadence(point: etree._Element) -> float | None:
         return None
     for element in extensions.iter():
         if local_name(element) in ("cad", "cadence"):
-            value = _float(element.text)
+            value = finite_float(element.text)
             if value is not None and value >= 0:
                 return value
     return None

@@ -65,6 +65,7 @@ from typing import Final
 
 from ingest.csvrows import BadRow, readable_table, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
+from ingest.values import spreadsheet_text
 
 __all__ = [
     "COLUMNS",
@@ -166,10 +167,7 @@ def _decode(data: bytes) -> str:
                 f"sessions CSV starts like UTF-16 text but is not (at byte {error.start}): "
                 "save it again as CSV (UTF-8)"
             ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return spreadsheet_text(data)
 
 
 def _header_columns(line: str) -> tuple[str, dict[str, int]]:

@@ -80,6 +80,7 @@ from typing import Any, Final
 
 from ingest.csvrows import BadRow, readable_table, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.values import utc_instant, utf8_text
 
 __all__ = [
     "API_FORMAT",
@@ -231,13 +232,11 @@ def parse(data: bytes) -> ParsedFile:
 
 
 def _parse_csv(data: bytes) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RejectedFile(
-            f"Strava activities.csv is not UTF-8 text (byte {error.start}): re-download the "
-            "export; do not re-save it in a spreadsheet program"
-        ) from error
+    text = utf8_text(
+        data,
+        "Strava activities.csv is not UTF-8 text (byte {byte}): re-download the export; do "
+        "not re-save it in a spreadsheet program",
+    )
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header[:4]) != _HEADER_START:
@@ -491,21 +490,6 @@ def _streams_reason(document: Any) -> str:
     )
 
 
-def _api_instant(value: Any, what: str) -> datetime:
-    if not isinstance(value, str):
-        raise _RowError(f"{what} {value!r} is not a date")
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _RowError(f"{what} {value!r} is not an ISO date") from None
-    if instant.tzinfo is None:
-        raise _RowError(f"{what} {value!r} has no UTC designator")
-    try:
-        return instant.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:00-10:00 is in the year 10000 in UTC
-        raise _RowError(f"{what} {value!r} is after the year 9999 in UTC") from None
-
-
 def _api_number(value: Any, what: str) -> float | None:
     if value is None:
         return None
@@ -541,7 +525,9 @@ def _api_text(value: Any) -> str | None:
 def _api_session(activity: Any, *, index: int) -> SessionRecord:
     if not isinstance(activity, dict):
         raise _RowError(f"{type(activity).__name__} is not an activity object")
-    start = _api_instant(activity.get("start_date"), "start_date")
+    start = utc_instant(
+        activity.get("start_date"), "start_date", bad=_RowError, no_zone="has no UTC designator"
+    )
     elapsed = _api_number(activity.get("elapsed_time"), "elapsed_time")
     if not elapsed:
         raise _RowError(f"elapsed_time {activity.get('elapsed_time')!r} gives no duration")

@@ -68,7 +68,6 @@ Device
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -93,6 +92,7 @@ from ingest.records import (
     SkippedFile,
 )
 from ingest.sports import FOOT_SPORTS, sport_from_name
+from ingest.values import finite_float
 from ingest.xmlsafe import child, child_text, children, local_name, parse_xml, parse_xsd_datetime
 from ingest.xmlsafe import sniff_root as _sniff_root
 
@@ -137,22 +137,12 @@ class _Times:
         return _Stamp(parsed[0], parsed[1])
 
 
-def _float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _extension_value(element: etree._Element, name: str) -> float | None:
     """The first number called ``name`` anywhere under the element's ``Extensions``."""
     for extensions in children(element, "Extensions"):
         for item in extensions.iter():
             if local_name(item) == name:
-                value = _float((item.text or "").strip() or None)
+                value = finite_float((item.text or "").strip() or None)
                 if value is not None:
                     return value
     return None
@@ -161,7 +151,7 @@ def _extension_value(element: etree._Element, name: str) -> float | None:
 def _cadence(trackpoint: etree._Element, foot_sport: bool) -> float | None:
     value = _extension_value(trackpoint, "RunCadence")
     if value is None and foot_sport:
-        value = _float(child_text(trackpoint, "Cadence"))
+        value = finite_float(child_text(trackpoint, "Cadence"))
     if value is None or value < 0 or value > _MAX_CADENCE:
         return None
     return value
@@ -171,8 +161,8 @@ def _position(trackpoint: etree._Element) -> tuple[float, float] | None:
     position = child(trackpoint, "Position")
     if position is None:
         return None
-    lat = _float(child_text(position, "LatitudeDegrees"))
-    lon = _float(child_text(position, "LongitudeDegrees"))
+    lat = finite_float(child_text(position, "LatitudeDegrees"))
+    lon = finite_float(child_text(position, "LongitudeDegrees"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon
@@ -182,7 +172,7 @@ def _segment(track: etree._Element, foot_sport: bool, times: _Times) -> tuple[Tr
     samples = []
     for trackpoint in children(track, "Trackpoint"):
         stamp = times.read(child_text(trackpoint, "Time"))
-        distance = _float(child_text(trackpoint, "DistanceMeters"))
+        distance = finite_float(child_text(trackpoint, "DistanceMeters"))
         samples.append(
             PathSample(
                 time=None if stamp is None else stamp.instant,
@@ -284,12 +274,12 @@ def _read_activity(activity: etree._Element, foot_sport: bool, times: _Times) ->
         start = times.read(lap.get("StartTime"))
         if start is not None:
             recording.lap_stamps.append(start)
-        total = _float(child_text(lap, "TotalTimeSeconds"))
+        total = finite_float(child_text(lap, "TotalTimeSeconds"))
         if total is not None and total >= 0:
             recording.timer_parts.append(total)
             if start is not None:
                 recording.lap_ends.append(_later(start.instant, total, "a lap's end"))
-        distance = _float(child_text(lap, "DistanceMeters"))
+        distance = finite_float(child_text(lap, "DistanceMeters"))
         if distance is not None and distance >= 0:
             recording.lap_distances.append(distance)
         steps = _lap_steps(lap)
