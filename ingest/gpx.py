@@ -351,7 +351,13 @@ def _nothing_recorded(
     return SkippedFile("GPX file holds no tracks, routes or waypoints")
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one GPX file: one session per recorded outing (see the module docstring).
+
+    Raises :class:`SkippedFile` for valid files without a recorded track and
+    :class:`RejectedFile` for broken ones; anything else is a bug (:mod:`ingest.read` reports
+    it as a :class:`~ingest.records.ReaderBug`).
+    """
     root = parse_xml(data)
     name = local_name(root)
     if name != "gpx":
@@ -371,13 +377,3 @@ def _parse(data: bytes) -> ParsedFile:
     return ParsedFile(
         format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
     )
-
-
-def parse(data: bytes) -> ParsedFile:
-    """Read one GPX file: one session per recorded outing (see the module docstring).
-
-    Raises :class:`SkippedFile` for valid files without a recorded track and
-    :class:`RejectedFile` for broken ones; anything else is a bug (:mod:`ingest.read` reports
-    it as a :class:`~ingest.records.ReaderBug`).
-    """
-    return _parse(data)

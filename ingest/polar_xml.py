@@ -70,11 +70,6 @@ def sniff(head: bytes) -> bool:
     return sniff_root(head) == ROOT
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read every recorded exercise of a Polar XML export."""
-    return _parse(data)
-
-
 def _start(text: str | None) -> datetime | None:
     match = _TIME.match(text or "")
     if match is None:
@@ -98,7 +93,8 @@ def _exercises(root: etree._Element) -> list[etree._Element]:
     return [element for element in root.iter() if local_name(element) == "exercise"]
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read every recorded exercise of a Polar XML export."""
     root = parse_xml(data)
     if local_name(root) != ROOT:
         raise RejectedFile(f"not a Polar XML export: root element <{local_name(root)}>")

@@ -415,10 +415,6 @@ def sniff_api_json(head: bytes) -> bool:
 def parse_api_json(data: bytes) -> ParsedFile:
     """Read Strava API JSON: activities become sessions; streams are skipped (no start
     time, no type). Raises :class:`SkippedFile` / :class:`RejectedFile` for what it cannot use."""
-    return _parse_api_json(data)
-
-
-def _parse_api_json(data: bytes) -> ParsedFile:
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:

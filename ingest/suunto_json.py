@@ -52,11 +52,6 @@ def sniff(head: bytes) -> bool:
         return False
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read one Suunto DeviceLog JSON file: one session per leg."""
-    return _parse(data)
-
-
 @dataclass(frozen=True, slots=True)
 class _Leg:
     start: datetime
@@ -83,7 +78,8 @@ def _as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one Suunto DeviceLog JSON file: one session per leg."""
     text = utf8_text(data, "not UTF-8 text (byte {byte}): not a Suunto JSON file")
     document = json_document(text, "Suunto JSON file")
     log = _as_dict(_as_dict(document).get("DeviceLog"))

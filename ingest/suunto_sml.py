@@ -32,10 +32,6 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read one SML log into one session."""
-    return _parse(data)
-
-
-def _parse(data: bytes) -> ParsedFile:
     root = parse_xml(data)
     if local_name(root) != "sml":
         raise RejectedFile(f"not a Suunto SML file: root element <{local_name(root)}>")

@@ -45,11 +45,6 @@ def sniff(head: bytes) -> bool:
         return False
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read one Moveslink2 log XML into one session."""
-    return _parse(data)
-
-
 def _wrapped(data: bytes) -> bytes:
     """The log's top-level elements inside one root, keeping the declared encoding."""
     declaration = _DECLARATION.match(data)
@@ -74,7 +69,8 @@ def _wrapped(data: bytes) -> bytes:
     return new_declaration + b"<" + WRAPPER.encode() + b">" + body + b"</" + WRAPPER.encode() + b">"
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one Moveslink2 log XML into one session."""
     if not data.strip():
         raise RejectedFile("empty file")
     root = parse_xml(_wrapped(data))

@@ -417,7 +417,13 @@ def _no_activities(root: etree._Element) -> SkippedFile:
     return SkippedFile("TCX file holds no activities")
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one TCX file: one session per activity (see the module docstring).
+
+    Raises :class:`SkippedFile` for valid files without a recorded activity (courses,
+    workouts) and :class:`RejectedFile` for broken ones; anything else is a bug
+    (:mod:`ingest.read` reports it as a :class:`~ingest.records.ReaderBug`).
+    """
     root = parse_xml(data)
     name = local_name(root)
     if name != _ROOT:
@@ -461,13 +467,3 @@ def _parse(data: bytes) -> ParsedFile:
     return ParsedFile(
         format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
     )
-
-
-def parse(data: bytes) -> ParsedFile:
-    """Read one TCX file: one session per activity (see the module docstring).
-
-    Raises :class:`SkippedFile` for valid files without a recorded activity (courses,
-    workouts) and :class:`RejectedFile` for broken ones; anything else is a bug
-    (:mod:`ingest.read` reports it as a :class:`~ingest.records.ReaderBug`).
-    """
-    return _parse(data)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -424,6 +424,28 @@ def _segment_end(data: bytes, offset: int, index: int) -> int:
     return offset + header_size + data_size + 2
 
 
+def _segment_spans(
+    data: bytes, warnings: list[str], too_many: Exception
+) -> Iterator[tuple[int, int, int]]:
+    """(index, offset, end) of each chained segment of ``data``, in order (``end`` may lie
+    beyond the data: truncated). Zero bytes after the last segment end the walk with a
+    warning; a segment beyond :data:`MAX_SEGMENTS` raises ``too_many``; a bad header
+    raises :class:`RejectedFile` (:func:`_segment_end`)."""
+    content_end = len(data.rstrip(b"\x00"))  # zero padding after the last segment is ignored
+    index = offset = 0
+    while offset < len(data):
+        if index and offset >= content_end:
+            warnings.append(
+                f"{len(data) - offset} zero bytes after the last FIT segment were ignored"
+            )
+            return
+        if index >= MAX_SEGMENTS:
+            raise too_many
+        end = _segment_end(data, offset, index)
+        yield index, offset, end
+        index, offset = index + 1, end
+
+
 def _crc_warnings(data: bytes, offset: int, end: int, *, number: int | None) -> list[str]:
     """Header and file CRC mismatches of the complete segment ``data[offset:end]``.
 
@@ -457,20 +479,10 @@ def _decode_file(data: bytes) -> _Decoded:
     state = _FileState()
     segments: list[_Segment] = []
     warnings: list[str] = []
-    content_end = len(data.rstrip(b"\x00"))  # zero padding after the last segment is ignored
-    offset = 0
-    while offset < len(data):
-        if segments and offset >= content_end:
-            warnings.append(
-                f"{len(data) - offset} zero bytes after the last FIT segment were ignored"
-            )
-            break
-        if len(segments) >= MAX_SEGMENTS:
-            raise RejectedFile(
-                f"more than {MAX_SEGMENTS} chained FIT segments: not a real device file"
-            )
-        end = _segment_end(data, offset, len(segments))
-        index = len(segments)
+    too_many = RejectedFile(
+        f"more than {MAX_SEGMENTS} chained FIT segments: not a real device file"
+    )
+    for index, offset, end in _segment_spans(data, warnings, too_many):
         try:
             segment = _decode_segment(data, offset, end, index, state)
         except _FitDecodeError as error:
@@ -478,7 +490,6 @@ def _decode_file(data: bytes) -> _Decoded:
         segments.append(segment)
         single = index == 0 and end >= len(data)
         warnings.extend(_crc_warnings(data, offset, end, number=None if single else index + 1))
-        offset = end
     if state.misaligned:
         shown = ", ".join(sorted(set(state.misaligned))[:5])
         warnings.append(

@@ -36,9 +36,8 @@ from typing import Any, Final
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
 
-from ingest.fit.decode import _Decoded, _Message, _Segment, _segment_end, fit_crc
+from ingest.fit.decode import _Decoded, _Message, _Segment, _segment_spans, fit_crc
 from ingest.fit.profile import (
-    MAX_SEGMENTS,
     MESG_ACTIVITY,
     MESG_FILE_ID,
     MESG_MONITORING,
@@ -273,23 +272,12 @@ def _decode(data: bytes, parse: Callable[[bytes], Mapping[str, Any]]) -> _Decode
         raise _Unsupported("empty")
     segments: list[_Segment] = []
     warnings: list[str] = []
-    content_end = len(data.rstrip(b"\x00"))
-    offset = 0
-    while offset < len(data):
-        if segments and offset >= content_end:
-            warnings.append(
-                f"{len(data) - offset} zero bytes after the last FIT segment were ignored"
-            )
-            break
-        if len(segments) >= MAX_SEGMENTS:
-            raise _Unsupported("too many segments")
-        end = _segment_end(data, offset, len(segments))
+    for index, offset, end in _segment_spans(data, warnings, _Unsupported("too many segments")):
         if end > len(data):
             raise _Unsupported("truncated")
         _check_header(data, offset)
         _check_definitions(data[offset:end])
-        segments.append(_segment(parse(data[offset:end]), len(segments), offset))
-        offset = end
+        segments.append(_segment(parse(data[offset:end]), index, offset))
     return _Decoded(segments, warnings)
 
 
