@@ -8,7 +8,7 @@ process; each figure is the median of ``--repeats`` runs:
   docs/benchmarks.md;
 * ``parse_fit`` with ``BACKTRACK_FIT_DECODER=fitparse``: the reader's own fitparse path;
 * bare fitfast: ``fitfast.parse`` of every file (every message, as dicts);
-* ``parse_fit`` with the fast path (fitfast + the checks of ingest/fit_fast.py, with
+* ``parse_fit`` with the fast path (fitfast + the checks of ingest/fit/fast.py, with
   fitparse for the files it declines).
 
 Then the in-process ingest of the export (parse in parallel processes, tables, refresh;
@@ -36,7 +36,7 @@ import fitparse
 
 from benchmarks.ingest_vs_fitparse import ingest_in_process
 from demo.cohort import write_export
-from ingest import fit_fast
+from ingest.fit import fast as fit_fast
 from ingest.fit import parse_fit
 from ingest.records import UnusableFile
 from pipelines.app import uploads

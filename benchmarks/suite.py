@@ -51,7 +51,7 @@ from benchmarks.apple_health import READER as APPLE_READER
 from benchmarks.ingest_vs_fitparse import bare_fitparse, ingest_argv, median_of, timed
 from demo.apple_export import write_apple_export
 from demo.cohort import write_export
-from ingest import fit_fast
+from ingest.fit import fast as fit_fast
 from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
 from pipelines.schemas import (

@@ -94,6 +94,7 @@ from ingest.records import (
     StepInterval,
     UnusableFile,
 )
+from ingest.values import finite_float
 
 __all__ = ["FORMAT", "parse", "parse_stream", "sniff"]
 
@@ -468,16 +469,6 @@ def _instant(text: str | None) -> _Instant | None:
         return None
 
 
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None
-
-
 def _zone_offset(zone: str | None, instant: datetime) -> int | None:
     """The offset of the IANA zone ``zone`` at ``instant``, or None if the zone is unknown."""
     if not zone:
@@ -574,7 +565,7 @@ class _Reader:
     def step_record(self, elem: etree._Element) -> None:
         start = self.instant(elem.get("startDate"))
         end = self.instant(elem.get("endDate"))
-        value = _number(elem.get("value"))
+        value = finite_float(elem.get("value"))
         if start is None or end is None or value is None or value < 0 or end.utc < start.utc:
             self.bad_steps += 1
             return
@@ -603,7 +594,7 @@ class _Reader:
         metadata = _metadata(elem)
         elapsed_s = (end.utc - start.utc).total_seconds()
         moving_s = elapsed_s
-        duration = _number(elem.get("duration"))
+        duration = finite_float(elem.get("duration"))
         if duration is not None:
             unit = elem.get("durationUnit") or "min"
             factor = DURATION_UNITS_S.get(unit)
@@ -616,13 +607,13 @@ class _Reader:
         for child in elem.iterchildren("WorkoutStatistics"):
             stat = child.get("type") or ""
             if stat == STEP_COUNT:
-                total = _number(child.get("sum"))
+                total = finite_float(child.get("sum"))
                 steps = None if total is None or total < 0 else round(total)
             elif distance_m is None and stat.startswith("HKQuantityTypeIdentifierDistance"):
                 distance_m = self.distance(child.get("sum"), child.get("unit"))
         if steps is None:
             for key, text in metadata.items():
-                if key.lower() in _STEP_METADATA_KEYS and (count := _number(text)) is not None:
+                if key.lower() in _STEP_METADATA_KEYS and (count := finite_float(text)) is not None:
                     steps = round(count) if count >= 0 else None
                     break
         sport, sub_sport = SPORTS.get(kind or "", (None, None))
@@ -650,7 +641,7 @@ class _Reader:
         )
 
     def distance(self, value: str | None, unit: str | None) -> float | None:
-        amount = _number(value)
+        amount = finite_float(value)
         if amount is None or amount < 0:
             return None
         factor = DISTANCE_UNITS_M.get(unit or "km")

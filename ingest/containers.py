@@ -207,38 +207,50 @@ def _expand(path: str, data: bytes, *, depth: int, budget: _Budget) -> Iterator[
 
 
 def _expand_zip(path: str, data: bytes, *, depth: int, budget: _Budget) -> Iterator[Leaf]:
-    limits = budget.limits
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        reason = f"corrupt zip archive: {error}"
-        yield Leaf(path, data, len(data), ZIP, CorruptArchive(reason))
+    opened = _open_zip(io.BytesIO(data))
+    if isinstance(opened, ArchiveError):
+        yield Leaf(path, data, len(data), ZIP, opened)
         return
-    except NotImplementedError as error:  # "zip file version 25.5" in the directory
-        yield Leaf(path, data, len(data), ZIP, _unsupported_archive(error))
+    archive, infos = opened
+    files = _counted_files(infos, budget)
+    if isinstance(files, UnusableFile):
+        yield Leaf(path, data, len(data), ZIP, files)
         return
-    files = [info for info in infos if not info.filename.endswith("/")]  # is_dir() fails on ""
-    if not files:
-        yield Leaf(path, data, len(data), ZIP, _empty_archive(infos))
-        return
-    if budget.members + len(files) > limits.max_members:
-        yield Leaf(
-            path,
-            data,
-            len(data),
-            ZIP,
-            TooManyMembers(
-                f"zip archive holds {len(files)} files, more than the {limits.max_members} "
-                "members an upload may hold in all"
-            ),
-        )
-        return
-    budget.members += len(files)
     with archive:
         for info in files:
             member_path = f"{path}/{info.filename}"
             yield from _zip_member(archive, info, member_path, depth=depth, budget=budget)
+
+
+def _open_zip(
+    source: BinaryIO | Path,
+) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]] | ArchiveError:
+    """The zip archive and its directory, or why it cannot be opened."""
+    try:
+        archive = zipfile.ZipFile(source)
+        return archive, archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        return CorruptArchive(f"corrupt zip archive: {error}")
+    except NotImplementedError as error:  # "zip file version 25.5" in the directory
+        return _unsupported_archive(error)
+
+
+def _counted_files(
+    infos: list[zipfile.ZipInfo], budget: _Budget
+) -> list[zipfile.ZipInfo] | UnusableFile:
+    """The archive's files (not its folders), counted against the upload's members; or
+    why none is read: the archive is empty, or holds more members than an upload may."""
+    files = [info for info in infos if not info.filename.endswith("/")]  # is_dir() fails on ""
+    if not files:
+        return _empty_archive(infos)
+    limit = budget.limits.max_members
+    if budget.members + len(files) > limit:
+        return TooManyMembers(
+            f"zip archive holds {len(files)} files, more than the {limit} "
+            "members an upload may hold in all"
+        )
+    budget.members += len(files)
+    return files
 
 
 def _unsupported_archive(error: NotImplementedError) -> UnsupportedCompression:
@@ -438,35 +450,16 @@ def _file_sha256(path: Path) -> str:
 
 def _expand_zip_file(name: str, path: Path, size: int, budget: _Budget) -> Iterator[Leaf]:
     """As :func:`_expand_zip` for the upload itself, the archive read from disk."""
-    limits = budget.limits
-
-    def refused(error: ArchiveError) -> Leaf:
-        return Leaf(name, None, size, ZIP, error, sha256=_file_sha256(path))
-
-    try:
-        archive = zipfile.ZipFile(path)
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        yield refused(CorruptArchive(f"corrupt zip archive: {error}"))
+    opened = _open_zip(path)
+    if isinstance(opened, ArchiveError):
+        yield Leaf(name, None, size, ZIP, opened, sha256=_file_sha256(path))
         return
-    except NotImplementedError as error:
-        yield refused(_unsupported_archive(error))
-        return
-    files = [info for info in infos if not info.filename.endswith("/")]  # is_dir() fails on ""
-    if not files:
+    archive, infos = opened
+    files = _counted_files(infos, budget)
+    if isinstance(files, UnusableFile):
         archive.close()
-        yield Leaf(name, None, size, ZIP, _empty_archive(infos), sha256=_file_sha256(path))
+        yield Leaf(name, None, size, ZIP, files, sha256=_file_sha256(path))
         return
-    if budget.members + len(files) > limits.max_members:
-        archive.close()
-        yield refused(
-            TooManyMembers(
-                f"zip archive holds {len(files)} files, more than the {limits.max_members} "
-                "members an upload may hold in all"
-            )
-        )
-        return
-    budget.members += len(files)
     with archive:
         for info in files:
             member_path = f"{name}/{info.filename}"

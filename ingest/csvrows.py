@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Final, Protocol
 
 from ingest.records import ParsedFile, RejectedFile, SessionRecord, SkippedFile
@@ -81,6 +82,18 @@ def sessions_from_rows(
     return ParsedFile(
         format=format, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
     )
+
+
+@contextmanager
+def readable_table(label: str) -> Iterator[None]:
+    """Inside, an error of the ``csv`` module (a line it cannot split into fields) becomes
+    the rejection "<label> is not a readable CSV table: <what it means>"."""
+    try:
+        yield
+    except csv.Error as error:
+        raise RejectedFile(
+            f"{label} is not a readable CSV table: {csv_error_text(error)}"
+        ) from None
 
 
 def csv_error_text(error: csv.Error) -> str:

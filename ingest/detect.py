@@ -4,13 +4,14 @@
 look like its format, and returns the first format name that answers yes (or None).
 A sniffer looks only at the first bytes; it must be cheap and must never raise.
 
-Adding a format (gpx, tcx, Apple Health xml, csv exports, ...): write a
-``_looks_like_<format>(head: bytes) -> bool`` function and add it to :data:`SNIFFERS`
-*before* the generic text sniffers it would otherwise be mistaken for. For XML formats
-sniff the root element name after an optional BOM / XML declaration / comments, e.g.
-``<gpx``, ``<TrainingCenterDatabase``, ``<HealthData``; for CSV look at the header line.
-Container formats (zip, gzip) are opened by :mod:`ingest.containers`, whose members are
-detected again by this function.
+The sniffers are the readers' (the registry :data:`ingest.formats.FORMATS`: those looking
+for a binary signature first, then the gzip and zip checks of this module, then the rest in
+the registry's order). Adding a format: give its module a ``sniff(head: bytes) -> bool``
+and add it to the registry *before* the generic text sniffers it would otherwise be
+mistaken for. For XML formats sniff the root element name after an optional BOM / XML
+declaration / comments, e.g. ``<gpx``, ``<TrainingCenterDatabase``, ``<HealthData``; for
+CSV look at the header line. Container formats (zip, gzip) are opened by
+:mod:`ingest.containers`, whose members are detected again by this function.
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from typing import Final
 
 from ingest.formats import FORMATS
 
-__all__ = ["FIT", "GZIP", "SNIFFERS", "SNIFF_BYTES", "ZIP", "detect_format"]
+__all__ = ["GZIP", "SNIFFERS", "SNIFF_BYTES", "ZIP", "detect_format"]
 
-FIT: Final = "fit"
 GZIP: Final = "gzip"
 ZIP: Final = "zip"
 
@@ -36,11 +36,6 @@ _ZIP_SIGNATURES: Final = (
 )
 
 
-def _looks_like_fit(head: bytes) -> bool:
-    """A FIT header: size byte 12 or 14 and the ASCII ".FIT" at bytes 8..11."""
-    return len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT"
-
-
 def _looks_like_gzip(head: bytes) -> bool:
     """The gzip magic 1f 8b followed by compression method 8 (deflate)."""
     return head[:3] == b"\x1f\x8b\x08"
@@ -51,16 +46,17 @@ def _looks_like_zip(head: bytes) -> bool:
 
 
 SNIFFERS: Final[tuple[tuple[str, Callable[[bytes], bool]], ...]] = (
-    (FIT, _looks_like_fit),
+    *((f.name, f.sniff) for f in FORMATS if f.signature),  # FIT (ingest/formats.py)
     (GZIP, _looks_like_gzip),
     (ZIP, _looks_like_zip),
-    *((f.name, f.sniff) for f in FORMATS),  # every reader's sniffer (ingest/formats.py)
+    *((f.name, f.sniff) for f in FORMATS if not f.signature),  # every other reader's sniffer
 )
 """(format name, sniffer) pairs, asked in order."""
 
 
 def detect_format(data: bytes) -> str | None:
-    """The format of ``data`` judged by its content ("fit", "gzip", "zip"), or None."""
+    """The format of ``data`` judged by its content ("fit", "gzip", "zip", "gpx", ...), or
+    None."""
     head = data[:SNIFF_BYTES]
     for name, looks_like in SNIFFERS:
         if looks_like(head):

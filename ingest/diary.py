@@ -77,6 +77,7 @@ from typing import Final, Literal, TypeVar
 
 from ingest.limits import RECORD_LIMITS, UPLOAD_LIMITS
 from ingest.records import DiaryEntry, ParsedDiary, RejectedFile, RowError
+from ingest.values import spreadsheet_text
 
 __all__ = [
     "COLUMNS",
@@ -429,10 +430,7 @@ def _decode(data: bytes) -> str:
         if even_nuls > len(head) // 4 and not odd_nuls:
             return data.decode("utf-16-be", errors="replace")
         raise RejectedFile("binary content, not a text table: upload the diary as CSV or XLSX")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return spreadsheet_text(data)
 
 
 def _csv_table(text: str) -> _Table:

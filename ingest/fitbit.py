@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,7 +65,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from ingest.csvrows import csv_error_text
+from ingest.csvrows import readable_table
 from ingest.records import (
     DailySteps,
     Device,
@@ -76,6 +75,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
 )
+from ingest.values import json_document, non_negative_float, utf8_text
 
 __all__ = ["FORMAT", "MAX_STEPS_PER_MINUTE", "SPORT_CODES", "parse", "sniff"]
 
@@ -185,41 +185,21 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes, *, name: str | None = None) -> ParsedFile:
     """Read one Fitbit file. ``name`` (the file's name, optional) only sharpens the
     reading of ``dateTime``/``value`` series, whose content does not name the measure."""
-    try:
+    with readable_table("Fitbit CSV"):
         return _parse(data, name)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Fitbit CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(f"unreadable Fitbit file ({type(error).__name__}: {error})") from None
 
 
 def _parse(data: bytes, name: str | None) -> ParsedFile:
     if not data.strip():
         raise RejectedFile("empty file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RejectedFile(f"not UTF-8 text (byte {error.start}): not a Fitbit file") from None
+    text = utf8_text(data, "not UTF-8 text (byte {byte}): not a Fitbit file")
     if _looks_like_fitabase(text):
         return _parse_fitabase(text)
     if _looks_like_export_csv(text):
         return _parse_export_csv(text)
     stripped = text.lstrip()
     if stripped.startswith("["):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise RejectedFile(
-                f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-            ) from None
-        except RecursionError:
-            raise RejectedFile("JSON nested over 1000 levels deep: not a Fitbit file") from None
-        except ValueError:  # Python's limit on an integer's digits (4300), hit by json
-            raise RejectedFile("a JSON number of over 4300 digits: not a Fitbit file") from None
+        document = json_document(text, "Fitbit file")
         if isinstance(document, list) and document:
             first = document[0]
             if isinstance(first, dict) and "logId" in first and "activityName" in first:
@@ -558,13 +538,8 @@ def _start_of(text: str) -> tuple[datetime, int | None, bool]:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(str(value).replace(",", ""))
-    except ValueError:
-        return None
-    return number if math.isfinite(number) and number >= 0 else None
+    """A non-negative number, thousands separated by "," or not ("1,025")."""
+    return None if value is None else non_negative_float(str(value).replace(",", ""))
 
 
 def _exercise_device(entry: Mapping[str, Any]) -> Device:

@@ -61,8 +61,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
-from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.csvrows import BadRow, readable_table, sessions_from_rows
+from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
+from ingest.values import spreadsheet_text
 
 __all__ = [
     "FORMAT",
@@ -220,18 +221,8 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read a Garmin Connect activities CSV: one floating session per row."""
-    try:
+    with readable_table("Garmin Connect CSV"):
         return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Garmin Connect CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:
-        raise RejectedFile(
-            f"Garmin Connect CSV could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,10 +232,7 @@ class _Layout:
 
 
 def _parse(data: bytes) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = spreadsheet_text(data)
     lines = text.splitlines(keepends=True)
     found = _find_header(lines)
     if found is None:

@@ -82,7 +82,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from ingest.csvrows import csv_error_text
+from ingest.csvrows import readable_table
 from ingest.records import (
     DailySteps,
     Device,
@@ -92,6 +92,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
 )
+from ingest.values import utc_instant, utf8_text
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -334,19 +335,10 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes, name: str | None = None) -> ParsedFile:
     """Read one Google Fit Takeout file. ``name`` (the file's name or path, optional)
     supplies what only Takeout's file names state: the per-day CSV's date and a
-    session's local offset. Raises :class:`SkippedFile` / :class:`RejectedFile` only."""
-    try:
+    session's local offset. Raises :class:`SkippedFile` / :class:`RejectedFile` for what it
+    cannot use."""
+    with readable_table("Google Fit CSV"):
         return _parse(data, _basename(name))
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Google Fit CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:
-        raise RejectedFile(
-            f"Google Fit file could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 def _basename(name: str | None) -> str | None:
@@ -356,12 +348,9 @@ def _basename(name: str | None) -> str | None:
 
 
 def _parse(data: bytes, name: str | None) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RejectedFile(
-            f"Google Fit file is not UTF-8 text (byte {error.start}): re-download the Takeout"
-        ) from error
+    text = utf8_text(
+        data, "Google Fit file is not UTF-8 text (byte {byte}): re-download the Takeout"
+    )
     if text.lstrip().startswith("{"):
         try:
             document = json.loads(text)
@@ -552,18 +541,7 @@ def _day_buckets(header: list[str], rows: list[list[str]], name: str | None) -> 
 
 
 def _iso_instant(value: Any, what: str) -> datetime:
-    if not isinstance(value, str):
-        raise _Bad(f"{what} {value!r} is not a date")
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise _Bad(f"{what} {value!r} is not an ISO date") from None
-    if instant.tzinfo is None:
-        raise _Bad(f"{what} {value!r} states no UTC offset")
-    try:
-        return instant.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:00-10:00 is in the year 10000 in UTC
-        raise _Bad(f"{what} {value!r} is after the year 9999 in UTC") from None
+    return utc_instant(value, what, bad=_Bad)
 
 
 def _seconds(value: Any, what: str) -> float | None:

@@ -5,9 +5,9 @@ Three layers, checked in this order (docs/formats.md, "Limits", lists the values
 :class:`UploadLimits`
     The files a person uploads at once, judged by their sizes alone, before a byte is read
     or stored: the size of one file, the number of files and their total size, and the size
-    of a diary file. :meth:`UploadLimits.refusals` is the rule; ``pipelines.app.jobs`` applies
-    it to files on disk (the CLI, the ingest flow) and ``dashboards.uploads`` to files held
-    in memory (the upload page).
+    of a diary file. :meth:`UploadLimits.refusals` is the rule; ``pipelines.app.uploads.admit``
+    applies it to every upload, files on disk (the CLI, the inbox) and files held in memory
+    (the dashboard's upload page) alike.
 :class:`ArchiveLimits`
     What one uploaded file may expand to (``ingest.containers``): nesting depth, members,
     decompressed bytes per member and in all, compression ratio, streamed bytes.

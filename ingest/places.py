@@ -9,7 +9,7 @@ well as the coordinates the readers drop, so it must not reach the tables.
 
 Rule: when a session's sport is known and its name is more than one word, and the name
 *ends* in words that name that same sport (a Garmin Connect type in English or German,
-or any activity-type name :func:`ingest.gpx.sport_from_name` knows), the words before
+or any activity-type name :func:`ingest.sports.sport_from_name` knows), the words before
 them are left out: "Kaiserslautern Laufen" (running) → "Laufen", "Munich Road Cycling"
 (cycling) → "Road Cycling" - unless they are only a time of day (Strava's "Morning Walk"
 stays) or the whole name is an activity type ("Nordic Walking"). The category never
@@ -26,8 +26,8 @@ from dataclasses import replace
 from typing import Final
 
 from ingest.garmin_connect_csv import GARMIN_TYPES
-from ingest.gpx import sport_from_name
 from ingest.records import ParsedFile, SessionRecord
+from ingest.sports import sport_from_name
 
 __all__ = ["MAX_SPORT_WORDS", "TIMES_OF_DAY", "without_place", "without_places"]
 

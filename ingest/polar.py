@@ -97,16 +97,6 @@ def sniff(head: bytes) -> bool:
         return False
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read one Polar HRM file into one floating session."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(f"unreadable Polar HRM file ({type(error).__name__}: {error})") from None
-
-
 @dataclass(frozen=True, slots=True)
 class _Recording:
     speeds_kmh: tuple[float, ...]  # one per sample; empty without a speed column
@@ -202,7 +192,8 @@ def _device(params: dict[str, str]) -> Device:
     return Device(POLAR, name or monitor, None)
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one Polar HRM file into one floating session."""
     text = data.decode("latin-1").lstrip("\ufeff\xef\xbb\xbf")
     sections = _sections(text)
     if "Params" not in sections:

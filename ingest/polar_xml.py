@@ -22,7 +22,6 @@ Parsed with :mod:`ingest.xmlsafe` (no DTD, no entities, no network).
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, datetime
 from typing import Final
@@ -30,6 +29,7 @@ from typing import Final
 from lxml import etree
 
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.values import non_negative_float
 from ingest.xmlsafe import child, child_text, local_name, parse_xml, sniff_root
 
 __all__ = ["FORMAT", "SPORT_CODES", "parse", "sniff"]
@@ -70,16 +70,6 @@ def sniff(head: bytes) -> bool:
     return sniff_root(head) == ROOT
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read every recorded exercise of a Polar XML export."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(f"unreadable Polar XML file ({type(error).__name__}: {error})") from None
-
-
 def _start(text: str | None) -> datetime | None:
     match = _TIME.match(text or "")
     if match is None:
@@ -99,21 +89,12 @@ def _seconds(text: str | None) -> float | None:
     return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def _distance_m(text: str | None) -> float | None:
-    try:
-        distance = float(text) if text is not None else None
-    except ValueError:
-        return None
-    if distance is None or not math.isfinite(distance) or distance < 0:
-        return None
-    return distance
-
-
 def _exercises(root: etree._Element) -> list[etree._Element]:
     return [element for element in root.iter() if local_name(element) == "exercise"]
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read every recorded exercise of a Polar XML export."""
     root = parse_xml(data)
     if local_name(root) != ROOT:
         raise RejectedFile(f"not a Polar XML export: root element <{local_name(root)}>")
@@ -143,7 +124,9 @@ def _parse(data: bytes) -> ParsedFile:
                 sport_name=sport_name,
                 activity_name=child_text(exercise, "name"),
                 distance_m=(
-                    _distance_m(child_text(result, "distance")) if result is not None else None
+                    non_negative_float(child_text(result, "distance"))
+                    if result is not None
+                    else None
                 ),
                 device=device,
                 floating=True,

@@ -4,7 +4,11 @@
 format by content (:mod:`ingest.detect`) and hands it to the reader for that format
 (:data:`READERS`). It is a pure function of its arguments, returns results in a
 deterministic order (archive order, depth first) and never raises for bad input: every
-failure is a :class:`MemberResult` whose ``error`` says what was wrong.
+failure is a :class:`MemberResult` whose ``error`` says what was wrong. This module is the
+one safety net for bugs: an exception a reader (or the expansion of an archive) did not
+foresee - anything but :class:`~ingest.records.UnusableFile` - becomes a
+:class:`~ingest.records.ReaderBug` result for that file; readers carry no catch-all of
+their own.
 
 File names are never used to choose a reader. They only sharpen an error: a member whose
 content is not recognised but whose name ends in ``.fit`` is handed to the FIT reader so
@@ -35,22 +39,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Final, TypeVar
 
-from ingest import (
-    apple_health,
-    fitbit,
-    google_fit,
-    gpx,
-    tcx,
-)
+from ingest import fit, gpx, tcx
 from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expand_path
-from ingest.detect import FIT, SNIFFERS
-from ingest.fit import parse_fit
+from ingest.detect import SNIFFERS
 from ingest.formats import FORMATS
 from ingest.limits import RECORD_LIMITS, RecordLimits
 from ingest.places import without_places
 from ingest.records import (
     DailySteps,
     ParsedFile,
+    ReaderBug,
     RejectedFile,
     SessionRecord,
     SkippedFile,
@@ -70,14 +68,11 @@ __all__ = [
     "upload_leaves_from_path",
 ]
 
-READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {
-    FIT: parse_fit,
-    **{f.name: f.parse for f in FORMATS},
-}
+READERS: Final[dict[str, Callable[[bytes], ParsedFile]]] = {f.name: f.parse for f in FORMATS}
 """Format name (as :func:`ingest.detect.detect_format` returns it) → reader."""
 
 STREAM_READERS: Final[dict[str, Callable[[BinaryIO], ParsedFile]]] = {
-    apple_health.FORMAT: apple_health.parse_stream,
+    f.name: f.parse_stream for f in FORMATS if f.parse_stream is not None
 }
 """Format name → a reader of a binary stream (a module's ``parse_stream``), used for
 leaves streamed from disk; it must give what the format's :data:`READERS` entry gives."""
@@ -86,8 +81,7 @@ WHOLE_READ_LIMIT: Final = DEFAULT_LIMITS.max_member_bytes
 """The largest streamed file handed whole (as bytes) to a reader without ``parse_stream``."""
 
 NAMED_READERS: Final[dict[str, Callable[[bytes, str], ParsedFile]]] = {
-    google_fit.FORMAT: lambda data, name: google_fit.parse(data, name=name),
-    fitbit.FORMAT: lambda data, name: fitbit.parse(data, name=name),
+    f.name: f.parse_named for f in FORMATS if f.parse_named is not None
 }
 """Readers that also use the file's name (Takeout and Fitbit put the date, the offset or
 the measure only there); content still decides the format."""
@@ -95,7 +89,11 @@ the measure only there); content still decides the format."""
 _TRACKER_SUFFIXES: Final = (".fit", ".gpx", ".tcx")
 """Name endings that announce a tracker file (only used to phrase errors)."""
 
-_EXTENSION_READERS: Final[dict[str, str]] = {".fit": FIT, ".gpx": gpx.FORMAT, ".tcx": tcx.FORMAT}
+_EXTENSION_READERS: Final[dict[str, str]] = {
+    ".fit": fit.FORMAT,
+    ".gpx": gpx.FORMAT,
+    ".tcx": tcx.FORMAT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +141,7 @@ def upload_leaves(
             size=len(data),
             format=None,
             parsed=None,
-            error=RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} while opening the "
-                f"upload ({error}); please report this file"
-            ),
+            error=ReaderBug.of(error, "while opening the upload"),
         )
 
 
@@ -167,10 +162,7 @@ def upload_leaves_from_path(
             size=path.stat().st_size if path.is_file() else 0,
             format=None,
             parsed=None,
-            error=RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} while opening the "
-                f"upload ({error}); please report this file"
-            ),
+            error=ReaderBug.of(error, "while opening the upload"),
         )
 
 
@@ -219,13 +211,7 @@ def _read_leaf(leaf: Leaf, *, inside_archive: bool) -> MemberResult:
                 None,
                 RejectedFile(f"could not be read: the stored file cannot be read again ({error})"),
             )
-        return result(
-            None,
-            RejectedFile(
-                f"could not be read: unexpected {type(error).__name__} in the {reader_format} "
-                f"reader ({error}); please report this file"
-            ),
-        )
+        return result(None, ReaderBug.of(error, f"in the {reader_format} reader"))
 
 
 def _read_streamed(leaf: Leaf, reader_format: str) -> ParsedFile:

@@ -113,6 +113,22 @@ class RejectedFile(UnusableFile):
     status = "rejected"
 
 
+class ReaderBug(RejectedFile):
+    """A file rejected because reading it raised an exception no reader foresaw: a bug in
+    the code, not (only) a fault of the file. :mod:`ingest.read` is the one place that
+    turns such an exception into this result; its reason names the exception and asks for
+    the file to be reported. A reader raises only :class:`SkippedFile` / :class:`RejectedFile`
+    for files it cannot use, never this."""
+
+    @classmethod
+    def of(cls, error: BaseException, where: str) -> ReaderBug:
+        """The rejection of a file for ``error``, raised ``where`` ("in the gpx reader")."""
+        return cls(
+            f"could not be read: unexpected {type(error).__name__} {where} ({error}); "
+            "please report this file"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class DiaryEntry:
     """One pain-diary row as the person wrote it, validated and normalised.

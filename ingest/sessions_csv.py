@@ -63,8 +63,9 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
-from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.csvrows import BadRow, readable_table, sessions_from_rows
+from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
+from ingest.values import spreadsheet_text
 
 __all__ = [
     "COLUMNS",
@@ -166,10 +167,7 @@ def _decode(data: bytes) -> str:
                 f"sessions CSV starts like UTF-16 text but is not (at byte {error.start}): "
                 "save it again as CSV (UTF-8)"
             ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return spreadsheet_text(data)
 
 
 def _header_columns(line: str) -> tuple[str, dict[str, int]]:
@@ -211,18 +209,8 @@ def sniff(head: bytes) -> bool:
 def parse(data: bytes) -> ParsedFile:
     """Read a sessions CSV (see the module docstring). Raises :class:`SkippedFile` for a
     file without data rows, :class:`RejectedFile` when no row is usable."""
-    try:
+    with readable_table("sessions CSV"):
         return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"sessions CSV is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:
-        raise RejectedFile(
-            f"sessions CSV could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 def _parse(data: bytes) -> ParsedFile:

@@ -78,8 +78,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from ingest.csvrows import BadRow, csv_error_text, sessions_from_rows
+from ingest.csvrows import BadRow, readable_table, sessions_from_rows
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.values import utc_instant, utf8_text
 
 __all__ = [
     "API_FORMAT",
@@ -226,28 +227,16 @@ def parse(data: bytes) -> ParsedFile:
     """Read a Strava ``activities.csv``: one session per row (broken rows are skipped
     with a warning). Raises :class:`SkippedFile` for a header without rows and
     :class:`RejectedFile` when the file is not UTF-8 text or no row is usable."""
-    try:
+    with readable_table("Strava activities.csv"):
         return _parse_csv(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except csv.Error as error:
-        raise RejectedFile(
-            f"Strava activities.csv is not a readable CSV table: {csv_error_text(error)}"
-        ) from None
-    except Exception as error:  # a bug or an unforeseen input: never raise anything else
-        raise RejectedFile(
-            f"Strava activities.csv could not be read ({type(error).__name__}: {error})"
-        ) from error
 
 
 def _parse_csv(data: bytes) -> ParsedFile:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RejectedFile(
-            f"Strava activities.csv is not UTF-8 text (byte {error.start}): re-download the "
-            "export; do not re-save it in a spreadsheet program"
-        ) from error
+    text = utf8_text(
+        data,
+        "Strava activities.csv is not UTF-8 text (byte {byte}): re-download the export; do "
+        "not re-save it in a spreadsheet program",
+    )
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or tuple(h.strip() for h in header[:4]) != _HEADER_START:
@@ -425,18 +414,7 @@ def sniff_api_json(head: bytes) -> bool:
 
 def parse_api_json(data: bytes) -> ParsedFile:
     """Read Strava API JSON: activities become sessions; streams are skipped (no start
-    time, no type). Raises :class:`SkippedFile` / :class:`RejectedFile` only."""
-    try:
-        return _parse_api_json(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:
-        raise RejectedFile(
-            f"Strava API JSON could not be read ({type(error).__name__}: {error})"
-        ) from error
-
-
-def _parse_api_json(data: bytes) -> ParsedFile:
+    time, no type). Raises :class:`SkippedFile` / :class:`RejectedFile` for what it cannot use."""
     try:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
@@ -508,21 +486,6 @@ def _streams_reason(document: Any) -> str:
     )
 
 
-def _api_instant(value: Any, what: str) -> datetime:
-    if not isinstance(value, str):
-        raise _RowError(f"{what} {value!r} is not a date")
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _RowError(f"{what} {value!r} is not an ISO date") from None
-    if instant.tzinfo is None:
-        raise _RowError(f"{what} {value!r} has no UTC designator")
-    try:
-        return instant.astimezone(UTC)
-    except OverflowError:  # 9999-12-31T23:00-10:00 is in the year 10000 in UTC
-        raise _RowError(f"{what} {value!r} is after the year 9999 in UTC") from None
-
-
 def _api_number(value: Any, what: str) -> float | None:
     if value is None:
         return None
@@ -558,7 +521,9 @@ def _api_text(value: Any) -> str | None:
 def _api_session(activity: Any, *, index: int) -> SessionRecord:
     if not isinstance(activity, dict):
         raise _RowError(f"{type(activity).__name__} is not an activity object")
-    start = _api_instant(activity.get("start_date"), "start_date")
+    start = utc_instant(
+        activity.get("start_date"), "start_date", bad=_RowError, no_zone="has no UTC designator"
+    )
     elapsed = _api_number(activity.get("elapsed_time"), "elapsed_time")
     if not elapsed:
         raise _RowError(f"elapsed_time {activity.get('elapsed_time')!r} gives no duration")

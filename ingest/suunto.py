@@ -40,7 +40,6 @@ Moving time
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +48,7 @@ from typing import Final
 from lxml import etree
 
 from ingest.records import Device, RejectedFile, SessionRecord
+from ingest.values import non_negative_float
 from ingest.xmlsafe import MAX_OFFSET_S, child, child_text, children, parse_xsd_datetime
 
 __all__ = [
@@ -59,7 +59,6 @@ __all__ = [
     "device",
     "log_session",
     "paused_s",
-    "to_float",
     "to_int",
     "xml_samples",
 ]
@@ -215,16 +214,6 @@ def to_int(text: object) -> int | None:
         return None
 
 
-def to_float(text: object) -> float | None:
-    if isinstance(text, bool) or text is None:
-        return None
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
 # ------------------------------------------------------- Moveslink2 logs (SML and XML)
 
 
@@ -251,7 +240,7 @@ def xml_samples(samples: etree._Element | None) -> list[LogSample]:
         state = (child_text(pause, "State") or "").lower() if pause is not None else ""
         if state in ("true", "false"):
             paused = state == "true"
-        found.append(LogSample(utc, to_float(child_text(sample, "Time")), paused))
+        found.append(LogSample(utc, non_negative_float(child_text(sample, "Time")), paused))
     return found
 
 
@@ -295,7 +284,7 @@ def log_session(
                 )
         else:
             start = _shifted(start, -offset_s, "the header's DateTime moved to UTC")
-    duration_s = to_float(child_text(header, "Duration"))
+    duration_s = non_negative_float(child_text(header, "Duration"))
     last = max((sample.utc for sample in samples if sample.utc is not None), default=None)
     span_s = (last - start).total_seconds() if last is not None and not floating else 0.0
     if duration_s is None:
@@ -321,7 +310,7 @@ def log_session(
         sub_sport=sub_sport,
         sport_name=sport_name,
         activity_name=child_text(header, "Activity"),
-        distance_m=to_float(child_text(header, "Distance")),
+        distance_m=non_negative_float(child_text(header, "Distance")),
         device=recorder,
         utc_offset_s=None if floating else offset_s,
         floating=floating,

@@ -26,15 +26,15 @@ Ultra).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
-from ingest.suunto import activity, device, paused_s, to_float, to_int
+from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord
+from ingest.suunto import activity, device, paused_s, to_int
+from ingest.values import json_document, non_negative_float, utf8_text
 from ingest.xmlsafe import parse_xsd_datetime
 
 __all__ = ["FORMAT", "parse", "sniff"]
@@ -50,18 +50,6 @@ def sniff(head: bytes) -> bool:
         return _HEAD.match(head) is not None
     except Exception:  # a sniffer never raises
         return False
-
-
-def parse(data: bytes) -> ParsedFile:
-    """Read one Suunto DeviceLog JSON file: one session per leg."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(
-            f"unreadable Suunto JSON file ({type(error).__name__}: {error})"
-        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +78,10 @@ def _as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _parse(data: bytes) -> ParsedFile:
-    try:
-        document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        raise RejectedFile(f"not UTF-8 text (byte {error.start}): not a Suunto JSON file") from None
-    except json.JSONDecodeError as error:
-        raise RejectedFile(
-            f"broken JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except RecursionError:
-        raise RejectedFile("JSON nested over 1000 levels deep: not a Suunto JSON file") from None
-    except ValueError:  # Python's limit on an integer's digits (4300), hit by json
-        raise RejectedFile("a JSON number of over 4300 digits: not a Suunto JSON file") from None
+def parse(data: bytes) -> ParsedFile:
+    """Read one Suunto DeviceLog JSON file: one session per leg."""
+    text = utf8_text(data, "not UTF-8 text (byte {byte}): not a Suunto JSON file")
+    document = json_document(text, "Suunto JSON file")
     log = _as_dict(_as_dict(document).get("DeviceLog"))
     header = _as_dict(log.get("Header"))
     if not header:
@@ -120,7 +99,7 @@ def _parse(data: bytes) -> ParsedFile:
         to_int(window.get("ActivityId")) == leg.activity_type
         for window, leg in zip(activity_windows, legs, strict=True)
     )
-    header_duration_s = to_float(header.get("Duration"))
+    header_duration_s = non_negative_float(header.get("Duration"))
     sessions = []
     for index, leg in enumerate(legs):
         if index + 1 < len(legs):
@@ -132,11 +111,11 @@ def _parse(data: bytes) -> ParsedFile:
         distance_m = None
         if paired:
             window = activity_windows[index]
-            window_s = to_float(window.get("Duration"))
+            window_s = non_negative_float(window.get("Duration"))
             moving_s = window_s if window_s is not None else moving_s
-            distance_m = to_float(window.get("Distance"))
+            distance_m = non_negative_float(window.get("Distance"))
         elif len(legs) == 1:
-            distance_m = to_float(header.get("Distance"))
+            distance_m = non_negative_float(header.get("Distance"))
             if header_duration_s is not None:
                 moving_s = min(moving_s, header_duration_s)
         sport, sub_sport, sport_name = activity(leg.activity_type, None)
@@ -191,7 +170,7 @@ def _timeline(
 
 def _header_session(header: Mapping[str, Any], recorder: Device) -> SessionRecord:
     stated = _instant(header.get("DateTime"))
-    duration_s = to_float(header.get("Duration"))
+    duration_s = non_negative_float(header.get("Duration"))
     if stated is None or duration_s is None:
         raise RejectedFile(
             "Suunto JSON header without a readable DateTime and Duration "
@@ -205,12 +184,12 @@ def _header_session(header: Mapping[str, Any], recorder: Device) -> SessionRecor
         source_format=FORMAT,
         index=0,
         start_utc=start,
-        elapsed_s=duration_s + (to_float(header.get("PauseDuration")) or 0.0),
+        elapsed_s=duration_s + (non_negative_float(header.get("PauseDuration")) or 0.0),
         moving_s=duration_s,
         sport=sport,
         sub_sport=sub_sport,
         sport_name=sport_name,
-        distance_m=to_float(header.get("Distance")),
+        distance_m=non_negative_float(header.get("Distance")),
         device=recorder,
         utc_offset_s=offset_s,
         floating=offset_s is None,

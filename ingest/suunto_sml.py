@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ingest.records import ParsedFile, RejectedFile, SkippedFile
+from ingest.records import ParsedFile, RejectedFile
 from ingest.suunto import device, log_session, xml_samples
 from ingest.xmlsafe import child, child_text, local_name, parse_xml, sniff_root
 
@@ -32,17 +32,6 @@ def sniff(head: bytes) -> bool:
 
 def parse(data: bytes) -> ParsedFile:
     """Read one SML log into one session."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(
-            f"unreadable Suunto SML file ({type(error).__name__}: {error})"
-        ) from None
-
-
-def _parse(data: bytes) -> ParsedFile:
     root = parse_xml(data)
     if local_name(root) != "sml":
         raise RejectedFile(f"not a Suunto SML file: root element <{local_name(root)}>")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ingest.records import Device, ParsedFile, RejectedFile, SkippedFile
+from ingest.records import Device, ParsedFile, RejectedFile
 from ingest.suunto import SUUNTO, log_session, xml_samples
 from ingest.xmlsafe import child, parse_xml, sniff_root
 
@@ -45,18 +45,6 @@ def sniff(head: bytes) -> bool:
         return False
 
 
-def parse(data: bytes) -> ParsedFile:
-    """Read one Moveslink2 log XML into one session."""
-    try:
-        return _parse(data)
-    except (SkippedFile, RejectedFile):
-        raise
-    except Exception as error:  # a bug or an input we did not foresee: never escape
-        raise RejectedFile(
-            f"unreadable Suunto XML file ({type(error).__name__}: {error})"
-        ) from None
-
-
 def _wrapped(data: bytes) -> bytes:
     """The log's top-level elements inside one root, keeping the declared encoding."""
     declaration = _DECLARATION.match(data)
@@ -81,7 +69,8 @@ def _wrapped(data: bytes) -> bytes:
     return new_declaration + b"<" + WRAPPER.encode() + b">" + body + b"</" + WRAPPER.encode() + b">"
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one Moveslink2 log XML into one session."""
     if not data.strip():
         raise RejectedFile("empty file")
     root = parse_xml(_wrapped(data))

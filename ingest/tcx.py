@@ -26,7 +26,7 @@ Times
 Moving time
     Garmin writes timer time (auto-pause and manual pauses removed) into each lap's
     ``TotalTimeSeconds``; its sum is the moving time - but it is checked against the
-    trackpoints, measured by :func:`ingest.gpx.measure_track` (gaps over 5 min and
+    trackpoints, measured by :func:`ingest.geometry.measure_track` (gaps over 5 min and
     stationary stretches under 0.2 m/s removed; each ``Track`` of a lap is a segment, the
     time between them a pause). The smaller of the two is used, because some writers put
     the whole span into ``TotalTimeSeconds``: Google Fit's "Walking" activities include
@@ -50,12 +50,12 @@ Steps
     others it is pedal rpm). Garmin's cadence counts strides of one foot per minute, so
     steps are twice the integrated cadence, unless the values are already steps per minute
     ("doubled cadence", e.g. a treadmill foot pod at 176-178/min while running 2.7 m/s:
-    detected as :func:`ingest.gpx.measure_track` documents, and named in a warning).
+    detected as :func:`ingest.geometry.measure_track` documents, and named in a warning).
 
 Activity type
     ``Activity/@Sport`` verbatim in ``sport_name`` ("Running", "Biking", "Other", Google
     Fit's "Walking", Runtastic's "running", ...), mapped with
-    :func:`ingest.gpx.sport_from_name`: Running 1/0, Biking 2/0, Walking 11/0; "Other" has
+    :func:`ingest.sports.sport_from_name`: Running 1/0, Biking 2/0, Walking 11/0; "Other" has
     no FIT code (sport None, sport_name "Other"). ``activity_name`` is the first line of the
     activity's ``Notes``.
 
@@ -68,7 +68,6 @@ Device
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,15 +76,13 @@ from typing import Final
 
 from lxml import etree
 
-from ingest.gpx import (
+from ingest.geometry import (
     EARLIEST_PLAUSIBLE,
-    FOOT_SPORTS,
     PathSample,
     TrackMeasure,
     TrackPoint,
     measure_track,
     path_points,
-    sport_from_name,
 )
 from ingest.records import (
     Device,
@@ -93,8 +90,9 @@ from ingest.records import (
     RejectedFile,
     SessionRecord,
     SkippedFile,
-    UnusableFile,
 )
+from ingest.sports import FOOT_SPORTS, sport_from_name
+from ingest.values import finite_float
 from ingest.xmlsafe import child, child_text, children, local_name, parse_xml, parse_xsd_datetime
 from ingest.xmlsafe import sniff_root as _sniff_root
 
@@ -139,22 +137,12 @@ class _Times:
         return _Stamp(parsed[0], parsed[1])
 
 
-def _float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _extension_value(element: etree._Element, name: str) -> float | None:
     """The first number called ``name`` anywhere under the element's ``Extensions``."""
     for extensions in children(element, "Extensions"):
         for item in extensions.iter():
             if local_name(item) == name:
-                value = _float((item.text or "").strip() or None)
+                value = finite_float((item.text or "").strip() or None)
                 if value is not None:
                     return value
     return None
@@ -163,7 +151,7 @@ def _extension_value(element: etree._Element, name: str) -> float | None:
 def _cadence(trackpoint: etree._Element, foot_sport: bool) -> float | None:
     value = _extension_value(trackpoint, "RunCadence")
     if value is None and foot_sport:
-        value = _float(child_text(trackpoint, "Cadence"))
+        value = finite_float(child_text(trackpoint, "Cadence"))
     if value is None or value < 0 or value > _MAX_CADENCE:
         return None
     return value
@@ -173,8 +161,8 @@ def _position(trackpoint: etree._Element) -> tuple[float, float] | None:
     position = child(trackpoint, "Position")
     if position is None:
         return None
-    lat = _float(child_text(position, "LatitudeDegrees"))
-    lon = _float(child_text(position, "LongitudeDegrees"))
+    lat = finite_float(child_text(position, "LatitudeDegrees"))
+    lon = finite_float(child_text(position, "LongitudeDegrees"))
     if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return lat, lon
@@ -184,7 +172,7 @@ def _segment(track: etree._Element, foot_sport: bool, times: _Times) -> tuple[Tr
     samples = []
     for trackpoint in children(track, "Trackpoint"):
         stamp = times.read(child_text(trackpoint, "Time"))
-        distance = _float(child_text(trackpoint, "DistanceMeters"))
+        distance = finite_float(child_text(trackpoint, "DistanceMeters"))
         samples.append(
             PathSample(
                 time=None if stamp is None else stamp.instant,
@@ -286,12 +274,12 @@ def _read_activity(activity: etree._Element, foot_sport: bool, times: _Times) ->
         start = times.read(lap.get("StartTime"))
         if start is not None:
             recording.lap_stamps.append(start)
-        total = _float(child_text(lap, "TotalTimeSeconds"))
+        total = finite_float(child_text(lap, "TotalTimeSeconds"))
         if total is not None and total >= 0:
             recording.timer_parts.append(total)
             if start is not None:
                 recording.lap_ends.append(_later(start.instant, total, "a lap's end"))
-        distance = _float(child_text(lap, "DistanceMeters"))
+        distance = finite_float(child_text(lap, "DistanceMeters"))
         if distance is not None and distance >= 0:
             recording.lap_distances.append(distance)
         steps = _lap_steps(lap)
@@ -429,7 +417,13 @@ def _no_activities(root: etree._Element) -> SkippedFile:
     return SkippedFile("TCX file holds no activities")
 
 
-def _parse(data: bytes) -> ParsedFile:
+def parse(data: bytes) -> ParsedFile:
+    """Read one TCX file: one session per activity (see the module docstring).
+
+    Raises :class:`SkippedFile` for valid files without a recorded activity (courses,
+    workouts) and :class:`RejectedFile` for broken ones; anything else is a bug
+    (:mod:`ingest.read` reports it as a :class:`~ingest.records.ReaderBug`).
+    """
     root = parse_xml(data)
     name = local_name(root)
     if name != _ROOT:
@@ -473,20 +467,3 @@ def _parse(data: bytes) -> ParsedFile:
     return ParsedFile(
         format=FORMAT, kind="activity", sessions=tuple(sessions), warnings=tuple(warnings)
     )
-
-
-def parse(data: bytes) -> ParsedFile:
-    """Read one TCX file: one session per activity (see the module docstring).
-
-    Raises :class:`SkippedFile` for valid files without a recorded activity (courses,
-    workouts) and :class:`RejectedFile` for broken ones; never anything else.
-    """
-    try:
-        return _parse(data)
-    except UnusableFile:
-        raise
-    except Exception as error:  # a bug must not escape as a crash of the whole upload
-        raise RejectedFile(
-            f"TCX file could not be read: unexpected {type(error).__name__} ({error}); "
-            "please report this file"
-        ) from error

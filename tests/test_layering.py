@@ -204,8 +204,7 @@ def _graph() -> dict[str, set[str]]:
 
 
 def test_no_import_cycle_anywhere() -> None:
-    # ingest/ joins once its two known circles (fit ↔ fit_fast, gpx ↔ places) are gone
-    assert [c for c in _cycles(_graph()) if not c[0].startswith("ingest.")] == []
+    assert _cycles(_graph()) == []
 
 
 def test_the_cycle_check_finds_a_cycle() -> None:

@@ -1,7 +1,7 @@
 """The dashboard served by a real ``streamlit run`` and driven by headless Chromium.
 
 Debian's ``/usr/bin/chromium`` through the ``playwright`` Python package (never a browser
-download). One demo data dir (3 participants × 2 weeks, ingested with ``pipelines.app.jobs``, no
+download). One demo data dir (3 participants × 2 weeks, ingested with ``pipelines.app.uploads``, no
 Prefect) and one Streamlit server per session; a fresh browser page per test.
 """
 

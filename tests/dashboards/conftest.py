@@ -1,4 +1,4 @@
-"""A three-person demo data dir (FIT files → pipelines.app.jobs, no Prefect), built once (≈ 3 s).
+"""A three-person demo data dir (FIT files → pipelines.app.uploads, no Prefect), built once (≈ 3 s).
 
 p01 and p03 are in group-a, p02 in group-b (``generate_cohort``'s assignment).
 """

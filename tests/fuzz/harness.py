@@ -64,8 +64,8 @@ from ingest import (
     tcx,
 )
 from ingest.containers import expand
-from ingest.detect import FIT
 from ingest.diary import parse_diary
+from ingest.fit import FORMAT as FIT
 from ingest.fit import fit_crc
 from ingest.read import NAMED_READERS, READERS, STREAM_READERS, MemberResult, read_leaf
 from ingest.records import ParsedDiary, ParsedFile, UnusableFile

@@ -30,7 +30,7 @@ from ingest.containers import (
 from ingest.detect import SNIFFERS
 from ingest.fit import parse_fit
 from ingest.read import MemberResult, read_upload
-from ingest.records import RejectedFile, SkippedFile
+from ingest.records import ReaderBug, RejectedFile, SkippedFile
 
 fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 
@@ -194,7 +194,8 @@ def test_a_reader_bug_becomes_a_rejection_not_an_exception(monkeypatch: pytest.M
 
     (result,) = read_upload("walk.fit", WALK)
 
-    assert isinstance(result.error, RejectedFile)
+    assert isinstance(result.error, ReaderBug)  # a RejectedFile: the pipeline's status stays
+    assert result.error.status == "rejected"
     assert result.error.reason == (
         "could not be read: unexpected ZeroDivisionError in the fit reader (boom); "
         "please report this file"

@@ -8,7 +8,8 @@ import zipfile
 
 import pytest
 
-from ingest.detect import FIT, GZIP, SNIFFERS, ZIP, detect_format
+from ingest.detect import GZIP, SNIFFERS, ZIP, detect_format
+from ingest.fit import FORMAT as FIT
 
 
 def _fit_header(size: int) -> bytes:

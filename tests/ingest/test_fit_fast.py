@@ -1,4 +1,4 @@
-"""The optional fitfast decoder (ingest/fit_fast.py) against fitparse, the reference.
+"""The optional fitfast decoder (ingest/fit/fast.py) against fitparse, the reference.
 
 For every FIT file of ../shared/samples and a generated corpus, the ParsedFile of the fast
 path equals fitparse's - whole-record equality, warnings included - or the fast path
@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import fit, fit_fast
+from ingest.fit import fast as fit_fast
 from ingest.fit import parse_fit
+from ingest.fit.decode import _decode_file, _Decoded, _Message, _Segment
+from ingest.fit.reader import _interpret
 from ingest.records import ParsedFile, UnusableFile
 
 pytest.importorskip("fitfast", reason="fitfast (the `fast` extra) is not installed")
@@ -29,7 +31,7 @@ Outcome = ParsedFile | tuple[str, str]
 def reference(data: bytes) -> Outcome:
     """What fitparse's path gives (never the fast decoder)."""
     try:
-        return fit._interpret(fit._decode_file(data))
+        return _interpret(_decode_file(data))
     except UnusableFile as error:
         return (type(error).__name__, str(error))
 
@@ -40,7 +42,7 @@ def fast(data: bytes) -> Outcome | None:
     if decoded is None:
         return None
     try:
-        return fit._interpret(decoded)
+        return _interpret(decoded)
     except UnusableFile as error:
         return (type(error).__name__, str(error))
 
@@ -233,7 +235,7 @@ def test_an_error_interpreting_the_fast_result_falls_back_to_fitparse(
 ) -> None:
     data = GENERATED["activity-1"]
     expected = reference(data)
-    broken = fit._Decoded([fit._Segment(0, 0, [fit._Message(0, {0: "x"}, {})])], [])
+    broken = _Decoded([_Segment(0, 0, [_Message(0, {0: "x"}, {})])], [])
     monkeypatch.setattr(fit_fast, "decode", lambda _: broken)
     assert parse_fit(data) == expected
 

@@ -9,15 +9,9 @@ from typing import cast
 import pytest
 
 from ingest import gpx
-from ingest.gpx import (
-    STRAVA_GPX_TYPES,
-    TrackMeasure,
-    TrackPoint,
-    haversine_m,
-    measure_track,
-    sport_from_name,
-)
+from ingest.geometry import TrackMeasure, TrackPoint, haversine_m, measure_track
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from ingest.sports import STRAVA_GPX_TYPES, sport_from_name
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180

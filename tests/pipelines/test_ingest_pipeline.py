@@ -1,4 +1,4 @@
-"""End to end without Prefect: FIT files → raw store → tables → report (pipelines.app.jobs)."""
+"""End to end without Prefect: FIT files → raw store → tables → report (pipelines.app.uploads)."""
 
 from __future__ import annotations
 

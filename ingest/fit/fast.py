@@ -1,10 +1,10 @@
 """Optional fast FIT decoding with ``fitfast`` (Rust, rustyfit); fitparse stays the reference.
 
 :func:`decode` turns the bytes of a FIT file into the same segment view
-(:class:`ingest.fit._Decoded`) that :func:`ingest.fit._decode_file` builds with fitparse, so
-that every rule after decoding (sessions, monitoring counters, skips, warnings) is the one
-code path of :mod:`ingest.fit`. It returns ``None`` - "use fitparse" - whenever the result
-could differ from fitparse's:
+(:class:`ingest.fit.decode._Decoded`) that :func:`ingest.fit.decode._decode_file` builds
+with fitparse, so that every rule after decoding (sessions, monitoring counters, skips,
+warnings) is the one code path of :mod:`ingest.fit`. It returns ``None`` - "use fitparse" -
+whenever the result could differ from fitparse's:
 
 * ``fitfast`` is not installed, or ``BACKTRACK_FIT_DECODER=fitparse`` is set;
 * anything that would give fitparse's reader a warning or a rejection: a header CRC that is
@@ -19,7 +19,7 @@ could differ from fitparse's:
   derives from ``BaseException``); only ``KeyboardInterrupt``, ``SystemExit`` and
   ``GeneratorExit`` propagate.
 
-:func:`ingest.fit.parse_fit` uses the result only when it is a complete ``ParsedFile``; any
+:func:`ingest.fit.reader.parse_fit` uses the result only when it is a complete ``ParsedFile``; any
 exception on the way (a rejection or skip included) re-reads the file with fitparse, so
 every rejection and skip reason is fitparse's. ``tests/ingest/test_fit_fast.py`` checks,
 file by file, that both paths give equal ``ParsedFile`` records. docs/fit-decoder.md has
@@ -36,7 +36,18 @@ from typing import Any, Final
 from fitparse.profile import MESSAGE_TYPES
 from fitparse.records import BASE_TYPES
 
-from ingest import fit
+from ingest.fit.decode import _Decoded, _Message, _Segment, _segment_spans, fit_crc
+from ingest.fit.profile import (
+    MESG_ACTIVITY,
+    MESG_FILE_ID,
+    MESG_MONITORING,
+    MESG_MONITORING_INFO,
+    MESG_RECORD,
+    MESG_SESSION,
+    MESG_SPORT,
+    MESG_WORKOUT,
+    TIMESTAMP_FIELD,
+)
 
 __all__ = ["DECODER_ENV", "PASS_THROUGH", "available", "decode", "enabled", "why_not"]
 
@@ -84,20 +95,20 @@ def enabled() -> bool:
 # The fields ingest.fit reads, by message number, and the fitfast name of fields that
 # fitparse's 2019 profile does not know (fitparse keys those by number).
 _FIELDS: Final[dict[int, tuple[int, ...]]] = {
-    fit.MESG_FILE_ID: (0, 1, 2, 3),
-    fit.MESG_SPORT: (0, 1, 3),
-    fit.MESG_SESSION: (2, 5, 6, 7, 8, 9, 10, 110, fit.TIMESTAMP_FIELD),
-    fit.MESG_WORKOUT: (8,),
-    fit.MESG_ACTIVITY: (5, fit.TIMESTAMP_FIELD),
-    fit.MESG_MONITORING_INFO: (0, fit.TIMESTAMP_FIELD),
-    fit.MESG_MONITORING: (0, 3, 5, 26, 29, fit.TIMESTAMP_FIELD),
+    MESG_FILE_ID: (0, 1, 2, 3),
+    MESG_SPORT: (0, 1, 3),
+    MESG_SESSION: (2, 5, 6, 7, 8, 9, 10, 110, TIMESTAMP_FIELD),
+    MESG_WORKOUT: (8,),
+    MESG_ACTIVITY: (5, TIMESTAMP_FIELD),
+    MESG_MONITORING_INFO: (0, TIMESTAMP_FIELD),
+    MESG_MONITORING: (0, 3, 5, 26, 29, TIMESTAMP_FIELD),
 }
-_NEWER_NAMES: Final[dict[tuple[int, int], str]] = {(fit.MESG_SESSION, 110): "sport_profile_name"}
+_NEWER_NAMES: Final[dict[tuple[int, int], str]] = {(MESG_SESSION, 110): "sport_profile_name"}
 _TIME_TYPES: Final = frozenset({"date_time", "local_date_time"})
 _KIND: Final[dict[int, str]] = {number: MESSAGE_TYPES[number].name for number in _FIELDS}
-_RECORD: Final = MESSAGE_TYPES[fit.MESG_RECORD].name
-_MONITORING: Final = _KIND[fit.MESG_MONITORING]
-_MONITORING_INFO: Final = _KIND[fit.MESG_MONITORING_INFO]
+_RECORD: Final = MESSAGE_TYPES[MESG_RECORD].name
+_MONITORING: Final = _KIND[MESG_MONITORING]
+_MONITORING_INFO: Final = _KIND[MESG_MONITORING_INFO]
 
 
 def _profile_field(mesg_num: int, number: int) -> Any:
@@ -163,7 +174,7 @@ def _value_of(mesg_num: int, number: int, raw: Any, raws: Mapping[int, Any]) -> 
     return value
 
 
-def _message(mesg_num: int, fields: Mapping[Any, Any]) -> fit._Message:
+def _message(mesg_num: int, fields: Mapping[Any, Any]) -> _Message:
     raws: dict[int, Any] = {}
     for number, keys in _KEYS[mesg_num].items():
         present = [(key, spec) for key, spec in keys if key in fields]
@@ -173,20 +184,20 @@ def _message(mesg_num: int, fields: Mapping[Any, Any]) -> fit._Message:
             key, spec = present[0]
             raws[number] = _raw_of(fields[key], spec)
     values = {number: _value_of(mesg_num, number, raw, raws) for number, raw in raws.items()}
-    return fit._Message(mesg_num, raws, values)
+    return _Message(mesg_num, raws, values)
 
 
 # ---------------------------------------------------------------------------- decoding
 
 
-def _segment(parsed: Mapping[str, Any], index: int, offset: int) -> fit._Segment:
+def _segment(parsed: Mapping[str, Any], index: int, offset: int) -> _Segment:
     kinds = list(parsed)
     if _MONITORING in parsed and _MONITORING_INFO in parsed:
         if len(parsed[_MONITORING_INFO]) > 1:
             raise _Unsupported("several monitoring_info messages")
         if kinds.index(_MONITORING_INFO) > kinds.index(_MONITORING):
             raise _Unsupported("monitoring_info after monitoring messages")
-    sink = fit._Segment(index=index, offset=offset)
+    sink = _Segment(index=index, offset=offset)
     for mesg_num, kind in _KIND.items():
         sink.messages.extend(_message(mesg_num, fields) for fields in parsed.get(kind, ()))
     for record in parsed.get(_RECORD, ()):
@@ -252,33 +263,22 @@ def _check_header(data: bytes, offset: int) -> None:
         stored = struct.unpack_from("<H", data, offset + 12)[0]
         if stored == 0:
             raise _Unsupported("header CRC 0 (not computed)")
-        if stored != fit.fit_crc(data[offset : offset + 12]):
+        if stored != fit_crc(data[offset : offset + 12]):
             raise _Unsupported("header CRC mismatch")
 
 
-def _decode(data: bytes, parse: Callable[[bytes], Mapping[str, Any]]) -> fit._Decoded:
+def _decode(data: bytes, parse: Callable[[bytes], Mapping[str, Any]]) -> _Decoded:
     if not data:
         raise _Unsupported("empty")
-    segments: list[fit._Segment] = []
+    segments: list[_Segment] = []
     warnings: list[str] = []
-    content_end = len(data.rstrip(b"\x00"))
-    offset = 0
-    while offset < len(data):
-        if segments and offset >= content_end:
-            warnings.append(
-                f"{len(data) - offset} zero bytes after the last FIT segment were ignored"
-            )
-            break
-        if len(segments) >= fit.MAX_SEGMENTS:
-            raise _Unsupported("too many segments")
-        end = fit._segment_end(data, offset, len(segments))
+    for index, offset, end in _segment_spans(data, warnings, _Unsupported("too many segments")):
         if end > len(data):
             raise _Unsupported("truncated")
         _check_header(data, offset)
         _check_definitions(data[offset:end])
-        segments.append(_segment(parse(data[offset:end]), len(segments), offset))
-        offset = end
-    return fit._Decoded(segments, warnings)
+        segments.append(_segment(parse(data[offset:end]), index, offset))
+    return _Decoded(segments, warnings)
 
 
 def why_not(data: bytes) -> str | None:
@@ -294,7 +294,7 @@ def why_not(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes) -> fit._Decoded | None:
+def decode(data: bytes) -> _Decoded | None:
     """The segments of ``data`` decoded by fitfast, or ``None``: decode with fitparse."""
     parse = _PARSE
     if parse is None or not enabled():
