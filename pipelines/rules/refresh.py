@@ -58,9 +58,10 @@ def recompute(
         daily_steps=daily_steps,
         tz=p.tz,
         min_bout_minutes=p.target.min_bout_minutes,
+        max_pause_minutes=p.target.max_pause_minutes,
         program_start=p.target.program_start,
     )
-    days = adherence.apply_target(days, p.target)
+    days = daily.with_status(adherence.apply_target(days, p.target), p.target.min_wear_minutes)
     day_rows = _typed_daily(p.id, days)
     block_rows = _typed_blocks(p.id, adherence.blocks(days, p.target))
     return Derived(derived_sessions, day_rows, block_rows)
@@ -76,6 +77,8 @@ def _typed_daily(participant: str, days: pd.DataFrame) -> pd.DataFrame:
         out[col] = out[col].astype("int16")
     out["steps"] = out["steps"].astype("int64")
     out["has_data"] = out["has_data"].astype(bool)
+    out["approximate"] = out["approximate"].astype(bool)
+    out["status"] = out["status"].astype("string")
     out["met"] = out["met"].astype(bool)
     out["sources"] = out["sources"].astype("string")
     return out[DAILY.names]
