@@ -31,6 +31,13 @@ register(
         "Adherence over 14 days {value} (below {threshold})": (
             "Adhärenz über 14 Tage {value} (unter {threshold})"
         ),
+        "{alert} - mostly days the device was not worn or not synced": (
+            "{alert} - überwiegend Tage, an denen das Gerät nicht getragen oder nicht "
+            "synchronisiert wurde"
+        ),
+        "{alert} - the device was worn, the walking was missing": (
+            "{alert} - das Gerät wurde getragen, es fehlte an Bewegung"
+        ),
         "Pain {value} points above baseline (alert at +{threshold})": (
             "Schmerz {value} Punkte über dem Ausgangswert (Hinweis ab +{threshold})"
         ),
@@ -127,11 +134,16 @@ def alert_text(alert: Alert) -> str:
             threshold=fmt_number(threshold),
         )
     if alert.code == "low_adherence":
-        return t(
+        text = t(
             "Adherence over 14 days {value} (below {threshold})",
             value=fmt_percent(alert.value, 1),
             threshold=fmt_percent(threshold, 1),
         )
+        if alert.reason == "not_worn":
+            return t("{alert} - mostly days the device was not worn or not synced", alert=text)
+        if alert.reason == "inactive":
+            return t("{alert} - the device was worn, the walking was missing", alert=text)
+        return text
     if alert.code == "pain_up":
         return t(
             "Pain {value} points above baseline (alert at +{threshold})",

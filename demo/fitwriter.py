@@ -29,7 +29,7 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from fit_tool.data_message import DataMessage
 from fit_tool.definition_message import DefinitionMessage
@@ -634,18 +634,19 @@ def _counter_snapshots(
     day_start_s: int,
     day_end_s: int,
     interval_s: int,
+    open_runs: bool = True,
 ) -> list[_Snapshot]:
     """One cumulative step counter: 0 at the day start, the total at the day end.
 
     A message stamped at an interval's end carries the total including that interval.
-    A run of intervals with steps opens with a message at its first interval's start
-    repeating the running total, so differencing consecutive messages of one type gives
-    exactly the steps of ``(previous message, this message]``.
+    With ``open_runs``, a run of intervals with steps opens with a message at its first
+    interval's start repeating the running total, so differencing consecutive messages of
+    one type gives exactly the steps of ``(previous message, this message]``.
     """
     snapshots = [_snapshot(day_start_s, activity_type, 0)]
     total = 0
     for start, count in steps.items():
-        if snapshots[-1].fit_s < start:
+        if open_runs and snapshots[-1].fit_s < start:
             snapshots.append(_snapshot(start, activity_type, total))
         total += count
         snapshots.append(_snapshot(start + interval_s, activity_type, total))
@@ -655,13 +656,19 @@ def _counter_snapshots(
 
 
 def _sedentary_snapshots(
-    busy_starts: Iterable[int], *, day_start_s: int, day_end_s: int, interval_s: int
+    busy_starts: Iterable[int],
+    *,
+    day_start_s: int,
+    day_end_s: int,
+    interval_s: int,
+    min_gap_s: int = SEDENTARY_MIN_GAP_S,
 ) -> list[_Snapshot]:
-    """Cumulative sedentary seconds: each step-free gap of 30+ min, counted when it ends."""
+    """Cumulative sedentary seconds: each step-free gap of ``min_gap_s``+ (30 min), counted
+    when it ends."""
     snapshots = [_snapshot(day_start_s, ACTIVITY_TYPE_SEDENTARY, 0)]
     total, idle_since = 0, day_start_s
     for start in [*busy_starts, day_end_s]:
-        if start - idle_since >= SEDENTARY_MIN_GAP_S:
+        if start - idle_since >= min_gap_s:
             total += start - idle_since
             snapshots.append(_snapshot(start, ACTIVITY_TYPE_SEDENTARY, total))
         idle_since = max(idle_since, start + interval_s)
@@ -723,6 +730,7 @@ def monitoring_file(
     file_type: int = FILE_MONITORING_B,
     extra_activity_types: bool = True,
     packed_activity_type: bool = False,
+    runs_opened_by: Literal["counter", "activity_type"] = "counter",
 ) -> bytes:
     """A Garmin-style daily wellness file for the local day of the first step minute.
 
@@ -748,6 +756,11 @@ def monitoring_file(
     ``packed_activity_type`` writes the type as ``current_activity_type_intensity`` (as
     older Garmin trackers do) instead of ``activity_type``; fitparse then names the
     counter ``cycles`` and halves it (the scale-2 parent field), like on real files.
+
+    ``runs_opened_by="activity_type"`` writes what Garmin devices write when the activity
+    type changes: no message repeating a counter's total at a run's start, but a sedentary
+    message at the end of every step-free gap (of any length; it needs
+    ``extra_activity_types``), so only a reading of another counter marks where a walk began.
     """
     if not step_minutes:
         raise ValueError("step_minutes is empty: a monitoring file needs at least one minute")
@@ -759,11 +772,19 @@ def monitoring_file(
     last_end_s = max([day_start_s + 86_400, *(start + interval_s for start in steps)])
     running = _split_running(steps) if extra_activity_types else {}
     walking = {start: count - running.get(start, 0) for start, count in steps.items()}
+    if runs_opened_by not in ("counter", "activity_type"):
+        raise ValueError(f"runs_opened_by must be counter or activity_type, got {runs_opened_by}")
+    if runs_opened_by == "activity_type" and not extra_activity_types:
+        raise ValueError('runs_opened_by="activity_type" needs extra_activity_types')
+    open_runs = runs_opened_by == "counter"
     bounds = {"day_start_s": day_start_s, "day_end_s": last_end_s, "interval_s": interval_s}
-    snapshots = _counter_snapshots(ACTIVITY_TYPE_WALKING, walking, **bounds)
+    snapshots = _counter_snapshots(ACTIVITY_TYPE_WALKING, walking, open_runs=open_runs, **bounds)
     if extra_activity_types:
-        snapshots += _counter_snapshots(ACTIVITY_TYPE_RUNNING, running, **bounds)
-        snapshots += _sedentary_snapshots(steps, **bounds)
+        snapshots += _counter_snapshots(
+            ACTIVITY_TYPE_RUNNING, running, open_runs=open_runs, **bounds
+        )
+        gap = SEDENTARY_MIN_GAP_S if open_runs else 1
+        snapshots += _sedentary_snapshots(steps, min_gap_s=gap, **bounds)
 
     stream = _FitStream()
     device = {"manufacturer": manufacturer, "product": product, "serial": serial}

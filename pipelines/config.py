@@ -25,6 +25,9 @@ DEFAULT_TZ: Final = "Europe/Berlin"
 # ≈ 60 steps/min is purposeful walking rather than incidental steps).
 WALKING_CADENCE_SPM: Final = 60
 BRISK_CADENCE_SPM: Final = 100
+# The cadence thresholds are validated on 1-minute data (Tudor-Locke et al. 2018): they apply
+# only to step minutes whose source reading spans at most this many seconds.
+CADENCE_MAX_RESOLUTION_S: Final = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +35,11 @@ class Target:
     """A participant's prescription: the adherence rule's parameters.
 
     Defaults follow the guidance: 30–60 minutes of walking or training every other day.
-    ``min_bout_minutes`` is the shortest run of consecutive step-detected walking minutes
-    that counts (10 by default; WHO 2020 dropped the minimum, so 1 is allowed).
+    ``min_bout_minutes`` is the shortest span of a step-detected walking bout that counts
+    (10 by default; WHO 2020 dropped the minimum, so 1 is allowed); ``max_pause_minutes``
+    the longest stretch of minutes below walking cadence a bout continues across (2, as
+    accelerometer practice allows 1–2-minute interruptions; 0: none). ``min_wear_minutes``:
+    a day not met that was worn less than this is ``low_wear``, not ``below`` (600 = 10 h).
     """
 
     min_minutes: int = 30
@@ -41,6 +47,8 @@ class Target:
     every_n_days: int = 2
     min_bout_minutes: int = 10
     program_start: date | None = None
+    max_pause_minutes: int = 2
+    min_wear_minutes: int = 600
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_minutes <= self.max_minutes:
@@ -52,6 +60,10 @@ class Target:
             raise ValueError(f"every_n_days must be 1..28, got {self.every_n_days}")
         if not 1 <= self.min_bout_minutes <= 120:
             raise ValueError(f"min_bout_minutes must be 1..120, got {self.min_bout_minutes}")
+        if not 0 <= self.max_pause_minutes <= 10:
+            raise ValueError(f"max_pause_minutes must be 0..10, got {self.max_pause_minutes}")
+        if not 0 <= self.min_wear_minutes <= 1440:
+            raise ValueError(f"min_wear_minutes must be 0..1440, got {self.min_wear_minutes}")
 
     def with_changes(self, **changes: object) -> Target:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -198,15 +198,27 @@ STEP_MINUTES = TableSchema(
         _c("utc_offset_s", pa.int32(), "local − UTC offset stated by the file (s)", nullable=True),
         _c("file_sha256", pa.string(), "the file it came from"),
         SOURCE_FORMAT,
+        _c(
+            "resolution_s",
+            pa.int32(),
+            "length of the reading the minute's steps were spread from (s; the longest when "
+            "several share the minute): cadence thresholds apply only up to 120 s. Rows "
+            "stored before this column existed read as 60 (`backtrack reprocess` restores "
+            "the real value)",
+            default=60,
+        ),
     ),
 )
 
 WEAR = TableSchema(
     name="wear",
-    grain="one row per participant × device × file with step data",
-    key=("participant", "device", "file_sha256"),
-    doc="The span each monitoring file covers; a local day touched by a span has data even "
-    'when no step was taken ("not worn" is not "not active").',
+    grain="one row per participant × device × file × stretch covered by step readings",
+    key=("participant", "device", "file_sha256", "start_utc"),
+    doc="The stretches a file's step readings cover (pipelines.rules.steps): readings shorter "
+    "than 60 min, zero-step readings included, joined across gaps of at most 60 min. With "
+    "recorded sessions they give a day's `wear_minutes`; a local day touched by a stretch has "
+    'data even when no step was taken ("not worn" is not "not active"). Rows stored '
+    "before stretches existed span their whole file (`backtrack reprocess` rebuilds them).",
     columns=(
         PARTICIPANT,
         _c("device", pa.string(), "`manufacturer/product/serial`"),
@@ -315,9 +327,30 @@ DAILY = TableSchema(
             "source formats behind the day's figures, comma-separated",
             default="",
         ),
+        _c(
+            "wear_minutes",
+            pa.float64(),
+            "minutes the day was covered by step readings at most 60 min apart or by "
+            "recorded sessions; null when nothing says",
+            nullable=True,
+        ),
+        _c(
+            "approximate",
+            pa.bool_(),
+            "steps outside sessions from readings coarser than 2 min add up to ≥ 60 that day: "
+            "walking minutes may be missing (no cadence can be told from them)",
+            default=False,
+        ),
         _c("met", pa.bool_(), "walking_minutes ≥ the participant's min_minutes"),
         _c("credited_minutes", pa.float64(), "walking minutes capped at max_minutes"),
         _c("above_range_minutes", pa.float64(), "walking minutes beyond max_minutes"),
+        _c(
+            "status",
+            pa.string(),
+            "`met`, `below` (target not reached), `low_wear` (not met, worn less than "
+            "min_wear_minutes) or `no_data`",
+            default="no_data",
+        ),
     ),
 )
 
@@ -357,7 +390,23 @@ PARTICIPANTS = TableSchema(
         _c("min_minutes", pa.int16(), "a day is met at ≥ this many walking minutes"),
         _c("max_minutes", pa.int16(), "minutes beyond this add no credit"),
         _c("every_n_days", pa.int16(), "block length in days"),
-        _c("min_bout_minutes", pa.int16(), "shortest step-detected walking bout that counts"),
+        _c(
+            "min_bout_minutes",
+            pa.int16(),
+            "shortest step-detected walking bout (its span) that counts",
+        ),
+        _c(
+            "max_pause_minutes",
+            pa.int16(),
+            "longest stretch of minutes below walking cadence a step bout continues across",
+            default=2,
+        ),
+        _c(
+            "min_wear_minutes",
+            pa.int16(),
+            "a day not met and worn less than this many minutes is `low_wear`",
+            default=600,
+        ),
         _c("group", pa.string(), "the coaching group", nullable=True),
         _c("updated_at", UTC_TS, "last change (UTC)"),
     ),

@@ -37,7 +37,9 @@ class CounterReading:
 
     time_raw: int  # FIT seconds
     activity_type: int
-    value: int  # cumulative steps since the counter's last reset
+    # cumulative steps since the counter's last reset; None: a reading of a counter that
+    # holds no steps (sedentary time, ...), which only marks the instant it was written
+    value: int | None
     device_index: int | None = None
 
 
@@ -61,9 +63,13 @@ def step_intervals(
       unless ``baseline_first`` (a file that starts mid-day: Garmin's counters run from
       local midnight, so its first readings repeat steps an earlier file of the day already
       holds): then the first reading is only the baseline and its increment is 0;
-    * the interval runs from the previous reading of that counter (for the first
-      reading: from ``start_raw``, the monitoring_info timestamp, when given) to this
-      reading's time;
+    * the interval runs from the device's previous reading of *any* counter (walking,
+      running, sedentary time, ...; readings at this reading's own instant do not count)
+      to this reading's time; without an earlier reading, from ``start_raw`` (the
+      monitoring_info timestamp) when given. Garmin writes a reading when the activity
+      type changes, so a walk after a sedentary stretch starts at the sedentary reading,
+      not at the walking counter's reading before the stretch (which would spread its
+      first minute over up to an hour);
     * **cap**: an interval is at most :data:`MONITORING_INTERVAL_CAP` (60 min) long. When
       the gap since the previous reading is longer, unknown, or not positive, the interval starts
       60 min before the reading. Garmin writes a reading soon after steps are taken, so
@@ -73,20 +79,35 @@ def step_intervals(
       interval of zero length with zero steps says nothing and is dropped.
     """
     intervals: list[StepInterval] = []
-    last: dict[tuple[int | None, int], CounterReading] = {}
+    last: dict[tuple[int | None, int], int] = {}
+    # per device index: the latest reading's time and the one before it (any counter)
+    times: dict[int | None, tuple[int, int | None]] = {}
     cap_s = int(MONITORING_INTERVAL_CAP.total_seconds())
     for reading in readings:
+        latest, earlier = times.get(reading.device_index, (None, None))
+        if latest is not None and latest < reading.time_raw:
+            prior: int | None = latest
+            times[reading.device_index] = (reading.time_raw, latest)
+        elif latest is not None and latest == reading.time_raw:
+            prior = earlier
+        else:  # the first reading, or the clock went back: start over
+            prior = None
+            times[reading.device_index] = (reading.time_raw, None)
+        if reading.value is None:
+            continue
         key = (reading.device_index, reading.activity_type)
         previous = last.get(key)
-        last[key] = reading
+        last[key] = reading.value
         if previous is None:
             increment = 0 if baseline_first else reading.value
             since = start_raw
         else:
-            increment = reading.value - previous.value
+            increment = reading.value - previous
             if increment < 0:
                 increment = reading.value
-            since = previous.time_raw
+            since = prior
+        if prior is not None and (since is None or prior > since):
+            since = prior
         if since is None or since >= reading.time_raw:
             if since is not None and since == reading.time_raw and increment == 0:
                 continue
@@ -151,17 +172,19 @@ def _monitoring(
                 packed = message.raw.get(_F_MON_TYPE_INTENSITY)
                 if isinstance(packed, tuple) and packed and isinstance(packed[0], int):
                     activity_type = packed[0] & 0x1F
-            cycles = _as_int(message.raw.get(_F_MON_CYCLES))
-            if cycles is None or activity_type not in STEP_ACTIVITY_TYPES:
+            if activity_type is None:
                 continue
+            cycles = _as_int(message.raw.get(_F_MON_CYCLES))
             reading = CounterReading(
                 time_raw=timestamp,
                 activity_type=activity_type,
-                value=cycles,
+                value=cycles if activity_type in STEP_ACTIVITY_TYPES else None,
                 device_index=_as_int(message.raw.get(_F_MON_DEVICE_INDEX)),
             )
             duration_min = _as_int(message.raw.get(_F_MON_DURATION_MIN))
             if duration_min is not None and duration_min >= 24 * 60:
+                if reading.value is None:
+                    continue  # a daily total of another counter marks no instant
                 summaries.append(reading)
                 summary_minutes[reading] = duration_min
             else:
@@ -184,9 +207,9 @@ def _monitoring(
         utc_offset_s=utc_offset,
         baseline_first=mid_day,
     )
-    counted_types = {reading.activity_type for reading in readings}
+    counted_types = {r.activity_type for r in readings if r.value is not None}
     for summary in summaries:
-        if summary.activity_type in counted_types:
+        if summary.value is None or summary.activity_type in counted_types:
             continue  # a daily total restating counters already differenced above
         minutes = summary_minutes[summary]
         intervals.append(

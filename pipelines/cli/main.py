@@ -528,6 +528,12 @@ def participant_set(
     max_minutes: Annotated[int | None, typer.Option(help="no credit beyond this")] = None,
     every_n_days: Annotated[int | None, typer.Option(help="block length (days)")] = None,
     min_bout_minutes: Annotated[int | None, typer.Option(help="shortest step bout")] = None,
+    max_pause_minutes: Annotated[
+        int | None, typer.Option(help="minutes below walking cadence a bout continues across")
+    ] = None,
+    min_wear_minutes: Annotated[
+        int | None, typer.Option(help="a day worn less than this is low_wear")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Set a participant's time zone, group and prescription, then refresh their tables."""
@@ -545,6 +551,8 @@ def participant_set(
             max_minutes=max_minutes,
             every_n_days=every_n_days,
             min_bout_minutes=min_bout_minutes,
+            max_pause_minutes=max_pause_minutes,
+            min_wear_minutes=min_wear_minutes,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

@@ -8,7 +8,10 @@ brackets), a participant raises:
   before ``as_of``, or there is no day with data at all. Last data yesterday = 1 day.
 * ``low_adherence`` — adherence over the 14 days ending ``as_of`` (``pipelines.rules.adherence``:
   met / complete blocks, blocks without data count as not met) is below
-  ``min_adherence_14d`` (0.5). No alert while no block lies wholly in the window.
+  ``min_adherence_14d`` (0.5). No alert while no block lies wholly in the window. Its
+  ``reason`` separates "not worn / not synced" from "inactive": ``not_worn`` when at least
+  half of the window's days that were not met (``days.status`` ≠ ``met``) were ``low_wear``
+  or ``no_data``, else ``inactive`` (the device was worn, the walking was not there).
 * ``pain_up`` — the latest 7-day mean pain is ≥ baseline + ``pain_delta`` (20) points, i.e.
   the report's ``change_vs_baseline`` (rounded to 1 decimal, as shown) ≥ ``pain_delta``.
 * ``painkiller_run`` — painkillers on more than ``painkiller_days`` (14) days in a row
@@ -27,6 +30,8 @@ from typing import Any, Final, Literal
 import pandas as pd
 
 AlertCode = Literal["no_data", "low_adherence", "pain_up", "painkiller_run"]
+AlertReason = Literal["not_worn", "inactive"]
+NOT_WORN: Final = ("low_wear", "no_data")  # the day statuses that say "not worn / not synced"
 CODES: Final[tuple[AlertCode, ...]] = ("no_data", "low_adherence", "pain_up", "painkiller_run")
 ADHERENCE_WINDOW_DAYS: Final = 14
 
@@ -61,6 +66,8 @@ class Facts:
     adherence_14d: float | None  # met / complete blocks in the 14-day window
     pain_change_vs_baseline: float | None  # latest 7-day mean − baseline, pain points
     painkiller_run_days: int = 0
+    missed_days_14d: int = 0  # days of the 14-day window not met
+    not_worn_days_14d: int = 0  # of those, days low_wear or no_data
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ class Alert:
     code: AlertCode
     value: float | None  # the measured figure (None: no data at all)
     threshold: float
+    reason: AlertReason | None = None  # low_adherence: not worn / not synced, or inactive
 
 
 def window(as_of: date) -> tuple[date, date]:
@@ -80,12 +88,28 @@ def facts(days: pd.DataFrame, report: dict[str, Any], as_of: date) -> Facts:
     with_data = days.loc[days["has_data"].astype(bool) & (days["date"] <= as_of), "date"]
     pain = report.get("pain") or {}
     change = pain.get("change_vs_baseline")
+    missed, not_worn = missed_days(days, as_of)
     return Facts(
         days_without_data=(as_of - max(with_data)).days if len(with_data) else None,
         adherence_14d=report["adherence"]["ratio"],
         pain_change_vs_baseline=None if change is None else float(change),
         painkiller_run_days=int(pain.get("painkiller_run_days") or 0),
+        missed_days_14d=missed,
+        not_worn_days_14d=not_worn,
     )
+
+
+def missed_days(days: pd.DataFrame, as_of: date) -> tuple[int, int]:
+    """Of the 14 days ending ``as_of``: how many were not met, and how many of those were
+    not worn or not synced (``low_wear`` or ``no_data``; days the table lacks: ``no_data``)."""
+    start, end = window(as_of)
+    dates = days["date"].tolist()
+    inside = [start <= d <= end for d in dates]
+    statuses = [str(s) for s, i in zip(days["status"].tolist(), inside, strict=True) if i]
+    absent = ADHERENCE_WINDOW_DAYS - len(statuses)  # no row: no data
+    missed = sum(s != "met" for s in statuses) + absent
+    not_worn = sum(s in NOT_WORN for s in statuses) + absent
+    return missed, not_worn
 
 
 def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
@@ -95,7 +119,12 @@ def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
         value = None if f.days_without_data is None else float(f.days_without_data)
         alerts.append(Alert("no_data", value, thresholds.no_data_days))
     if f.adherence_14d is not None and f.adherence_14d < thresholds.min_adherence_14d:
-        alerts.append(Alert("low_adherence", f.adherence_14d, thresholds.min_adherence_14d))
+        reason: AlertReason = (
+            "not_worn"
+            if f.missed_days_14d and 2 * f.not_worn_days_14d >= f.missed_days_14d
+            else "inactive"
+        )
+        alerts.append(Alert("low_adherence", f.adherence_14d, thresholds.min_adherence_14d, reason))
     if f.pain_change_vs_baseline is not None:
         change = round(f.pain_change_vs_baseline, 1)
         if change >= thresholds.pain_delta:

@@ -7,13 +7,26 @@ Walking minutes are the union of two sources, computed on a grid of UTC minutes:
    minute it covers with ``covered share × moving_s / elapsed_s`` (its moving time spread
    over its span, so pauses are not credited). Where counted sessions still overlap, a
    minute gets the *largest* credit, never the sum.
-2. **Step bouts**: per minute the device with the most steps; a minute with ≥ 60 steps is
-   a walking minute; runs of ≥ ``min_bout_minutes`` consecutive walking minutes are bouts.
-   Bout minutes covered by any recorded session are not counted again.
+2. **Step bouts**: per minute the device with the most steps; a minute with ≥ 60 steps
+   from a reading of at most 2 minutes (``resolution_s`` ≤ ``CADENCE_MAX_RESOLUTION_S``)
+   is a walking minute — steps spread over a longer reading are no cadence. A bout
+   continues across up to ``max_pause_minutes`` (2) minutes below walking cadence (with
+   fewer steps, or none); its span, first to last walking minute, must be at least
+   ``min_bout_minutes`` (10). Only its walking minutes count, not the pauses. Bout minutes
+   covered by any recorded session are not counted again.
 
-A minute at ≥ 100 steps/min is *brisk* (its step data, or for session minutes without step
-data the session's average cadence). Minutes are assigned to local days one by one, so a
-walk across midnight is split between the two days.
+A minute at ≥ 100 steps/min is *brisk* (its step data at ≤ 2-minute resolution, or for
+session minutes without such step data the session's average cadence). Minutes are
+assigned to local days one by one, so a walk across midnight is split between the two days.
+
+A day is ``approximate`` when steps outside recorded sessions from readings coarser than
+2 minutes add up to at least 60 (one walking minute's worth): walking may hide in them.
+
+``wear_minutes``: the minutes of the day covered by the wear stretches of step readings
+(``pipelines.rules.steps``) or by recorded sessions (any, duplicates too — a second device
+on the wrist is worn as well); null when neither touches the day. ``status`` (after the
+target is applied, :func:`with_status`): ``met``; ``no_data`` without data; ``low_wear``
+when not met and worn less than ``min_wear_minutes``; else ``below``.
 """
 
 from __future__ import annotations
@@ -24,7 +37,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from pipelines.config import BRISK_CADENCE_SPM, WALKING_CADENCE_SPM
+from pipelines.config import BRISK_CADENCE_SPM, CADENCE_MAX_RESOLUTION_S, WALKING_CADENCE_SPM
 from pipelines.rules import timeline
 from pipelines.rules.taxonomy import CATEGORIES
 
@@ -41,7 +54,10 @@ ACTIVITY_COLUMNS = [
     *[f"sessions_{c}" for c in CATEGORIES],
     "has_data",
     "sources",
+    "wear_minutes",
+    "approximate",
 ]
+STATUSES = ("met", "below", "low_wear", "no_data")
 
 
 def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -103,26 +119,43 @@ def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
                 "steps": pd.Series(dtype="int64"),
                 "date": pd.Series(dtype="object"),
                 "source": pd.Series(dtype="string"),
+                "resolution_s": pd.Series(dtype="int64"),
             }
         )
     sm = step_minutes.assign(minute_ns=_ns(step_minutes["minute_utc"]))
     sm = sm.sort_values(["minute_ns", "steps", "device"], ascending=[True, False, True])
     best = sm.drop_duplicates("minute_ns", keep="first").reset_index(drop=True)
     best["date"] = timeline.local_dates(best["minute_utc"], best["utc_offset_s"], tz).to_numpy()
-    return best[["minute_ns", "steps", "date", "source"]].astype({"steps": "int64"})
+    columns = ["minute_ns", "steps", "date", "source", "resolution_s"]
+    return best[columns].astype({"steps": "int64", "resolution_s": "int64"})
 
 
-def bout_flags(best: pd.DataFrame, min_bout_minutes: int) -> np.ndarray:
-    """For each row of ``best`` (sorted by minute): is it part of a walking bout?"""
+def cadence_known(best: pd.DataFrame) -> np.ndarray:
+    """For each row of ``best``: do its steps come from a reading of at most 2 minutes?"""
+    return best["resolution_s"].to_numpy() <= CADENCE_MAX_RESOLUTION_S
+
+
+def bout_flags(best: pd.DataFrame, min_bout_minutes: int, max_pause_minutes: int) -> np.ndarray:
+    """For each row of ``best`` (sorted by minute): is it a walking minute of a bout?
+
+    Walking minutes: ≥ 60 steps at ≤ 2-minute resolution. Consecutive walking minutes
+    belong to one bout when at most ``max_pause_minutes`` minutes lie between them; a bout
+    counts when its span (first to last walking minute, pauses included) is at least
+    ``min_bout_minutes``. Pause minutes are never flagged.
+    """
     if best.empty:
         return np.zeros(0, dtype=bool)
-    minute = best["minute_ns"].to_numpy()
-    walking = best["steps"].to_numpy() >= WALKING_CADENCE_SPM
-    consecutive = np.r_[False, np.diff(minute) == MINUTE_NS]
-    new_run = ~(walking & np.r_[False, walking[:-1]] & consecutive)
-    run_id = np.cumsum(new_run)
-    run_len = pd.Series(walking.astype(int)).groupby(run_id).transform("sum").to_numpy()
-    return walking & (run_len >= min_bout_minutes)
+    walking = (best["steps"].to_numpy() >= WALKING_CADENCE_SPM) & cadence_known(best)
+    minute = best["minute_ns"].to_numpy()[walking] // MINUTE_NS
+    if len(minute) == 0:
+        return walking
+    new_bout = np.r_[True, np.diff(minute) > max_pause_minutes + 1]
+    bout_id = np.cumsum(new_bout)
+    first = pd.Series(minute).groupby(bout_id).transform("min").to_numpy()
+    last = pd.Series(minute).groupby(bout_id).transform("max").to_numpy()
+    flags = np.zeros(len(best), dtype=bool)
+    flags[walking] = last - first + 1 >= min_bout_minutes
+    return flags
 
 
 def daily_activity(
@@ -132,6 +165,7 @@ def daily_activity(
     *,
     tz: str,
     min_bout_minutes: int,
+    max_pause_minutes: int,
     program_start: date | None = None,
     daily_steps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
@@ -139,12 +173,13 @@ def daily_activity(
     from ``min(program_start, first data day)`` to the last data day (empty without data)."""
     sm = session_minutes(sessions, tz)
     best = best_step_minutes(step_minutes, tz)
+    fine = cadence_known(best)
 
     walking = sm[(sm["category"] == "walking") & sm["counted"]]
     walk_min = walking.groupby("minute_ns").agg(
         credit=("credit", "max"), cadence=("cadence", "max"), date=("date", "first")
     )
-    step_at = best.set_index("minute_ns")["steps"]
+    step_at = best[fine].set_index("minute_ns")["steps"]
     step_cadence = step_at.reindex(walk_min.index)
     brisk = np.where(
         step_cadence.notna(),
@@ -153,8 +188,10 @@ def daily_activity(
     )
     walk_min["brisk"] = walk_min["credit"].where(brisk, 0.0)
 
-    in_bout = bout_flags(best, min_bout_minutes)
-    bout = best[in_bout & ~np.isin(best["minute_ns"].to_numpy(), sm["minute_ns"].to_numpy())]
+    in_bout = bout_flags(best, min_bout_minutes, max_pause_minutes)
+    outside = ~np.isin(best["minute_ns"].to_numpy(), sm["minute_ns"].to_numpy())
+    bout = best[in_bout & outside]
+    coarse = best[~fine & outside]
 
     training = sm[sm["category"].isin(TRAINING) & sm["counted"]]
     train_min = training.groupby("minute_ns").agg(credit=("credit", "max"), date=("date", "first"))
@@ -213,15 +250,73 @@ def daily_activity(
         out[f"sessions_{cat}"] = per_cat.reindex(index, fill_value=0).astype("int16")
     out["has_data"] = index.isin(sources.index)
     out["sources"] = sources.reindex(index, fill_value="").to_numpy()
+    out["wear_minutes"] = wear_minutes(wear, sessions, tz).reindex(index)
+    out["approximate"] = per_day(coarse, "steps") >= WALKING_CADENCE_SPM
     for col in (
         "walking_minutes",
         "brisk_walking_minutes",
         "session_walking_minutes",
         "bout_walking_minutes",
         "training_minutes",
+        "wear_minutes",
     ):
         out[col] = out[col].round(6)
     return out.reset_index()[["date", *ACTIVITY_COLUMNS]]
+
+
+def wear_minutes(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.Series:
+    """Per local day the minutes covered by wear stretches or sessions (their union);
+    days neither touches are absent (``wear_minutes`` null: nothing says)."""
+    parts = [
+        frame[["start_utc", "end_utc", "utc_offset_s"]] for frame in (wear, sessions) if len(frame)
+    ]
+    if not parts:
+        return pd.Series(dtype="float64")
+    spans = pd.concat(parts, ignore_index=True)
+    start, end = _ns(spans["start_utc"]), _ns(spans["end_utc"])
+    order = np.argsort(start, kind="stable")
+    start, end = start[order], end[order]
+    offsets = spans["utc_offset_s"].to_numpy(dtype=object)[order]
+    # the union: a span starts a new stretch when it begins after everything before ended
+    reach = np.maximum.accumulate(end)
+    new = np.r_[True, start[1:] > reach[:-1]]
+    group = np.cumsum(new) - 1
+    u_start = start[new]
+    u_end = pd.Series(end).groupby(group).max().to_numpy()
+    u_offset = offsets[new]
+    keep = u_end > u_start
+    u_start, u_end, u_offset = u_start[keep], u_end[keep], u_offset[keep]
+    if len(u_start) == 0:
+        return pd.Series(dtype="float64")
+    first = u_start - u_start % MINUTE_NS
+    last = u_end + (-u_end) % MINUTE_NS
+    n = (last - first) // MINUTE_NS
+    rep = np.repeat(np.arange(len(u_start)), n)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    minute = first[rep] + within * MINUTE_NS
+    covered = np.minimum(u_end[rep], minute + MINUTE_NS) - np.maximum(u_start[rep], minute)
+    dates = timeline.local_dates(
+        pd.Series(pd.to_datetime(minute, utc=True)),
+        pd.Series(pd.array(u_offset[rep], dtype="Int64")),
+        tz,
+    )
+    per_day = pd.Series(covered / MINUTE_NS).groupby(dates.to_numpy()).sum()
+    per_day.index = pd.Index(list(per_day.index), dtype=object, name="date")
+    return per_day.astype("float64")
+
+
+def with_status(days: pd.DataFrame, min_wear_minutes: int) -> pd.DataFrame:
+    """``days`` (with ``met``) plus each day's ``status`` (see the module doc)."""
+    out = days.copy()
+    has_data = out["has_data"].astype(bool).to_numpy()
+    met = out["met"].astype(bool).to_numpy()
+    wear = pd.to_numeric(out["wear_minutes"]).astype("float64").to_numpy()
+    low = ~np.isnan(wear) & (wear < min_wear_minutes)
+    status = np.where(
+        ~has_data, "no_data", np.where(met, "met", np.where(low, "low_wear", "below"))
+    )
+    out["status"] = pd.array(status, dtype="string")
+    return out
 
 
 def _sources_per_day(pairs: Sequence[tuple[Iterable[object], Iterable[object]]]) -> pd.Series:
@@ -254,7 +349,7 @@ def _column(values: Iterable[object]) -> pd.Series:
 def _empty() -> pd.DataFrame:
     out = pd.DataFrame({"date": pd.Series(dtype="object")})
     for col in ACTIVITY_COLUMNS:
-        dtype = {"has_data": "bool", "sources": "string"}.get(col, "float64")
+        dtype = {"has_data": "bool", "sources": "string", "approximate": "bool"}.get(col, "float64")
         out[col] = pd.Series(dtype=dtype)
     return out
 

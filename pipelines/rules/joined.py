@@ -63,10 +63,14 @@ def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
         name = column.name
         if name in ("participant", "date"):
             continue
-        if name in ("has_data", "met"):
+        if name in ("has_data", "met", "approximate"):
             out[name] = out[name].astype("boolean").fillna(False).astype(bool)
         elif name == "sources":
             out[name] = out[name].astype("string").fillna("")
+        elif name == "status":
+            out[name] = out[name].astype("string").fillna("no_data")
+        elif name == "wear_minutes":  # null: nothing says
+            out[name] = pd.to_numeric(out[name]).astype("float64")
         else:
             out[name] = out[name].fillna(0)
     for name in [c for c in out.columns if c.startswith("sessions_")]:

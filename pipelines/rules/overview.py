@@ -15,7 +15,9 @@ Per member, as of ``as_of`` (default: the group's latest day with data):
   before (positive: improving);
 * ``days_since_last_walk`` (a day with ≥ 1 walking minute), ``last_data_day`` (any data,
   also after ``as_of``), ``days_without_data`` (up to ``as_of``; the ``no_data`` alert);
-* ``pain_change_vs_baseline`` and ``painkiller_run_days``.
+* ``pain_change_vs_baseline`` and ``painkiller_run_days``;
+* ``missed_days_14d`` / ``not_worn_days_14d``: days of the 14 not met, and of those the days
+  not worn or not synced (the reason of the ``low_adherence`` alert).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ COLUMNS: Final = [
     "adherence_trend_14d",
     "days_without_data",
     "painkiller_run_days",
+    "missed_days_14d",
+    "not_worn_days_14d",
 ]
 
 # The ``days`` columns the figures read (a narrower frame makes every per-member slice cheaper).
@@ -67,6 +71,7 @@ INPUTS: Final = (
     "flare_up",
     "flare_up_flagged",
     "painkiller",
+    "status",
 )
 
 
@@ -105,7 +110,7 @@ def member(
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row |= {"participant": participant, "as_of": as_of, "last_data_day": last_data_day(frame)}
     if as_of is None:
-        row["painkiller_run_days"] = 0
+        row |= {"painkiller_run_days": 0, "missed_days_14d": 0, "not_worn_days_14d": 0}
         return row
     widest = max(WINDOWS_DAYS)
     target, recent = adherence.near_window(frame, p.target, as_of - timedelta(days=widest - 1))
@@ -142,6 +147,7 @@ def member(
         change, run = pain.overview(pain_history(frame, as_of), p.target.program_start, as_of)
     row["pain_change_vs_baseline"] = change
     row["painkiller_run_days"] = run
+    row["missed_days_14d"], row["not_worn_days_14d"] = alerts.missed_days(frame, as_of)
     return row
 
 
@@ -155,4 +161,6 @@ def facts(row: Mapping[Any, Any]) -> alerts.Facts:
         adherence_14d=None if ratio is None or pd.isna(ratio) else float(ratio),
         pain_change_vs_baseline=None if change is None or pd.isna(change) else float(change),
         painkiller_run_days=int(row["painkiller_run_days"] or 0),
+        missed_days_14d=int(row["missed_days_14d"] or 0),
+        not_worn_days_14d=int(row["not_worn_days_14d"] or 0),
     )

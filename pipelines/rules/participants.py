@@ -50,6 +50,8 @@ def _from_record(participant: str, row: Mapping[Any, Any]) -> Participant:
             every_n_days=int(row["every_n_days"]),
             min_bout_minutes=int(row["min_bout_minutes"]),
             program_start=None if pd.isna(start) else _as_date(start),
+            max_pause_minutes=int(row.get("max_pause_minutes", 2)),
+            min_wear_minutes=int(row.get("min_wear_minutes", 600)),
         ),
         group=None if pd.isna(row["group"]) else str(row["group"]),
     )
@@ -67,6 +69,8 @@ def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
                 "max_minutes": p.target.max_minutes,
                 "every_n_days": p.target.every_n_days,
                 "min_bout_minutes": p.target.min_bout_minutes,
+                "max_pause_minutes": p.target.max_pause_minutes,
+                "min_wear_minutes": p.target.min_wear_minutes,
                 "group": p.group,
                 "updated_at": now,
             }

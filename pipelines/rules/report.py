@@ -109,6 +109,9 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
         "has_data",
         "met",
         "sources",
+        "wear_minutes",
+        "approximate",
+        "status",
         "pain",
         "pain_7d_mean",
         "painkiller",
@@ -125,6 +128,10 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
         frame["sources"] = frame["sources"].astype("string").fillna("")
     frame["has_data"] = frame["has_data"].fillna(False).astype(bool)
     frame["met"] = frame["met"].fillna(False).astype(bool)
+    if "approximate" in frame:
+        frame["approximate"] = frame["approximate"].astype("boolean").fillna(False).astype(bool)
+    if "status" in frame:
+        frame["status"] = frame["status"].astype("string").fillna("no_data")
     return frame.rename_axis("date").reset_index()
 
 
@@ -155,6 +162,9 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
         "brisk_walking_minutes": round(float(row["brisk_walking_minutes"]), 1),
         "met": bool(row["met"]),
         "has_data": bool(row["has_data"]),
+        "status": str(row["status"]),
+        "wear_minutes": _round(row["wear_minutes"]),
+        "approximate": bool(row["approximate"]),
         "steps": int(row["steps"]),
         "sessions": {c: int(row[f"sessions_{c}"]) for c in CATEGORIES},
         "sources": [s for s in str(row.get("sources") or "").split(",") if s],

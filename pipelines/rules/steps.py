@@ -2,15 +2,28 @@
 
 An interval's steps are spread evenly over the UTC minutes it touches, as integers whose
 sum is exactly the interval's steps (the remainder goes to the latest minutes, when the
-walking most likely happened — the counter was read at the end). Within one file the
+walking most likely happened — the counter was read at the end). Each minute keeps its
+source resolution (``resolution_s``: the length of the reading it came from; the longest
+when readings of several activity types share the minute): an even spread over a long
+reading is not a cadence, and ``pipelines.rules.daily`` applies the cadence thresholds only
+to minutes of at most ``CADENCE_MAX_RESOLUTION_S`` (2 min). Within one file the
 minutes of different activity types add up (walking and running counters are distinct
 steps); when two files of the same device cover the same minute, the larger count wins;
 across devices, ``pipelines.rules.daily`` takes per minute the device with the most steps.
+
+Wear spans are the stretches a file's step readings cover, zero-step readings included
+(they show the device was worn and counting): readings shorter than
+``WEAR_MAX_READING`` (60 min — a longer one may have been cut by the monitoring cap, and
+says nothing about when in it the device was worn), joined across gaps of at most 60 min
+between readings. A longer gap is "nothing says" — not worn, on the charger, or no
+steps taken on a device that only writes when steps are taken.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -21,6 +34,8 @@ from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
 
 MINUTE_NS = 60_000_000_000
+WEAR_MAX_READING: Final = timedelta(minutes=60)
+WEAR_MAX_GAP: Final = timedelta(minutes=60)
 
 
 def intervals_frame(records: Sequence[StepInterval], tz: str = "UTC") -> pd.DataFrame:
@@ -63,6 +78,7 @@ def step_minutes(
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     minute_ns = first[rep] + within * MINUTE_NS
     steps = iv["steps"].to_numpy()
+    length_s = (_ns(iv["end_utc"]) - _ns(iv["start_utc"])) // 1_000_000_000
     base = steps // n
     remainder = steps - base * n
     extra = (within >= (n - remainder)[rep]).astype("int64")
@@ -78,10 +94,13 @@ def step_minutes(
             "minute_ns": minute_ns[keep],
             "steps": per_minute[keep],
             "utc_offset_s": offsets[rep][keep],
+            "resolution_s": length_s[rep][keep],
         }
     )
     summed = frame.groupby(["device_code", "minute_ns"], as_index=False, sort=True).agg(
-        steps=("steps", "sum"), utc_offset_s=("utc_offset_s", "first")
+        steps=("steps", "sum"),
+        utc_offset_s=("utc_offset_s", "first"),
+        resolution_s=("resolution_s", "max"),
     )
     names = pd.array(devices.to_numpy(), dtype="string")
     summed.insert(0, "device", pd.Series(names.take(summed.pop("device_code").to_numpy())))
@@ -115,14 +134,26 @@ def wear_spans(
     tz: str = "UTC",
     source: str = "fit",
 ) -> pd.DataFrame:
-    """One span per device of the file: from its first to its last instant."""
-    if not records:
+    """The stretches the file's step readings cover, per device (see the module doc)."""
+    readings = [r for r in records if timedelta(0) < r.end_utc - r.start_utc < WEAR_MAX_READING]
+    if not readings:
         return WEAR.empty()
-    iv = intervals_frame(records, tz)
-    spans = iv.groupby("device", as_index=False).agg(
-        start_utc=("start_utc", "min"),
-        end_utc=("end_utc", "max"),
-        utc_offset_s=("utc_offset_s", "first"),
+    iv = intervals_frame(readings, tz).sort_values(["device", "start_utc"], kind="stable")
+    start, end = _ns(iv["start_utc"]), _ns(iv["end_utc"])
+    device = iv["device"].to_numpy(dtype=object)
+    gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
+    reach = pd.Series(end).groupby(device).cummax().to_numpy()  # latest end so far
+    new = np.r_[True, (device[1:] != device[:-1]) | (start[1:] - reach[:-1] > gap_ns)]
+    stretch = np.cumsum(new)
+    spans = (
+        iv.assign(stretch=stretch)
+        .groupby("stretch", as_index=False, sort=True)
+        .agg(
+            device=("device", "first"),
+            start_utc=("start_utc", "min"),
+            end_utc=("end_utc", "max"),
+            utc_offset_s=("utc_offset_s", "first"),
+        )
     )
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256

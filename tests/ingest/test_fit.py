@@ -371,7 +371,8 @@ def test_step_intervals_difference_reset_and_cap() -> None:
     assert intervals == [
         StepInterval(at(0), at(60), 40, TRACKER, 6),
         StepInterval(at(60), at(120), 60, TRACKER, 6),
-        StepInterval(at(0), at(120), 8, TRACKER, 1),
+        # the device's previous reading (walking, 06:01) starts it, not the monitoring_info
+        StepInterval(at(60), at(120), 8, TRACKER, 1),
         StepInterval(at(2 * 3600), at(3 * 3600), 30, TRACKER, 6),
         StepInterval(at(3 * 3600), at(3 * 3600 + 60), 25, TRACKER, 6),
         StepInterval(at(3 * 3600 + 60), at(3 * 3600 + 120), 0, TRACKER, 6),
@@ -404,3 +405,84 @@ def test_mid_day_file_uses_first_readings_as_baseline_not_steps() -> None:
     )
     assert [i.steps for i in counted] == [5000, 110, 105]
     assert [i.steps for i in baseline] == [0, 110, 105]
+
+
+# ------------------------------------------- increments since the device's last reading
+
+
+def test_a_walk_after_a_sedentary_stretch_starts_at_the_sedentary_reading() -> None:
+    """Garmin writes a reading when the activity type changes: the sedentary reading at
+    10:00 says when the walk began. The walking counter's previous reading is at 08:01, so
+    measured from it (the old rule) the first walking minute was spread over 09:01–10:01."""
+    walk = [(f"10:{m:02d}", 100) for m in range(10)]
+    data = fw.monitoring_file(
+        step_minutes=_minutes(("08:00", 80), *walk),
+        utc_offset_s=0,
+        runs_opened_by="activity_type",
+    )
+
+    intervals = [i for i in parse_fit(data).step_intervals if i.steps]
+
+    def at(hhmm: str) -> datetime:
+        return datetime.fromisoformat(f"2026-01-05T{hhmm}:00+00:00")
+
+    # the writer's running counter takes 5 steps of each of the first three minutes with
+    # ≥ 40 steps (08:00, 10:00, 10:01): walking 75 + running 5 = the 80 steps of 08:00
+    assert [(i.start_utc, i.end_utc, i.steps, i.activity_type) for i in intervals] == [
+        (at("08:00"), at("08:01"), 75, 6),
+        (at("08:00"), at("08:01"), 5, 1),
+        (at("10:00"), at("10:01"), 95, 6),
+        (at("10:00"), at("10:01"), 5, 1),
+        (at("10:01"), at("10:02"), 95, 6),
+        (at("10:01"), at("10:02"), 5, 1),
+        *[(at(f"10:{m:02d}"), at(f"10:{m + 1:02d}"), 100, 6) for m in range(2, 10)],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        # (time offset s, activity type, value or None) → (start, end, steps) per step reading
+        pytest.param(
+            [(0, 6, 0), (3600, 8, None), (3660, 6, 90)],
+            [(-3600, 0, 0), (3600, 3660, 90)],
+            id="sedentary reading opens the walk",
+        ),
+        pytest.param(
+            [(0, 6, 0), (60, 1, 0), (120, 6, 70)],
+            [(-3600, 0, 0), (0, 60, 0), (60, 120, 70)],
+            id="running reading counts as the device's previous reading",
+        ),
+        pytest.param(
+            [(0, 6, 0), (600, 8, None), (600, 6, 200)],
+            [(-3600, 0, 0), (0, 600, 200)],
+            id="a reading at the same instant does not count",
+        ),
+        pytest.param(
+            [(0, 6, 0), (9000, 6, 300)],
+            [(-3600, 0, 0), (5400, 9000, 300)],
+            id="a gap of 2.5 h is still capped at 60 min",
+        ),
+    ],
+)
+def test_step_interval_starts_at_the_previous_reading_of_any_counter(
+    readings: list[tuple[int, int, int | None]], expected: list[tuple[int, int, int]]
+) -> None:
+    t0 = fit_s(datetime(2026, 3, 1, 6, 0, tzinfo=UTC))
+    base = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+
+    intervals = step_intervals(
+        [CounterReading(t0 + dt, kind, value) for dt, kind, value in readings],
+        start_raw=None,
+        device=TRACKER,
+        utc_offset_s=0,
+    )
+
+    assert [
+        (
+            int((i.start_utc - base).total_seconds()),
+            int((i.end_utc - base).total_seconds()),
+            i.steps,
+        )
+        for i in intervals
+    ] == expected

@@ -426,3 +426,60 @@ def test_monitoring_steps_match_the_fitcsvtool_dump() -> None:
         Device(manufacturer="garmin", product="vivo_fit", serial="3882708276")
     }
     assert all(i.start_utc < i.end_utc for i in result.step_intervals)
+
+
+def _dump_reading_times(path: Path) -> tuple[int, list[int]]:
+    """The monitoring_info timestamp and the time of every monitoring message that states
+    an activity type (step counters and sedentary readings alike), resolved as above."""
+    times: list[int] = []
+    info: int | None = None
+    last_full: int | None = None
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        for row in csv.reader(handle):
+            if not row or row[0] != "Data":
+                continue
+            fields = {row[i]: row[i + 1] for i in range(3, len(row) - 1, 3) if row[i]}
+            if "timestamp" in fields:
+                last_full = int(fields["timestamp"])
+            if row[2] == "monitoring_info" and info is None:
+                info = int(fields["timestamp"])
+            if row[2] != "monitoring" or "activity_type" not in fields:
+                continue
+            if "timestamp" in fields:
+                times.append(int(fields["timestamp"]))
+            else:
+                assert last_full is not None
+                short = int(fields["timestamp_16"])
+                times.append(last_full + ((short - (last_full & 0xFFFF)) & 0xFFFF))
+    assert info is not None
+    return info, times
+
+
+def test_monitoring_increments_start_at_the_devices_previous_reading() -> None:
+    """docs/rules.md "Step data": each step increment of the real vivofit file starts at the
+    file's previous monitoring reading of any activity type (256 of its 337 monitoring
+    messages are sedentary readings), capped at 60 minutes — worked out from FitCSVTool's
+    dump, independently of the reader."""
+    dump = FIT_DIR / "muktihari-fit/MonitoringFile.csv"
+    info, times = _dump_reading_times(dump)
+    step_times = [t for t, _, _ in _dump_readings(dump)][:-2]  # without the daily totals
+    expected = []
+    for t in step_times:
+        earlier = [x for x in times if x < t]
+        since = max(earlier) if earlier else info
+        expected.append((max(since, t - 3600), t))
+
+    result = parsed("python-fitparse/MonitoringFile.fit")
+
+    got = [
+        (
+            int((i.start_utc - FIT_EPOCH).total_seconds()),
+            int((i.end_utc - FIT_EPOCH).total_seconds()),
+        )
+        for i in result.step_intervals
+    ]
+    assert got == expected
+    lengths = [(end - start) // 60 for start, end in got]
+    short = [i.steps for i, n in zip(result.step_intervals, lengths, strict=True) if n <= 2]
+    # the figures docs/rules.md quotes: 1–8 minutes, 67 readings ≤ 2 min holding 1,662 steps
+    assert (min(lengths), max(lengths), len(short), sum(short)) == (1, 8, 67, 1662)

@@ -92,9 +92,10 @@ def days(
         wear,
         tz=tz,
         min_bout_minutes=target.min_bout_minutes,
+        max_pause_minutes=target.max_pause_minutes,
         program_start=target.program_start,
     )
-    return adherence.apply_target(frame, target)
+    return daily.with_status(adherence.apply_target(frame, target), target.min_wear_minutes)
 
 
 def day(frame: pd.DataFrame, iso: str) -> dict[str, object]:

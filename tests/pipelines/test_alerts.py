@@ -89,18 +89,74 @@ def test_thresholds_refuse_values_the_rule_cannot_use(bad: dict[str, float]) -> 
 def test_facts_from_days_and_the_window_report() -> None:
     as_of = date(2026, 9, 20)
     days = pd.DataFrame(
-        {"date": [as_of - timedelta(days=d) for d in (9, 8, 0)], "has_data": [True, True, False]}
+        {
+            "date": [as_of - timedelta(days=d) for d in (9, 8, 0)],
+            "has_data": [True, True, False],
+            "status": ["below", "low_wear", "no_data"],
+        }
     )
     report = {
         "adherence": {"ratio": 0.4286},
         "pain": {"change_vs_baseline": 21.5, "painkiller_run_days": 3},
     }
     f = alerts.facts(days, report, as_of)
-    assert f == Facts(8, 0.4286, 21.5, 3)
+    # 14 days in the window: 3 rows (below, low_wear, no_data) and 11 days without a row
+    # (no data): none met → 14 missed; not worn: low_wear + no_data + 11 = 13
+    assert f == Facts(8, 0.4286, 21.5, 3, missed_days_14d=14, not_worn_days_14d=13)
     assert alerts.window(as_of) == (date(2026, 9, 7), as_of)
     assert alerts.facts(days.iloc[0:0], {"adherence": {"ratio": None}}, as_of) == Facts(
-        None, None, None, 0
+        None, None, None, 0, missed_days_14d=14, not_worn_days_14d=14
     )
+
+
+@pytest.mark.parametrize(
+    ("statuses", "missed", "not_worn", "reason"),
+    [
+        # 14 days: 4 met, 10 missed of which 5 low_wear / no_data → half → not worn
+        (["met"] * 4 + ["below"] * 5 + ["low_wear"] * 3 + ["no_data"] * 2, 10, 5, "not_worn"),
+        # 4 met, 10 missed of which 4 not worn → fewer than half → inactive
+        (["met"] * 4 + ["below"] * 6 + ["low_wear"] * 4, 10, 4, "inactive"),
+        # worn every day, walked on none → inactive
+        (["below"] * 14, 14, 0, "inactive"),
+        # 10 days rows, the 4 latest missing from the table: 4 × no data + 3 low_wear of 10
+        (["met"] * 3 + ["below"] * 4 + ["low_wear"] * 3, 11, 7, "not_worn"),
+    ],
+)
+def test_low_adherence_says_whether_the_device_was_worn(
+    statuses: list[str], missed: int, not_worn: int, reason: str
+) -> None:
+    as_of = date(2026, 9, 20)
+    days = pd.DataFrame(
+        {
+            "date": [as_of - timedelta(days=13 - i) for i in range(len(statuses))],
+            "has_data": [s != "no_data" for s in statuses],
+            "status": statuses,
+        }
+    )
+    assert alerts.missed_days(days, as_of) == (missed, not_worn)
+    f = Facts(0, 0.2, None, missed_days_14d=missed, not_worn_days_14d=not_worn)
+    [alert] = alerts.evaluate(f, Thresholds())
+    assert (alert.code, alert.reason) == ("low_adherence", reason)
+
+
+def test_the_low_adherence_reason_in_words() -> None:
+    from dashboards import i18n
+    from dashboards.pdf_report import alert_text
+
+    worn = alerts.Alert("low_adherence", 0.25, 0.5, "inactive")
+    not_worn = alerts.Alert("low_adherence", 0.25, 0.5, "not_worn")
+    assert alert_text(worn) == (
+        "Adherence over 14 days 25.0% (below 50.0%) - the device was worn, the walking was missing"
+    )
+    assert alert_text(not_worn).endswith("mostly days the device was not worn or not synced")
+    i18n.use("de")
+    try:
+        assert alert_text(not_worn).endswith(
+            "überwiegend Tage, an denen das Gerät nicht getragen oder nicht synchronisiert wurde"
+        )
+        assert alert_text(worn).endswith("das Gerät wurde getragen, es fehlte an Bewegung")
+    finally:
+        i18n.use("en")
 
 
 def test_group_thresholds_are_stored_per_group(tmp_path: Path) -> None:

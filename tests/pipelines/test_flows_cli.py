@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from demo import fitwriter
+from pipelines.app import participants as settings
 from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
 from pipelines.cli.main import app
@@ -188,6 +189,16 @@ def test_cli_rejects_unsafe_participant_and_unknown_zone(tmp_path: Path) -> None
         app, ["participant", "set", "p1", "--tz", "Mars/Olympus", "--data-dir", str(tmp_path)]
     )
     assert result.exit_code == 2 and "time zone" in result.output
+
+
+def test_cli_participant_set_pause_and_wear_settings(tmp_path: Path) -> None:
+    args = ["participant", "set", "p1", "--data-dir", str(tmp_path)]
+    result = runner.invoke(app, [*args, "--max-pause-minutes", "1", "--min-wear-minutes", "480"])
+    assert result.exit_code == 0, result.output
+    target = settings.load_participant(Store(tmp_path), "p1").target
+    assert (target.max_pause_minutes, target.min_wear_minutes) == (1, 480)
+    result = runner.invoke(app, [*args, "--max-pause-minutes", "11"])
+    assert result.exit_code == 2 and "max_pause_minutes must be 0..10" in result.output
 
 
 def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_path: Path) -> None:

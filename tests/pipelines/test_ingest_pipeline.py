@@ -181,6 +181,9 @@ def test_report_contract(tmp_path: Path, export: Path) -> None:
         "brisk_walking_minutes": 35.0,
         "met": True,
         "has_data": True,
+        "status": "met",
+        "wear_minutes": 35.0,  # the 35-minute walk is all that says the watch was worn
+        "approximate": False,
         "steps": 0,
         "sessions": {
             "walking": 1,

@@ -33,9 +33,13 @@ def test_day_target_boundaries(minutes: int, met: bool, credited: float, above: 
         "sessions_walking": 1,
         "has_data": True,
         "sources": "fit",
+        # the session is all that says the device was worn: its minutes, < 600
+        "wear_minutes": float(minutes),
+        "approximate": False,
         "met": met,
         "credited_minutes": credited,
         "above_range_minutes": above,
+        "status": "met" if met else "low_wear",
     }
 
 
