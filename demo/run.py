@@ -34,7 +34,7 @@ def _run_demo(
     from demo.accounts import COACHES, DEMO_PASSWORD, create_demo_accounts
     from demo.cohort import generate_cohort
     from demo.diaries import write_diaries
-    from pipelines.cli.main import run_ingest
+    from pipelines.cli.flows import run_ingest
     from pipelines.orchestrate.prefect_env import quiet_prefect
 
     quiet_prefect()

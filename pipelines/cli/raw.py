@@ -4,39 +4,22 @@ Thin, like ``cli``."""
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pipelines import config
 from pipelines.app import raw as raw_store
+from pipelines.cli.common import DataDir, console, err, require_key
 from pipelines.store import sealed
-from pipelines.store.storage import InvalidParticipant, MissingKey, Store, check_participant
+from pipelines.store.storage import InvalidParticipant, Store, check_participant
 
 keys_app = typer.Typer(no_args_is_help=True, help="The raw store's encryption key.")
 raw_app = typer.Typer(no_args_is_help=True, help="The raw store: retention.")
-console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)"),
-]
-
-
-def require_key(store: Store) -> None:
-    """Exit 2 with what to do unless the raw store's key is configured and usable."""
-    try:
-        store.key  # noqa: B018 - loading it is the check
-    except (MissingKey, sealed.KeyFileError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
 
 
 @keys_app.command("init")

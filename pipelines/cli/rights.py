@@ -4,45 +4,21 @@ trail (``pipelines.store.audit``) and a person's rights (``pipelines.app.rights`
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pipelines import config
 from pipelines.app import rights
-from pipelines.store import audit, tombstones
-from pipelines.store.storage import InvalidParticipant, Store, check_participant
+from pipelines.cli.common import DataDir, console, err, participant_id, refuse_erased
+from pipelines.store import audit
+from pipelines.store.storage import Store
 
 audit_app = typer.Typer(no_args_is_help=True, help="The audit trail: who saw what, and when.")
-console = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)"),
-]
-
-
-def _participant(value: str) -> str:
-    try:
-        return check_participant(value)
-    except InvalidParticipant as exc:
-        raise typer.BadParameter(str(exc)) from exc
-
-
-def refuse_erased(root: Path, participant: str) -> None:
-    """Exit 2 with the reason when ``participant`` was erased (``tombstones.refuse_erased``)."""
-    try:
-        tombstones.refuse_erased(root, participant)
-    except tombstones.Erased as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
 
 
 @audit_app.command("show")
@@ -56,7 +32,7 @@ def audit_show(
     data_dir: DataDir = None,
 ) -> None:
     """Print the audit trail (optionally one participant's entries, from a day on)."""
-    who = _participant(participant) if participant else None
+    who = participant_id(participant) if participant else None
     start = None
     if since:
         try:
@@ -99,7 +75,7 @@ def participant_export(
     data_dir: DataDir = None,
 ) -> None:
     """Everything of one participant in one zip: raw files, table rows, account, README."""
-    participant = _participant(participant)
+    participant = participant_id(participant)
     store = Store(config.data_dir(data_dir))
     refuse_erased(store.root, participant)
     if participant not in store.participants():
@@ -123,7 +99,7 @@ def participant_delete(
     data_dir: DataDir = None,
 ) -> None:
     """Erase every trace of a participant, then scan for any left (exit 1 if one is)."""
-    participant = _participant(participant)
+    participant = participant_id(participant)
     if not yes:
         err.print(f"[red]error:[/] erasing {participant} cannot be undone: add --yes")
         raise typer.Exit(2)
@@ -152,7 +128,7 @@ def participant_reuse_id(
     data_dir: DataDir = None,
 ) -> None:
     """Allow an erased participant id to be used again (an audited override)."""
-    participant = _participant(participant)
+    participant = participant_id(participant)
     if not yes:
         err.print("[red]error:[/] prefer a new id; to reuse an erased one, add --yes")
         raise typer.Exit(2)

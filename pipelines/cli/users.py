@@ -12,21 +12,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pipelines import config
+from pipelines.cli.common import DataDir, console
 from pipelines.store import tombstones
 from pipelines.store.accounts import AccountError, Accounts
 from pipelines.store.audit import AuditLog, cli_actor
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts: participants, coaches, admins.")
-console = Console(width=None if sys.stdout.isatty() else 150)
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="data directory (default: $BACKTRACK_DATA_DIR or ./data)"),
-]
 PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="read the password from stdin's first line")
 ]

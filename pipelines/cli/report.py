@@ -1,0 +1,86 @@
+"""``backtrack report``: a participant's adherence report, readable or as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from pipelines.app import participants as settings
+from pipelines.cli.common import (
+    DataDir,
+    ParticipantOpt,
+    console,
+    parse_date,
+    participant_id,
+    store_at,
+)
+from pipelines.rules import report as report_mod
+from pipelines.schemas import DAILY, DAYS
+
+
+def report(
+    participant: ParticipantOpt,
+    start: Annotated[str | None, typer.Option(help="first day (YYYY-MM-DD)")] = None,
+    end: Annotated[str | None, typer.Option(help="last day (YYYY-MM-DD)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """A participant's adherence (reads the tables; no flow is started)."""
+    participant = participant_id(participant)
+    store = store_at(data_dir)
+    p = settings.load_participant(store, participant)
+    days = store.read(DAYS, [participant])
+    if days.empty:  # tables from before the diary join: the activity alone
+        days = store.read(DAILY, [participant])
+    result = report_mod.build(p, days, parse_date(start, "--start"), parse_date(end, "--end"))
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+        return
+    print_report(result)
+
+
+def print_report(result: dict[str, object]) -> None:
+    a = result["adherence"]
+    assert isinstance(a, dict)
+    target = result["target"]
+    assert isinstance(target, dict)
+    rng = result["range"]
+    assert isinstance(rng, dict)
+    ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
+    console.print(
+        f"[bold]{result['participant']}[/] {rng['start']} … {rng['end']}: target "
+        f"{target['min_minutes']}–{target['max_minutes']} min every {target['every_n_days']} "
+        f"days — adherence [bold]{ratio}[/] ({a['blocks_met']}/{a['blocks_total']} blocks met, "
+        f"{a['blocks_no_data']} without data), current streak {a['current_streak_blocks']} "
+        f"block(s), longest gap {a['longest_gap_days']} day(s)"
+    )
+    weeks = result.get("weeks") or []
+    assert isinstance(weeks, list)
+    if weeks:
+        table = Table(
+            "week",
+            "walking days",
+            "met days",
+            "walking min",
+            "strength",
+            "pilates",
+            "yoga",
+            "tai-chi",
+        )
+        for w in weeks:
+            s = w["sessions"]
+            table.add_row(
+                w["week"],
+                str(w["walking_days"]),
+                str(w["met_days"]),
+                f"{w['walking_minutes']:.0f}",
+                str(s["strength"]),
+                str(s["pilates"]),
+                str(s["yoga"]),
+                str(s["tai_chi"]),
+            )
+        console.print(table)
