@@ -31,9 +31,15 @@ BRISK_CADENCE_SPM: Final = 100
 class Target:
     """A participant's prescription: the adherence rule's parameters.
 
-    Defaults follow the guidance: 30–60 minutes of walking or training every other day.
-    ``min_bout_minutes`` is the shortest run of consecutive step-detected walking minutes
-    that counts (10 by default; WHO 2020 dropped the minimum, so 1 is allowed).
+    Walking: 30–60 minutes every other day by default — the example dose the guidance gives
+    for walking (IQWiG 2025); it is not a dose for training. ``min_bout_minutes`` is the
+    shortest run of consecutive step-detected walking minutes that counts (10 by default;
+    WHO 2020 dropped the minimum, so 1 is allowed).
+
+    Training (strength/stabilisation, Pilates, Yoga, Tai-Chi): the guidance names these as
+    proven but gives no dose, so the target is the physiotherapist's: by default 2 sessions a
+    week (``training_sessions_per_week``) of at least 15 minutes each
+    (``min_training_minutes``; shorter sessions count as minutes, not as sessions).
     """
 
     min_minutes: int = 30
@@ -41,6 +47,8 @@ class Target:
     every_n_days: int = 2
     min_bout_minutes: int = 10
     program_start: date | None = None
+    training_sessions_per_week: int = 2
+    min_training_minutes: int = 15
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_minutes <= self.max_minutes:
@@ -52,6 +60,14 @@ class Target:
             raise ValueError(f"every_n_days must be 1..28, got {self.every_n_days}")
         if not 1 <= self.min_bout_minutes <= 120:
             raise ValueError(f"min_bout_minutes must be 1..120, got {self.min_bout_minutes}")
+        if not 1 <= self.training_sessions_per_week <= 14:
+            raise ValueError(
+                f"training_sessions_per_week must be 1..14, got {self.training_sessions_per_week}"
+            )
+        if not 1 <= self.min_training_minutes <= 180:
+            raise ValueError(
+                f"min_training_minutes must be 1..180, got {self.min_training_minutes}"
+            )
 
     def with_changes(self, **changes: object) -> Target:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -312,6 +312,13 @@ DAILY = TableSchema(
         _c("met", pa.bool_(), "walking_minutes ≥ the participant's min_minutes"),
         _c("credited_minutes", pa.float64(), "walking minutes capped at max_minutes"),
         _c("above_range_minutes", pa.float64(), "walking minutes beyond max_minutes"),
+        _c(
+            "training_sessions",
+            pa.int16(),
+            "counted strength/Pilates/Yoga/Tai-Chi sessions of ≥ the participant's "
+            "min_training_minutes moving minutes (pipelines.rules.adherence)",
+            default=0,
+        ),
     ),
 )
 
@@ -345,13 +352,29 @@ PARTICIPANTS = TableSchema(
         _c(
             "program_start",
             pa.date32(),
-            "first day of the program (blocks count from it)",
+            "first day of the program (blocks and program weeks count from it)",
             nullable=True,
         ),
         _c("min_minutes", pa.int16(), "a day is met at ≥ this many walking minutes"),
         _c("max_minutes", pa.int16(), "minutes beyond this add no credit"),
-        _c("every_n_days", pa.int16(), "block length in days"),
+        _c(
+            "every_n_days",
+            pa.int16(),
+            "a walk every n days: the block length, and ⌊7 ÷ n⌋ met days a week",
+        ),
         _c("min_bout_minutes", pa.int16(), "shortest step-detected walking bout that counts"),
+        _c(
+            "training_sessions_per_week",
+            pa.int16(),
+            "weekly target of training sessions (strength/Pilates/Yoga/Tai-Chi)",
+            default=2,
+        ),
+        _c(
+            "min_training_minutes",
+            pa.int16(),
+            "a training session counts toward the weekly target at ≥ this many moving minutes",
+            default=15,
+        ),
         _c("group", pa.string(), "the coaching group", nullable=True),
         _c("updated_at", UTC_TS, "last change (UTC)"),
     ),

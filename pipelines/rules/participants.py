@@ -49,6 +49,8 @@ def _from_record(participant: str, row: Mapping[Any, Any]) -> Participant:
             every_n_days=int(row["every_n_days"]),
             min_bout_minutes=int(row["min_bout_minutes"]),
             program_start=None if pd.isna(start) else _as_date(start),
+            training_sessions_per_week=int(row["training_sessions_per_week"]),
+            min_training_minutes=int(row["min_training_minutes"]),
         ),
         group=None if pd.isna(row["group"]) else str(row["group"]),
     )
@@ -66,6 +68,8 @@ def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
                 "max_minutes": p.target.max_minutes,
                 "every_n_days": p.target.every_n_days,
                 "min_bout_minutes": p.target.min_bout_minutes,
+                "training_sessions_per_week": p.target.training_sessions_per_week,
+                "min_training_minutes": p.target.min_training_minutes,
                 "group": p.group,
                 "updated_at": now,
             }

@@ -60,7 +60,7 @@ def recompute(
         min_bout_minutes=p.target.min_bout_minutes,
         program_start=p.target.program_start,
     )
-    days = adherence.apply_target(days, p.target)
+    days = adherence.apply_target(days, p.target, derived_sessions)
     day_rows = _typed_daily(p.id, days)
     block_rows = _typed_blocks(p.id, adherence.blocks(days, p.target))
     return Derived(derived_sessions, day_rows, block_rows)
@@ -77,6 +77,7 @@ def _typed_daily(participant: str, days: pd.DataFrame) -> pd.DataFrame:
     out["steps"] = out["steps"].astype("int64")
     out["has_data"] = out["has_data"].astype(bool)
     out["met"] = out["met"].astype(bool)
+    out["training_sessions"] = out["training_sessions"].astype("int16")
     out["sources"] = out["sources"].astype("string")
     return out[DAILY.names]
 

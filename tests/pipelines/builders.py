@@ -86,15 +86,16 @@ def days(
     target = target or Target(program_start=program_start)
     minutes = steps.step_minutes("p1", "f" * 64, intervals) if intervals else STEP_MINUTES.empty()
     wear = steps.wear_spans("p1", "f" * 64, intervals) if intervals else WEAR.empty()
+    derived = session_rows(records, tz)
     frame = daily.daily_activity(
-        session_rows(records, tz),
+        derived,
         minutes,
         wear,
         tz=tz,
         min_bout_minutes=target.min_bout_minutes,
         program_start=target.program_start,
     )
-    return adherence.apply_target(frame, target)
+    return adherence.apply_target(frame, target, derived)
 
 
 def day(frame: pd.DataFrame, iso: str) -> dict[str, object]:
