@@ -266,6 +266,34 @@ WEEK_COLUMNS = [
 ]
 
 
+def _week_sums(
+    daily: pd.DataFrame, start: date, end: date, first: date, columns: tuple[str, ...]
+) -> tuple[int, int, dict[str, np.ndarray]]:
+    """The first week's index, the number of weeks touching ``[max(start, first), end]``
+    and per week the sum of each of ``columns`` over its days inside the period (numpy
+    ``bincount``: a window costs microseconds, so a group of 100 stays fast)."""
+    lo = max(start, first)
+    first_week = (lo - first).days // WEEK_DAYS
+    count = (end - first).days // WEEK_DAYS - first_week + 1
+    offset = np.fromiter(
+        (d.toordinal() for d in daily["date"].tolist()), dtype=np.int64, count=len(daily)
+    )
+    inside = (offset >= lo.toordinal()) & (offset <= end.toordinal())
+    week = (offset[inside] - first.toordinal()) // WEEK_DAYS - first_week
+    sums = {
+        c: np.bincount(
+            week, weights=daily[c].to_numpy().astype(float)[inside], minlength=count
+        ).astype(float)
+        for c in columns
+    }
+    return first_week, count, sums
+
+
+def _complete(first: date, first_week: int, count: int, start: date, end: date) -> np.ndarray:
+    starts = np.arange(first_week, first_week + count) * WEEK_DAYS + first.toordinal()
+    return (starts >= start.toordinal()) & (starts + WEEK_DAYS - 1 <= end.toordinal())
+
+
 def program_weeks(
     daily: pd.DataFrame,
     target: Target,
@@ -286,49 +314,39 @@ def program_weeks(
     first = first if first is not None else anchor(daily, target)
     if first is None or end < max(start, first):
         return pd.DataFrame(columns=WEEK_COLUMNS)
-    lo = max(start, first)
-    first_week = (lo - first).days // WEEK_DAYS
-    count = (end - first).days // WEEK_DAYS - first_week + 1
-    offset = np.fromiter(
-        (d.toordinal() for d in daily["date"].tolist()), dtype=np.int64, count=len(daily)
+    frame = daily.assign(walking_day=daily["walking_minutes"] >= WALKING_DAY_MINUTES)
+    categories = [f"sessions_{c}" for c in CATEGORIES if f"sessions_{c}" in daily]
+    summed = (
+        "has_data",
+        "walking_day",
+        "met",
+        "walking_minutes",
+        "credited_minutes",
+        "training_sessions",
+        "training_minutes",
+        *categories,
     )
-    inside = (offset >= lo.toordinal()) & (offset <= end.toordinal())
-    week = (offset[inside] - first.toordinal()) // WEEK_DAYS - first_week
-
-    def per_week(column: str, condition: np.ndarray | None = None) -> np.ndarray:
-        values = daily[column].to_numpy(dtype=float)[inside]
-        if condition is not None:
-            values = (condition[inside]).astype(float)
-        summed = np.bincount(week, weights=values, minlength=count)
-        return np.asarray(summed, dtype=float)
-
-    walking = daily["walking_minutes"].to_numpy(dtype=float)
-    met_days = per_week("met", daily["met"].to_numpy().astype(bool)).astype(int)
-    credited = np.round(per_week("credited_minutes"), 6)
-    sessions = per_week("training_sessions").astype(int)
+    first_week, count, sums = _week_sums(frame, start, end, first, summed)
+    met_days = sums["met"].astype(int)
+    credited = np.round(sums["credited_minutes"], 6)
+    sessions = sums["training_sessions"].astype(int)
     starts = [first + timedelta(days=WEEK_DAYS * (first_week + k)) for k in range(count)]
-    ends = [s + timedelta(days=WEEK_DAYS - 1) for s in starts]
-    need_days, need_minutes = weekly_target_days(target), weekly_target_minutes(target)
     out = pd.DataFrame(
         {
             "week": np.arange(first_week + 1, first_week + count + 1),
             "week_start": starts,
-            "week_end": ends,
-            "complete": [s >= start and e <= end for s, e in zip(starts, ends, strict=True)],
-            "has_data": per_week("has_data", daily["has_data"].to_numpy().astype(bool)) > 0,
-            "walking_days": per_week("walking_minutes", walking >= WALKING_DAY_MINUTES).astype(int),
+            "week_end": [s + timedelta(days=WEEK_DAYS - 1) for s in starts],
+            "complete": _complete(first, first_week, count, start, end),
+            "has_data": sums["has_data"] > 0,
+            "walking_days": sums["walking_day"].astype(int),
             "met_days": met_days,
-            "walking_minutes": np.round(per_week("walking_minutes"), 6),
+            "walking_minutes": np.round(sums["walking_minutes"], 6),
             "walking_minutes_credited": credited,
             "training_sessions": sessions,
-            "training_minutes": np.round(per_week("training_minutes"), 6),
-            **{
-                f"sessions_{c}": per_week(f"sessions_{c}").astype(int)
-                for c in CATEGORIES
-                if f"sessions_{c}" in daily
-            },
-            "day_ratio": np.minimum(met_days / need_days, 1.0),
-            "dose_ratio": np.minimum(credited / need_minutes, 1.0),
+            "training_minutes": np.round(sums["training_minutes"], 6),
+            **{c: sums[c].astype(int) for c in categories},
+            "day_ratio": np.minimum(met_days / weekly_target_days(target), 1.0),
+            "dose_ratio": np.minimum(credited / weekly_target_minutes(target), 1.0),
             "training_met": sessions >= target.training_sessions_per_week,
         }
     )
@@ -351,18 +369,58 @@ class WeeklySummary:
 def summarize_weeks(week_frame: pd.DataFrame, target: Target) -> WeeklySummary:
     """Average the complete weeks of ``program_weeks``: the primary adherence ``ratio``, the
     ``dose_ratio`` and the share of weeks meeting the training target."""
-    done = week_frame[week_frame["complete"].astype(bool)] if len(week_frame) else week_frame
-    total = len(done)
+    done = week_frame["complete"].to_numpy().astype(bool)
+    return _summary(
+        week_frame["met_days"].to_numpy(dtype=float)[done],
+        week_frame["walking_minutes_credited"].to_numpy(dtype=float)[done],
+        week_frame["training_sessions"].to_numpy(dtype=float)[done],
+        week_frame["has_data"].to_numpy().astype(bool)[done],
+        target,
+    )
 
-    def mean(column: str) -> float | None:
-        return round(float(done[column].astype(float).mean()), 4) if total else None
+
+def weekly_summary(
+    daily: pd.DataFrame, target: Target, start: date, end: date, first: date | None = None
+) -> WeeklySummary:
+    """``summarize_weeks(program_weeks(…))`` without building the week table: the same
+    scores for the coach overview's windows, a few times per member."""
+    first = first if first is not None else anchor(daily, target)
+    if first is None or end < max(start, first):
+        return _summary(*(np.zeros(0),) * 3, np.zeros(0, dtype=bool), target)
+    columns = ("met", "credited_minutes", "training_sessions", "has_data")
+    first_week, count, sums = _week_sums(daily, start, end, first, columns)
+    done = _complete(first, first_week, count, start, end)
+    return _summary(
+        sums["met"][done],
+        np.round(sums["credited_minutes"], 6)[done],
+        sums["training_sessions"][done],
+        sums["has_data"][done] > 0,
+        target,
+    )
+
+
+def _summary(
+    met_days: np.ndarray,
+    credited: np.ndarray,
+    training: np.ndarray,
+    has_data: np.ndarray,
+    target: Target,
+) -> WeeklySummary:
+    """The averages over complete weeks, given per complete week its met days, credited
+    minutes, training sessions and whether it has any data."""
+    total = len(met_days)
+    need = weekly_target_days(target)
+    trained = training >= target.training_sessions_per_week
+
+    def mean(values: np.ndarray) -> float | None:
+        return round(float(values.mean()), 4) if total else None
 
     return WeeklySummary(
         weeks_total=total,
-        weeks_met=int((done["met_days"] >= weekly_target_days(target)).sum()) if total else 0,
-        weeks_no_data=int((~done["has_data"].astype(bool)).sum()) if total else 0,
-        ratio=mean("day_ratio"),
-        dose_ratio=mean("dose_ratio"),
-        training_weeks_met=int(done["training_met"].astype(bool).sum()) if total else 0,
-        training_ratio=mean("training_met"),
+        weeks_met=int((met_days >= need).sum()),
+        weeks_no_data=int((~has_data).sum()),
+        ratio=mean(np.minimum(met_days / need, 1.0)),
+        dose_ratio=mean(np.minimum(credited / weekly_target_minutes(target), 1.0)),
+        training_weeks_met=int(trained.sum()),
+        training_ratio=mean(trained.astype(float)),
     )

@@ -127,8 +127,7 @@ def member(
     block_frame = adherence.blocks(recent, target, end=as_of)
 
     def weekly(start: date, end: date) -> adherence.WeeklySummary:
-        weeks = adherence.program_weeks(recent, p.target, start, end, first=first)
-        return adherence.summarize_weeks(weeks, p.target)
+        return adherence.weekly_summary(recent, p.target, start, end, first=first)
 
     for window in WINDOWS_DAYS:
         start = as_of - timedelta(days=window - 1)

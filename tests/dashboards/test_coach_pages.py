@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -104,19 +105,23 @@ def test_changing_a_threshold_changes_the_alerts(
         COACH_A, "group-a", data.StoreTables(Store(writable)), as_of=as_of
     )
     ratio = float(expected.set_index("participant").loc["p01", "adherence_14d"])
-    assert ratio < 0.5  # the demo's p01 misses blocks at the end
+    assert 0.1 < ratio < 0.9  # the demo's p01 misses some walks: room on both sides
     at = group_page(monkeypatch, writable, as_of)
-    before = at.dataframe[0].value.set_index("participant")["alerts"]
-    assert "Adherence over 14 days" in before["p01"]
-    at.number_input(key="th_adherence").set_value(round(ratio * 100) - 5.0)
-    at.button[0].click().run()  # the form's submit button
-    assert not at.exception
-    assert [s.value for s in at.success] == ["Thresholds saved."]
+
+    def save(percent: float) -> Any:
+        at.number_input(key="th_adherence").set_value(percent)
+        at.button[0].click().run()  # the form's submit button
+        assert not at.exception
+        assert [s.value for s in at.success] == ["Thresholds saved."]
+        return at.dataframe[0].value.set_index("participant")["alerts"]
+
+    above = save(round(ratio * 100) + 5.0)  # the threshold above p01's 14-day adherence
+    assert "Adherence over 14 days" in above["p01"]
+    below = save(round(ratio * 100) - 5.0)
     assert data.group_thresholds(COACH_A, "group-a", data.StoreTables(Store(writable))) == (
         Thresholds(min_adherence_14d=round(ratio - 0.05, 2))
     )
-    after = at.dataframe[0].value.set_index("participant")["alerts"]
-    assert "Adherence over 14 days" not in after["p01"]
+    assert "Adherence over 14 days" not in below["p01"]
 
 
 def test_drill_down_opens_the_participants_activity(

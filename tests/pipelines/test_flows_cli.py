@@ -202,6 +202,29 @@ def test_cli_rejects_unsafe_participant_and_unknown_zone(tmp_path: Path) -> None
     assert result.exit_code == 2 and "time zone" in result.output
 
 
+def test_cli_sets_the_training_target(tmp_path: Path) -> None:
+    args = ["participant", "set", "p1", "--data-dir", str(tmp_path)]
+    training = ["--training-sessions-per-week", "3", "--min-training-minutes", "20"]
+    result = runner.invoke(app, [*args, *training])
+    assert result.exit_code == 0, result.output
+    report = json.loads(
+        runner.invoke(app, ["report", "-p", "p1", "--json", "--data-dir", str(tmp_path)]).stdout
+    )
+    assert (
+        report["target"]["training_sessions_per_week"],
+        report["target"]["min_training_minutes"],
+    ) == (3, 20)
+    assert report["training"] == {
+        "target_sessions_per_week": 3,
+        "min_session_minutes": 20,
+        "ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
+    }
+    result = runner.invoke(app, [*args, "--training-sessions-per-week", "0"])
+    assert result.exit_code == 2 and "training_sessions_per_week" in result.output
+
+
 def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_path: Path) -> None:
     from demo.__main__ import app as demo_app
 
