@@ -45,7 +45,9 @@ def weekly(
     daily = frame(minutes, target.program_start, target)
     lo = start or target.program_start
     hi = end or target.program_start + timedelta(days=len(minutes) - 1)
-    return adherence.summarize_weeks(adherence.program_weeks(daily, target, lo, hi), target)
+    s = adherence.summarize_weeks(adherence.program_weeks(daily, target, lo, hi), target)
+    assert adherence.weekly_summary(daily, target, lo, hi) == s  # the overview's short cut
+    return s
 
 
 def block_ratio(minutes: Sequence[float | None], target: Target) -> float | None:
