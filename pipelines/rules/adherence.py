@@ -44,11 +44,11 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Target
-from pipelines.rules.taxonomy import CATEGORIES, Category
+from pipelines.rules.daily import TRAINING  # the training categories, one place
+from pipelines.rules.taxonomy import CATEGORIES
 
 WALKING_DAY_MINUTES = 1.0
 WEEK_DAYS = 7
-TRAINING: tuple[Category, ...] = ("strength", "pilates", "yoga", "tai_chi")
 
 
 def weekly_target_days(target: Target) -> int:
@@ -107,7 +107,8 @@ def training_sessions(sessions: pd.DataFrame, target: Target) -> dict[date, int]
 
 
 def anchor(daily: pd.DataFrame, target: Target) -> date | None:
-    """The first day of the first block: the program start, else the first day with data."""
+    """The first day of the first block and of program week 1: the program start, else the
+    first day with data."""
     if target.program_start is not None:
         return target.program_start
     with_data = daily.loc[daily["has_data"].astype(bool), "date"]
