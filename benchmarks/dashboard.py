@@ -109,6 +109,7 @@ def write_participant(store: Store, index: int, days: int, rng: np.random.Genera
         "steps": np.where(worn, (walking * 105 + rng.integers(1500, 6000, days)), 0).astype(int),
         "sessions_walking": walks,
         "sessions_strength": (training > 0).astype("int16"),
+        "training_sessions": (training > 0).astype("int16"),
         "has_data": worn,
         "sources": np.where(worn, "fit", ""),
         "met": met,

@@ -11,32 +11,39 @@ import pandas as pd
 
 from dashboards.i18n import register, t
 from pipelines.config import Target
+from pipelines.rules import adherence
 from pipelines.rules.taxonomy import CATEGORIES
 
-BAND_ORDER: Final = ("no data", "below target", "in range", "above range")
-BAND_COLORS: Final = ("#e0e0e0", "#f4a582", "#1a9850", "#006837")
+BAND_ORDER: Final = ("no data", "rest day", "below target", "in range", "above range")
+BAND_COLORS: Final = ("#e0e0e0", "#d1e5f0", "#f4a582", "#1a9850", "#006837")
 BLOCK_ORDER: Final = ("met", "missed", "no_data")
 BLOCK_COLORS: Final = ("#1a9850", "#d73027", "#bdbdbd")
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def walking_band(walking_minutes: float, has_data: bool, target: Target) -> str:
+def walking_band(
+    walking_minutes: float, has_data: bool, target: Target, week_met: bool = False
+) -> str:
     """Which part of the target band a day's walking minutes fall in (for colouring only;
-    whether a day is met is the ``met`` column, decided by ``pipelines.rules.adherence``)."""
+    whether a day is met is the ``met`` column, decided by ``pipelines.rules.adherence``).
+    A day below target in a program week that already has its met days (``week_met``,
+    ``adherence.days_in_met_weeks``) is a ``rest day``, not a miss."""
     if not has_data:
         return "no data"
     if walking_minutes < target.min_minutes:
-        return "below target"
+        return "rest day" if week_met else "below target"
     return "in range" if walking_minutes <= target.max_minutes else "above range"
 
 
 def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
     """A calendar: one square per day (columns = ISO weeks, rows = weekdays), coloured by
-    where the day's walking minutes fall against the min–max band; days without data grey."""
+    where the day's walking minutes fall against the min–max band; days without data grey;
+    days below target in a program week whose met days are reached pale blue (rest days)."""
     frame = _calendar_days(days)
+    rest_weeks = adherence.days_in_met_weeks(frame, target)
     frame["band"] = [
-        walking_band(float(m), bool(h), target)
-        for m, h in zip(frame["walking_minutes"], frame["has_data"], strict=True)
+        walking_band(float(m), bool(h), target, d in rest_weeks)
+        for m, h, d in zip(frame["walking_minutes"], frame["has_data"], frame["date"], strict=True)
     ]
     frame["week_start"] = [(d - timedelta(days=d.weekday())).isoformat() for d in frame["date"]]
     frame["weekday"] = [WEEKDAYS[d.weekday()] for d in frame["date"]]
@@ -112,9 +119,9 @@ def block_status_labels() -> tuple[str, str, str]:
 
 
 def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
-    """Stacked sessions per ISO week and category (the report's ``weeks``)."""
+    """Stacked sessions per program week and category (the report's ``weeks``)."""
     rows = [
-        {"week": w["week"], "category": c, "sessions": int(w["sessions"][c])}
+        {"week": w["start"], "category": t(c), "sessions": int(w["sessions"][c])}
         for w in weeks
         for c in CATEGORIES
     ]
@@ -123,12 +130,59 @@ def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("week:O", title="ISO week"),
-            y=alt.Y("sum(sessions):Q", title="sessions"),
-            color=alt.Color("category:N", sort=list(CATEGORIES), title="category"),
+            x=alt.X("week:O", title=t("program week from")),
+            y=alt.Y("sum(sessions):Q", title=t("sessions")),
+            color=alt.Color("category:N", sort=[t(c) for c in CATEGORIES], title=t("category")),
             tooltip=["week:N", "category:N", "sessions:Q"],
         )
-        .properties(title="Sessions per week by category")
+        .properties(title=t("Sessions per week by category"))
+    )
+
+
+def training_chart(weeks: Sequence[dict[str, Any]], target_sessions: int) -> alt.LayerChart:
+    """Training sessions (strength/stabilisation, Pilates, Yoga, Tai-Chi of at least the
+    minimum length) per program week against the weekly target (a dashed line)."""
+    frame = pd.DataFrame(
+        {
+            "week": [w["start"] for w in weeks],
+            "sessions": [int(w["training_sessions"]) for w in weeks],
+            "minutes": [float(w["training_minutes"]) for w in weeks],
+            "reached": [
+                t("target reached")
+                if int(w["training_sessions"]) >= target_sessions
+                else (t("week in progress") if not w["complete"] else t("below target"))
+                for w in weeks
+            ],
+        }
+    )
+    bars = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("week:O", title=t("program week from")),
+            y=alt.Y("sessions:Q", title=t("training sessions")),
+            color=alt.Color(
+                "reached:N",
+                scale=alt.Scale(
+                    domain=[t("target reached"), t("below target"), t("week in progress")],
+                    range=["#1a9850", "#f4a582", "#bdbdbd"],
+                ),
+                title=None,
+            ),
+            tooltip=[
+                alt.Tooltip("week:N", title=t("program week from")),
+                alt.Tooltip("sessions:Q", title=t("training sessions")),
+                alt.Tooltip("minutes:Q", title=t("training minutes"), format=".0f"),
+            ],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"target": [target_sessions]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(y="target:Q")
+    )
+    return alt.LayerChart(layer=[bars, rule]).properties(
+        title=t("Training sessions per week (target {n})", n=target_sessions)
     )
 
 
@@ -262,5 +316,15 @@ register(
         "missed": "verfehlt",
         "no data": "keine Daten",
         "walking min": "Gehminuten",
+        "program week from": "Programmwoche ab",
+        "sessions": "Einheiten",
+        "category": "Kategorie",
+        "Sessions per week by category": "Einheiten pro Woche nach Kategorie",
+        "target reached": "Ziel erreicht",
+        "below target": "unter dem Ziel",
+        "week in progress": "laufende Woche",
+        "training sessions": "Trainingseinheiten",
+        "training minutes": "Trainingsminuten",
+        "Training sessions per week (target {n})": "Trainingseinheiten pro Woche (Ziel {n})",
     }
 )

@@ -435,6 +435,8 @@ def set_prescription(
     every_n_days: int,
     min_bout_minutes: int,
     program_start: date | None,
+    training_sessions_per_week: int | None = None,
+    min_training_minutes: int | None = None,
 ) -> Participant:
     """Change the participant's target and program start, then recompute their tables so the
     pipeline uses it. A coach of the participant's group or an admin only; ``ValueError``
@@ -444,12 +446,18 @@ def set_prescription(
         raise PermissionError(f"{_who(viewer)} may not change a prescription")
     require(viewer, participant, tables)
     current = settings(viewer, participant, tables).target
+    if training_sessions_per_week is None:
+        training_sessions_per_week = current.training_sessions_per_week
+    if min_training_minutes is None:
+        min_training_minutes = current.min_training_minutes
     Target(  # validate first: a bad value never reaches the table
         min_minutes=min_minutes,
         max_minutes=max_minutes,
         every_n_days=every_n_days,
         min_bout_minutes=min_bout_minutes,
         program_start=program_start if program_start is not None else current.program_start,
+        training_sessions_per_week=training_sessions_per_week,
+        min_training_minutes=min_training_minutes,
     )
     updated = app_participants.configure(
         tables.store,
@@ -459,6 +467,8 @@ def set_prescription(
         every_n_days=every_n_days,
         min_bout_minutes=min_bout_minutes,
         program_start=program_start,
+        training_sessions_per_week=training_sessions_per_week,
+        min_training_minutes=min_training_minutes,
     )
     refreshing.refresh_participant(tables.store, participant)
     return updated

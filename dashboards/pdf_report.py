@@ -18,6 +18,12 @@ from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules.alerts import Alert
 from pipelines.rules.taxonomy import CATEGORIES
 
+FOOTNOTE: Final = (
+    "Adherence = per complete program week, met days (at least the minimum walking minutes) "
+    "÷ the weekly target, capped at 100 %, averaged; it does not depend on which day the "
+    "2-day blocks start. A block is met when one of its days is. Pseudonymous data from "
+    "backtrack."
+)
 REFERENCE: Final = (
     "Reference: a fall of {reference} points is a meaningful change; reached: {reached}"
 )
@@ -53,6 +59,19 @@ register(
             "Ziel: {low} bis {high} Gehminuten alle {n} Tage (Abschnitte ab {bout} Min.)"
         ),
         "Adherence": "Adhärenz",
+        "{ratio}: {met} of {total} complete program weeks with at least {days} walking days "
+        "(weeks without data: {no_data})": (
+            "{ratio}: {met} von {total} vollständigen Programmwochen mit mindestens {days} "
+            "Gehtagen (Wochen ohne Daten: {no_data})"
+        ),
+        "Walking dose {dose} (credited minutes against {minutes} a week)": (
+            "Gehdosis {dose} (angerechnete Minuten gegen {minutes} pro Woche)"
+        ),
+        "Training: {ratio} of weeks with {n} sessions of at least {minutes} min "
+        "({met} of {total})": (
+            "Training: {ratio} der Wochen mit {n} Einheiten von mindestens {minutes} Min. "
+            "({met} von {total})"
+        ),
         "{ratio} of blocks met ({met} of {total} complete blocks)": (
             "{ratio} der Blöcke erfüllt ({met} von {total} vollständigen Blöcken)"
         ),
@@ -88,10 +107,11 @@ register(
         "(more than 14 days: please review)": "(mehr als 14 Tage: bitte prüfen)",
         "Alerts": "Hinweise",
         "None.": "Keine.",
-        "Adherence = met blocks / complete blocks; a block is met when one of its days reaches "
-        "the minimum walking minutes. Pseudonymous data from backtrack.": (
-            "Adhärenz = erfüllte Blöcke / vollständige Blöcke; ein Block ist erfüllt, wenn einer "
-            "seiner Tage die Mindest-Gehminuten erreicht. Pseudonymisierte Daten aus backtrack."
+        FOOTNOTE: (
+            "Adhärenz = je vollständiger Programmwoche erreichte Tage (mindestens die "
+            "Mindest-Gehminuten) ÷ Wochenziel, höchstens 100 %, gemittelt; unabhängig davon, an "
+            "welchem Tag die 2-Tage-Blöcke beginnen. Ein Block ist erfüllt, wenn einer seiner "
+            "Tage erreicht ist. Pseudonymisierte Daten aus backtrack."
         ),
     }
 )
@@ -201,8 +221,42 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
     heading(t("Adherence"))
     line(
         t(
-            "{ratio} of blocks met ({met} of {total} complete blocks)",
+            "{ratio}: {met} of {total} complete program weeks with at least {days} walking days "
+            "(weeks without data: {no_data})",
             ratio=fmt_percent(summary["ratio"]),
+            met=summary["weeks_met"],
+            total=summary["weeks_total"],
+            days=summary["weekly_target_days"],
+            no_data=summary["weeks_no_data"],
+        )
+    )
+    line(
+        t(
+            "Walking dose {dose} (credited minutes against {minutes} a week)",
+            dose=fmt_percent(summary["dose_ratio"]),
+            minutes=summary["weekly_target_minutes"],
+        )
+    )
+    training = report["training"]
+    line(
+        t(
+            "Training: {ratio} of weeks with {n} sessions of at least {minutes} min "
+            "({met} of {total})",
+            ratio=fmt_percent(training["ratio"]),
+            n=training["target_sessions_per_week"],
+            minutes=training["min_session_minutes"],
+            met=training["weeks_met"],
+            total=training["weeks_total"],
+        )
+    )
+    pdf.ln(2)
+
+    complete = [b for b in report.get("blocks", []) if b["complete"]]
+    heading(t("Blocks"))
+    line(
+        t(
+            "{ratio} of blocks met ({met} of {total} complete blocks)",
+            ratio=fmt_percent(summary["block_ratio"]),
             met=summary["blocks_met"],
             total=summary["blocks_total"],
         )
@@ -214,10 +268,6 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
             gap=summary["longest_gap_days"],
         )
     )
-    pdf.ln(2)
-
-    complete = [b for b in report.get("blocks", []) if b["complete"]]
-    heading(t("Blocks"))
     line(
         t(
             "met {met}, missed {missed}, without data {no_data} (counted as not met)",
@@ -282,12 +332,7 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
     pdf.multi_cell(
         0,
         4,
-        latin1(
-            t(
-                "Adherence = met blocks / complete blocks; a block is met when one of its days "
-                "reaches the minimum walking minutes. Pseudonymous data from backtrack."
-            )
-        ),
+        latin1(t(FOOTNOTE)),
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -105,6 +105,9 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         "group",
         "profile",
         "adherence",
+        "weeks met",
+        "dose",
+        "training",
         "met/blocks",
         "no data",
         "streak",
@@ -113,21 +116,27 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
         "pain Δ",
         "flare-ups/3 mo",
         "painkiller run",
-        title="Every-other-day adherence (30–60 min)",
-        caption="each over the program start … last day with data",
+        title="Every-other-day adherence (walking 30–60 min) and training",
+        caption="each over the program start … last day with data; adherence, dose and "
+        "training per complete program week",
     )
     for r in reports:
         a, rng, weeks = r["adherence"], r["range"], r["weeks"]
         assert isinstance(a, dict) and isinstance(rng, dict) and isinstance(weeks, list)
         pid = str(r["participant"])
-        per_week = (sum(w["walking_minutes"] for w in weeks) / len(weeks)) if weeks else 0.0
-        ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
+        complete = [w for w in weeks if w["complete"]]
+        per_week = sum(w["walking_minutes"] for w in complete) / len(complete) if complete else 0.0
+        training = r["training"]
+        assert isinstance(training, dict)
         group, profile = about.get(pid, ("", ""))
         table.add_row(
             pid,
             group,
             profile,
-            ratio,
+            _percent(a["ratio"]),
+            f"{a['weeks_met']}/{a['weeks_total']}",
+            _percent(a["dose_ratio"]),
+            _percent(training["ratio"]),
             f"{a['blocks_met']}/{a['blocks_total']}",
             str(a["blocks_no_data"]),
             str(a["current_streak_blocks"]),
@@ -136,6 +145,10 @@ def summary_table(reports: list[dict[str, object]], about: dict[str, tuple[str, 
             *_pain_cells(r.get("pain")),
         )
     return table
+
+
+def _percent(value: object) -> str:
+    return "–" if not isinstance(value, float | int) else f"{value:.0%}"
 
 
 def _pain_cells(pain: object) -> tuple[str, str, str]:

@@ -40,6 +40,15 @@ class Target:
     the longest stretch of minutes below walking cadence a bout continues across (2, as
     accelerometer practice allows 1–2-minute interruptions; 0: none). ``min_wear_minutes``:
     a day not met that was worn less than this is ``low_wear``, not ``below`` (600 = 10 h).
+    Walking: 30–60 minutes every other day by default — the example dose the guidance gives
+    for walking (IQWiG 2025); it is not a dose for training. ``min_bout_minutes`` is the
+    shortest run of consecutive step-detected walking minutes that counts (10 by default;
+    WHO 2020 dropped the minimum, so 1 is allowed).
+
+    Training (strength/stabilisation, Pilates, Yoga, Tai-Chi): the guidance names these as
+    proven but gives no dose, so the target is the physiotherapist's: by default 2 sessions a
+    week (``training_sessions_per_week``) of at least 15 minutes each
+    (``min_training_minutes``; shorter sessions count as minutes, not as sessions).
     """
 
     min_minutes: int = 30
@@ -49,6 +58,8 @@ class Target:
     program_start: date | None = None
     max_pause_minutes: int = 2
     min_wear_minutes: int = 600
+    training_sessions_per_week: int = 2
+    min_training_minutes: int = 15
 
     def __post_init__(self) -> None:
         if not 1 <= self.min_minutes <= self.max_minutes:
@@ -64,6 +75,14 @@ class Target:
             raise ValueError(f"max_pause_minutes must be 0..10, got {self.max_pause_minutes}")
         if not 0 <= self.min_wear_minutes <= 1440:
             raise ValueError(f"min_wear_minutes must be 0..1440, got {self.min_wear_minutes}")
+        if not 1 <= self.training_sessions_per_week <= 14:
+            raise ValueError(
+                f"training_sessions_per_week must be 1..14, got {self.training_sessions_per_week}"
+            )
+        if not 1 <= self.min_training_minutes <= 180:
+            raise ValueError(
+                f"min_training_minutes must be 1..180, got {self.min_training_minutes}"
+            )
 
     def with_changes(self, **changes: object) -> Target:
         return replace(self, **changes)  # type: ignore[arg-type]

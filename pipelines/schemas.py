@@ -351,6 +351,13 @@ DAILY = TableSchema(
             "min_wear_minutes) or `no_data`",
             default="no_data",
         ),
+        _c(
+            "training_sessions",
+            pa.int16(),
+            "counted strength/Pilates/Yoga/Tai-Chi sessions of ≥ the participant's "
+            "min_training_minutes moving minutes (pipelines.rules.adherence)",
+            default=0,
+        ),
     ),
 )
 
@@ -384,12 +391,16 @@ PARTICIPANTS = TableSchema(
         _c(
             "program_start",
             pa.date32(),
-            "first day of the program (blocks count from it)",
+            "first day of the program (blocks and program weeks count from it)",
             nullable=True,
         ),
         _c("min_minutes", pa.int16(), "a day is met at ≥ this many walking minutes"),
         _c("max_minutes", pa.int16(), "minutes beyond this add no credit"),
-        _c("every_n_days", pa.int16(), "block length in days"),
+        _c(
+            "every_n_days",
+            pa.int16(),
+            "a walk every n days: the block length, and ⌊7 ÷ n⌋ met days a week",
+        ),
         _c(
             "min_bout_minutes",
             pa.int16(),
@@ -406,6 +417,18 @@ PARTICIPANTS = TableSchema(
             pa.int16(),
             "a day not met and worn less than this many minutes is `low_wear`",
             default=600,
+        ),
+        _c(
+            "training_sessions_per_week",
+            pa.int16(),
+            "weekly target of training sessions (strength/Pilates/Yoga/Tai-Chi)",
+            default=2,
+        ),
+        _c(
+            "min_training_minutes",
+            pa.int16(),
+            "a training session counts toward the weekly target at ≥ this many moving minutes",
+            default=15,
         ),
         _c("group", pa.string(), "the coaching group", nullable=True),
         _c("updated_at", UTC_TS, "last change (UTC)"),

@@ -31,19 +31,24 @@ register(
         "The latest day with data in {group} is {day}; later days count as without data.": (
             "Der letzte Tag mit Daten in {group} ist der {day}; spätere Tage zählen als ohne Daten."
         ),
-        "Adherence = met blocks / complete blocks in the window; days and blocks without data "
-        "count as not met. Trend = adherence over the last 14 days minus the 14 days before, in "
-        "percentage points. A walk = a day with at least 1 walking minute.": (
-            "Adhärenz = erfüllte Blöcke / vollständige Blöcke im Zeitraum; Tage und Blöcke ohne "
-            "Daten zählen als nicht erfüllt. Trend = Adhärenz der letzten 14 Tage minus der 14 "
-            "Tage davor, in Prozentpunkten. Ein Gang = ein Tag mit mindestens 1 Gehminute."
+        "Adherence = per complete program week in the window, met days ÷ the weekly target "
+        "(capped at 100 %), averaged; weeks without data count as 0. Training = share of those "
+        "weeks with the target number of training sessions. Trend = adherence over the last 14 "
+        "days minus the 14 days before, in percentage points. A walk = a day with at least 1 "
+        "walking minute.": (
+            "Adhärenz = je vollständiger Programmwoche im Zeitraum erreichte Tage ÷ Wochenziel "
+            "(höchstens 100 %), gemittelt; Wochen ohne Daten zählen als 0. Training = Anteil "
+            "dieser Wochen mit der Zielzahl an Trainingseinheiten. Trend = Adhärenz der letzten "
+            "14 Tage minus der 14 Tage davor, in Prozentpunkten. Ein Spaziergang = ein Tag mit "
+            "mindestens 1 Gehminute."
         ),
+        "training 28 d": "Training 28 T.",
         "participant": "Teilnehmende",
         "adherence 14 d": "Adhärenz 14 T.",
         "adherence 28 d": "Adhärenz 28 T.",
         "trend": "Trend",
         "trend (pp)": "Trend (Pp.)",
-        "days since last walk": "Tage seit letztem Gang",
+        "days since last walk": "Tage seit letztem Spaziergang",
         "last data day": "letzter Tag mit Daten",
         "last upload": "letzter Upload",
         "pain change vs baseline": "Schmerzänderung zum Ausgangswert",
@@ -141,9 +146,11 @@ if len(last_days) and max(last_days) < as_of:
     )
 st.caption(
     t(
-        "Adherence = met blocks / complete blocks in the window; days and blocks without data "
-        "count as not met. Trend = adherence over the last 14 days minus the 14 days before, in "
-        "percentage points. A walk = a day with at least 1 walking minute."
+        "Adherence = per complete program week in the window, met days ÷ the weekly target "
+        "(capped at 100 %), averaged; weeks without data count as 0. Training = share of those "
+        "weeks with the target number of training sessions. Trend = adherence over the last 14 "
+        "days minus the 14 days before, in percentage points. A walk = a day with at least 1 "
+        "walking minute."
     )
 )
 
@@ -157,6 +164,7 @@ table = pd.DataFrame(
         "participant": overview["participant"],
         "adherence_14d": overview["adherence_14d"].astype(float),
         "adherence_28d": overview["adherence_28d"].astype(float),
+        "training_28d": overview["training_28d"].astype(float),
         "trend": [trend_text(c) for c in overview["adherence_trend_14d"]],
         "adherence_trend_14d": [
             None if c is None else round(float(c) * 100) for c in overview["adherence_trend_14d"]
@@ -178,6 +186,9 @@ st.dataframe(
         ),
         "adherence_28d": st.column_config.ProgressColumn(
             t("adherence 28 d"), format="percent", min_value=0.0, max_value=1.0
+        ),
+        "training_28d": st.column_config.ProgressColumn(
+            t("training 28 d"), format="percent", min_value=0.0, max_value=1.0
         ),
         "trend": st.column_config.TextColumn(t("trend")),
         "adherence_trend_14d": st.column_config.NumberColumn(t("trend (pp)"), format="%+d"),

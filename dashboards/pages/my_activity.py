@@ -1,4 +1,6 @@
-"""Walking and adherence: uploads, headline figures, the calendar, blocks, sessions, sources."""
+"""Walking and adherence: uploads, headline figures (weekly adherence, walking dose, training
+weeks), the calendar (rest days in weeks that met their target), blocks, training against
+target, sessions, sources with brisk minutes and steps."""
 
 from __future__ import annotations
 
@@ -21,8 +23,35 @@ register(
         "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.": (
             "Ziel: {lo}–{hi} Gehminuten alle {n} Tage. Zeitraum {start} – {end}."
         ),
-        "Adherence": "Adhärenz",
-        "{met} of {total} complete blocks met": "{met} von {total} vollständigen Blöcken erreicht",
+        "Adherence": "Wochenziel erreicht",
+        "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
+        "minutes or more (weeks from the program start; a week with fewer counts in part)": (
+            "{met} von {total} vollständigen Programmwochen mit mindestens {days} Gehtagen ab "
+            "{lo} Minuten (Wochen ab dem Programmstart; eine Woche mit weniger zählt anteilig)"
+        ),
+        "Walking dose": "Gehdosis",
+        "Walking minutes per week (each day up to {hi}) against {minutes} a week": (
+            "Gehminuten pro Woche (je Tag bis {hi}) im Vergleich zu {minutes} pro Woche"
+        ),
+        "Training weeks": "Trainingswochen",
+        "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
+        "minutes (strength/stabilisation, Pilates, Yoga, Tai-Chi)": (
+            "{met} von {total} vollständigen Wochen mit {n} Trainingseinheiten ab {minutes} "
+            "Minuten (Kräftigung/Stabilisation, Pilates, Yoga, Tai-Chi)"
+        ),
+        "Walking minutes count walking itself, from 60 steps a minute on; the intensity or "
+        "exercise minutes of a watch (Garmin, Apple, Fitbit) count effort, so the two differ.": (
+            "Gehminuten zählen das Gehen selbst, ab 60 Schritten pro Minute; Intensitäts- oder "
+            "Trainingsminuten einer Uhr (Garmin, Apple, Fitbit) zählen die Anstrengung — daher "
+            "weichen die beiden Werte voneinander ab."
+        ),
+        "Pale blue days are rest days: walking below the target on a day of a week that "
+        "already has its {days} walking days.": (
+            "Hellblaue Tage sind Ruhetage: weniger Gehen als das Ziel an einem Tag einer Woche, "
+            "die ihre {days} Gehtage schon hat."
+        ),
+        "brisk minutes": "zügige Minuten",
+        "steps": "Schritte",
         "Current streak": "Aktuelle Serie",
         "{n} blocks": "{n} Blöcke",
         "Longest gap": "Längste Lücke",
@@ -167,16 +196,48 @@ st.caption(
     )
 )
 
-adherence_col, streak_col, gap_col, no_data_col = st.columns(4)
+training = report["training"]
+adherence_col, dose_col, training_col = st.columns(3)
 adherence_col.metric(
     t("Adherence"),
     fmt_percent(summary["ratio"]),
     help=t(
-        "{met} of {total} complete blocks met",
-        met=summary["blocks_met"],
-        total=summary["blocks_total"],
+        "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
+        "minutes or more (weeks from the program start; a week with fewer counts in part)",
+        met=summary["weeks_met"],
+        total=summary["weeks_total"],
+        days=summary["weekly_target_days"],
+        lo=target.min_minutes,
     ),
 )
+dose_col.metric(
+    t("Walking dose"),
+    fmt_percent(summary["dose_ratio"]),
+    help=t(
+        "Walking minutes per week (each day up to {hi}) against {minutes} a week",
+        hi=target.max_minutes,
+        minutes=summary["weekly_target_minutes"],
+    ),
+)
+training_col.metric(
+    t("Training weeks"),
+    fmt_percent(training["ratio"]),
+    help=t(
+        "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
+        "minutes (strength/stabilisation, Pilates, Yoga, Tai-Chi)",
+        met=training["weeks_met"],
+        total=training["weeks_total"],
+        n=training["target_sessions_per_week"],
+        minutes=training["min_session_minutes"],
+    ),
+)
+st.caption(
+    t(
+        "Walking minutes count walking itself, from 60 steps a minute on; the intensity or "
+        "exercise minutes of a watch (Garmin, Apple, Fitbit) count effort, so the two differ."
+    )
+)
+streak_col, gap_col, no_data_col = st.columns(3)
 streak_col.metric(t("Current streak"), t("{n} blocks", n=summary["current_streak_blocks"]))
 gap_col.metric(
     t("Longest gap"),
@@ -241,10 +302,21 @@ if days.empty:
     st.info(t("No activity data yet."))
     st.stop()
 st.altair_chart(charts.walking_heatmap(days, target), width="stretch")
+st.caption(
+    t(
+        "Pale blue days are rest days: walking below the target on a day of a week that "
+        "already has its {days} walking days.",
+        days=summary["weekly_target_days"],
+    )
+)
 blocks = data.blocks(viewer, participant)
 if not blocks.empty:
     st.altair_chart(charts.blocks_chart(blocks), width="stretch")
 if report["weeks"]:
+    st.altair_chart(
+        charts.training_chart(report["weeks"], training["target_sessions_per_week"]),
+        width="stretch",
+    )
     st.altair_chart(charts.sessions_per_week_chart(report["weeks"]), width="stretch")
 
 # ---------------------------------------------------------------- sources of each day
@@ -258,6 +330,8 @@ st.dataframe(
         {
             t("date"): [fmt_date(d) for d in recent["date"]],
             t("walking minutes"): [fmt_number(float(m), 1) for m in recent["walking_minutes"]],
+            t("brisk minutes"): [fmt_number(float(m), 1) for m in recent["brisk_walking_minutes"]],
+            t("steps"): [fmt_number(float(n)) for n in recent["steps"]],
             t("sources"): [str(s).replace(",", ", ") for s in recent["sources"]],
         }
     ),

@@ -1,4 +1,5 @@
-"""A participant's prescription: the target band, block length, bout length and program start.
+"""A participant's prescription: the walking target band, block length, bout length, program
+start and the weekly training target.
 
 Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
 which recomputes the participant's tables, so adherence uses the new target at once.
@@ -16,11 +17,21 @@ from dashboards.i18n import fmt_date, register, t
 
 register(
     {
-        "Prescription": "Verordnung",
-        "Prescription — {participant}": "Verordnung — {participant}",
+        "Prescription": "Trainingsziel",
+        "Prescription — {participant}": "Trainingsziel — {participant}",
         "Only coaches and admins set prescriptions.": (
-            "Nur Coaches und Admins legen Verordnungen fest."
+            "Nur Coaches und Admins legen Trainingsziele fest."
         ),
+        "Training (strength/stabilisation, Pilates, Yoga, Tai-Chi): sessions of at least the "
+        "minimum length count toward the weekly target; shorter ones count as minutes only. "
+        "The guidance gives no dose for training — set what you agreed with the person.": (
+            "Training (Kräftigung/Stabilisation, Pilates, Yoga, Tai-Chi): Einheiten ab der "
+            "Mindestdauer zählen für das Wochenziel; kürzere zählen nur als Minuten. Für "
+            "Training nennt die Quelle keine Dosis — tragen Sie ein, was Sie mit der Person "
+            "vereinbart haben."
+        ),
+        "Training sessions per week": "Trainingseinheiten pro Woche",
+        "Minimum minutes of a training session": "Mindestdauer einer Trainingseinheit (Minuten)",
         "A day is met at this many walking minutes or more; minutes beyond the maximum earn "
         "no extra credit. Blocks of n days count from the program start; a block is met when "
         "one of its days is.": (
@@ -33,7 +44,7 @@ register(
         "Every n days": "Alle n Tage",
         "Shortest walking bout (minutes)": "Kürzester Gehabschnitt (Minuten)",
         "Program start": "Programmstart",
-        "Save prescription": "Verordnung speichern",
+        "Save prescription": "Trainingsziel speichern",
         "Saved: {low}–{high} minutes every {n} days from {start}; adherence recomputed.": (
             "Gespeichert: {low}–{high} Minuten alle {n} Tage ab {start}; Adhärenz neu berechnet."
         ),
@@ -70,6 +81,24 @@ with st.form(f"prescription-{participant}"):
     program_start = st.date_input(
         t("Program start"), value=target.program_start or date.today(), key="rx_start"
     )
+    st.caption(
+        t(
+            "Training (strength/stabilisation, Pilates, Yoga, Tai-Chi): sessions of at least the "
+            "minimum length count toward the weekly target; shorter ones count as minutes only. "
+            "The guidance gives no dose for training — set what you agreed with the person."
+        )
+    )
+    training_sessions = st.number_input(
+        t("Training sessions per week"),
+        value=target.training_sessions_per_week,
+        key="rx_training_sessions",
+    )
+    training_minutes = st.number_input(
+        t("Minimum minutes of a training session"),
+        value=target.min_training_minutes,
+        step=5,
+        key="rx_training_minutes",
+    )
     if st.form_submit_button(t("Save prescription")):
         try:
             updated = data.set_prescription(
@@ -80,6 +109,8 @@ with st.form(f"prescription-{participant}"):
                 every_n_days=int(every_n_days),
                 min_bout_minutes=int(min_bout),
                 program_start=program_start if isinstance(program_start, date) else None,
+                training_sessions_per_week=int(training_sessions),
+                min_training_minutes=int(training_minutes),
             )
         except (ValueError, PermissionError) as error:
             st.error(t("Not saved: {reason}", reason=error))

@@ -53,6 +53,12 @@ def participant_set(
     min_wear_minutes: Annotated[
         int | None, typer.Option(help="a day worn less than this is low_wear")
     ] = None,
+    training_sessions_per_week: Annotated[
+        int | None, typer.Option(help="weekly target of strength/Pilates/Yoga/Tai-Chi sessions")
+    ] = None,
+    min_training_minutes: Annotated[
+        int | None, typer.Option(help="a training session counts from this many minutes")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Set a participant's time zone, group and prescription, then refresh their tables."""
@@ -72,6 +78,8 @@ def participant_set(
             min_bout_minutes=min_bout_minutes,
             max_pause_minutes=max_pause_minutes,
             min_wear_minutes=min_wear_minutes,
+            training_sessions_per_week=training_sessions_per_week,
+            min_training_minutes=min_training_minutes,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc

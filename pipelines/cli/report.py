@@ -50,22 +50,36 @@ def print_report(result: dict[str, object]) -> None:
     assert isinstance(target, dict)
     rng = result["range"]
     assert isinstance(rng, dict)
-    ratio = "–" if a["ratio"] is None else f"{a['ratio']:.0%}"
+    training = result["training"]
+    assert isinstance(training, dict)
+
+    def percent(value: object) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
     console.print(
         f"[bold]{result['participant']}[/] {rng['start']} … {rng['end']}: target "
         f"{target['min_minutes']}–{target['max_minutes']} min every {target['every_n_days']} "
-        f"days — adherence [bold]{ratio}[/] ({a['blocks_met']}/{a['blocks_total']} blocks met, "
-        f"{a['blocks_no_data']} without data), current streak {a['current_streak_blocks']} "
-        f"block(s), longest gap {a['longest_gap_days']} day(s)"
+        f"days — adherence [bold]{percent(a['ratio'])}[/] ({a['weeks_met']}/{a['weeks_total']} "
+        f"complete program weeks with ≥ {a['weekly_target_days']} met days, "
+        f"{a['weeks_no_data']} without data), walking dose {percent(a['dose_ratio'])}; "
+        f"training {percent(training['ratio'])} ({training['weeks_met']}/"
+        f"{training['weeks_total']} weeks with ≥ {training['target_sessions_per_week']} sessions "
+        f"of ≥ {training['min_session_minutes']} min); blocks {percent(a['block_ratio'])} "
+        f"({a['blocks_met']}/{a['blocks_total']} met, {a['blocks_no_data']} without data), "
+        f"current streak {a['current_streak_blocks']} block(s), longest gap "
+        f"{a['longest_gap_days']} day(s)"
     )
     weeks = result.get("weeks") or []
     assert isinstance(weeks, list)
     if weeks:
         table = Table(
             "week",
+            "from",
             "walking days",
             "met days",
             "walking min",
+            "credited min",
+            "training",
             "strength",
             "pilates",
             "yoga",
@@ -74,10 +88,13 @@ def print_report(result: dict[str, object]) -> None:
         for w in weeks:
             s = w["sessions"]
             table.add_row(
-                w["week"],
+                str(w["week"]) + ("" if w["complete"] else " (part)"),
+                w["start"],
                 str(w["walking_days"]),
                 str(w["met_days"]),
                 f"{w['walking_minutes']:.0f}",
+                f"{w['walking_minutes_credited']:.0f}",
+                str(w["training_sessions"]),
                 str(s["strength"]),
                 str(s["pilates"]),
                 str(s["yoga"]),

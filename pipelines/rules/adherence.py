@@ -2,17 +2,37 @@
 
 * **Day.** A day is *met* when its walking minutes reach the target's ``min_minutes``
   (default 30). Minutes beyond ``max_minutes`` (default 60) earn no extra credit; they are
-  reported as ``above_range_minutes``.
-* **Block.** Days are grouped into consecutive blocks of ``every_n_days`` (default 2, i.e.
-  "every other day") counted from the participant's ``program_start`` — or, when none is
-  set, from their first day with data. A block is ``met`` when at least one of its days is
-  met, ``no_data`` when none of its days has any data, else ``missed``.
-* **Adherence** over a period = met blocks / complete blocks (blocks lying wholly inside
-  the period). ``no_data`` blocks count as not met *and* are reported separately.
+  reported as ``above_range_minutes``; the rest are ``credited_minutes``.
+* **Program week.** Days are grouped into weeks of 7 counted from the participant's
+  ``program_start`` — or, when none is set, from their first day with data (the *anchor*).
+  A week is *complete* over a period when all its 7 days lie inside the period; weeks cut
+  by the period's edges (a range starting mid-week, the week still in progress) are listed
+  but never scored. A complete week without any data counts as 0 and is reported as
+  ``weeks_no_data`` ("no data" is not "inactive", but a watch left in a drawer must not
+  score better than a walk-free week).
+* **Adherence** (the primary figure, ``ratio``): per complete week
+  min(met days ÷ ``weekly_target_days``, 1), averaged, where ``weekly_target_days`` =
+  ⌊7 ÷ ``every_n_days``⌋ (at least 1): the number of met days that walking exactly every
+  n days puts into *every* 7-day week, whatever the day it started on (every other day: 3,
+  in some weeks 4). It does not depend on where the 2-day blocks fall.
+* **Dose** (``dose_ratio``): per complete week min(credited minutes ÷
+  ``weekly_target_minutes``, 1), averaged, with ``weekly_target_minutes`` =
+  ``weekly_target_days`` × ``min_minutes`` (90 by default). Shows the minutes done when days
+  fall short of ``min_minutes`` (29 minutes daily: adherence 0, dose 1).
+* **Training** (strength/stabilisation, Pilates, Yoga, Tai-Chi): a counted session of at
+  least ``min_training_minutes`` moving minutes (default 15) is a *training session*; a
+  complete week meets the training target with ≥ ``training_sessions_per_week`` (default 2).
+  ``training_ratio`` = complete weeks meeting it ÷ complete weeks.
+* **Block** (the day-level picture). Days are grouped into consecutive blocks of
+  ``every_n_days`` (default 2, i.e. "every other day") from the anchor. A block is ``met``
+  when at least one of its days is met, ``no_data`` when none of its days has any data,
+  else ``missed``. ``block_ratio`` = met blocks / complete blocks (blocks lying wholly
+  inside the period); ``no_data`` blocks count as not met *and* are reported separately.
+  The block ratio depends on the alignment (walk, walk, rest, rest scores 0.5 or 1.0), so
+  it is no longer the headline.
 * **Current streak**: consecutive met blocks counted back from the end of the period; a
   trailing block still in progress counts if it is already met and never breaks the streak.
 * **Longest gap**: the longest run of consecutive days without a met day in the period.
-* **Week** (ISO): walking days (≥ 1 walking minute), met days and sessions per category.
 """
 
 from __future__ import annotations
@@ -24,23 +44,71 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Target
+from pipelines.rules.daily import TRAINING  # the training categories, one place
 from pipelines.rules.taxonomy import CATEGORIES
 
 WALKING_DAY_MINUTES = 1.0
+WEEK_DAYS = 7
 
 
-def apply_target(days: pd.DataFrame, target: Target) -> pd.DataFrame:
-    """Add ``met``, ``credited_minutes`` and ``above_range_minutes`` to daily activity."""
+def weekly_target_days(target: Target) -> int:
+    """Met days a complete program week needs: ⌊7 ÷ every_n_days⌋, at least 1.
+
+    >>> weekly_target_days(Target(every_n_days=2)), weekly_target_days(Target(every_n_days=1))
+    (3, 7)
+    >>> weekly_target_days(Target(every_n_days=3)), weekly_target_days(Target(every_n_days=10))
+    (2, 1)
+    """
+    return max(1, WEEK_DAYS // target.every_n_days)
+
+
+def weekly_target_minutes(target: Target) -> int:
+    """Credited walking minutes a complete program week needs for a dose of 1.
+
+    >>> weekly_target_minutes(Target())
+    90
+    """
+    return weekly_target_days(target) * target.min_minutes
+
+
+def apply_target(
+    days: pd.DataFrame, target: Target, sessions: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Add ``met``, ``credited_minutes``, ``above_range_minutes`` and ``training_sessions``
+    (from the derived ``sessions``: see ``training_sessions``; 0 without them) to daily
+    activity."""
     out = days.copy()
     walking = out["walking_minutes"].astype(float)
     out["met"] = walking >= target.min_minutes
     out["credited_minutes"] = walking.clip(upper=target.max_minutes)
     out["above_range_minutes"] = (walking - target.max_minutes).clip(lower=0.0)
+    per_day = training_sessions(sessions, target) if sessions is not None else {}
+    out["training_sessions"] = np.array(
+        [per_day.get(d, 0) for d in out["date"].tolist()], dtype="int16"
+    )
     return out
 
 
+def training_sessions(sessions: pd.DataFrame, target: Target) -> dict[date, int]:
+    """Training sessions per local day: counted sessions (not a duplicate of another) of a
+    training category with at least ``min_training_minutes`` moving minutes. Shorter ones
+    (a 2-minute accidental "strength" recording) still add ``training_minutes`` in the daily
+    table, but no session toward the weekly target."""
+    if sessions.empty:
+        return {}
+    counted = sessions["duplicate_of"].isna().to_numpy()
+    training = sessions["category"].astype(str).isin(TRAINING).to_numpy()
+    long_enough = sessions["moving_s"].astype(float).to_numpy() >= target.min_training_minutes * 60
+    keep = sessions.loc[counted & training & long_enough, "local_date"]
+    counts: dict[date, int] = {}
+    for day in keep.tolist():
+        counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
 def anchor(daily: pd.DataFrame, target: Target) -> date | None:
-    """The first day of the first block: the program start, else the first day with data."""
+    """The first day of the first block and of program week 1: the program start, else the
+    first day with data."""
     if target.program_start is not None:
         return target.program_start
     with_data = daily.loc[daily["has_data"].astype(bool), "date"]
@@ -114,13 +182,13 @@ class Summary:
     blocks_met: int
     blocks_total: int
     blocks_no_data: int
-    ratio: float | None
+    block_ratio: float | None
     current_streak_blocks: int
     longest_gap_days: int
 
 
 def summarize(daily: pd.DataFrame, block_frame: pd.DataFrame, start: date, end: date) -> Summary:
-    """Adherence over ``[start, end]`` from the blocks lying wholly inside it."""
+    """The block figures over ``[start, end]`` from the blocks lying wholly inside it."""
     spans = list(
         zip(
             block_frame["block_start"].tolist(),
@@ -142,7 +210,7 @@ def summarize(daily: pd.DataFrame, block_frame: pd.DataFrame, start: date, end: 
         blocks_met=met,
         blocks_total=total,
         blocks_no_data=inside.count("no_data"),
-        ratio=round(met / total, 4) if total else None,
+        block_ratio=round(met / total, 4) if total else None,
         current_streak_blocks=streak,
         longest_gap_days=longest_gap(daily, start, end),
     )
@@ -161,25 +229,199 @@ def longest_gap(daily: pd.DataFrame, start: date, end: date) -> int:
     return longest
 
 
-def weeks(days: pd.DataFrame) -> pd.DataFrame:
-    """Per ISO week: walking days, met days, walking minutes and sessions per category."""
-    if days.empty:
-        return pd.DataFrame(
-            columns=[
-                "week",
-                "walking_days",
-                "met_days",
-                "walking_minutes",
-                *[f"sessions_{c}" for c in CATEGORIES],
-            ]
-        )
-    frame = days.copy()
-    frame["week"] = [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in frame["date"]]
-    frame["walking_day"] = frame["walking_minutes"] >= WALKING_DAY_MINUTES
-    agg = {
-        "walking_days": ("walking_day", "sum"),
-        "met_days": ("met", "sum"),
-        "walking_minutes": ("walking_minutes", "sum"),
+def days_in_met_weeks(daily: pd.DataFrame, target: Target) -> frozenset[date]:
+    """The days of ``daily`` whose program week (from the anchor) already holds at least
+    ``weekly_target_days`` met days — complete or still in progress. A day below target in
+    such a week is a rest day the prescription allows, not a miss (for display)."""
+    first = anchor(daily, target)
+    if first is None:
+        return frozenset()
+    dates = daily["date"].tolist()
+    met = daily["met"].to_numpy().astype(bool)
+    week_of = [(d - first).days // WEEK_DAYS for d in dates]
+    counts: dict[int, int] = {}
+    for week, is_met in zip(week_of, met, strict=True):
+        counts[week] = counts.get(week, 0) + int(is_met)
+    need = weekly_target_days(target)
+    return frozenset(
+        d for d, week in zip(dates, week_of, strict=True) if week >= 0 and counts[week] >= need
+    )
+
+
+WEEK_COLUMNS = [
+    "week",
+    "week_start",
+    "week_end",
+    "complete",
+    "has_data",
+    "walking_days",
+    "met_days",
+    "walking_minutes",
+    "walking_minutes_credited",
+    "training_sessions",
+    "training_minutes",
+    *[f"sessions_{c}" for c in CATEGORIES],
+    "day_ratio",
+    "dose_ratio",
+    "training_met",
+]
+
+
+def _week_sums(
+    daily: pd.DataFrame, start: date, end: date, first: date, columns: tuple[str, ...]
+) -> tuple[int, int, dict[str, np.ndarray]]:
+    """The first week's index, the number of weeks touching ``[max(start, first), end]``
+    and per week the sum of each of ``columns`` over its days inside the period (numpy
+    ``bincount``: a window costs microseconds, so a group of 100 stays fast)."""
+    lo = max(start, first)
+    first_week = (lo - first).days // WEEK_DAYS
+    count = (end - first).days // WEEK_DAYS - first_week + 1
+    offset = np.fromiter(
+        (d.toordinal() for d in daily["date"].tolist()), dtype=np.int64, count=len(daily)
+    )
+    inside = (offset >= lo.toordinal()) & (offset <= end.toordinal())
+    week = (offset[inside] - first.toordinal()) // WEEK_DAYS - first_week
+    sums = {
+        c: np.bincount(
+            week, weights=daily[c].to_numpy().astype(float)[inside], minlength=count
+        ).astype(float)
+        for c in columns
     }
-    agg.update({f"sessions_{c}": (f"sessions_{c}", "sum") for c in CATEGORIES})
-    return frame.groupby("week", sort=True).agg(**agg).reset_index()
+    return first_week, count, sums
+
+
+def _complete(first: date, first_week: int, count: int, start: date, end: date) -> np.ndarray:
+    starts = np.arange(first_week, first_week + count) * WEEK_DAYS + first.toordinal()
+    return (starts >= start.toordinal()) & (starts + WEEK_DAYS - 1 <= end.toordinal())
+
+
+def program_weeks(
+    daily: pd.DataFrame,
+    target: Target,
+    start: date,
+    end: date,
+    first: date | None = None,
+) -> pd.DataFrame:
+    """Every program week touching ``[max(start, anchor), end]``, summed over its days
+    inside the period: ``week`` (1 = the week starting on the anchor), its first and last
+    day, ``complete`` (all 7 days inside the period), ``has_data``, walking and met days,
+    walking minutes, ``walking_minutes_credited`` (each day capped at ``max_minutes``),
+    training sessions (``training_sessions``) and minutes, sessions per category; and per
+    week ``day_ratio`` = min(met days ÷ weekly_target_days, 1), ``dose_ratio`` =
+    min(credited ÷ weekly_target_minutes, 1) and ``training_met``.
+
+    ``first`` overrides the anchor (for windows of a longer history, whose first data day
+    is not the anchor). Days the frame lacks count as days without data."""
+    first = first if first is not None else anchor(daily, target)
+    if first is None or end < max(start, first):
+        return pd.DataFrame(columns=WEEK_COLUMNS)
+    frame = daily.assign(walking_day=daily["walking_minutes"] >= WALKING_DAY_MINUTES)
+    categories = [f"sessions_{c}" for c in CATEGORIES if f"sessions_{c}" in daily]
+    summed = (
+        "has_data",
+        "walking_day",
+        "met",
+        "walking_minutes",
+        "credited_minutes",
+        "training_sessions",
+        "training_minutes",
+        *categories,
+    )
+    first_week, count, sums = _week_sums(frame, start, end, first, summed)
+    met_days = sums["met"].astype(int)
+    credited = np.round(sums["credited_minutes"], 6)
+    sessions = sums["training_sessions"].astype(int)
+    starts = [first + timedelta(days=WEEK_DAYS * (first_week + k)) for k in range(count)]
+    out = pd.DataFrame(
+        {
+            "week": np.arange(first_week + 1, first_week + count + 1),
+            "week_start": starts,
+            "week_end": [s + timedelta(days=WEEK_DAYS - 1) for s in starts],
+            "complete": _complete(first, first_week, count, start, end),
+            "has_data": sums["has_data"] > 0,
+            "walking_days": sums["walking_day"].astype(int),
+            "met_days": met_days,
+            "walking_minutes": np.round(sums["walking_minutes"], 6),
+            "walking_minutes_credited": credited,
+            "training_sessions": sessions,
+            "training_minutes": np.round(sums["training_minutes"], 6),
+            **{c: sums[c].astype(int) for c in categories},
+            "day_ratio": np.minimum(met_days / weekly_target_days(target), 1.0),
+            "dose_ratio": np.minimum(credited / weekly_target_minutes(target), 1.0),
+            "training_met": sessions >= target.training_sessions_per_week,
+        }
+    )
+    return out[[c for c in WEEK_COLUMNS if c in out]]
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySummary:
+    """The scores over the complete program weeks of a period (``None``: no complete week)."""
+
+    weeks_total: int
+    weeks_met: int  # complete weeks with ≥ weekly_target_days met days
+    weeks_no_data: int
+    ratio: float | None
+    dose_ratio: float | None
+    training_weeks_met: int
+    training_ratio: float | None
+
+
+def summarize_weeks(week_frame: pd.DataFrame, target: Target) -> WeeklySummary:
+    """Average the complete weeks of ``program_weeks``: the primary adherence ``ratio``, the
+    ``dose_ratio`` and the share of weeks meeting the training target."""
+    done = week_frame["complete"].to_numpy().astype(bool)
+    return _summary(
+        week_frame["met_days"].to_numpy(dtype=float)[done],
+        week_frame["walking_minutes_credited"].to_numpy(dtype=float)[done],
+        week_frame["training_sessions"].to_numpy(dtype=float)[done],
+        week_frame["has_data"].to_numpy().astype(bool)[done],
+        target,
+    )
+
+
+def weekly_summary(
+    daily: pd.DataFrame, target: Target, start: date, end: date, first: date | None = None
+) -> WeeklySummary:
+    """``summarize_weeks(program_weeks(…))`` without building the week table: the same
+    scores for the coach overview's windows, a few times per member."""
+    first = first if first is not None else anchor(daily, target)
+    if first is None or end < max(start, first):
+        return _summary(*(np.zeros(0),) * 3, np.zeros(0, dtype=bool), target)
+    columns = ("met", "credited_minutes", "training_sessions", "has_data")
+    first_week, count, sums = _week_sums(daily, start, end, first, columns)
+    done = _complete(first, first_week, count, start, end)
+    return _summary(
+        sums["met"][done],
+        np.round(sums["credited_minutes"], 6)[done],
+        sums["training_sessions"][done],
+        sums["has_data"][done] > 0,
+        target,
+    )
+
+
+def _summary(
+    met_days: np.ndarray,
+    credited: np.ndarray,
+    training: np.ndarray,
+    has_data: np.ndarray,
+    target: Target,
+) -> WeeklySummary:
+    """The averages over complete weeks, given per complete week its met days, credited
+    minutes, training sessions and whether it has any data."""
+    total = len(met_days)
+    need = weekly_target_days(target)
+    trained = training >= target.training_sessions_per_week
+
+    def mean(values: np.ndarray) -> float | None:
+        return round(float(values.mean()), 4) if total else None
+
+    return WeeklySummary(
+        weeks_total=total,
+        weeks_met=int((met_days >= need).sum()),
+        weeks_no_data=int((~has_data).sum()),
+        ratio=mean(np.minimum(met_days / need, 1.0)),
+        dose_ratio=mean(np.minimum(credited / weekly_target_minutes(target), 1.0)),
+        training_weeks_met=int(trained.sum()),
+        training_ratio=mean(trained.astype(float)),
+    )

@@ -6,12 +6,17 @@ brackets), a participant raises:
 
 * ``no_data`` — the last day with any data (``days.has_data``) is ≥ ``no_data_days`` (7) days
   before ``as_of``, or there is no day with data at all. Last data yesterday = 1 day.
-* ``low_adherence`` — adherence over the 14 days ending ``as_of`` (``pipelines.rules.adherence``:
-  met / complete blocks, blocks without data count as not met) is below
-  ``min_adherence_14d`` (0.5). No alert while no block lies wholly in the window. Its
-  ``reason`` separates "not worn / not synced" from "inactive": ``not_worn`` when at least
-  half of the window's days that were not met (``days.status`` ≠ ``met``) were ``low_wear``
-  or ``no_data``, else ``inactive`` (the device was worn, the walking was not there).
+* ``low_adherence`` — adherence over the 14 days ending ``as_of`` is below
+  ``min_adherence_14d`` (0.5). Adherence is the primary, phase-free ratio of
+  ``pipelines.rules.adherence``: per complete program week inside the window (one or two,
+  depending on where ``as_of`` falls in the program week) min(met days ÷ weekly target
+  days, 1), averaged; weeks without data count as 0. (Until issue 15 it was met / complete
+  2-day blocks, which scored the same behaviour 0.5 or 1.0 depending on alignment.) No alert
+  while no program week lies wholly in the window.
+  Its ``reason`` separates "not worn / not synced" from "inactive": ``not_worn`` when at
+  least half of the window's days that were not met (``days.status`` ≠ ``met``) were
+  ``low_wear`` or ``no_data``, else ``inactive`` (the device was worn, the walking was not
+  there).
 * ``pain_up`` — the latest 7-day mean pain is ≥ baseline + ``pain_delta`` (20) points, i.e.
   the report's ``change_vs_baseline`` (rounded to 1 decimal, as shown) ≥ ``pain_delta``.
 * ``painkiller_run`` — painkillers on more than ``painkiller_days`` (14) days in a row
@@ -63,7 +68,7 @@ class Facts:
     """What the rule looks at, as of one day."""
 
     days_without_data: int | None  # days since the last day with data; None: never any
-    adherence_14d: float | None  # met / complete blocks in the 14-day window
+    adherence_14d: float | None  # the weekly adherence ratio in the 14-day window
     pain_change_vs_baseline: float | None  # latest 7-day mean − baseline, pain points
     painkiller_run_days: int = 0
     missed_days_14d: int = 0  # days of the 14-day window not met

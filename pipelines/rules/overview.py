@@ -9,8 +9,14 @@ second. Tests compare every figure with the per-participant path.
 
 Per member, as of ``as_of`` (default: the group's latest day with data):
 
-* ``adherence_14d`` / ``_28d`` with their met and complete blocks, ``blocks_no_data_28d``
-  and ``current_streak_blocks`` (over the 28 days);
+* ``adherence_14d`` / ``_28d``: the primary adherence ratio over the complete program
+  weeks lying wholly inside the 14 / 28 days ending ``as_of`` (1–2 / 3–4 weeks, depending
+  on where ``as_of`` falls in the program week; ``None`` while none does) — the same figure
+  as ``backtrack report --start … --end as_of``; ``weeks_total_14d`` / ``_28d`` say how many
+  weeks it rests on;
+* ``dose_28d`` and ``training_28d`` (share of those weeks meeting the training target);
+* the day-level picture: met and complete blocks per window, ``blocks_no_data_28d`` and
+  ``current_streak_blocks`` (over the 28 days);
 * ``adherence_prev_14d``: the 14 days before the last 14; ``adherence_trend_14d`` = now −
   before (positive: improving);
 * ``days_since_last_walk`` (a day with ≥ 1 walking minute), ``last_data_day`` (any data,
@@ -41,9 +47,13 @@ COLUMNS: Final = [
     "participant",
     "as_of",
     "adherence_14d",
+    "weeks_total_14d",
     "blocks_met_14d",
     "blocks_total_14d",
     "adherence_28d",
+    "weeks_total_28d",
+    "dose_28d",
+    "training_28d",
     "blocks_met_28d",
     "blocks_total_28d",
     "blocks_no_data_28d",
@@ -65,6 +75,9 @@ INPUTS: Final = (
     "date",
     "walking_minutes",
     "met",
+    "credited_minutes",
+    "training_sessions",
+    "training_minutes",
     "has_data",
     "pain",
     "pain_entries",
@@ -98,7 +111,8 @@ def table(
         as_of = default_as_of(frames)
     rows = [member(m, frames[m], people[m], as_of) for m in frames]
     out = pd.DataFrame(rows, columns=COLUMNS).astype({"as_of": object})
-    for column in ("adherence_prev_14d", "adherence_trend_14d"):  # None, not NaN, when unknown
+    unknown_as_none = ("adherence_prev_14d", "adherence_trend_14d", "dose_28d", "training_28d")
+    for column in unknown_as_none:  # None, not NaN, when unknown
         out[column] = pd.Series([r[column] for r in rows], index=out.index, dtype="object")
     return out
 
@@ -113,22 +127,31 @@ def member(
         row |= {"painkiller_run_days": 0, "missed_days_14d": 0, "not_worn_days_14d": 0}
         return row
     widest = max(WINDOWS_DAYS)
+    first = adherence.anchor(frame, p.target)  # program weeks count from the true anchor
     target, recent = adherence.near_window(frame, p.target, as_of - timedelta(days=widest - 1))
     block_frame = adherence.blocks(recent, target, end=as_of)
+
+    def weekly(start: date, end: date) -> adherence.WeeklySummary:
+        return adherence.weekly_summary(recent, p.target, start, end, first=first)
+
     for window in WINDOWS_DAYS:
         start = as_of - timedelta(days=window - 1)
         s = adherence.summarize(recent, block_frame, start, as_of)
-        row[f"adherence_{window}d"] = s.ratio
+        w = weekly(start, as_of)
+        row[f"adherence_{window}d"] = w.ratio
+        row[f"weeks_total_{window}d"] = w.weeks_total
+        if window == widest:
+            row[f"dose_{window}d"] = w.dose_ratio
+            row[f"training_{window}d"] = w.training_ratio
         row[f"blocks_met_{window}d"] = s.blocks_met
         row[f"blocks_total_{window}d"] = s.blocks_total
         if window == widest:
             row[f"blocks_no_data_{window}d"] = s.blocks_no_data
             row["current_streak_blocks"] = s.current_streak_blocks
-    # The 14 days before the last 14 lie inside the 28-day window, so its blocks serve: a
-    # block wholly before ``prev_end`` has the same days and status whatever the end.
+    # The 14 days before the last 14 lie inside the 28-day window (``recent`` holds them).
     prev_end = as_of - timedelta(days=TREND_DAYS)
     prev_start = prev_end - timedelta(days=TREND_DAYS - 1)
-    before = adherence.summarize(recent, block_frame, prev_start, prev_end).ratio
+    before = weekly(prev_start, prev_end).ratio
     now = row[f"adherence_{TREND_DAYS}d"]
     row["adherence_prev_14d"] = before
     if now is not None and before is not None:

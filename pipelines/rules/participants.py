@@ -52,6 +52,8 @@ def _from_record(participant: str, row: Mapping[Any, Any]) -> Participant:
             program_start=None if pd.isna(start) else _as_date(start),
             max_pause_minutes=int(row.get("max_pause_minutes", 2)),
             min_wear_minutes=int(row.get("min_wear_minutes", 600)),
+            training_sessions_per_week=int(row["training_sessions_per_week"]),
+            min_training_minutes=int(row["min_training_minutes"]),
         ),
         group=None if pd.isna(row["group"]) else str(row["group"]),
     )
@@ -71,6 +73,8 @@ def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
                 "min_bout_minutes": p.target.min_bout_minutes,
                 "max_pause_minutes": p.target.max_pause_minutes,
                 "min_wear_minutes": p.target.min_wear_minutes,
+                "training_sessions_per_week": p.target.training_sessions_per_week,
+                "min_training_minutes": p.target.min_training_minutes,
                 "group": p.group,
                 "updated_at": now,
             }

@@ -62,7 +62,9 @@ def recompute(
         max_pause_minutes=p.target.max_pause_minutes,
         program_start=p.target.program_start,
     )
-    days = daily.with_status(adherence.apply_target(days, p.target), p.target.min_wear_minutes)
+    days = daily.with_status(
+        adherence.apply_target(days, p.target, derived_sessions), p.target.min_wear_minutes
+    )
     day_rows = _rows(DAILY, p.id, days)
     block_rows = _rows(BLOCKS, p.id, adherence.blocks(days, p.target))
     return Derived(derived_sessions, day_rows, block_rows)

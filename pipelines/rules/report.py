@@ -46,18 +46,30 @@ def build(
             "every_n_days": p.target.every_n_days,
             "min_bout_minutes": p.target.min_bout_minutes,
             "program_start": _iso(p.target.program_start),
+            "training_sessions_per_week": p.target.training_sessions_per_week,
+            "min_training_minutes": p.target.min_training_minutes,
         },
         "range": {"start": _iso(start), "end": _iso(end)},
     }
     if start is None or end is None or end < start:
-        report |= {"adherence": _adherence(None), "days": [], "weeks": []}
+        report |= {
+            "adherence": _adherence(p, None, None),
+            "training": _training(p, None),
+            "days": [],
+            "weeks": [],
+        }
         return report
     days = _days_in(mine, start, end)
     block_frame = adherence.blocks(mine, p.target, end=end)
     summary = adherence.summarize(days, block_frame, start, end)
-    report["adherence"] = _adherence(summary)
+    week_frame = adherence.program_weeks(
+        days, p.target, start, end, first=adherence.anchor(mine, p.target)
+    )
+    weekly = adherence.summarize_weeks(week_frame, p.target)
+    report["adherence"] = _adherence(p, weekly, summary)
+    report["training"] = _training(p, weekly)
     report["days"] = [_day(row) for row in days.to_dict("records")]
-    report["weeks"] = [_week(row) for row in adherence.weeks(days).to_dict("records")]
+    report["weeks"] = [_week(row) for row in week_frame.to_dict("records")]
     if "pain" in mine.columns:
         report["pain"] = _pain(p, mine, end)
     report["blocks"] = [
@@ -135,23 +147,33 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     return frame.rename_axis("date").reset_index()
 
 
-def _adherence(s: adherence.Summary | None) -> dict[str, Any]:
-    if s is None:
-        return {
-            "blocks_met": 0,
-            "blocks_total": 0,
-            "blocks_no_data": 0,
-            "ratio": None,
-            "current_streak_blocks": 0,
-            "longest_gap_days": 0,
-        }
+def _adherence(
+    p: Participant, w: adherence.WeeklySummary | None, s: adherence.Summary | None
+) -> dict[str, Any]:
     return {
-        "blocks_met": s.blocks_met,
-        "blocks_total": s.blocks_total,
-        "blocks_no_data": s.blocks_no_data,
-        "ratio": s.ratio,
-        "current_streak_blocks": s.current_streak_blocks,
-        "longest_gap_days": s.longest_gap_days,
+        "ratio": w.ratio if w else None,
+        "dose_ratio": w.dose_ratio if w else None,
+        "weeks_met": w.weeks_met if w else 0,
+        "weeks_total": w.weeks_total if w else 0,
+        "weeks_no_data": w.weeks_no_data if w else 0,
+        "weekly_target_days": adherence.weekly_target_days(p.target),
+        "weekly_target_minutes": adherence.weekly_target_minutes(p.target),
+        "block_ratio": s.block_ratio if s else None,
+        "blocks_met": s.blocks_met if s else 0,
+        "blocks_total": s.blocks_total if s else 0,
+        "blocks_no_data": s.blocks_no_data if s else 0,
+        "current_streak_blocks": s.current_streak_blocks if s else 0,
+        "longest_gap_days": s.longest_gap_days if s else 0,
+    }
+
+
+def _training(p: Participant, w: adherence.WeeklySummary | None) -> dict[str, Any]:
+    return {
+        "target_sessions_per_week": p.target.training_sessions_per_week,
+        "min_session_minutes": p.target.min_training_minutes,
+        "ratio": w.training_ratio if w else None,
+        "weeks_met": w.training_weeks_met if w else 0,
+        "weeks_total": w.weeks_total if w else 0,
     }
 
 
@@ -191,10 +213,17 @@ def _bool(value: Any) -> bool | None:
 
 def _week(row: dict[Any, Any]) -> dict[str, Any]:
     return {
-        "week": row["week"],
+        "week": int(row["week"]),
+        "start": _iso(row["week_start"]),
+        "end": _iso(row["week_end"]),
+        "complete": bool(row["complete"]),
+        "has_data": bool(row["has_data"]),
         "walking_days": int(row["walking_days"]),
         "met_days": int(row["met_days"]),
         "walking_minutes": round(float(row["walking_minutes"]), 1),
+        "walking_minutes_credited": round(float(row["walking_minutes_credited"]), 1),
+        "training_sessions": int(row["training_sessions"]),
+        "training_minutes": round(float(row["training_minutes"]), 1),
         "sessions": {c: int(row[f"sessions_{c}"]) for c in CATEGORIES},
     }
 

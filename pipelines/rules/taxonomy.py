@@ -5,12 +5,19 @@ Categories follow the exercise guidance backtrack measures against:
 ==============  =============================================================
 category        what counts
 ==============  =============================================================
-``walking``     walking, hiking, indoor / casual / speed walking, Nordic walking
-``strength``    strength training, core / stabilisation, functional strength
+``walking``     walking, hiking, indoor / casual / speed walking, Nordic walking;
+                German everyday names (Spaziergang, Abendspaziergang, Spazierengehen,
+                Wanderung, Gassi gehen)
+``strength``    strength training, core / stabilisation, functional strength; the
+                physiotherapy exercise forms (Physiotherapie, Krankengymnastik / KG,
+                Rehasport, Funktionstraining, Rücken- / Wirbelsäulengymnastik)
 ``pilates``     Pilates
 ``yoga``        Yoga
 ``tai_chi``     Tai-Chi and Qigong (FIT has no code: recognised by name)
-``other``       everything else (running, cycling, swimming, ...)
+``other``       everything else (running, cycling, swimming, ...); also, decided on
+                purpose, back school (Rückenschule: knowledge and technique, weaker
+                evidence) and stretching / flexibility (not among the options with proven
+                benefit on their own)
 ==============  =============================================================
 
 Two rule tables, each tried in order (first match wins):
@@ -71,9 +78,17 @@ class NameRule:
     note: str
 
 
-def _words(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<![a-z])(?:" + "|".join(alternatives) + r")(?![a-z])", re.IGNORECASE)
+LETTER = "a-zäöüß"  # a word character of the names, German letters included
 
+
+def _words(*alternatives: str, case: bool = False) -> re.Pattern[str]:
+    """Any of ``alternatives`` as a whole word (not inside a longer word); a compound is
+    matched by spelling its letters out (``[a-zäöüß]*spazier[a-zäöüß]*``)."""
+    flags, letter = (0, "A-ZÄÖÜ" + LETTER) if case else (re.IGNORECASE, LETTER)
+    return re.compile(rf"(?<![{letter}])(?:" + "|".join(alternatives) + rf")(?![{letter}])", flags)
+
+
+COMPOUND = f"[{LETTER}]*"
 
 NAME_RULES: Final[tuple[NameRule, ...]] = (
     NameRule(
@@ -82,34 +97,68 @@ NAME_RULES: Final[tuple[NameRule, ...]] = (
         "FIT has no Tai-Chi code; recognised from the name",
     ),
     NameRule(_words(r"pilates"), "pilates", "named Pilates"),
-    NameRule(_words(r"yoga"), "yoga", "named Yoga"),
+    NameRule(_words(rf"{COMPOUND}yoga"), "yoga", "named Yoga (Hatha-Yoga, Rückenyoga, …)"),
+    NameRule(
+        _words(r"r(?:ü|ue)cken[\s_-]?schule", r"back[\s_-]?school"),
+        "other",
+        "back school (Rückenschule): knowledge and technique, weaker evidence than exercise "
+        "training (IQWiG 2025) — not counted as strength/stabilisation",
+    ),
     NameRule(
         _words(
             r"strength",
             r"kraft(?:training)?",
-            r"weight[\s_-]?training",
+            r"weight[\s_-]?(?:training|lifting)",
+            r"weights",
             r"core",
             r"stabili[sz]ation",
             r"stabilisierung",
             r"functional[\s_-]?strength",
-            r"r(?:ü|ue)cken(?:training|gymnastik)",
+            r"r(?:ü|ue)cken[\s_-]?(?:training|gymnastik|fit)",
+            rf"{COMPOUND}wirbels(?:ä|ae)ulen[\s_-]?gymnastik",
+            r"krankengymnastik(?:[\s_-]?am[\s_-]?ger(?:ä|ae)t)?",
+            r"physiotherap(?:ie|y|ist)",
+            r"physio",
+            r"physical[\s_-]?therapy",
+            r"reha[\s_-]?sport",
+            r"funktionstraining",
+            r"ger(?:ä|ae)tetraining",
         ),
         "strength",
-        "named strength / stabilisation",
+        "named strength / stabilisation, or a physiotherapy exercise form",
     ),
     NameRule(
         _words(
-            r"walk(?:ing)?",
+            r"stretching",
+            r"flexibility",
+            r"dehn(?:en|(?:ü|ue)bungen|training)",
+            r"beweglichkeit(?:straining)?",
+            r"mobility",
+        ),
+        "other",
+        "stretching / flexibility: not among the options with proven benefit on its own "
+        "(IQWiG 2025); a stretching class that is really Yoga or Pilates is named so",
+    ),
+    NameRule(
+        _words(
+            rf"{COMPOUND}walk(?:ing)?",
             r"hike",
             r"hiking",
-            r"spaziergang",
+            rf"{COMPOUND}spazier{COMPOUND}",
             r"gehen",
-            r"wandern",
-            r"wanderung",
+            rf"{COMPOUND}wander(?:n|ung|ungen|tag)",
             r"nordic[\s_-]?walking",
+            r"gassi(?:[\s_-]?gehen)?",
         ),
         "walking",
-        "named walk / hike",
+        "named walk / hike (Spaziergang, Abendspaziergang, Spazierengehen, Wanderung, "
+        "Nordic Walking, …)",
+    ),
+    NameRule(
+        _words(r"KGG?", case=True),
+        "strength",
+        "KG / KGG: Krankengymnastik (am Gerät) — upper case only and tried last, so that "
+        "'5 kg' is not one and 'Wandern, 8 KG Rucksack' stays a walk",
     ),
 )
 
@@ -123,6 +172,8 @@ CODE_RULES: Final[tuple[CodeRule, ...]] = (
     CodeRule(None, SUB_YOGA, "yoga", "Yoga (training/43)"),
     CodeRule(SPORT_TRAINING, SUB_STRENGTH, "strength", "strength training"),
     CodeRule(SPORT_FITNESS_EQUIPMENT, SUB_STRENGTH, "strength", "strength on equipment"),
+    CodeRule(None, SUB_FLEXIBILITY, "other", "flexibility training (Apple Flexibility): other"),
+    CodeRule(None, SUB_BREATHWORK, "other", "breathwork: other"),
 )
 
 

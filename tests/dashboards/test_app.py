@@ -33,7 +33,7 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-@pytest.mark.parametrize(("page", "charts"), [("pages/my_activity.py", 3), ("pages/pain.py", 1)])
+@pytest.mark.parametrize(("page", "charts"), [("pages/my_activity.py", 4), ("pages/pain.py", 1)])
 def test_participant_pages_render(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path, page: str, charts: int
 ) -> None:

@@ -99,7 +99,11 @@ def test_group_overview_figures_come_from_the_adherence_rule(tables: data.StoreT
         for window in (14, 28):
             start = as_of - timedelta(days=window - 1)
             expected = adherence.summarize(days, block_frame, start, as_of)
-            assert overview[pid][f"adherence_{window}d"] == expected.ratio
+            weekly = adherence.summarize_weeks(
+                adherence.program_weeks(days, target, start, as_of), target
+            )
+            assert overview[pid][f"adherence_{window}d"] == weekly.ratio
+            assert overview[pid][f"weeks_total_{window}d"] == weekly.weeks_total
             assert overview[pid][f"blocks_total_{window}d"] == expected.blocks_total
         walked = days.loc[days["walking_minutes"] >= 1, "date"]
         assert overview[pid]["days_since_last_walk"] == (as_of - max(walked)).days
@@ -110,6 +114,11 @@ def test_group_overview_figures_come_from_the_adherence_rule(tables: data.StoreT
     # 2-day blocks from the program start (p01: 08-31, p03: 09-06) wholly inside the window
     assert [overview["p01"]["blocks_total_14d"], overview["p01"]["blocks_total_28d"]] == [7, 10]
     assert [overview["p03"]["blocks_total_14d"], overview["p03"]["blocks_total_28d"]] == [7, 7]
+    # program weeks wholly inside the window: p01 from Monday 08-31 (weeks 08-31…09-06,
+    # 09-07…09-13; 09-14…09-20 is still running on 09-19), p03 from Sunday 09-06 (09-06…09-12,
+    # 09-13…09-19); the 14 days are 09-06…09-19
+    assert [overview["p01"]["weeks_total_14d"], overview["p01"]["weeks_total_28d"]] == [1, 2]
+    assert [overview["p03"]["weeks_total_14d"], overview["p03"]["weeks_total_28d"]] == [2, 2]
 
 
 def test_group_overview_defaults_to_the_groups_latest_data_day(tables: data.StoreTables) -> None:

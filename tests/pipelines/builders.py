@@ -86,8 +86,9 @@ def days(
     target = target or Target(program_start=program_start)
     minutes = steps.step_minutes("p1", "f" * 64, intervals) if intervals else STEP_MINUTES.empty()
     wear = steps.wear_spans("p1", "f" * 64, intervals) if intervals else WEAR.empty()
+    derived = session_rows(records, tz)
     frame = daily.daily_activity(
-        session_rows(records, tz),
+        derived,
         minutes,
         wear,
         tz=tz,
@@ -95,7 +96,9 @@ def days(
         max_pause_minutes=target.max_pause_minutes,
         program_start=target.program_start,
     )
-    return daily.with_status(adherence.apply_target(frame, target), target.min_wear_minutes)
+    return daily.with_status(
+        adherence.apply_target(frame, target, derived), target.min_wear_minutes
+    )
 
 
 def day(frame: pd.DataFrame, iso: str) -> dict[str, object]:

@@ -159,6 +159,28 @@ def test_the_low_adherence_reason_in_words() -> None:
         i18n.use("en")
 
 
+def test_weekend_walker_raises_no_low_adherence_alert() -> None:
+    # Program from Monday 2024-09-02; 40-minute walks on Sat/Sun 09-07, 09-08, 09-14, 09-15.
+    # The 14 days to Sunday 09-15 are program weeks 1 and 2: 2 met days of 3 each → 0.6667,
+    # not below 0.5. The 2-day blocks (the figure before issue 15) would have alerted: of
+    # (2,3) (4,5) (6,7) (8,9) (10,11) (12,13) (14,15) only (6,7), (8,9), (14,15) are met: 3/7.
+    from pipelines.config import Target
+    from pipelines.rules import report
+    from pipelines.rules.participants import Participant
+    from tests.pipelines.builders import days, walk
+
+    walks = ["2024-09-07", "2024-09-08", "2024-09-14", "2024-09-15"]
+    records = [walk(f"{d}T08:00:00", 40, index=i) for i, d in enumerate(walks)]
+    target = Target(program_start=date(2024, 9, 2))
+    frame = days(records, target=target)
+    as_of = date(2024, 9, 15)
+    result = report.build(Participant("p1", "Europe/Berlin", target), frame, *alerts.window(as_of))
+    assert (result["adherence"]["ratio"], result["adherence"]["block_ratio"]) == (0.6667, 0.4286)
+    f = alerts.facts(frame, result, as_of)
+    assert f.adherence_14d == 0.6667
+    assert alerts.evaluate(f, Thresholds()) == []
+
+
 def test_group_thresholds_are_stored_per_group(tmp_path: Path) -> None:
     store = Store(tmp_path)
     assert groups.load(store, "group-a") == Thresholds()

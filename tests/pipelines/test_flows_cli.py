@@ -92,12 +92,23 @@ def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> N
         "every_n_days": 2,
         "min_bout_minutes": 10,
         "program_start": None,
+        "training_sessions_per_week": 2,
+        "min_training_minutes": 15,
     }
+    # 2024-05-01 … 05-05 lies inside program week 1 (05-01 … 05-07), still in progress: no
+    # complete week, so no weekly ratio yet; blocks 05-01/02 missed, 05-03/04 met.
     assert report["adherence"] == {
+        "ratio": None,
+        "dose_ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
+        "weeks_no_data": 0,
+        "weekly_target_days": 3,
+        "weekly_target_minutes": 90,
+        "block_ratio": 0.5,
         "blocks_met": 1,
         "blocks_total": 2,
         "blocks_no_data": 0,
-        "ratio": 0.5,
         "current_streak_blocks": 2,
         "longest_gap_days": 2,
     }
@@ -108,7 +119,9 @@ def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> N
         ("2024-05-04", 0.0, False),
         ("2024-05-05", 35.0, True),
     ]
-    assert [w["week"] for w in report["weeks"]] == ["2024-W18"]
+    assert [(w["week"], w["start"], w["complete"]) for w in report["weeks"]] == [
+        (1, "2024-05-01", False)
+    ]
 
     result = runner.invoke(
         app,
@@ -124,7 +137,7 @@ def test_cli_ingest_then_report_json(prefect_harness: None, tmp_path: Path) -> N
             str(data),
         ],
     )
-    assert result.exit_code == 0 and "100%" in result.output
+    assert result.exit_code == 0 and "blocks 100%" in result.output  # 05-03/04, 05-05/06
 
 
 def test_cli_reingest_of_known_files_never_starts_a_flow(
@@ -199,6 +212,29 @@ def test_cli_participant_set_pause_and_wear_settings(tmp_path: Path) -> None:
     assert (target.max_pause_minutes, target.min_wear_minutes) == (1, 480)
     result = runner.invoke(app, [*args, "--max-pause-minutes", "11"])
     assert result.exit_code == 2 and "max_pause_minutes must be 0..10" in result.output
+
+
+def test_cli_sets_the_training_target(tmp_path: Path) -> None:
+    args = ["participant", "set", "p1", "--data-dir", str(tmp_path)]
+    training = ["--training-sessions-per-week", "3", "--min-training-minutes", "20"]
+    result = runner.invoke(app, [*args, *training])
+    assert result.exit_code == 0, result.output
+    report = json.loads(
+        runner.invoke(app, ["report", "-p", "p1", "--json", "--data-dir", str(tmp_path)]).stdout
+    )
+    assert (
+        report["target"]["training_sessions_per_week"],
+        report["target"]["min_training_minutes"],
+    ) == (3, 20)
+    assert report["training"] == {
+        "target_sessions_per_week": 3,
+        "min_session_minutes": 20,
+        "ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
+    }
+    result = runner.invoke(app, [*args, "--training-sessions-per-week", "0"])
+    assert result.exit_code == 2 and "training_sessions_per_week" in result.output
 
 
 def test_cli_demo_runs_the_cohort_through_the_flows(prefect_harness: None, tmp_path: Path) -> None:

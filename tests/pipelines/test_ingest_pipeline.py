@@ -165,14 +165,31 @@ def test_report_contract(tmp_path: Path, export: Path) -> None:
         "every_n_days": 2,
         "min_bout_minutes": 10,
         "program_start": None,
+        "training_sessions_per_week": 2,
+        "min_training_minutes": 15,
     }
+    # 05-02 … 05-04 is part of program week 1 (05-02 … 05-08): no complete week yet
     assert result["adherence"] == {
+        "ratio": None,
+        "dose_ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
+        "weeks_no_data": 0,
+        "weekly_target_days": 3,
+        "weekly_target_minutes": 90,
+        "block_ratio": 1.0,
         "blocks_met": 1,
         "blocks_total": 1,
         "blocks_no_data": 0,
-        "ratio": 1.0,
         "current_streak_blocks": 1,
         "longest_gap_days": 2,
+    }
+    assert result["training"] == {
+        "target_sessions_per_week": 2,
+        "min_session_minutes": 15,
+        "ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
     }
     assert [d["date"] for d in result["days"]] == ["2024-05-02", "2024-05-03", "2024-05-04"]
     assert result["days"][0] == {
@@ -197,10 +214,17 @@ def test_report_contract(tmp_path: Path, export: Path) -> None:
     }
     assert result["weeks"] == [
         {
-            "week": "2024-W18",
+            "week": 1,
+            "start": "2024-05-02",
+            "end": "2024-05-08",
+            "complete": False,
+            "has_data": True,
             "walking_days": 2,
             "met_days": 1,
             "walking_minutes": 60.0,
+            "walking_minutes_credited": 60.0,  # 35 + 25, neither above 60
+            "training_sessions": 1,  # the 50-minute Pilates class (≥ 15 min)
+            "training_minutes": 50.0,
             "sessions": {
                 "walking": 1,
                 "strength": 0,

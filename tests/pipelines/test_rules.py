@@ -40,6 +40,7 @@ def test_day_target_boundaries(minutes: int, met: bool, credited: float, above: 
         "credited_minutes": credited,
         "above_range_minutes": above,
         "status": "met" if met else "low_wear",
+        "training_sessions": 0,
     }
 
 
@@ -160,7 +161,7 @@ def test_three_day_gap_and_every_other_day_blocks() -> None:
         blocks_met=1,
         blocks_total=2,
         blocks_no_data=0,
-        ratio=0.5,
+        block_ratio=0.5,
         current_streak_blocks=1,
         longest_gap_days=3,
     )
@@ -180,7 +181,7 @@ def test_a_block_without_any_data_is_no_data_and_not_met() -> None:
         blocks_met=1,
         blocks_total=3,
         blocks_no_data=1,
-        ratio=0.3333,
+        block_ratio=0.3333,
         current_streak_blocks=1,
         longest_gap_days=5,
     )
