@@ -34,8 +34,12 @@ register(
         "Pain {value} points above baseline (alert at +{threshold})": (
             "Schmerz {value} Punkte über dem Ausgangswert (Hinweis ab +{threshold})"
         ),
-        "Painkillers on {days} days in a row (more than {threshold})": (
-            "Schmerzmittel an {days} Tagen in Folge (mehr als {threshold})"
+        "Painkillers over {days} days (more than {threshold})": (
+            "Schmerzmittel über {days} Tage (mehr als {threshold})"
+        ),
+        "Diary stopped during painkiller use: last painkiller {days} days ago": (
+            "Tagebuch während der Schmerzmitteleinnahme abgebrochen: "
+            "letzte Einnahme vor {days} Tagen"
         ),
         "Clinician report": "Bericht für Behandelnde",
         "Participant {id}": "Teilnehmende {id}",
@@ -138,8 +142,13 @@ def alert_text(alert: Alert) -> str:
             value=fmt_number(alert.value, 1),
             threshold=fmt_number(threshold, 1),
         )
+    if alert.code == "painkiller_diary_stopped":
+        return t(
+            "Diary stopped during painkiller use: last painkiller {days} days ago",
+            days=fmt_number(alert.value),
+        )
     return t(
-        "Painkillers on {days} days in a row (more than {threshold})",
+        "Painkillers over {days} days (more than {threshold})",
         days=fmt_number(alert.value),
         threshold=fmt_number(threshold),
     )

@@ -11,8 +11,13 @@ brackets), a participant raises:
   ``min_adherence_14d`` (0.5). No alert while no block lies wholly in the window.
 * ``pain_up`` — the latest 7-day mean pain is ≥ baseline + ``pain_delta`` (20) points, i.e.
   the report's ``change_vs_baseline`` (rounded to 1 decimal, as shown) ≥ ``pain_delta``.
-* ``painkiller_run`` — painkillers on more than ``painkiller_days`` (14) days in a row
-  (the report's ``painkiller_run_days``, counted back from the last diary day).
+* ``painkiller_run`` — a painkiller run longer than ``painkiller_days`` (14) days (the
+  report's ``painkiller_run_days``: calendar days from the run's first to its last "yes";
+  up to 2 unanswered days in between do not end it, a written "no" does —
+  ``pipelines.rules.pain``).
+* ``painkiller_diary_stopped`` — the diary stopped during a painkiller run: the run was not
+  ended by a "no", yet no painkiller answer came for more than 2 days after its last "yes"
+  (the report's ``painkiller_diary_stopped``). The value is the days since that last "yes".
 
 Pure: ``facts`` reads a ``days`` frame and the report for the 14-day window (``window``),
 ``evaluate`` applies the thresholds. The dashboard turns codes into words.
@@ -26,9 +31,20 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-AlertCode = Literal["no_data", "low_adherence", "pain_up", "painkiller_run"]
-CODES: Final[tuple[AlertCode, ...]] = ("no_data", "low_adherence", "pain_up", "painkiller_run")
+from pipelines.rules.pain import PainRules
+
+AlertCode = Literal[
+    "no_data", "low_adherence", "pain_up", "painkiller_run", "painkiller_diary_stopped"
+]
+CODES: Final[tuple[AlertCode, ...]] = (
+    "no_data",
+    "low_adherence",
+    "pain_up",
+    "painkiller_run",
+    "painkiller_diary_stopped",
+)
 ADHERENCE_WINDOW_DAYS: Final = 14
+PAINKILLER_BRIDGE_DAYS: Final = PainRules().painkiller_bridge_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,7 @@ class Facts:
     adherence_14d: float | None  # met / complete blocks in the 14-day window
     pain_change_vs_baseline: float | None  # latest 7-day mean − baseline, pain points
     painkiller_run_days: int = 0
+    painkiller_days_since_last_yes: int | None = None  # set only when the diary stopped in a run
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +102,16 @@ def facts(days: pd.DataFrame, report: dict[str, Any], as_of: date) -> Facts:
         adherence_14d=report["adherence"]["ratio"],
         pain_change_vs_baseline=None if change is None else float(change),
         painkiller_run_days=int(pain.get("painkiller_run_days") or 0),
+        painkiller_days_since_last_yes=_since_last_yes(pain, as_of),
     )
+
+
+def _since_last_yes(pain: dict[str, Any], as_of: date) -> int | None:
+    """Days from the run's last "yes" to ``as_of`` when the diary stopped during the run."""
+    last = pain.get("painkiller_run_last")
+    if not pain.get("painkiller_diary_stopped") or last is None:
+        return None
+    return (as_of - date.fromisoformat(str(last))).days
 
 
 def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
@@ -103,5 +129,13 @@ def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
     if f.painkiller_run_days > thresholds.painkiller_days:
         alerts.append(
             Alert("painkiller_run", float(f.painkiller_run_days), thresholds.painkiller_days)
+        )
+    if f.painkiller_days_since_last_yes is not None:
+        alerts.append(
+            Alert(
+                "painkiller_diary_stopped",
+                float(f.painkiller_days_since_last_yes),
+                float(PAINKILLER_BRIDGE_DAYS),
+            )
         )
     return alerts

@@ -15,7 +15,8 @@ Per member, as of ``as_of`` (default: the group's latest day with data):
   before (positive: improving);
 * ``days_since_last_walk`` (a day with ≥ 1 walking minute), ``last_data_day`` (any data,
   also after ``as_of``), ``days_without_data`` (up to ``as_of``; the ``no_data`` alert);
-* ``pain_change_vs_baseline`` and ``painkiller_run_days``.
+* ``pain_change_vs_baseline``, ``painkiller_run_days`` and
+  ``painkiller_days_since_last_yes`` (only when the diary stopped during the run).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ COLUMNS: Final = [
     "adherence_trend_14d",
     "days_without_data",
     "painkiller_run_days",
+    "painkiller_days_since_last_yes",
 ]
 
 # The ``days`` columns the figures read (a narrower frame makes every per-member slice cheaper).
@@ -137,11 +139,13 @@ def member(
     last_data = max((d for d, h in zip(dates, has_data, strict=True) if h), default=None)
     row["days_since_last_walk"] = None if last_walk is None else (as_of - last_walk).days
     row["days_without_data"] = None if last_data is None else (as_of - last_data).days
-    change, run = None, 0
+    change, run = None, pain.PainkillerRun(0, None, None, False)
     if "pain" in frame and len(frame):
         change, run = pain.overview(pain_history(frame, as_of), p.target.program_start, as_of)
     row["pain_change_vs_baseline"] = change
-    row["painkiller_run_days"] = run
+    row["painkiller_run_days"] = run.days
+    if run.diary_stopped and run.last is not None:
+        row["painkiller_days_since_last_yes"] = (as_of - run.last).days
     return row
 
 
@@ -155,4 +159,9 @@ def facts(row: Mapping[Any, Any]) -> alerts.Facts:
         adherence_14d=None if ratio is None or pd.isna(ratio) else float(ratio),
         pain_change_vs_baseline=None if change is None or pd.isna(change) else float(change),
         painkiller_run_days=int(row["painkiller_run_days"] or 0),
+        painkiller_days_since_last_yes=_int_or_none(row.get("painkiller_days_since_last_yes")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)

@@ -84,16 +84,33 @@ def pain_history(days: pd.DataFrame, end: date) -> pd.DataFrame:
 
 def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
     """The pain summary as of ``end`` over the participant's whole history."""
-    s = pain.summarize(pain_history(days, end), p.target.program_start, end, pain.PainRules())
+    rules = pain.PainRules()
+    s = pain.summarize(pain_history(days, end), p.target.program_start, end, rules)
+    window = s.baseline_window
     return {
         "baseline": s.baseline,
+        "baseline_n": s.baseline_n,
+        "baseline_window": (
+            {"start": _iso(window[0]), "end": _iso(window[1])} if window is not None else None
+        ),
+        "baseline_min_entries": rules.baseline_min_entries,
         "latest_7d_mean": s.latest_7d_mean,
         "change_vs_baseline": s.change_vs_baseline,
-        "reference_change": pain.PainRules().reference_change,
+        "change_vs_baseline_percent": s.change_vs_baseline_percent,
+        "reference_change": rules.reference_change,
+        "reference_percent": rules.reference_percent,
+        "latest_14d_mean": s.reached.mean_14d,
+        "change_14d_vs_baseline": s.reached.change,
+        "change_14d_percent": s.reached.change_percent,
+        "reached_reference_change": s.reached.reached_points,
+        "reached_reference_percent": s.reached.reached_percent,
         "flare_ups_per_3_months": s.flare_ups_per_3_months,
         "flare_ups_per_3_months_baseline": s.flare_ups_per_3_months_baseline,
         "painkiller_run_days": s.painkiller_run_days,
+        "painkiller_run_first": _iso(s.painkiller_run_first),
+        "painkiller_run_last": _iso(s.painkiller_run_last),
         "painkiller_warning": s.painkiller_warning,
+        "painkiller_diary_stopped": s.painkiller_diary_stopped,
         "lag_correlations": [
             {"lag_days": c.lag_days, "rho": c.rho, "n": c.n} for c in s.lag_correlations
         ],
@@ -115,10 +132,11 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
         "exercise_pain",
         "flare_up",
         "flare_up_flagged",
+        "flare_detected",
     )
     numeric = [c for c in frame.columns if c not in keep_missing]
     frame[numeric] = frame[numeric].fillna(0)
-    for flag in ("flare_up", "flare_up_flagged"):
+    for flag in ("flare_up", "flare_up_flagged", "flare_detected"):
         if flag in frame:
             frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
     if "sources" in frame:
@@ -162,7 +180,8 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
             {
                 "pain": _round(row["pain"]),
                 "pain_7d_mean": _round(row["pain_7d_mean"]),
-                "flare_up": bool(row["flare_up"]),
+                "flare_up": bool(row.get("flare_up_flagged", False)),
+                "flare_detected": bool(row.get("flare_detected", False)),
                 "painkiller": _bool(row["painkiller"]),
             }
             if "pain" in row
