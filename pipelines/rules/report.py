@@ -112,7 +112,15 @@ def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
         "painkiller_warning": s.painkiller_warning,
         "painkiller_diary_stopped": s.painkiller_diary_stopped,
         "lag_correlations": [
-            {"lag_days": c.lag_days, "rho": c.rho, "n": c.n} for c in s.lag_correlations
+            {
+                "lag_days": c.lag_days,
+                "rho": c.rho,
+                "n": c.n,
+                "low": c.low,
+                "high": c.high,
+                "verdict": c.verdict,
+            }
+            for c in s.lag_correlations
         ],
     }
 
