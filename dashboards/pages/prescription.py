@@ -1,7 +1,10 @@
-"""A participant's prescription: the target band, block length, bout length and program start.
+"""A participant's training goal (prescription): the target band, block length, bout length
+and program start.
 
 Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
-which recomputes the participant's tables, so adherence uses the new target at once.
+which recomputes the participant's tables, so adherence uses the new target at once. The
+program start changes only when the coach ticks "Set or change the program start": it moves
+the pain baseline and every block, so saving a new minimum must not move it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from dashboards.i18n import fmt_date, register, t
 
 register(
     {
-        "Prescription": "Verordnung",
-        "Prescription — {participant}": "Verordnung — {participant}",
+        "Prescription": "Trainingsziel",
+        "Prescription — {participant}": "Trainingsziel — {participant}",
         "Only coaches and admins set prescriptions.": (
-            "Nur Coaches und Admins legen Verordnungen fest."
+            "Nur Coaches und Admins legen Trainingsziele fest."
         ),
         "A day is met at this many walking minutes or more; minutes beyond the maximum earn "
         "no extra credit. Blocks of n days count from the program start; a block is met when "
@@ -33,7 +36,17 @@ register(
         "Every n days": "Alle n Tage",
         "Shortest walking bout (minutes)": "Kürzester Gehabschnitt (Minuten)",
         "Program start": "Programmstart",
-        "Save prescription": "Verordnung speichern",
+        "Save prescription": "Trainingsziel speichern",
+        "Set or change the program start": "Programmstart festlegen oder ändern",
+        "The program start is the day the pain baseline and the blocks count from; it changes "
+        "only when this box is ticked.": (
+            "Ab dem Programmstart zählen der Schmerz-Ausgangswert und die Blöcke; er ändert sich "
+            "nur, wenn dieses Feld angekreuzt ist."
+        ),
+        "Program start: {start}": "Programmstart: {start}",
+        "not set (the first diary day stands in)": (
+            "nicht festgelegt (der erste Tagebuchtag gilt ersatzweise)"
+        ),
         "Saved: {low}–{high} minutes every {n} days from {start}; adherence recomputed.": (
             "Gespeichert: {low}–{high} Minuten alle {n} Tage ab {start}; Adhärenz neu berechnet."
         ),
@@ -67,6 +80,23 @@ with st.form(f"prescription-{participant}"):
     min_bout = st.number_input(
         t("Shortest walking bout (minutes)"), value=target.min_bout_minutes, key="rx_bout"
     )
+    st.caption(
+        t(
+            "Program start: {start}",
+            start=fmt_date(target.program_start)
+            if target.program_start
+            else t("not set (the first diary day stands in)"),
+        )
+    )
+    change_start = st.checkbox(
+        t("Set or change the program start"),
+        value=False,
+        key="rx_change_start",
+        help=t(
+            "The program start is the day the pain baseline and the blocks count from; it "
+            "changes only when this box is ticked."
+        ),
+    )
     program_start = st.date_input(
         t("Program start"), value=target.program_start or date.today(), key="rx_start"
     )
@@ -79,7 +109,9 @@ with st.form(f"prescription-{participant}"):
                 max_minutes=int(max_minutes),
                 every_n_days=int(every_n_days),
                 min_bout_minutes=int(min_bout),
-                program_start=program_start if isinstance(program_start, date) else None,
+                program_start=(
+                    program_start if change_start and isinstance(program_start, date) else None
+                ),
             )
         except (ValueError, PermissionError) as error:
             st.error(t("Not saved: {reason}", reason=error))

@@ -15,15 +15,52 @@ from pipelines.rules import adherence, pain
 from pipelines.rules.participants import Participant
 from pipelines.rules.taxonomy import CATEGORIES
 
+PRE_PROGRAM_DAYS = 28  # the pre-program activity level: the 4 weeks before the start
+PRE_PROGRAM_MIN_DAYS = 7  # ... from at least a week of days with activity data
+
 
 def default_range(p: Participant, daily: pd.DataFrame) -> tuple[date, date] | None:
-    """The program start (else the first data day) to the last day with data."""
-    with_data = daily.loc[daily["has_data"].astype(bool), "date"]
-    if with_data.empty:
+    """From the program start — else the first diary day, else the first day with activity
+    data (a long activity history before the diary does not move the start back) — to the
+    last day with activity data or a diary entry. None without either."""
+    with_data = daily["has_data"].astype(bool).to_numpy()
+    written = _written(daily)
+    days = daily.loc[with_data | written, "date"]
+    if days.empty:
         return None
-    first = adherence.anchor(daily, p.target)
+    first = p.target.program_start
+    if first is None and written.any():
+        first = min(daily.loc[written, "date"])
+    if first is None:
+        first = adherence.anchor(daily, p.target)
     assert first is not None
-    return first, max(with_data)
+    return first, max(days)
+
+
+def _written(daily: pd.DataFrame) -> np.ndarray:
+    """Bool per row: the person wrote a diary entry that day."""
+    if "pain_entries" not in daily.columns:
+        return np.zeros(len(daily), dtype=bool)
+    return pd.to_numeric(daily["pain_entries"]).fillna(0).to_numpy() > 0
+
+
+def pre_program(daily: pd.DataFrame, start: date) -> dict[str, Any]:
+    """Walking minutes a week in the ``PRE_PROGRAM_DAYS`` before ``start``: the mean over
+    the days with activity data × 7 (a day without data is unknown, not inactive); null
+    with fewer than ``PRE_PROGRAM_MIN_DAYS`` such days."""
+    first = start - timedelta(days=PRE_PROGRAM_DAYS)
+    dates = daily["date"].tolist()
+    inside = np.array([first <= d < start for d in dates], dtype=bool)
+    worn = inside & daily["has_data"].astype(bool).to_numpy()
+    minutes = pd.to_numeric(daily["walking_minutes"]).to_numpy(dtype=float)[worn]
+    n = int(worn.sum())
+    per_week = round(float(minutes.mean()) * 7, 1) if n >= PRE_PROGRAM_MIN_DAYS else None
+    return {
+        "start": _iso(first),
+        "end": _iso(start - timedelta(days=1)),
+        "days_with_data": n,
+        "walking_minutes_per_week": per_week,
+    }
 
 
 def build(
@@ -50,8 +87,10 @@ def build(
         "range": {"start": _iso(start), "end": _iso(end)},
     }
     if start is None or end is None or end < start:
-        report |= {"adherence": _adherence(None), "days": [], "weeks": []}
+        report |= {"adherence": _adherence(None), "days": [], "weeks": [], "pre_program": None}
         return report
+    program_start = default[0] if default else start
+    report["pre_program"] = pre_program(mine, program_start)
     days = _days_in(mine, start, end)
     block_frame = adherence.blocks(mine, p.target, end=end)
     summary = adherence.summarize(days, block_frame, start, end)
