@@ -36,14 +36,14 @@ register(
         "percentage points. A walk = a day with at least 1 walking minute.": (
             "Adhärenz = erfüllte Blöcke / vollständige Blöcke im Zeitraum; Tage und Blöcke ohne "
             "Daten zählen als nicht erfüllt. Trend = Adhärenz der letzten 14 Tage minus der 14 "
-            "Tage davor, in Prozentpunkten. Ein Gang = ein Tag mit mindestens 1 Gehminute."
+            "Tage davor, in Prozentpunkten. Ein Spaziergang = ein Tag mit mindestens 1 Gehminute."
         ),
         "participant": "Teilnehmende",
         "adherence 14 d": "Adhärenz 14 T.",
         "adherence 28 d": "Adhärenz 28 T.",
         "trend": "Trend",
         "trend (pp)": "Trend (Pp.)",
-        "days since last walk": "Tage seit letztem Gang",
+        "days since last walk": "Tage seit dem letzten Spaziergang",
         "last data day": "letzter Tag mit Daten",
         "last upload": "letzter Upload",
         "pain change vs baseline": "Schmerzänderung zum Ausgangswert",

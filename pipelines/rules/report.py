@@ -99,6 +99,7 @@ def build(
     report["weeks"] = [_week(row) for row in adherence.weeks(days).to_dict("records")]
     if "pain" in mine.columns:
         report["pain"] = _pain(p, mine, end)
+        _exercise_pain_days(report["weeks"], days)
     report["blocks"] = [
         {
             "start": _iso(b["block_start"]),
@@ -162,6 +163,20 @@ def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
             for c in s.lag_correlations
         ],
     }
+
+
+def _exercise_pain_days(weeks: list[dict[str, Any]], days: pd.DataFrame) -> None:
+    """Adds ``exercise_pain_days`` to each week: days the person answered "yes" to more pain
+    or soreness after exercise."""
+    counts: dict[str, int] = {}
+    if "exercise_pain" in days.columns:
+        answers = days["exercise_pain"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        for day, sore in zip(days["date"].tolist(), answers, strict=True):
+            year, week, _ = day.isocalendar()
+            key = f"{year}-W{week:02d}"
+            counts[key] = counts.get(key, 0) + int(sore)
+    for week in weeks:
+        week["exercise_pain_days"] = counts.get(week["week"], 0)
 
 
 def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -230,6 +245,7 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
                 "flare_up": bool(row.get("flare_up_flagged", False)),
                 "flare_detected": bool(row.get("flare_detected", False)),
                 "painkiller": _bool(row["painkiller"]),
+                "exercise_pain": _bool(row.get("exercise_pain")),
             }
             if "pain" in row
             else {}

@@ -164,3 +164,29 @@ def test_report_days_keep_the_persons_flag_apart_from_detected_days() -> None:
     detected = [d["date"] for d in result["days"] if d["flare_detected"]]
     assert flagged == ["2024-05-04"]
     assert detected == ["2024-05-15", "2024-05-16"]
+
+
+def test_soreness_after_exercise_per_day_and_per_week() -> None:
+    # 2024-05-01 is a Wednesday (W18): yes on day 0 and 2, no on day 1, unanswered on day 3;
+    # day 6 (Tuesday, W19): yes
+    answers = {0: True, 1: False, 2: True, 6: True}
+    rows = [
+        DiaryEntry(row=i + 1, date=day(i), pain=40.0, exercise_pain=answers.get(i))
+        for i in range(7)
+    ]
+    per_day = diary.per_day(diary.entries_frame("p1", rows, source="file"))
+    days = joined.join("p1", activity({}), per_day, None)
+    result = report.build(Participant("p1", "Europe/Berlin", Target()), days)
+    assert [d["exercise_pain"] for d in result["days"]] == [
+        True,
+        False,
+        True,
+        None,
+        None,
+        None,
+        True,
+    ]
+    assert [(w["week"], w["exercise_pain_days"]) for w in result["weeks"]] == [
+        ("2024-W18", 2),
+        ("2024-W19", 1),
+    ]
