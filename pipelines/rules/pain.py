@@ -71,12 +71,12 @@ when its ``pain``, ``flare_up`` or ``painkiller`` is filled in.
   on day d, over every such pair; ``n`` pairs. No rho below ``min_pairs`` (28) pairs or
   when either side is constant; average ranks for ties. The interval (``low``, ``high``):
   a moving-block bootstrap of the pairs (blocks of ``bootstrap_block_days`` (7) pairs,
-  ``bootstrap_samples`` (2000) resamples, a fixed seed — the same data give the same
-  interval) gives rho's standard error on Fisher's z scale — never less than Bonett and
-  Wright's (2000) sqrt((1 + rho²/2) / (n − 3)) for independent pairs, which a bootstrap
-  of a few dozen pairs tends to undercut; the interval is rho ± the
-  normal quantile of 95 % corrected for the four lags (Bonferroni: 1 − 0.05 / 8 → 2.73)
-  times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
+  ``bootstrap_samples`` (1000) resamples — enough for a standard error —, a fixed seed:
+  the same data give the same interval) gives rho's standard error on Fisher's z scale,
+  never less than Bonett and Wright's (2000) sqrt((1 + rho²/2) / (n − 3)) for independent
+  pairs, which a bootstrap of a few dozen pairs tends to undercut; the interval is rho ±
+  the normal quantile of 95 % corrected for the four lags (Bonferroni: 1 − 0.05 / 8 →
+  2.73) times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
   ``more_walking_more_pain`` (rho > 0) only when |rho| ≥ ``link_min_rho`` (0.4) **and**
   the interval excludes 0; else ``no_clear_link``. On independent noise (6 weeks) about
   3 % of people get a link at some lag (tests/pipelines/test_pain.py simulates it). An
@@ -141,7 +141,7 @@ class PainRules:
     link_confidence: float = 0.95  # ... and a 95 % interval (Bonferroni over the lags) without 0
     detrend_days: int = 21  # each day against the mean of the centred 21-day window ...
     detrend_min_values: int = 11  # ... with ≥ 11 known days (more than half)
-    bootstrap_samples: int = 2000
+    bootstrap_samples: int = 1000  # the standard error, not the tails: 1000 suffice
     bootstrap_block_days: int = 7  # moving blocks of a week of pairs
     bootstrap_seed: int = 20160  # fixed: the same data give the same interval
 
