@@ -670,3 +670,27 @@ def test_results_independent_of_row_order(specs, rng) -> None:  # type: ignore[n
         days, flags, rules
     )
     assert pain.weekly(shuffled, base, rules).equals(pain.weekly(days, base, rules))
+
+
+@FAST
+@given(day_specs, st.integers(0, 60))
+def test_detected_days_and_runs_keep_their_shape(specs, as_of_day) -> None:  # type: ignore[no-untyped-def]
+    days = _days(specs)
+    rules = PainRules()
+    base = pain.baseline(days, None, rules)
+    detected = pain.flare_detected(days, base, rules).tolist()
+    for i, flagged in enumerate(detected):
+        if flagged:  # a detected day has a value and a detected neighbour within 2 days
+            assert specs[i][0] is not None
+            near = [j for j in range(max(0, i - 2), min(len(specs), i + 3)) if j != i]
+            assert any(detected[j] for j in near)
+    run = pain.painkiller_status(days, d(as_of_day), rules)
+    if run.days:
+        assert run.first is not None and run.last is not None and run.last <= d(as_of_day)
+        assert run.days == (run.last - run.first).days + 1
+        assert specs[(run.first - START).days][2] is True
+        assert specs[(run.last - START).days][2] is True
+        inside = [s[2] for s in specs[(run.first - START).days : (run.last - START).days + 1]]
+        assert False not in inside  # a written "no" never lies inside a run
+    else:
+        assert run.first is None and not run.diary_stopped
