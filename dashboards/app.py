@@ -15,8 +15,8 @@ register(
         "My activity": "Meine Aktivität",
         "Pain": "Schmerz",
         "Group": "Gruppe",
-        "Prescription": "Verordnung",
-        "Clinician report": "Arztbericht",
+        "Prescription": "Trainingsziel",
+        "Clinician report": "Bericht für Behandelnde",
         "Audit": "Protokoll",
     }
 )

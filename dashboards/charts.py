@@ -19,6 +19,47 @@ BAND_COLORS: Final = ("#e0e0e0", "#d1e5f0", "#f4a582", "#1a9850", "#006837")
 BLOCK_ORDER: Final = ("met", "missed", "no_data")
 BLOCK_COLORS: Final = ("#1a9850", "#d73027", "#bdbdbd")
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+PAIN_KINDS: Final = ("pain", "flare-up (flagged by you)", "clearly above your usual level")
+PAIN_COLORS: Final = ("#4575b4", "#d73027", "#fdae61")
+
+register(
+    {
+        "no data": "keine Daten",
+        "below target": "unter dem Ziel",
+        "in range": "im Zielbereich",
+        "above range": "über dem Zielbereich",
+        "Mon": "Mo",
+        "Tue": "Di",
+        "Wed": "Mi",
+        "Thu": "Do",
+        "Fri": "Fr",
+        "Sat": "Sa",
+        "Sun": "So",
+        "week starting": "Woche ab",
+        "walking (target {band})": "Gehen (Ziel {band})",
+        "Walking minutes per day (target band {band})": "Gehminuten pro Tag (Zielbereich {band})",
+        "met": "erreicht",
+        "ISO week": "Kalenderwoche",
+        "sessions": "Einheiten",
+        "category": "Kategorie",
+        "Sessions per week by category": "Einheiten pro Woche nach Kategorie",
+        "walking": "Gehen",
+        "strength": "Kraft",
+        "pilates": "Pilates",
+        "yoga": "Yoga",
+        "tai_chi": "Tai-Chi",
+        "other": "Sonstige",
+        "pain (0–100)": "Schmerz (0–100)",
+        "pain": "Schmerz",
+        "flare-up (flagged by you)": "Schmerzschub (von Ihnen markiert)",
+        "clearly above your usual level": "deutlich über Ihrem üblichen Niveau",
+        "day": "Tag",
+        "7-day mean": "Mittel 7 Tage",
+        "baseline": "Ausgangswert",
+        "baseline − {ref} (reference change)": "Ausgangswert − {ref} (Referenz-Veränderung)",
+        "Pain": "Schmerz",
+    }
+)
 
 
 def walking_band(
@@ -46,7 +87,8 @@ def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
         for m, h, d in zip(frame["walking_minutes"], frame["has_data"], frame["date"], strict=True)
     ]
     frame["week_start"] = [(d - timedelta(days=d.weekday())).isoformat() for d in frame["date"]]
-    frame["weekday"] = [WEEKDAYS[d.weekday()] for d in frame["date"]]
+    frame["weekday"] = [t(WEEKDAYS[d.weekday()]) for d in frame["date"]]
+    frame["band"] = [t(b) for b in frame["band"]]
     frame["day"] = [d.isoformat() for d in frame["date"]]
     frame["walking_minutes"] = frame["walking_minutes"].round(1)
     band = f"{target.min_minutes}–{target.max_minutes} min"
@@ -54,20 +96,20 @@ def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
         alt.Chart(frame[["day", "week_start", "weekday", "band", "walking_minutes", "met"]])
         .mark_rect(stroke="white")
         .encode(
-            x=alt.X("week_start:O", title="week starting"),
-            y=alt.Y("weekday:O", sort=list(WEEKDAYS), title=None),
+            x=alt.X("week_start:O", title=t("week starting")),
+            y=alt.Y("weekday:O", sort=[t(d) for d in WEEKDAYS], title=None),
             color=alt.Color(
                 "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=list(BAND_COLORS)),
-                title=f"walking (target {band})",
+                scale=alt.Scale(domain=[t(b) for b in BAND_ORDER], range=list(BAND_COLORS)),
+                title=t("walking (target {band})", band=band),
             ),
             tooltip=[
-                alt.Tooltip("day:N", title="day"),
-                alt.Tooltip("walking_minutes:Q", title="walking min"),
-                alt.Tooltip("met:N", title="met"),
+                alt.Tooltip("day:N", title=t("day")),
+                alt.Tooltip("walking_minutes:Q", title=t("walking min")),
+                alt.Tooltip("met:N", title=t("met")),
             ],
         )
-        .properties(title=f"Walking minutes per day (target band {band})")
+        .properties(title=t("Walking minutes per day (target band {band})", band=band))
     )
 
 
@@ -133,7 +175,11 @@ def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
             x=alt.X("week:O", title=t("program week from")),
             y=alt.Y("sum(sessions):Q", title=t("sessions")),
             color=alt.Color("category:N", sort=[t(c) for c in CATEGORIES], title=t("category")),
-            tooltip=["week:N", "category:N", "sessions:Q"],
+            tooltip=[
+                alt.Tooltip("week:N", title=t("program week from")),
+                alt.Tooltip("category:N", title=t("category")),
+                alt.Tooltip("sessions:Q", title=t("sessions")),
+            ],
         )
         .properties(title=t("Sessions per week by category"))
     )
@@ -189,26 +235,39 @@ def training_chart(weeks: Sequence[dict[str, Any]], target_sessions: int) -> alt
 def pain_chart(
     days: pd.DataFrame, baseline: float | None, reference_change: float
 ) -> alt.LayerChart:
-    """Daily pain (points, flare-up days in red) and the trailing 7-day mean, with the
-    baseline and the reference line ``reference_change`` points below it."""
+    """Daily pain (the person's flare-up flags in red, days clearly above the usual level in
+    orange) and the trailing 7-day mean, with the baseline and the reference line
+    ``reference_change`` points below it. Every title and legend in the current language."""
     frame = days.loc[days["pain"].notna() | days["pain_7d_mean"].notna()]
+    flagged = frame["flare_up_flagged"].astype(bool).to_numpy()
+    detected_column = "flare_detected" if "flare_detected" in frame else "flare_up"
+    detected = frame[detected_column].astype(bool).to_numpy()
+    kinds = [
+        PAIN_KINDS[1] if own else PAIN_KINDS[2] if high else PAIN_KINDS[0]
+        for own, high in zip(flagged, detected, strict=True)
+    ]
     frame = pd.DataFrame(
         {
             "date": [d.isoformat() for d in frame["date"]],
             "pain": frame["pain"].astype(float).round(1).to_numpy(),
             "pain_7d_mean": frame["pain_7d_mean"].astype(float).round(1).to_numpy(),
-            "flare_up": frame["flare_up"].astype(bool).to_numpy(),
+            "kind": [t(k) for k in kinds],
         }
     )
     base = alt.Chart(frame).encode(x=alt.X("date:T", title=None))
     points = base.mark_circle(size=40).encode(
-        y=alt.Y("pain:Q", title="pain (0–100)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("pain:Q", title=t("pain (0–100)"), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color(
-            "flare_up:N",
-            scale=alt.Scale(domain=[False, True], range=["#4575b4", "#d73027"]),
-            title="flare-up",
+            "kind:N",
+            scale=alt.Scale(domain=[t(k) for k in PAIN_KINDS], range=list(PAIN_COLORS)),
+            title=None,
         ),
-        tooltip=["date:N", "pain:Q", "pain_7d_mean:Q", "flare_up:N"],
+        tooltip=[
+            alt.Tooltip("date:N", title=t("day")),
+            alt.Tooltip("pain:Q", title=t("pain")),
+            alt.Tooltip("pain_7d_mean:Q", title=t("7-day mean")),
+            alt.Tooltip("kind:N", title=" "),
+        ],
     )
     mean = base.mark_line(color="#333333").encode(y="pain_7d_mean:Q")
     layers: list[alt.Chart] = [points, mean]
@@ -216,7 +275,10 @@ def pain_chart(
         lines = pd.DataFrame(
             {
                 "value": [baseline, baseline - reference_change],
-                "line": ["baseline", f"baseline − {reference_change:g} (reference change)"],
+                "line": [
+                    t("baseline"),
+                    t("baseline − {ref} (reference change)", ref=f"{reference_change:g}"),
+                ],
             }
         )
         layers.append(
@@ -225,10 +287,10 @@ def pain_chart(
             .encode(
                 y="value:Q",
                 color=alt.Color("line:N", title=None, scale=alt.Scale(range=["#777", "#1a9850"])),
-                tooltip=["line:N", "value:Q"],
+                tooltip=[alt.Tooltip("line:N", title=" "), alt.Tooltip("value:Q", title=t("pain"))],
             )
         )
-    return alt.layer(*layers).resolve_scale(color="independent").properties(title="Pain")
+    return alt.layer(*layers).resolve_scale(color="independent").properties(title=t("Pain"))
 
 
 def _calendar_days(days: pd.DataFrame) -> pd.DataFrame:

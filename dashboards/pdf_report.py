@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from fpdf import FPDF
 
+from dashboards import safety
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules.alerts import Alert
 from pipelines.rules.taxonomy import CATEGORIES
@@ -25,7 +26,8 @@ FOOTNOTE: Final = (
     "backtrack."
 )
 REFERENCE: Final = (
-    "Reference: a fall of {reference} points is a meaningful change; reached: {reached}"
+    "Reference (14-day mean {mean}, change {change}, {percent}): a fall of {reference} points "
+    "reached: {reached}; a fall of {reference_percent} % reached: {reached_percent}"
 )
 
 register(
@@ -47,8 +49,12 @@ register(
         "Pain {value} points above baseline (alert at +{threshold})": (
             "Schmerz {value} Punkte über dem Ausgangswert (Hinweis ab +{threshold})"
         ),
-        "Painkillers on {days} days in a row (more than {threshold})": (
-            "Schmerzmittel an {days} Tagen in Folge (mehr als {threshold})"
+        "Painkillers over {days} days (more than {threshold})": (
+            "Schmerzmittel über {days} Tage (mehr als {threshold})"
+        ),
+        "Diary stopped during painkiller use: last painkiller {days} days ago": (
+            "Tagebuch während der Schmerzmitteleinnahme abgebrochen: "
+            "letzte Einnahme vor {days} Tagen"
         ),
         "Clinician report": "Bericht für Behandelnde",
         "Participant {id}": "Teilnehmende {id}",
@@ -95,9 +101,32 @@ register(
             "Ausgangswert {baseline}; Mittel der letzten 7 Tage {latest}; Veränderung {change}"
         ),
         REFERENCE: (
-            "Referenz: ein Rückgang um {reference} Punkte ist eine bedeutsame Veränderung; "
-            "erreicht: {reached}"
+            "Referenz (Mittel 14 Tage {mean}, Veränderung {change}, {percent}): Rückgang um "
+            "{reference} Punkte erreicht: {reached}; Rückgang um {reference_percent} % erreicht: "
+            "{reached_percent}"
         ),
+        "Baseline from {n} day(s) with an entry": "Ausgangswert aus {n} Tag(en) mit Eintrag",
+        "Before the program (4 weeks): {minutes} walking minutes a week ({days} days with data)": (
+            "Vor dem Programm (4 Wochen): {minutes} Gehminuten pro Woche ({days} Tage mit Daten)"
+        ),
+        "Flare-ups flagged by the person: {own} day(s); pain clearly above the usual level "
+        "(detected): {detected} day(s); {rate} episodes per 3 months": (
+            "Von der Person markierte Schübe: {own} Tag(e); Schmerz deutlich über dem üblichen "
+            "Niveau (erkannt): {detected} Tag(e); {rate} Episoden pro 3 Monate"
+        ),
+        "Soreness or more pain after exercise: {days} day(s)": (
+            "Muskelkater oder mehr Schmerz nach dem Training: {days} Tag(e)"
+        ),
+        "Painkillers: run over {days} day(s)": "Schmerzmittel: Einnahme über {days} Tag(e)",
+        "(diary stopped during the run)": "(Tagebuch während der Einnahme abgebrochen)",
+        "Walking and pain (detrended; rho, 95 % interval corrected for 4 lags, pairs)": (
+            "Gehen und Schmerz (trendbereinigt; rho, 95-%-Intervall korrigiert für 4 Abstände, "
+            "Paare)"
+        ),
+        "lag {k} d": "Abstand {k} T.",
+        "no clear link": "kein klarer Zusammenhang",
+        "more walking went with less pain": "mehr Gehen ging mit weniger Schmerz einher",
+        "more walking went with more pain": "mehr Gehen ging mit mehr Schmerz einher",
         "yes": "ja",
         "no": "nein",
         "Flare-ups: {days} day(s) in the period; {rate} episodes per 3 months": (
@@ -170,8 +199,13 @@ def alert_text(alert: Alert) -> str:
             value=fmt_number(alert.value, 1),
             threshold=fmt_number(threshold, 1),
         )
+    if alert.code == "painkiller_diary_stopped":
+        return t(
+            "Diary stopped during painkiller use: last painkiller {days} days ago",
+            days=fmt_number(alert.value),
+        )
     return t(
-        "Painkillers on {days} days in a row (more than {threshold})",
+        "Painkillers over {days} days (more than {threshold})",
         days=fmt_number(alert.value),
         threshold=fmt_number(threshold),
     )
@@ -215,6 +249,16 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
             bout=target["min_bout_minutes"],
         )
     )
+    before = report.get("pre_program")
+    if before is not None:
+        line(
+            t(
+                "Before the program (4 weeks): {minutes} walking minutes a week ({days} days "
+                "with data)",
+                minutes=fmt_number(before["walking_minutes_per_week"]),
+                days=before["days_with_data"],
+            )
+        )
     pdf.ln(3)
 
     summary = report["adherence"]
@@ -298,27 +342,51 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
                 change=("+" if change is not None and change > 0 else "") + fmt_number(change, 1),
             )
         )
-        reached = change is not None and round(change, 1) <= -reference
+        line(t("Baseline from {n} day(s) with an entry", n=pain.get("baseline_n", 0)))
+        change_14d = pain.get("change_14d_vs_baseline")
+        percent = pain.get("change_14d_percent")
         line(
             t(
                 REFERENCE,
+                mean=fmt_number(pain.get("latest_14d_mean"), 1),
+                change=("+" if change_14d is not None and change_14d > 0 else "")
+                + fmt_number(change_14d, 1),
+                percent="–" if percent is None else f"{fmt_number(percent, 1)} %",
                 reference=fmt_number(reference),
-                reached=t("yes") if reached else t("no"),
+                reference_percent=fmt_number(pain.get("reference_percent", 30)),
+                reached=t("yes") if pain.get("reached_reference_change") else t("no"),
+                reached_percent=t("yes") if pain.get("reached_reference_percent") else t("no"),
             )
         )
-        flare_days = sum(bool(d.get("flare_up")) for d in report["days"])
         line(
             t(
-                "Flare-ups: {days} day(s) in the period; {rate} episodes per 3 months",
-                days=flare_days,
+                "Flare-ups flagged by the person: {own} day(s); pain clearly above the usual "
+                "level (detected): {detected} day(s); {rate} episodes per 3 months",
+                own=sum(bool(d.get("flare_up")) for d in report["days"]),
+                detected=sum(bool(d.get("flare_detected")) for d in report["days"]),
                 rate=fmt_number(pain["flare_ups_per_3_months"], 1),
             )
         )
-        run = t("Painkillers: {days} day(s) in a row", days=pain["painkiller_run_days"])
+        line(
+            t(
+                "Soreness or more pain after exercise: {days} day(s)",
+                days=sum(bool(d.get("exercise_pain")) for d in report["days"]),
+            )
+        )
+        run = t("Painkillers: run over {days} day(s)", days=pain["painkiller_run_days"])
         line(
             run
             + (" " + t("(more than 14 days: please review)") if pain["painkiller_warning"] else "")
+            + (
+                " " + t("(diary stopped during the run)")
+                if pain.get("painkiller_diary_stopped")
+                else ""
+            )
         )
+        lags = pain.get("lag_correlations") or []
+        if lags:
+            line(t("Walking and pain (detrended; rho, 95 % interval corrected for 4 lags, pairs)"))
+            line("; ".join(_lag_text(c) for c in lags))
     pdf.ln(2)
 
     heading(t("Alerts"))
@@ -328,6 +396,18 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
         line(t("None."))
     pdf.ln(4)
 
+    pdf.set_font("Helvetica", "", 7)
+    title, intro, *flags = safety.safety_lines()
+    heading_, *expect = safety.expectation_lines()
+    pdf.multi_cell(
+        0,
+        3.2,
+        latin1(f"{title}: {intro} " + "; ".join(flags) + ". " + f"{heading_}: " + " ".join(expect)),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.multi_cell(0, 3.2, latin1(t(safety.SOURCE)), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
     pdf.set_font("Helvetica", "I", 8)
     pdf.multi_cell(
         0,
@@ -345,6 +425,27 @@ def build(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -> b
     if pdf.page_no() != 1:
         raise ValueError(f"the clinician report must fit one page, got {pdf.page_no()}")
     return bytes(pdf.output())
+
+
+VERDICT_TEXT: Final = {
+    "no_clear_link": "no clear link",
+    "more_walking_less_pain": "more walking went with less pain",
+    "more_walking_more_pain": "more walking went with more pain",
+}
+
+
+def _lag_text(c: dict[str, Any]) -> str:
+    """One lag in words: "lag 1 d: rho -0.12 [-0.45, 0.24], n 40, no clear link"."""
+    head = t("lag {k} d", k=c["lag_days"])
+    if c.get("rho") is None:
+        return f"{head}: n {c['n']}"
+    interval = (
+        f" [{fmt_number(c['low'], 2)}, {fmt_number(c['high'], 2)}]"
+        if c.get("low") is not None and c.get("high") is not None
+        else ""
+    )
+    verdict = t(VERDICT_TEXT.get(str(c.get("verdict")), "no clear link"))
+    return f"{head}: rho {fmt_number(c['rho'], 2)}{interval}, n {c['n']}, {verdict}"
 
 
 def _day(value: str | None) -> date | None:

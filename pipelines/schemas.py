@@ -452,6 +452,11 @@ DAYS = TableSchema(
         ),
         _c("flare_up_flagged", pa.bool_(), "the person flagged a flare-up that day"),
         _c("flare_up", pa.bool_(), "flare-up day: flagged, or detected by the pain rule"),
+        _c(
+            "flare_detected",
+            pa.bool_(),
+            "pain clearly above the usual level (detected by the pain rule, not the person's flag)",
+        ),
         _c("painkiller", pa.bool_(), "painkiller taken (any entry)", nullable=True),
         _c("exercise_pain", pa.bool_(), "soreness after exercise (any entry)", nullable=True),
     ),

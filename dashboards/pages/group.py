@@ -48,7 +48,7 @@ register(
         "adherence 28 d": "Adhärenz 28 T.",
         "trend": "Trend",
         "trend (pp)": "Trend (Pp.)",
-        "days since last walk": "Tage seit letztem Spaziergang",
+        "days since last walk": "Tage seit dem letzten Spaziergang",
         "last data day": "letzter Tag mit Daten",
         "last upload": "letzter Upload",
         "pain change vs baseline": "Schmerzänderung zum Ausgangswert",

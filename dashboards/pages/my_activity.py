@@ -11,7 +11,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, uploads
+from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules.taxonomy import CATEGORIES
@@ -252,6 +252,9 @@ st.caption(
         total=summary["blocks_total"],
     )
 )
+
+with st.expander(t(safety.SAFETY_TITLE) + " · " + t(safety.EXPECTATIONS_TITLE), expanded=True):
+    safety.show()
 
 # ---------------------------------------------------------------------------- uploads
 with st.expander(t("Add tracker files"), expanded=participant not in _jobs()):

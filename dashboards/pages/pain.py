@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, uploads
+from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_number, register, t
 
@@ -27,6 +27,67 @@ register(
         "yes": "ja",
         "Painkiller name (optional)": "Name des Schmerzmittels (optional)",
         "More pain or soreness after exercise": "Mehr Schmerz oder Muskelkater nach dem Training",
+        "Soreness after exercise": "Muskelkater oder mehr Schmerz nach dem Training",
+        "Days with more pain or soreness after exercise: {n} (shown beside walking minutes).": (
+            "Tage mit mehr Schmerz oder Muskelkater nach dem Training: {n} (neben den Gehminuten)."
+        ),
+        "No answer about soreness after exercise yet.": (
+            "Noch keine Angabe zu Muskelkater oder mehr Schmerz nach dem Training."
+        ),
+        "walking minutes": "Gehminuten",
+        "Baseline": "Ausgangswert",
+        "from {n} day(s) with an entry, {start} to {end}": (
+            "aus {n} Tag(en) mit Eintrag, {start} bis {end}"
+        ),
+        "No baseline yet: it needs at least {min} days with a pain entry in the 14 days before "
+        "the program start or in the first 14 program days ({n} so far).": (
+            "Noch kein Ausgangswert: Dafür braucht es mindestens {min} Tage mit Schmerzeintrag "
+            "in den 14 Tagen vor dem Programmstart oder in den ersten 14 Programmtagen "
+            "(bisher {n})."
+        ),
+        "Last 14 days: {mean}, {change} points ({percent}) against the baseline. A meaningful "
+        "change: a fall of {ref} points or {pct} %; reached: {points} / {relative}.": (
+            "Letzte 14 Tage: {mean}, {change} Punkte ({percent}) zum Ausgangswert. Bedeutsame "
+            "Veränderung: ein Rückgang um {ref} Punkte oder {pct} %; erreicht: {points} / "
+            "{relative}."
+        ),
+        "Painkillers over {n} days — more than 14 days. "
+        "Please talk to your doctor or pharmacist.": (
+            "Schmerzmittel über {n} Tage — mehr als 14 Tage. "
+            "Bitte sprechen Sie mit Ihrer Ärztin, Ihrem Arzt oder Ihrer Apotheke."
+        ),
+        "Your flare-ups": "Ihre Schmerzschübe",
+        "You marked {n} day(s) as a flare-up.": "Sie haben {n} Tag(e) als Schmerzschub markiert.",
+        "You marked {n} day(s) as a flare-up; {rate} episodes per 3 months after the first 28 "
+        "days.": (
+            "Sie haben {n} Tag(e) als Schmerzschub markiert; {rate} Episoden pro 3 Monate nach "
+            "den ersten 28 Tagen."
+        ),
+        "Pain clearly above your usual level on {n} day(s) (at least 20 points or 30 % above "
+        "the level of the weeks before, on two or more days).": (
+            "Schmerz deutlich über Ihrem üblichen Niveau an {n} Tag(en) (mindestens 20 Punkte "
+            "oder 30 % über dem Niveau der Wochen davor, an zwei oder mehr Tagen)."
+        ),
+        "clearly above your usual level": "deutlich über Ihrem üblichen Niveau",
+        "On the next day after more walking: {reading}.": ("Am Tag nach mehr Gehen: {reading}."),
+        "no clear link": "kein klarer Zusammenhang",
+        "A short rise in pain after more activity is common and not harmful; it is no reason "
+        "to stop moving. Talk to your physiotherapist about the dose.": (
+            "Ein kurzer Anstieg der Schmerzen nach mehr Bewegung ist häufig und nicht schädlich; "
+            "er ist kein Grund, mit der Bewegung aufzuhören. Sprechen Sie mit Ihrer "
+            "Physiotherapie über die Dosis."
+        ),
+        "Walking minutes and pain, each against its own 3-week level, on the same day and 1–3 "
+        "days later. A link is claimed only at a correlation of at least 0.4 whose interval "
+        "(95 %, corrected for the four lags) excludes 0, from at least 28 paired days. An "
+        "association, not evidence that one causes the other.": (
+            "Gehminuten und Schmerz, jeweils gegen das eigene 3-Wochen-Niveau, am selben Tag "
+            "und 1–3 Tage später. Ein Zusammenhang wird nur bei einer Korrelation von mindestens "
+            "0,4 genannt, deren Intervall (95 %, korrigiert für die vier Abstände) 0 ausschließt, "
+            "aus mindestens 28 Tagespaaren. Ein Zusammenhang, kein Beleg dafür, dass das eine "
+            "das andere verursacht."
+        ),
+        "interval": "Intervall",
         "Note": "Notiz",
         "Save entry": "Eintrag speichern",
         "Entry for {day} saved.": "Eintrag für {day} gespeichert.",
@@ -50,11 +111,6 @@ register(
         "A fall of {ref} points is the reference for a meaningful change.": (
             "Ein Rückgang um {ref} Punkte gilt als bedeutsame Veränderung."
         ),
-        "Painkillers on {n} days in a row — more than 14 days. "
-        "Please talk to your doctor or physiotherapist.": (
-            "Schmerzmittel an {n} Tagen in Folge — mehr als 14 Tage. "
-            "Bitte sprechen Sie mit Ihrer Ärztin, Ihrem Arzt oder Ihrer Physiotherapie."
-        ),
         "Flare-ups": "Schmerzschübe",
         "{n} flare-up day(s).": "{n} Tag(e) mit Schmerzschub.",
         "{n} flare-up day(s); {rate} episodes per 3 months after the first 28 days.": (
@@ -64,13 +120,6 @@ register(
         "pain": "Schmerz",
         "flagged by you": "von Ihnen markiert",
         "Walking and pain — associations": "Gehen und Schmerz — Zusammenhänge",
-        "Spearman correlation between walking minutes on a day and pain 0–3 days later, shown "
-        "only with at least 14 paired days. An association, not evidence that one causes the "
-        "other.": (
-            "Spearman-Korrelation zwischen den Gehminuten eines Tages und dem Schmerz 0–3 Tage "
-            "später, nur bei mindestens 14 Tagespaaren. Ein Zusammenhang, kein Beleg dafür, "
-            "dass das eine das andere verursacht."
-        ),
         "too few paired days": "zu wenige Tagespaare",
         "more walking went with less pain": "mehr Gehen ging mit weniger Schmerz einher",
         "more walking went with more pain": "mehr Gehen ging mit mehr Schmerz einher",
@@ -82,6 +131,12 @@ register(
 )
 
 PAINKILLER_ANSWERS = ("not answered", "no", "yes")
+VERDICT_TEXT = {
+    "no_clear_link": "no clear link",
+    "more_walking_less_pain": "more walking went with less pain",
+    "more_walking_more_pain": "more walking went with more pain",
+}
+PATIENT_LAG_DAYS = 1  # the one lag patients see, fixed in advance: the next day
 
 
 def _points(value: float | None, signed: bool = False) -> str:
@@ -102,7 +157,14 @@ def _entry_form() -> None:
             t("Painkiller"), PAINKILLER_ANSWERS, format_func=t, horizontal=True, index=0
         )
         painkiller_name = st.text_input(t("Painkiller name (optional)"), value="")
-        exercise_pain = st.checkbox(t("More pain or soreness after exercise"))
+        soreness = st.radio(
+            t("More pain or soreness after exercise"),
+            PAINKILLER_ANSWERS,
+            format_func=t,
+            horizontal=True,
+            index=0,
+            key="diary_exercise_pain",
+        )
         note = st.text_area(t("Note"), value="")
         if not st.form_submit_button(t("Save entry")):
             return
@@ -116,7 +178,7 @@ def _entry_form() -> None:
                 flare_up=flare_up,
                 painkiller=None if answer == "not answered" else answer == "yes",
                 painkiller_name=painkiller_name.strip() or None,
-                exercise_pain=exercise_pain or None,
+                exercise_pain=None if soreness == "not answered" else soreness == "yes",
                 note=note.strip() or None,
             )
         except ValueError as error:
@@ -169,11 +231,22 @@ pain = report.get("pain")
 days = data.days(viewer, participant)
 if pain is None or days.empty or days["pain"].isna().all():
     st.info(t("No pain diary entries yet."))
+    safety.show()
     st.stop()
 
 reference = float(pain["reference_change"])
 left, middle, right = st.columns(3)
-left.metric(t("Baseline (first 14 days)"), _points(pain["baseline"]), help=t("pain 0–100"))
+window = pain.get("baseline_window") or {}
+left.metric(
+    t("Baseline"),
+    _points(pain["baseline"]),
+    help=t(
+        "from {n} day(s) with an entry, {start} to {end}",
+        n=pain.get("baseline_n", 0),
+        start=window.get("start", "–"),
+        end=window.get("end", "–"),
+    ),
+)
 middle.metric(t("Last 7 days (mean)"), _points(pain["latest_7d_mean"]))
 right.metric(
     t("Change vs baseline"),
@@ -183,61 +256,147 @@ right.metric(
         ref=fmt_number(reference),
     ),
 )
+if pain["baseline"] is None:
+    st.caption(
+        t(
+            "No baseline yet: it needs at least {min} days with a pain entry in the 14 days "
+            "before the program start or in the first 14 program days ({n} so far).",
+            min=pain.get("baseline_min_entries", 4),
+            n=pain.get("baseline_n", 0),
+        )
+    )
+elif pain.get("latest_14d_mean") is not None:
+    percent = pain.get("change_14d_percent")
+    st.caption(
+        t(
+            "Last 14 days: {mean}, {change} points ({percent}) against the baseline. A "
+            "meaningful change: a fall of {ref} points or {pct} %; reached: {points} / "
+            "{relative}.",
+            mean=_points(pain["latest_14d_mean"]),
+            change=_points(pain["change_14d_vs_baseline"], signed=True),
+            percent="–" if percent is None else f"{_points(percent, signed=True)} %",
+            ref=fmt_number(reference),
+            pct=fmt_number(pain.get("reference_percent", 30)),
+            points=t("yes" if pain["reached_reference_change"] else "no"),
+            relative=t("yes" if pain["reached_reference_percent"] else "no"),
+        )
+    )
 
 if pain["painkiller_warning"]:
     st.warning(
         t(
-            "Painkillers on {n} days in a row — more than 14 days. "
-            "Please talk to your doctor or physiotherapist.",
+            "Painkillers over {n} days — more than 14 days. "
+            "Please talk to your doctor or pharmacist.",
             n=pain["painkiller_run_days"],
         )
     )
 
 st.altair_chart(charts.pain_chart(days, pain["baseline"], reference), width="stretch")
 
-st.subheader(t("Flare-ups"))
-flares = days.loc[days["flare_up"].astype(bool), ["date", "pain", "flare_up_flagged"]]
+st.subheader(t("Your flare-ups"))
+own = days.loc[days["flare_up_flagged"].astype(bool)]
+detected_column = "flare_detected" if "flare_detected" in days else "flare_up"
+detected = days.loc[days[detected_column].astype(bool) & ~days["flare_up_flagged"].astype(bool)]
 rate = pain["flare_ups_per_3_months"]
 st.write(
-    t("{n} flare-up day(s).", n=len(flares))
+    t("You marked {n} day(s) as a flare-up.", n=len(own))
     if rate is None
     else t(
-        "{n} flare-up day(s); {rate} episodes per 3 months after the first 28 days.",
-        n=len(flares),
+        "You marked {n} day(s) as a flare-up; {rate} episodes per 3 months after the first 28 "
+        "days.",
+        n=len(own),
         rate=fmt_number(rate, 1),
     )
 )
-if len(flares):
+st.write(
+    t(
+        "Pain clearly above your usual level on {n} day(s) (at least 20 points or 30 % above "
+        "the level of the weeks before, on two or more days).",
+        n=int(days[detected_column].astype(bool).sum()),
+    )
+)
+marked = days.loc[days["flare_up_flagged"].astype(bool) | days[detected_column].astype(bool)]
+if len(marked):
     st.dataframe(
-        flares.rename(
-            columns={"date": t("date"), "pain": t("pain"), "flare_up_flagged": t("flagged by you")}
+        pd.DataFrame(
+            {
+                t("date"): marked["date"],
+                t("pain"): marked["pain"],
+                t("flagged by you"): marked["flare_up_flagged"].astype(bool),
+                t("clearly above your usual level"): marked[detected_column].astype(bool),
+            }
         ),
         hide_index=True,
     )
 
-st.subheader(t("Walking and pain — associations"))
-st.caption(
-    t(
-        "Spearman correlation between walking minutes on a day and pain 0–3 days later, shown "
-        "only with at least 14 paired days. An association, not evidence that one causes the "
-        "other."
+st.subheader(t("Soreness after exercise"))
+soreness = days["exercise_pain"].astype("boolean")
+if soreness.notna().any():
+    sore = days.loc[soreness.fillna(False).astype(bool)]
+    st.write(
+        t(
+            "Days with more pain or soreness after exercise: {n} (shown beside walking minutes).",
+            n=len(sore),
+        )
     )
+    if len(sore):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("date"): sore["date"],
+                    t("walking minutes"): sore["walking_minutes"].round(1),
+                    t("pain"): sore["pain"],
+                }
+            ),
+            hide_index=True,
+        )
+else:
+    st.write(t("No answer about soreness after exercise yet."))
+
+st.subheader(t("Walking and pain — associations"))
+lags = pd.DataFrame(
+    pain["lag_correlations"], columns=["lag_days", "rho", "n", "low", "high", "verdict"]
 )
-lags = pd.DataFrame(pain["lag_correlations"], columns=["lag_days", "rho", "n"])
-lags["reading"] = [
-    t("too few paired days")
-    if rho is None or pd.isna(rho)
-    else t("more walking went with less pain" if rho < 0 else "more walking went with more pain")
-    for rho in lags["rho"]
-]
-st.dataframe(
-    lags.rename(
-        columns={
-            "lag_days": t("pain … days after walking"),
-            "rho": t("rho"),
-            "n": t("paired days"),
-            "reading": t("reading"),
-        }
-    ),
-    hide_index=True,
-)
+lags["verdict"] = lags["verdict"].fillna("no_clear_link")
+if viewer.role == "participant":
+    chosen = lags.loc[lags["lag_days"] == PATIENT_LAG_DAYS]
+    verdict = str(chosen["verdict"].iloc[0]) if len(chosen) else "no_clear_link"
+    st.write(t("On the next day after more walking: {reading}.", reading=t(VERDICT_TEXT[verdict])))
+    if verdict == "more_walking_more_pain":
+        st.info(
+            t(
+                "A short rise in pain after more activity is common and not harmful; it is no "
+                "reason to stop moving. Talk to your physiotherapist about the dose."
+            )
+        )
+else:
+    st.caption(
+        t(
+            "Walking minutes and pain, each against its own 3-week level, on the same day and "
+            "1–3 days later. A link is claimed only at a correlation of at least 0.4 whose "
+            "interval (95 %, corrected for the four lags) excludes 0, from at least 28 paired "
+            "days. An association, not evidence that one causes the other."
+        )
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("pain … days after walking"): lags["lag_days"],
+                t("rho"): lags["rho"],
+                t("paired days"): lags["n"],
+                t("interval"): [
+                    "–" if pd.isna(lo) or pd.isna(hi) else f"{lo:.2f} … {hi:.2f}"
+                    for lo, hi in zip(lags["low"], lags["high"], strict=True)
+                ],
+                t("reading"): [
+                    t("too few paired days")
+                    if rho is None or pd.isna(rho)
+                    else t(VERDICT_TEXT[str(v)])
+                    for rho, v in zip(lags["rho"], lags["verdict"], strict=True)
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+
+safety.show()

@@ -1,8 +1,10 @@
-"""A participant's prescription: the walking target band, block length, bout length, program
-start and the weekly training target.
+"""A participant's training goal (prescription): the walking target band, block length, bout
+length, program start and the weekly training target.
 
 Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
-which recomputes the participant's tables, so adherence uses the new target at once.
+which recomputes the participant's tables, so adherence uses the new target at once. The
+program start changes only when the coach ticks "Set or change the program start": it moves
+the pain baseline and every block, so saving a new minimum must not move it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,16 @@ register(
         "Shortest walking bout (minutes)": "Kürzester Gehabschnitt (Minuten)",
         "Program start": "Programmstart",
         "Save prescription": "Trainingsziel speichern",
+        "Set or change the program start": "Programmstart festlegen oder ändern",
+        "The program start is the day the pain baseline and the blocks count from; it changes "
+        "only when this box is ticked.": (
+            "Ab dem Programmstart zählen der Schmerz-Ausgangswert und die Blöcke; er ändert sich "
+            "nur, wenn dieses Feld angekreuzt ist."
+        ),
+        "Program start: {start}": "Programmstart: {start}",
+        "not set (the first diary day stands in)": (
+            "nicht festgelegt (der erste Tagebuchtag gilt ersatzweise)"
+        ),
         "Saved: {low}–{high} minutes every {n} days from {start}; adherence recomputed.": (
             "Gespeichert: {low}–{high} Minuten alle {n} Tage ab {start}; Adhärenz neu berechnet."
         ),
@@ -78,6 +90,23 @@ with st.form(f"prescription-{participant}"):
     min_bout = st.number_input(
         t("Shortest walking bout (minutes)"), value=target.min_bout_minutes, key="rx_bout"
     )
+    st.caption(
+        t(
+            "Program start: {start}",
+            start=fmt_date(target.program_start)
+            if target.program_start
+            else t("not set (the first diary day stands in)"),
+        )
+    )
+    change_start = st.checkbox(
+        t("Set or change the program start"),
+        value=False,
+        key="rx_change_start",
+        help=t(
+            "The program start is the day the pain baseline and the blocks count from; it "
+            "changes only when this box is ticked."
+        ),
+    )
     program_start = st.date_input(
         t("Program start"), value=target.program_start or date.today(), key="rx_start"
     )
@@ -108,7 +137,9 @@ with st.form(f"prescription-{participant}"):
                 max_minutes=int(max_minutes),
                 every_n_days=int(every_n_days),
                 min_bout_minutes=int(min_bout),
-                program_start=program_start if isinstance(program_start, date) else None,
+                program_start=(
+                    program_start if change_start and isinstance(program_start, date) else None
+                ),
                 training_sessions_per_week=int(training_sessions),
                 min_training_minutes=int(training_minutes),
             )

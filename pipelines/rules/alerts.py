@@ -19,8 +19,13 @@ brackets), a participant raises:
   there).
 * ``pain_up`` — the latest 7-day mean pain is ≥ baseline + ``pain_delta`` (20) points, i.e.
   the report's ``change_vs_baseline`` (rounded to 1 decimal, as shown) ≥ ``pain_delta``.
-* ``painkiller_run`` — painkillers on more than ``painkiller_days`` (14) days in a row
-  (the report's ``painkiller_run_days``, counted back from the last diary day).
+* ``painkiller_run`` — a painkiller run longer than ``painkiller_days`` (14) days (the
+  report's ``painkiller_run_days``: calendar days from the run's first to its last "yes";
+  up to 2 unanswered days in between do not end it, a written "no" does —
+  ``pipelines.rules.pain``).
+* ``painkiller_diary_stopped`` — the diary stopped during a painkiller run: the run was not
+  ended by a "no", yet no painkiller answer came for more than 2 days after its last "yes"
+  (the report's ``painkiller_diary_stopped``). The value is the days since that last "yes".
 
 Pure: ``facts`` reads a ``days`` frame and the report for the 14-day window (``window``),
 ``evaluate`` applies the thresholds. The dashboard turns codes into words.
@@ -34,11 +39,22 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
-AlertCode = Literal["no_data", "low_adherence", "pain_up", "painkiller_run"]
+from pipelines.rules.pain import PainRules
+
+AlertCode = Literal[
+    "no_data", "low_adherence", "pain_up", "painkiller_run", "painkiller_diary_stopped"
+]
 AlertReason = Literal["not_worn", "inactive"]
 NOT_WORN: Final = ("low_wear", "no_data")  # the day statuses that say "not worn / not synced"
-CODES: Final[tuple[AlertCode, ...]] = ("no_data", "low_adherence", "pain_up", "painkiller_run")
+CODES: Final[tuple[AlertCode, ...]] = (
+    "no_data",
+    "low_adherence",
+    "pain_up",
+    "painkiller_run",
+    "painkiller_diary_stopped",
+)
 ADHERENCE_WINDOW_DAYS: Final = 14
+PAINKILLER_BRIDGE_DAYS: Final = PainRules().painkiller_bridge_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +89,7 @@ class Facts:
     painkiller_run_days: int = 0
     missed_days_14d: int = 0  # days of the 14-day window not met
     not_worn_days_14d: int = 0  # of those, days low_wear or no_data
+    painkiller_days_since_last_yes: int | None = None  # set only when the diary stopped in a run
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +118,7 @@ def facts(days: pd.DataFrame, report: dict[str, Any], as_of: date) -> Facts:
         painkiller_run_days=int(pain.get("painkiller_run_days") or 0),
         missed_days_14d=missed,
         not_worn_days_14d=not_worn,
+        painkiller_days_since_last_yes=_since_last_yes(pain, as_of),
     )
 
 
@@ -115,6 +133,14 @@ def missed_days(days: pd.DataFrame, as_of: date) -> tuple[int, int]:
     missed = sum(s != "met" for s in statuses) + absent
     not_worn = sum(s in NOT_WORN for s in statuses) + absent
     return missed, not_worn
+
+
+def _since_last_yes(pain: dict[str, Any], as_of: date) -> int | None:
+    """Days from the run's last "yes" to ``as_of`` when the diary stopped during the run."""
+    last = pain.get("painkiller_run_last")
+    if not pain.get("painkiller_diary_stopped") or last is None:
+        return None
+    return (as_of - date.fromisoformat(str(last))).days
 
 
 def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
@@ -137,5 +163,13 @@ def evaluate(f: Facts, thresholds: Thresholds) -> list[Alert]:
     if f.painkiller_run_days > thresholds.painkiller_days:
         alerts.append(
             Alert("painkiller_run", float(f.painkiller_run_days), thresholds.painkiller_days)
+        )
+    if f.painkiller_days_since_last_yes is not None:
+        alerts.append(
+            Alert(
+                "painkiller_diary_stopped",
+                float(f.painkiller_days_since_last_yes),
+                float(PAINKILLER_BRIDGE_DAYS),
+            )
         )
     return alerts

@@ -3,8 +3,9 @@
 The range is the union of the activity range (``daily``) and the diary: a day with only a
 diary entry gets a row without activity data (``has_data`` false), a day with activity but
 no entry gets ``pain`` null. Pain-derived columns come from the pain rules
-(``pipelines.rules.pain``): the trailing mean and the flare-up flag (flagged by the person, or
-detected against the baseline).
+(``pipelines.rules.pain``): the trailing mean, the detected flare-up flag
+(``flare_detected``: pain clearly above the usual level) and ``flare_up`` (flagged by the
+person, or detected).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def join(
     ]
     base = pain.baseline(rule_input, program_start, rules)
     out["pain_7d_mean"] = pain.rolling_mean(rule_input, rules).to_numpy()
-    out["flare_up"] = pain.flare_days(rule_input, base, rules).fillna(False).astype(bool).to_numpy()
+    detected = pain.flare_detected(rule_input, base, rules).fillna(False).astype(bool).to_numpy()
+    out["flare_detected"] = detected
+    out["flare_up"] = out["flare_up_flagged"].to_numpy(dtype=bool) | detected
     out.insert(0, "participant", participant)
     out["participant"] = out["participant"].astype("string")
     return out[DAYS.names]

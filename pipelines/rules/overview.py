@@ -21,7 +21,8 @@ Per member, as of ``as_of`` (default: the group's latest day with data):
   before (positive: improving);
 * ``days_since_last_walk`` (a day with ≥ 1 walking minute), ``last_data_day`` (any data,
   also after ``as_of``), ``days_without_data`` (up to ``as_of``; the ``no_data`` alert);
-* ``pain_change_vs_baseline`` and ``painkiller_run_days``;
+* ``pain_change_vs_baseline``, ``painkiller_run_days`` and
+  ``painkiller_days_since_last_yes`` (only when the diary stopped during the run);
 * ``missed_days_14d`` / ``not_worn_days_14d``: days of the 14 not met, and of those the days
   not worn or not synced (the reason of the ``low_adherence`` alert).
 """
@@ -67,6 +68,7 @@ COLUMNS: Final = [
     "painkiller_run_days",
     "missed_days_14d",
     "not_worn_days_14d",
+    "painkiller_days_since_last_yes",
 ]
 
 # The ``days`` columns the figures read (a narrower frame makes every per-member slice cheaper).
@@ -165,11 +167,13 @@ def member(
     last_data = max((d for d, h in zip(dates, has_data, strict=True) if h), default=None)
     row["days_since_last_walk"] = None if last_walk is None else (as_of - last_walk).days
     row["days_without_data"] = None if last_data is None else (as_of - last_data).days
-    change, run = None, 0
+    change, run = None, pain.PainkillerRun(0, None, None, False)
     if "pain" in frame and len(frame):
         change, run = pain.overview(pain_history(frame, as_of), p.target.program_start, as_of)
     row["pain_change_vs_baseline"] = change
-    row["painkiller_run_days"] = run
+    row["painkiller_run_days"] = run.days
+    if run.diary_stopped and run.last is not None:
+        row["painkiller_days_since_last_yes"] = (as_of - run.last).days
     row["missed_days_14d"], row["not_worn_days_14d"] = alerts.missed_days(frame, as_of)
     return row
 
@@ -186,4 +190,9 @@ def facts(row: Mapping[Any, Any]) -> alerts.Facts:
         painkiller_run_days=int(row["painkiller_run_days"] or 0),
         missed_days_14d=int(row["missed_days_14d"] or 0),
         not_worn_days_14d=int(row["not_worn_days_14d"] or 0),
+        painkiller_days_since_last_yes=_int_or_none(row.get("painkiller_days_since_last_yes")),
     )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)

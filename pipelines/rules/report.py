@@ -15,15 +15,52 @@ from pipelines.rules import adherence, pain
 from pipelines.rules.participants import Participant
 from pipelines.rules.taxonomy import CATEGORIES
 
+PRE_PROGRAM_DAYS = 28  # the pre-program activity level: the 4 weeks before the start
+PRE_PROGRAM_MIN_DAYS = 7  # ... from at least a week of days with activity data
+
 
 def default_range(p: Participant, daily: pd.DataFrame) -> tuple[date, date] | None:
-    """The program start (else the first data day) to the last day with data."""
-    with_data = daily.loc[daily["has_data"].astype(bool), "date"]
-    if with_data.empty:
+    """From the program start — else the first diary day, else the first day with activity
+    data (a long activity history before the diary does not move the start back) — to the
+    last day with activity data or a diary entry. None without either."""
+    with_data = daily["has_data"].astype(bool).to_numpy()
+    written = _written(daily)
+    days = daily.loc[with_data | written, "date"]
+    if days.empty:
         return None
-    first = adherence.anchor(daily, p.target)
+    first = p.target.program_start
+    if first is None and written.any():
+        first = min(daily.loc[written, "date"])
+    if first is None:
+        first = adherence.anchor(daily, p.target)
     assert first is not None
-    return first, max(with_data)
+    return first, max(days)
+
+
+def _written(daily: pd.DataFrame) -> np.ndarray:
+    """Bool per row: the person wrote a diary entry that day."""
+    if "pain_entries" not in daily.columns:
+        return np.zeros(len(daily), dtype=bool)
+    return pd.to_numeric(daily["pain_entries"]).fillna(0).to_numpy() > 0
+
+
+def pre_program(daily: pd.DataFrame, start: date) -> dict[str, Any]:
+    """Walking minutes a week in the ``PRE_PROGRAM_DAYS`` before ``start``: the mean over
+    the days with activity data × 7 (a day without data is unknown, not inactive); null
+    with fewer than ``PRE_PROGRAM_MIN_DAYS`` such days."""
+    first = start - timedelta(days=PRE_PROGRAM_DAYS)
+    dates = daily["date"].tolist()
+    inside = np.array([first <= d < start for d in dates], dtype=bool)
+    worn = inside & daily["has_data"].astype(bool).to_numpy()
+    minutes = pd.to_numeric(daily["walking_minutes"]).to_numpy(dtype=float)[worn]
+    n = int(worn.sum())
+    per_week = round(float(minutes.mean()) * 7, 1) if n >= PRE_PROGRAM_MIN_DAYS else None
+    return {
+        "start": _iso(first),
+        "end": _iso(start - timedelta(days=1)),
+        "days_with_data": n,
+        "walking_minutes_per_week": per_week,
+    }
 
 
 def build(
@@ -57,8 +94,11 @@ def build(
             "training": _training(p, None),
             "days": [],
             "weeks": [],
+            "pre_program": None,
         }
         return report
+    program_start = default[0] if default else start
+    report["pre_program"] = pre_program(mine, program_start)
     days = _days_in(mine, start, end)
     block_frame = adherence.blocks(mine, p.target, end=end)
     summary = adherence.summarize(days, block_frame, start, end)
@@ -72,6 +112,7 @@ def build(
     report["weeks"] = [_week(row) for row in week_frame.to_dict("records")]
     if "pain" in mine.columns:
         report["pain"] = _pain(p, mine, end)
+        _exercise_pain_days(report["weeks"], days)
     report["blocks"] = [
         {
             "start": _iso(b["block_start"]),
@@ -96,20 +137,59 @@ def pain_history(days: pd.DataFrame, end: date) -> pd.DataFrame:
 
 def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
     """The pain summary as of ``end`` over the participant's whole history."""
-    s = pain.summarize(pain_history(days, end), p.target.program_start, end, pain.PainRules())
+    rules = pain.PainRules()
+    s = pain.summarize(pain_history(days, end), p.target.program_start, end, rules)
+    window = s.baseline_window
     return {
         "baseline": s.baseline,
+        "baseline_n": s.baseline_n,
+        "baseline_window": (
+            {"start": _iso(window[0]), "end": _iso(window[1])} if window is not None else None
+        ),
+        "baseline_min_entries": rules.baseline_min_entries,
         "latest_7d_mean": s.latest_7d_mean,
         "change_vs_baseline": s.change_vs_baseline,
-        "reference_change": pain.PainRules().reference_change,
+        "change_vs_baseline_percent": s.change_vs_baseline_percent,
+        "reference_change": rules.reference_change,
+        "reference_percent": rules.reference_percent,
+        "latest_14d_mean": s.reached.mean_14d,
+        "change_14d_vs_baseline": s.reached.change,
+        "change_14d_percent": s.reached.change_percent,
+        "reached_reference_change": s.reached.reached_points,
+        "reached_reference_percent": s.reached.reached_percent,
         "flare_ups_per_3_months": s.flare_ups_per_3_months,
         "flare_ups_per_3_months_baseline": s.flare_ups_per_3_months_baseline,
         "painkiller_run_days": s.painkiller_run_days,
+        "painkiller_run_first": _iso(s.painkiller_run_first),
+        "painkiller_run_last": _iso(s.painkiller_run_last),
         "painkiller_warning": s.painkiller_warning,
+        "painkiller_diary_stopped": s.painkiller_diary_stopped,
         "lag_correlations": [
-            {"lag_days": c.lag_days, "rho": c.rho, "n": c.n} for c in s.lag_correlations
+            {
+                "lag_days": c.lag_days,
+                "rho": c.rho,
+                "n": c.n,
+                "low": c.low,
+                "high": c.high,
+                "verdict": c.verdict,
+            }
+            for c in s.lag_correlations
         ],
     }
+
+
+def _exercise_pain_days(weeks: list[dict[str, Any]], days: pd.DataFrame) -> None:
+    """Adds ``exercise_pain_days`` to each week: days the person answered "yes" to more pain
+    or soreness after exercise."""
+    counts: dict[str, int] = {}
+    if "exercise_pain" in days.columns:
+        answers = days["exercise_pain"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        for day, sore in zip(days["date"].tolist(), answers, strict=True):
+            year, week, _ = day.isocalendar()
+            key = f"{year}-W{week:02d}"
+            counts[key] = counts.get(key, 0) + int(sore)
+    for week in weeks:
+        week["exercise_pain_days"] = counts.get(week["week"], 0)
 
 
 def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -130,10 +210,11 @@ def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
         "exercise_pain",
         "flare_up",
         "flare_up_flagged",
+        "flare_detected",
     )
     numeric = [c for c in frame.columns if c not in keep_missing]
     frame[numeric] = frame[numeric].fillna(0)
-    for flag in ("flare_up", "flare_up_flagged"):
+    for flag in ("flare_up", "flare_up_flagged", "flare_detected"):
         if flag in frame:
             frame[flag] = frame[flag].astype("boolean").fillna(False).astype(bool)
     if "sources" in frame:
@@ -194,8 +275,10 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
             {
                 "pain": _round(row["pain"]),
                 "pain_7d_mean": _round(row["pain_7d_mean"]),
-                "flare_up": bool(row["flare_up"]),
+                "flare_up": bool(row.get("flare_up_flagged", False)),
+                "flare_detected": bool(row.get("flare_detected", False)),
                 "painkiller": _bool(row["painkiller"]),
+                "exercise_pain": _bool(row.get("exercise_pain")),
             }
             if "pain" in row
             else {}

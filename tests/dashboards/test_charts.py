@@ -52,3 +52,39 @@ def test_every_chart_builds_a_valid_spec(tables: data.StoreTables) -> None:
     assert len(training["layer"]) == 2  # the bars and the target line
     spec = charts.pain_chart(days, report["pain"]["baseline"], 15.0).to_dict()
     assert len(spec["layer"]) == (3 if report["pain"]["baseline"] is not None else 2)
+
+
+@pytest.mark.parametrize(
+    ("lang", "pain_title", "pain_axis", "heatmap_title", "sessions_title"),
+    [
+        ("en", "Pain", "pain (0–100)", "Walking minutes per day (target band 30–60 min)",
+         "Sessions per week by category"),
+        ("de", "Schmerz", "Schmerz (0–100)", "Gehminuten pro Tag (Zielbereich 30–60 min)",
+         "Einheiten pro Woche nach Kategorie"),
+    ],
+)  # fmt: skip
+def test_chart_titles_axes_and_legends_are_translated(
+    tables: data.StoreTables,
+    lang: str,
+    pain_title: str,
+    pain_axis: str,
+    heatmap_title: str,
+    sessions_title: str,
+) -> None:
+    from dashboards.i18n import use
+
+    days = data.days(P01, "p01", tables)
+    report = data.report(P01, "p01", tables)
+    use(lang)  # type: ignore[arg-type]
+    try:
+        pain = charts.pain_chart(days, report["pain"]["baseline"], 15.0).to_dict()
+        heatmap = charts.walking_heatmap(days, Target()).to_dict()
+        sessions = charts.sessions_per_week_chart(report["weeks"]).to_dict()
+    finally:
+        use("en")
+    assert pain["title"] == pain_title
+    assert pain["layer"][0]["encoding"]["y"]["title"] == pain_axis
+    legend = pain["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert len(legend) == 3 and (lang == "en") == ("flare-up (flagged by you)" in legend)
+    assert heatmap["title"] == heatmap_title
+    assert sessions["title"] == sessions_title

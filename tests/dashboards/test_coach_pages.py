@@ -169,6 +169,28 @@ def test_a_prescription_change_updates_the_report_target(
     assert {d: n for d, n in counted if n} == per_day
 
 
+def test_a_prescription_change_moves_the_program_start_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    tables = data.StoreTables(Store(writable))
+    before = data.settings(COACH_A, "p03", tables).target.program_start
+    at = page(monkeypatch, writable, "prescription.py", COACH_A)
+    at.selectbox(key="participant_choice").set_value("p03").run()
+    at.number_input(key="rx_min").set_value(40)
+    at.date_input(key="rx_start").set_value(date(2026, 1, 5))  # not ticked: ignored
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    tables = data.StoreTables(Store(writable))
+    target = data.settings(COACH_A, "p03", tables).target
+    assert (target.min_minutes, target.program_start) == (40, before)
+    at.checkbox(key="rx_change_start").check()
+    at.date_input(key="rx_start").set_value(date(2026, 1, 5))
+    at.button[0].click().run()
+    assert not at.exception and at.success
+    target = data.settings(COACH_A, "p03", data.StoreTables(Store(writable))).target
+    assert target.program_start == date(2026, 1, 5)
+
+
 def test_a_bad_prescription_is_refused_with_a_message(
     monkeypatch: pytest.MonkeyPatch, writable: Path
 ) -> None:

@@ -35,6 +35,15 @@ def codes(f: Facts, thresholds: Thresholds | None = None) -> list[str]:
         ({"pain_change_vs_baseline": None}, []),
         ({"painkiller_run_days": 14}, []),
         ({"painkiller_run_days": 15}, ["painkiller_run"]),
+        # the diary stopped during a run (any length): the coach is told
+        (
+            {"painkiller_run_days": 3, "painkiller_days_since_last_yes": 3},
+            ["painkiller_diary_stopped"],
+        ),
+        (
+            {"painkiller_run_days": 16, "painkiller_days_since_last_yes": 9},
+            ["painkiller_run", "painkiller_diary_stopped"],
+        ),
         (
             {"days_without_data": 9, "adherence_14d": 0.0, "painkiller_run_days": 20},
             ["no_data", "low_adherence", "painkiller_run"],
@@ -84,6 +93,24 @@ def test_an_alert_carries_its_figure_and_threshold() -> None:
 def test_thresholds_refuse_values_the_rule_cannot_use(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         Thresholds(**bad)  # type: ignore[arg-type]
+
+
+def test_facts_of_a_stopped_diary_during_a_run() -> None:
+    as_of = date(2026, 9, 20)
+    days = pd.DataFrame({"date": [as_of], "has_data": [True]})
+    pain = {
+        "change_vs_baseline": None,
+        "painkiller_run_days": 6,
+        "painkiller_run_last": "2026-09-15",
+        "painkiller_diary_stopped": True,
+    }
+    f = alerts.facts(days, {"adherence": {"ratio": None}, "pain": pain}, as_of)
+    assert f == Facts(0, None, None, 6, 5)
+    [alert] = alerts.evaluate(f, Thresholds())
+    assert (alert.code, alert.value, alert.threshold) == ("painkiller_diary_stopped", 5.0, 2.0)
+    running = {**pain, "painkiller_diary_stopped": False}
+    f = alerts.facts(days, {"adherence": {"ratio": None}, "pain": running}, as_of)
+    assert f.painkiller_days_since_last_yes is None
 
 
 def test_facts_from_days_and_the_window_report() -> None:
@@ -203,4 +230,5 @@ def _fields(f: Facts) -> dict[str, object]:
         "adherence_14d": f.adherence_14d,
         "pain_change_vs_baseline": f.pain_change_vs_baseline,
         "painkiller_run_days": f.painkiller_run_days,
+        "painkiller_days_since_last_yes": f.painkiller_days_since_last_yes,
     }

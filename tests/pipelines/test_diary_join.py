@@ -160,8 +160,11 @@ def test_cli_diary_import_add_and_report(tmp_path: Path) -> None:
     )
     assert added.exit_code == 0, added.output
     report = json.loads(runner.invoke(app, ["report", "--json", *args]).stdout)
+    # the default range covers the diary days after the one activity day too
     assert [(d["date"], d["pain"], d["painkiller"]) for d in report["days"]] == [
-        ("2024-05-01", 45.5, True)
+        ("2024-05-01", 45.5, True),
+        ("2024-05-02", 50.0, None),
+        ("2024-05-03", 40.0, False),
     ]
     assert set(report["pain"]) >= {
         "baseline",
