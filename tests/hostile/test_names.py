@@ -18,7 +18,7 @@ from pipelines.app import jobs
 from pipelines.cli.main import app
 from pipelines.schemas import FILES
 from pipelines.store.storage import Store, _safe_ext
-from tests.hostile.corpus import walk_fit
+from tests.support.hostile import walk_fit
 
 HOSTILE_NAMES = [
     "../../etc/passwd",

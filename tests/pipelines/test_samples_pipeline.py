@@ -9,7 +9,7 @@ import pytest
 from pipelines.app import jobs
 from pipelines.schemas import DAILY, FILES, SESSIONS
 from pipelines.store.storage import Store
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 pytestmark = pytest.mark.samples
 if not (SAMPLES / "fit").is_dir():

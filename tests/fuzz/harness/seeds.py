@@ -30,6 +30,7 @@ from ingest import (
     tcx,
 )
 from ingest.detect import FIT
+from tests.support.exports import API_ACTIVITY, LEGS, STEPS_SERIES, device_log, window
 
 DIARY: Final = "diary"
 UPLOAD: Final = "upload"
@@ -252,8 +253,6 @@ def _suunto_xml_seeds() -> tuple[Seed, ...]:
 
 
 def _suunto_json_seeds() -> tuple[Seed, ...]:
-    from tests.ingest.test_suunto import LEGS, device_log, window
-
     windows = [
         window("Activity", 12, 1190, 1600),
         window("Activity", 23, 1800, 0),
@@ -317,12 +316,10 @@ def _strava_seeds() -> tuple[Seed, ...]:
 
 
 def _strava_api_seeds() -> tuple[Seed, ...]:
-    from tests.ingest.test_strava import API_ACTIVITY as activity
-
-    walk = activity | {"id": 124, "name": "Walk", "type": "Walk", "sport_type": "Walk"}
+    walk = API_ACTIVITY | {"id": 124, "name": "Walk", "type": "Walk", "sport_type": "Walk"}
     return (
-        Seed("activity.json", json.dumps(activity).encode(), "json"),
-        Seed("activities.json", json.dumps([activity, walk], indent=1).encode(), "json"),
+        Seed("activity.json", json.dumps(API_ACTIVITY).encode(), "json"),
+        Seed("activities.json", json.dumps([API_ACTIVITY, walk], indent=1).encode(), "json"),
     )
 
 
@@ -394,8 +391,6 @@ def _google_fit_seeds() -> tuple[Seed, ...]:
 
 
 def _fitbit_seeds() -> tuple[Seed, ...]:
-    from tests.ingest.test_fitbit import STEPS_SERIES
-
     daily = (
         "Id,ActivityDate,TotalSteps,TotalDistance,VeryActiveMinutes,SedentaryMinutes,Calories\r\n"
         "1503960366,4/12/2016,13162,8.5,25,728,1985\r\n"
