@@ -13,16 +13,14 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from dashboards import i18n
 from demo import fitwriter
 from demo.accounts import DEMO_PASSWORD
 from pipelines.app import participants as settings
-from pipelines.rules import report as report_mod
-from pipelines.schemas import DAYS, FILES, PARTICIPANTS
+from pipelines.schemas import FILES, PARTICIPANTS
 from pipelines.store.storage import Store
+from tests.support.browser import PAGE_TIMEOUT_MS, expected_adherence, metric_value, wait_until_idle
 from tests.support.plaintext import plaintext_uploads
 
-PAGE_TIMEOUT_MS = 30_000
 INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up
 UPLOAD_NAME = "browser-walk.fit"
 
@@ -40,18 +38,6 @@ def sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) 
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
     expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
-
-
-def metric_value(page: Page, label: str) -> Locator:
-    metric = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return metric.get_by_test_id("stMetricValue")
-
-
-def wait_until_idle(page: Page) -> None:
-    """Until Streamlit's "Running…" status widget has gone (the script run has finished)."""
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
 
 
 def upload(page: Page, path: Path) -> None:
@@ -86,15 +72,6 @@ def shown_as_ingested(page: Page, name: str) -> Locator:
         )
     ).filter(has_not=page.get_by_test_id("stFileUploader"))
     return row.or_(line)
-
-
-def expected_adherence(data_dir: Path, participant: str) -> str:
-    store = Store(data_dir)
-    report = report_mod.build(
-        settings.load_participant(store, participant), store.read(DAYS, [participant])
-    )
-    i18n.use("en")
-    return i18n.fmt_percent(report["adherence"]["ratio"])  # as the page formats it
 
 
 def test_participant_sees_their_adherence(

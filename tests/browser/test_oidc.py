@@ -28,11 +28,13 @@ import werkzeug.serving
 from playwright.sync_api import Browser, Page, expect
 
 from pipelines.store.accounts import Accounts
-from tests.browser.conftest import free_port, new_page, streamlit_server
-from tests.browser.test_dashboard_browser import (
+from tests.support.browser import (
     PAGE_TIMEOUT_MS,
     expected_adherence,
+    free_port,
     metric_value,
+    new_page,
+    streamlit_server,
     wait_until_idle,
 )
 

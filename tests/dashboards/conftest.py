@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 
 from dashboards import data
-from demo.cohort import generate_cohort
-from demo.diaries import write_diaries
-from pipelines.app import diary as diary_app
-from pipelines.app import participants as settings
-from pipelines.app import refresh as refreshing
-from pipelines.app import uploads
 from pipelines.store.storage import Store
+from tests.support.cohort import ingested_cohort
 
 WEEKS = 2
 
@@ -24,19 +19,7 @@ WEEKS = 2
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dashboard")
-    cohort = generate_cohort(root / "input", participants=3, weeks=WEEKS)
-    diaries = write_diaries(root / "diaries", cohort, weeks=WEEKS)
-    store = Store(root / "data")
-    for person in cohort:
-        settings.configure(
-            store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
-        )
-        stored = uploads.store_uploads(
-            store, person.id, uploads.collect_paths([root / "input" / person.id])
-        )
-        uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
-        refreshing.refresh_participant(store, person.id)
-        diary_app.import_diary_file(store, person.id, diaries[person.id])
+    store, _ = ingested_cohort(root, participants=3, weeks=WEEKS)
     return store.root
 
 

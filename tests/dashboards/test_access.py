@@ -21,7 +21,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards import data
 from dashboards import viewer as viewer_mod
 from pipelines.store.accounts import ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Accounts
-from tests.dashboards.signin import TOKEN_KEY, account_for, token_for
+from tests.support.signin import TOKEN_KEY, account_for, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 30

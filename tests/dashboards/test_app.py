@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data
 from pipelines.store.storage import Store
-from tests.dashboards.signin import TOKEN_KEY, token_for
+from tests.support.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 30

@@ -18,7 +18,7 @@ from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
 from pipelines.schemas import DAYS, SESSIONS
 from pipelines.store.storage import Store
-from tests.dashboards.signin import TOKEN_KEY, token_for, token_for_viewer
+from tests.support.signin import TOKEN_KEY, token_for, token_for_viewer
 
 ROOT = Path(__file__).resolve().parents[2] / "dashboards"
 APP = ROOT / "app.py"

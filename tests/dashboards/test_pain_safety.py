@@ -14,7 +14,7 @@ from dashboards import pdf_report
 from dashboards.i18n import use
 from pipelines.schemas import DIARY
 from pipelines.store.storage import Store
-from tests.dashboards.signin import TOKEN_KEY, token_for
+from tests.support.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 60

@@ -23,8 +23,8 @@ from pipelines.rules import participants
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS, DIARY, FILES, PARTICIPANTS, SESSIONS
 from pipelines.store.storage import Store
-from tests.dashboards.signin import TOKEN_KEY, token_for
 from tests.support.plaintext import plaintext_uploads
+from tests.support.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT_S = 60

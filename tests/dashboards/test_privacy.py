@@ -17,7 +17,7 @@ from pipelines.app import rights
 from pipelines.schemas import DAYS
 from pipelines.store.audit import AuditLog
 from pipelines.store.storage import Store
-from tests.dashboards.signin import TOKEN_KEY, account_for, token_for
+from tests.support.signin import TOKEN_KEY, account_for, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 

@@ -15,6 +15,7 @@ from tests.fuzz.harness import (
     DIARY,
     UPLOAD,
     RandomChooser,
+    mutators,
     nth_input,
     registered_formats,
     run_input,
@@ -28,7 +29,7 @@ def test_every_registered_reader_has_fuzz_seeds() -> None:
     missing = registered_formats() - seeded_formats()
     assert missing == set(), (
         f"readers without fuzz seeds: {sorted(missing)}; add a seed builder for each to "
-        "_SEED_BUILDERS in tests/fuzz/harness.py"
+        "_SEED_BUILDERS in tests/fuzz/harness/seeds.py"
     )
 
 
@@ -61,17 +62,17 @@ def test_inputs_are_a_pure_function_of_target_and_index(name: str) -> None:
     first = [nth_input(target, index) for index in range(40)]
     assert first == [nth_input(target, index) for index in range(40)]
     assert len(set(first)) > 30  # the mutators do produce different inputs
-    assert all(len(data) <= harness.MAX_INPUT_BYTES for _, data in first)
+    assert all(len(data) <= mutators.MAX_INPUT_BYTES for _, data in first)
 
 
 def test_fit_fixup_makes_size_and_crcs_agree() -> None:
     (seed, *_) = targets()["fit"].seeds
     chooser = RandomChooser("fixup")
     for _ in range(20):
-        mutated = harness.fit_body(seed.data, chooser)
+        mutated = mutators.fit_body(seed.data, chooser)
         assert mutated is not None
-        assert harness.fit_fixup(mutated) == mutated
-    assert harness.fit_fixup(b"not FIT") == b"not FIT"
+        assert mutators.fit_fixup(mutated) == mutated
+    assert mutators.fit_fixup(b"not FIT") == b"not FIT"
 
 
 def _reader_raising(error: BaseException) -> harness.Target:

@@ -24,7 +24,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
 )
-from tests.hostile.corpus import VAGUE, Hostile, hostile_files, make_zip, sessions_csv
+from tests.support.hostile import VAGUE, Hostile, hostile_files, make_zip, sessions_csv
 
 CORPUS = hostile_files()
 

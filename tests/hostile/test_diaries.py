@@ -13,7 +13,7 @@ from ingest.records import UnusableFile
 from pipelines.app import diary as diary_app
 from pipelines.schemas import DIARY, FILES
 from pipelines.store.storage import Store
-from tests.hostile.corpus import (
+from tests.support.hostile import (
     FORMULAS,
     TODAY,
     TOO_LARGE_DIARY,

@@ -14,7 +14,7 @@ from pipelines.cli.main import app
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
 from pipelines.store.storage import Store
-from tests.hostile.corpus import walk_fit
+from tests.support.hostile import walk_fit
 
 runner = CliRunner()
 SMALL = UploadLimits(max_file_bytes=130, max_upload_bytes=250, max_files=3)

@@ -24,7 +24,7 @@ import pytest
 from ingest.limits import UPLOAD_LIMITS
 from pipelines.schemas import DAILY, FILES, SESSIONS
 from pipelines.store.storage import Store, sha256_hex
-from tests.hostile.corpus import GOOD_WALKING_MINUTES, VAGUE, good_files, hostile_files
+from tests.support.hostile import GOOD_WALKING_MINUTES, VAGUE, good_files, hostile_files
 
 pytestmark = pytest.mark.prefect
 

@@ -19,7 +19,7 @@ from pipelines.app import uploads as app_uploads
 from pipelines.cli.main import app
 from pipelines.schemas import FILES
 from pipelines.store.storage import Store, _safe_ext
-from tests.hostile.corpus import walk_fit
+from tests.support.hostile import walk_fit
 from tests.support.plaintext import plaintext_uploads
 
 HOSTILE_NAMES = [

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import random
 import struct
 import zipfile
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 
@@ -31,26 +28,16 @@ from ingest.detect import SNIFFERS
 from ingest.fit import parse_fit
 from ingest.read import MemberResult, read_upload
 from ingest.records import ReaderBug, RejectedFile, SkippedFile
+from tests.support.archives import WALK, make_zip, nest, patch_zip
 
 fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 
-WALK = fw.activity_file(
-    start_utc=datetime(2026, 1, 5, 9, 0, tzinfo=UTC), elapsed_s=1200, sport=11, steps=1500
-)
 ZEROS = b"\x00" * (3 * 1024 * 1024)
 KNOWN = ", ".join(name for name, _ in SNIFFERS)  # the formats detection knows, in order
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def make_zip(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=method) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 def outcome(result: MemberResult) -> tuple[object, ...]:
@@ -229,14 +216,6 @@ def errors(leaves: list[Leaf]) -> list[tuple[str, type | None]]:
     return [(leaf.path, None if leaf.error is None else type(leaf.error)) for leaf in leaves]
 
 
-def nest(depth: int) -> bytes:
-    """``depth`` zips inside each other, the innermost holding walk.fit."""
-    data = make_zip({"walk.fit": WALK})
-    for level in range(depth - 1, 0, -1):
-        data = make_zip({f"level{level + 1}.zip": data})
-    return data
-
-
 def test_nesting_within_the_depth_limit_is_opened() -> None:
     leaves = list(expand("up.zip", nest(3), ArchiveLimits(max_depth=3)))
 
@@ -347,19 +326,12 @@ def test_truncated_gzip_is_a_corrupt_archive() -> None:
     assert leaf.error.reason.startswith("truncated gzip stream")
 
 
-def _patch_zip(data: bytes, change: Callable[[bytearray, int, int], None]) -> bytes:
-    """Apply ``change(buffer, local_header_at, central_header_at)`` to a one-member zip."""
-    buffer = bytearray(data)
-    change(buffer, buffer.index(b"PK\x03\x04"), buffer.index(b"PK\x01\x02"))
-    return bytes(buffer)
-
-
 def test_encrypted_member_is_refused() -> None:
     def encrypt_flag(buffer: bytearray, local: int, central: int) -> None:
         buffer[local + 6] |= 0x01
         buffer[central + 8] |= 0x01
 
-    data = _patch_zip(make_zip({"walk.fit": WALK}), encrypt_flag)
+    data = patch_zip(make_zip({"walk.fit": WALK}), encrypt_flag)
 
     (leaf,) = list(expand("x.zip", data))
 
@@ -371,7 +343,7 @@ def test_unsupported_compression_method_is_named() -> None:
         struct.pack_into("<H", buffer, local + 8, 9)
         struct.pack_into("<H", buffer, central + 10, 9)
 
-    data = _patch_zip(make_zip({"walk.fit": WALK}), deflate64)
+    data = patch_zip(make_zip({"walk.fit": WALK}), deflate64)
 
     (leaf,) = list(expand("x.zip", data))
 

@@ -9,13 +9,13 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
-import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.diary import COLUMNS, NOTE_MAX_CHARS, diary_entry, parse_diary
 from ingest.records import DiaryEntry, ParsedDiary, RejectedFile, RowError
+from tests.support.workbooks import xlsx
 
 TODAY = date(2026, 6, 30)
 TEMPLATES = Path(__file__).resolve().parents[2] / "docs" / "templates"
@@ -35,19 +35,6 @@ def only_error(parsed: ParsedDiary) -> RowError:
     assert parsed.entries == ()
     assert len(parsed.errors) == 1
     return parsed.errors[0]
-
-
-def xlsx(*sheets: tuple[str, list[list[object]]]) -> bytes:
-    """A workbook with the given sheets (title, rows from A1), as openpyxl writes it."""
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    for title, rows in sheets:
-        sheet = workbook.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # ------------------------------------------------------------------------------ templates

@@ -18,6 +18,7 @@ from ingest.records import (
     StepInterval,
     UnusableFile,
 )
+from tests.support.exports import STEPS_SERIES
 
 PERSON = Device("fitbit", None, "1503960366")
 FITBIT = Device("fitbit", None, None)
@@ -37,14 +38,6 @@ DAILY_ACTIVITY = csv_bytes(
     "1503960366,4/12/2016,13162,8.5,25,728,1985",
     "1503960366,4/13/2016,0,0,0,1440,1300",
 )
-STEPS_SERIES = json.dumps(
-    [
-        {"dateTime": "04/12/16 07:00:00", "value": "12"},
-        {"dateTime": "04/12/16 07:01:00", "value": "0"},
-        {"dateTime": "04/12/16 07:02:00", "value": "104"},
-    ],
-    indent=2,
-).encode()
 EXERCISE = {
     "logId": 12884417420,
     "activityName": "Walk",

@@ -9,7 +9,7 @@ import pytest
 from ingest.places import without_place, without_places
 from ingest.read import read_upload
 from ingest.records import ParsedFile, SessionRecord
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 RUNNING, CYCLING, WALKING, TRAINING = 1, 2, 11, 10
 

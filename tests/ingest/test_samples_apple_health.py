@@ -15,8 +15,8 @@ from ingest.containers import ArchiveLimits
 from ingest.detect import SNIFFERS
 from ingest.read import MemberResult, read_leaf, read_upload, upload_leaves_from_path
 from ingest.records import Device, ParsedFile, SessionRecord, SkippedFile
+from tests.support.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 APPLE_DIR = SAMPLES / "apple_health"
 if not APPLE_DIR.is_dir():
     pytest.skip("real-world corpus ../shared/samples not present", allow_module_level=True)

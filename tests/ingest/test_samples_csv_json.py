@@ -19,8 +19,8 @@ import pytest
 from ingest import garmin_connect_csv, google_fit, sessions_csv, strava
 from ingest.records import Device, ParsedFile, SessionRecord, SkippedFile, UnusableFile
 from pipelines.rules.taxonomy import categorize
+from tests.support.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 if not SAMPLES.is_dir():
     pytest.skip("real-world corpus ../shared/samples not present", allow_module_level=True)
 

@@ -8,15 +8,14 @@ the files of its own format among all samples of every format.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from ingest import fitbit, polar, polar_xml, suunto_json, suunto_sml, suunto_xml
 from ingest.records import DailySteps, Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from tests.support.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 if not SAMPLES.is_dir():
     pytest.skip("real-world corpus ../shared/samples not present", allow_module_level=True)
 

@@ -16,8 +16,8 @@ import pytest
 
 from ingest import gpx, tcx
 from ingest.records import Device, ParsedFile, SessionRecord, UnusableFile
+from tests.support.paths import SAMPLES
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 if not (SAMPLES / "gpx").is_dir() and not (SAMPLES / "tcx").is_dir():
     pytest.skip("real-world corpus ../shared/samples not present", allow_module_level=True)
 

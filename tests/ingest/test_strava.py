@@ -18,6 +18,7 @@ from ingest.strava import (
     sniff_api_json,
     sport_codes,
 )
+from tests.support.exports import API_ACTIVITY
 
 STRAVA = Device("strava", None, None)
 
@@ -327,22 +328,6 @@ def test_strava_types_map_to_fit_codes(
 
 
 # -------------------------------------------------------------------------- API JSON
-
-API_ACTIVITY = {
-    "resource_state": 3,
-    "name": "Lunch Pilates",
-    "distance": 0.0,
-    "moving_time": 2400,
-    "elapsed_time": 2700,
-    "type": "Workout",
-    "sport_type": "Pilates",
-    "id": 123,
-    "start_date": "2026-03-02T11:00:00Z",
-    "start_date_local": "2026-03-02T12:00:00Z",
-    "timezone": "(GMT+01:00) Europe/Berlin",
-    "utc_offset": 3600.0,
-    "device_name": "Garmin Forerunner 255",
-}
 
 
 def test_an_api_activity_becomes_a_session_with_its_offset_and_device() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,7 @@ from ingest.records import (
     UnusableFile,
 )
 from ingest.suunto import ACTIVITY_TYPES, activity
+from tests.support.exports import LEGS, device_log, window
 
 AMBIT = Device("suunto", "Suunto Ambit2", "64B2095121000A00")
 
@@ -305,44 +305,7 @@ def test_moveslink_broken_files_are_rejected(data: bytes, reason: str) -> None:
 # ============================================================================ app JSON
 
 
-def event_sample(time: str, event: dict[str, object]) -> dict[str, object]:
-    return {"Events": [{"ArrayBegin": 0, **event}], "TimeISO8601": time}
-
-
-def window(kind: str, activity_id: int, duration: float, distance: float) -> dict[str, object]:
-    return {"Window": {"Type": kind, "ActivityId": activity_id, "Duration": duration,
-                       "Distance": distance}}  # fmt: skip
-
-
-def device_log(samples: list[dict[str, object]], windows: list[dict[str, object]]) -> bytes:
-    log = {
-        "DeviceLog": {
-            "Header": {
-                "Activity": "Multisport",
-                "ActivityType": 2,
-                "DateTime": "2018-04-09T11:00:00.000+02:00",
-                "Duration": 3000.0,
-                "PauseDuration": 60.0,
-                "Distance": 5000,
-            },
-            "Device": {"Name": "Amsterdam", "SerialNumber": "1234"},
-            "Samples": samples,
-            "Windows": windows,
-        }
-    }
-    return json.dumps(log, indent=2).encode()
-
-
 SPARTAN = Device("suunto", "Amsterdam", "1234")
-LEGS = [
-    event_sample("2018-04-09T11:00:00.000+02:00", {"Lap": {"Type": "Start"}}),
-    event_sample("2018-04-09T11:00:00.000+02:00", {"Activity": {"ActivityType": 12}}),
-    {"HR": 1.5, "TimeISO8601": "2018-04-09T11:10:00.000+02:00"},
-    event_sample("2018-04-09T11:20:00.000+02:00", {"Activity": {"ActivityType": 23}}),
-    event_sample("2018-04-09T11:40:00.000+02:00", {"Pause": {"State": True}}),
-    event_sample("2018-04-09T11:41:00.000+02:00", {"Pause": {"State": False}}),
-    event_sample("2018-04-09T11:51:00.000+02:00", {"Lap": {"Type": "Stop"}}),
-]
 
 
 def test_json_multisport_legs_are_sessions_with_their_windows() -> None:

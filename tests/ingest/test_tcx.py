@@ -9,14 +9,10 @@ import pytest
 
 from ingest import tcx
 from ingest.records import Device, ParsedFile, RejectedFile, SessionRecord, SkippedFile
+from tests.support.tcx_files import doc
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
-NAMESPACES = (
-    'xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2" '
-    'xmlns:ns3="http://www.garmin.com/xmlschemas/ActivityExtension/v2" '
-    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
-)
 FORERUNNER = Device(product="Forerunner 255", serial="3412345678")
 
 
@@ -101,17 +97,6 @@ def activity(
         parts.append("</Creator>")
     parts.append("</Activity>")
     return "".join(parts)
-
-
-def doc(*activities: str, author: str | None = "Connect Api", body: str | None = None) -> bytes:
-    author_element = (
-        f'<Author xsi:type="Application_t"><Name>{author}</Name></Author>' if author else ""
-    )
-    content = body if body is not None else "<Activities>" + "".join(activities) + "</Activities>"
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<TrainingCenterDatabase {NAMESPACES}>'
-        f"{content}{author_element}</TrainingCenterDatabase>"
-    ).encode()
 
 
 def run_points(

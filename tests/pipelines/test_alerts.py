@@ -194,7 +194,7 @@ def test_weekend_walker_raises_no_low_adherence_alert() -> None:
     from pipelines.config import Target
     from pipelines.rules import report
     from pipelines.rules.participants import Participant
-    from tests.pipelines.builders import days, walk
+    from tests.support.rules import days, walk
 
     walks = ["2024-09-07", "2024-09-08", "2024-09-14", "2024-09-15"]
     records = [walk(f"{d}T08:00:00", 40, index=i) for i, d in enumerate(walks)]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import io
 import json
 import os
 import random
@@ -26,8 +25,7 @@ import re
 import subprocess
 import sys
 import time
-import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +33,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from demo import fitwriter, twins
+from demo import twins
 from pipelines import schemas
 from pipelines.app import participants as settings
 from pipelines.app import refresh as refreshing
@@ -43,9 +41,10 @@ from pipelines.app import uploads
 from pipelines.app.workers import exit_with_parent
 from pipelines.schemas import DAILY, DAYS, FILES, SESSIONS, STEP_MINUTES
 from pipelines.store.storage import TEMP_PREFIX, Store
+from tests.support.archives import make_zip
+from tests.support.uploads import T0, activity, multi_file_upload, write_files
 
 ROOT = Path(__file__).resolve().parents[2]
-T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)
 RANDOM_KILLS = 8
 PARALLEL = 2  # independent runs (own data dirs) at once: 2 cores
 SEED = 20240501
@@ -56,57 +55,6 @@ VOLATILE = {FILES.name: ["ingested_at"], "participants": ["updated_at"]}
 
 
 # ---------------------------------------------------------------------------- uploads
-
-
-def _activity(day: int, minutes: int) -> bytes:
-    return fitwriter.activity_file(
-        start_utc=T0 + timedelta(days=day),
-        elapsed_s=minutes * 60,
-        sport=11,
-        utc_offset_s=7200,
-        record_interval_s=30,
-    )
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in members.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
-
-
-def _write(folder: Path, files: dict[str, bytes]) -> list[str]:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    return [str(folder / name) for name in files]
-
-
-def multi_file_upload(folder: Path) -> list[str]:
-    """Files of several formats, loose and zipped: sessions, step minutes and wear spans,
-    a duplicate, a file skipped and one rejected."""
-    steps = [(T0 + timedelta(days=1, hours=3, minutes=m), 95) for m in range(40)]
-    return _write(
-        folder,
-        {
-            "walk-0.fit": _activity(0, 25),
-            "walk-1.fit": _activity(2, 35),
-            "walk-2.fit": _activity(4, 45),
-            "monitor.fit": fitwriter.monitoring_file(step_minutes=steps, utc_offset_s=7200),
-            "walk.gpx": twins.gpx(twins.Walk(T0 + timedelta(days=6)), with_type=True),
-            "export.zip": _zip(
-                {
-                    "export/a-0.fit": _activity(8, 40),
-                    "export/a-1.fit": _activity(9, 30),
-                    "export/walk.tcx": twins.tcx(twins.Walk(T0 + timedelta(days=10))),
-                    "export/copy.fit": _activity(0, 25),  # = walk-0.fit: one is a duplicate
-                }
-            ),
-            "settings.fit": fitwriter.settings_file(),  # skipped
-            "notes.fit": b"not a FIT file at all",  # rejected
-        },
-    )
 
 
 # ---------------------------------------------------------------------------- harness
@@ -287,12 +235,14 @@ def test_an_ingest_killed_anywhere_then_repeated_equals_a_clean_run(
 
 def _uploads(folder: Path) -> dict[str, list[str]]:
     """A: three walks; B: overlaps A by a walk and the zip, adds two; C, D: other days."""
-    shared = {"walk-1.fit": _activity(2, 35), "export.zip": _zip({"a.fit": _activity(8, 40)})}
+    shared = {"walk-1.fit": activity(2, 35), "export.zip": make_zip({"a.fit": activity(8, 40)})}
     return {
-        "A": _write(folder / "A", {"walk-0.fit": _activity(0, 25), **shared}),
-        "B": _write(folder / "B", {**shared, "walk-3.fit": _activity(12, 50), "w.gpx": _gpx(14)}),
-        "C": _write(folder / "C", {"walk-5.fit": _activity(3, 31), "w.gpx": _gpx(5)}),
-        "D": _write(folder / "D", {"walk-6.fit": _activity(16, 44)}),
+        "A": write_files(folder / "A", {"walk-0.fit": activity(0, 25), **shared}),
+        "B": write_files(
+            folder / "B", {**shared, "walk-3.fit": activity(12, 50), "w.gpx": _gpx(14)}
+        ),
+        "C": write_files(folder / "C", {"walk-5.fit": activity(3, 31), "w.gpx": _gpx(5)}),
+        "D": write_files(folder / "D", {"walk-6.fit": activity(16, 44)}),
     }
 
 
@@ -396,7 +346,7 @@ def test_an_ingest_during_a_refresh_of_the_same_participant(
 
 def _stored_walks(store: Store, folder: Path) -> list[uploads.Upload]:
     paths = [
-        Path(p) for p in _write(folder, {"a.fit": _activity(0, 30), "b.fit": _activity(2, 40)})
+        Path(p) for p in write_files(folder, {"a.fit": activity(0, 30), "b.fit": activity(2, 40)})
     ]
     return uploads.parse_stored(uploads.store_uploads(store, "p1", paths), workers=1)
 
@@ -541,7 +491,7 @@ def test_parse_stored_starts_its_workers_with_the_parent_watch(
     store = Store(tmp_path / "data")
     paths = [
         Path(p)
-        for p in _write(tmp_path / "in", {"a.fit": _activity(0, 30), "b.fit": _activity(2, 40)})
+        for p in write_files(tmp_path / "in", {"a.fit": activity(0, 30), "b.fit": activity(2, 40)})
     ]
     parsed = uploads.parse_stored(uploads.store_uploads(store, "p1", paths), workers=2)
     assert [m.parsed is not None for u in parsed for m in u.members] == [True, True]

@@ -58,8 +58,8 @@ def test_a_single_entry_replaces_only_its_date_and_time() -> None:
 
 
 def _daily(participant: str, days: int, start: date = D0) -> pd.DataFrame:
-    from tests.pipelines.builders import days as build_days
-    from tests.pipelines.builders import walk
+    from tests.support.rules import days as build_days
+    from tests.support.rules import walk
 
     records = [
         walk(f"{start + timedelta(i):%Y-%m-%d}T08:00:00", 20 + i, index=i) for i in range(days)

@@ -2,21 +2,18 @@
 the CLI's output or a run's artifact (docs/privacy.md).
 
 GPS-rich files go through ``backtrack ingest`` (in this process, so the Prefect run's logs
-and artifact can be read back from the session's temporary server): fixtures made here
-(GPX, TCX, FIT with positions, a zip holding a GPX) always, and every sample of the shared
-corpus that holds positions when it is present. The coordinates are read from the files
-independently of ``ingest/`` (tests/pipelines/positions.py), then every Parquet file under
-the data directory (every column) and every text produced is searched for them. The
+and artifact can be read back from the session's temporary server): fixtures (GPX, TCX,
+FIT with positions, a zip holding a GPX: tests/support/tracks.py) always, and every sample
+of the shared corpus that holds positions when it is present. The coordinates are read from
+the files independently of ``ingest/`` (tests/support/positions.py), then every Parquet file
+under the data directory (every column) and every text produced is searched for them. The
 scanner's own test plants coordinates and expects to find them.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -24,110 +21,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
 
 from demo import fitwriter
-from pipelines.cli.main import app
 from pipelines.schemas import FILES, SESSIONS
 from pipelines.store.storage import Store
-from tests.conftest import SAMPLES
-from tests.pipelines import positions
-
-runner = CliRunner()
-START = datetime(2024, 5, 4, 7, 0, tzinfo=UTC)
-
-# Where no duration, distance or count can be: a negative latitude, a longitude beyond 170°
-# (Wellington). Each fixture starts at its own point.
-GPX_START = (-41.286531, 174.776242)
-TCX_START = (-41.291377, 174.781945)
-FIT_START = (-41.294113, 174.782031)
-ZIP_START = (-41.300019, 174.790173)
-
-
-def _track(start: tuple[float, float], n: int, step_s: int = 10) -> list[tuple[float, float, str]]:
-    """``n`` points walking north-east at ~1.3 m/s, one every ``step_s`` seconds."""
-    lat, lon = start
-    return [
-        (
-            round(lat + i * 0.00008, 6),
-            round(lon + i * 0.00011, 6),
-            (START + timedelta(seconds=i * step_s)).isoformat().replace("+00:00", "Z"),
-        )
-        for i in range(n)
-    ]
-
-
-def gpx_file(start: tuple[float, float] = GPX_START) -> bytes:
-    """A Garmin Connect GPX: metadata bounds, a waypoint, a track named after its place,
-    an untimed point and a GPS glitch (both give warnings)."""
-    points = _track(start, 150)
-    glitch_lat, glitch_lon, glitch_time = points[75]
-    points[75] = (round(glitch_lat + 0.5, 6), glitch_lon, glitch_time)  # 55 km in 10 s
-    trkpts = "\n".join(
-        f'<trkpt lat="{lat}" lon="{lon}"><ele>12.5</ele><time>{t}</time></trkpt>'
-        for lat, lon, t in points
-    )
-    lat0, lon0 = start
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<gpx version="1.1" creator="Garmin Connect" xmlns="http://www.topografix.com/GPX/1/1">
-  <metadata><bounds minlat="{lat0}" minlon="{lon0}" maxlat="{lat0 + 0.012}"
-    maxlon="{lon0 + 0.0164}"/></metadata>
-  <wpt lat="{lat0 + 0.0021}" lon="{lon0 + 0.0034}"><name>Home</name></wpt>
-  <trk>
-    <name>Wellington Walking</name>
-    <type>walking</type>
-    <trkseg>
-      <trkpt lat="{lat0 - 0.0007}" lon="{lon0 - 0.0009}"><ele>3</ele></trkpt>
-      {trkpts}
-    </trkseg>
-  </trk>
-</gpx>
-""".encode()
-
-
-def tcx_file(start: tuple[float, float] = TCX_START) -> bytes:
-    points = _track(start, 120, step_s=15)
-    trackpoints = "\n".join(
-        f"<Trackpoint><Time>{t}</Time><Position><LatitudeDegrees>{lat}</LatitudeDegrees>"
-        f"<LongitudeDegrees>{lon}</LongitudeDegrees></Position>"
-        f"<DistanceMeters>{i * 19.5:.1f}</DistanceMeters></Trackpoint>"
-        for i, (lat, lon, t) in enumerate(points)
-    )
-    first = points[0][2]
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<TrainingCenterDatabase xmlns="http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2">
-  <Activities>
-    <Activity Sport="Running">
-      <Id>{first}</Id>
-      <Lap StartTime="{first}">
-        <TotalTimeSeconds>1785</TotalTimeSeconds>
-        <DistanceMeters>2320.5</DistanceMeters>
-        <Track>{trackpoints}</Track>
-      </Lap>
-      <Notes>Walk around the harbour</Notes>
-    </Activity>
-  </Activities>
-</TrainingCenterDatabase>
-""".encode()
-
-
-def fit_file(start: tuple[float, float] = FIT_START) -> bytes:
-    return fitwriter.activity_file(
-        start_utc=START + timedelta(days=2),
-        elapsed_s=40 * 60,
-        sport=11,
-        distance_m=3100.0,
-        steps=4200,
-        record_interval_s=5,
-        start_position=start,
-    )
-
-
-def zip_file(start: tuple[float, float] = ZIP_START) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("export/activities/evening.gpx", gpx_file(start))
-    return buffer.getvalue()
+from tests.support import positions
+from tests.support.cli_runs import ingest_and_collect
+from tests.support.paths import SAMPLES
+from tests.support.tracks import FIT_START, GPX_START, fit_file, gpx_file, tcx_file, zip_file
 
 
 def fixtures(folder: Path) -> list[Path]:
@@ -163,50 +64,6 @@ def fixture_coordinates(paths: list[Path]) -> positions.Coordinates:
 # ---------------------------------------------------------------- the run
 
 
-def _ingest_and_collect(paths: list[Path], participant: str, data: Path) -> list[str]:
-    """``backtrack ingest`` in this process; every text it produced: the CLI's output, and
-    for each of the participant's flow runs its name, log lines and artifacts."""
-    from prefect import get_client
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        FlowRunFilter,
-        FlowRunFilterName,
-        LogFilter,
-        LogFilterFlowRunId,
-    )
-    from prefect.logging.handlers import APILogWorker
-
-    flow_runs = logging.getLogger("prefect.flow_runs")
-    level = flow_runs.level
-    flow_runs.setLevel(logging.INFO)  # the CLI sets this; the tests keep Prefect quiet
-    try:
-        result = runner.invoke(
-            app, ["ingest", *map(str, paths), "-p", participant, "--data-dir", str(data)]
-        )
-        APILogWorker.drain_all(timeout=10)
-    finally:
-        flow_runs.setLevel(level)
-    assert result.exit_code == 0, result.output
-    texts = [result.output]
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[f"ingest-{participant}"]))
-        )
-        assert runs, "the ingest ran no flow"
-        ids = [run.id for run in runs]
-        texts += [run.name for run in runs]
-        texts += [str(run.state.message) for run in runs if run.state]
-        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)))
-        artifacts = client.read_artifacts(
-            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=ids))
-        )
-    assert logs and artifacts, "no run log or artifact to search"
-    texts += [log.message for log in logs]
-    texts += [f"{a.key} {a.description} {a.data}" for a in artifacts]
-    return texts
-
-
 def _leaks(data: Path, texts: list[str], coords: positions.Coordinates) -> list[str]:
     hits = positions.scan_tables(data, coords)
     hits += [f"output: {hit}" for text in texts for hit in positions.scan_text(text, coords)]
@@ -220,7 +77,7 @@ def fixture_run(
     work = tmp_path_factory.mktemp("positions")
     paths = fixtures(work / "in")
     data = work / "data"
-    texts = _ingest_and_collect(paths, "p-pos", data)
+    texts = ingest_and_collect(paths, "p-pos", data)
     yield data, texts, fixture_coordinates(paths)
 
 
@@ -290,7 +147,7 @@ def test_no_sample_position_in_any_table_or_output(prefect_harness: None, tmp_pa
     formats = {p.relative_to(SAMPLES).parts[0] for p in with_positions}
     assert {"fit", "gpx", "tcx", "suunto", "google_fit"} <= formats, formats
     data = tmp_path / "data"
-    texts = _ingest_and_collect(with_positions, "p-samples", data)
+    texts = ingest_and_collect(with_positions, "p-samples", data)
     sessions = Store(data).read(SESSIONS, ["p-samples"])
     assert len(sessions) > 40  # the corpus was really read
     assert _leaks(data, texts, coords) == []

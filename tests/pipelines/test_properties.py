@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipelines.config import Target
 from pipelines.rules import adherence
-from tests.pipelines.builders import days, walk
+from tests.support.rules import days, walk
 
 BASE = pd.Timestamp("2024-03-25T00:00:00")  # spans the 2024-03-31 DST change in Berlin
 
@@ -99,7 +99,7 @@ def test_results_do_not_depend_on_input_order(specs, rnd, tz) -> None:  # type: 
 def test_duplicated_recordings_never_add_minutes(specs, copies) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from tests.pipelines.builders import PHONE
+    from tests.support.rules import PHONE
 
     records = _walks(specs, 1.0)
     doubled = records + [replace(r, device=PHONE, index=r.index + 100) for r in records] * (

@@ -16,7 +16,8 @@ import pytest
 
 from demo import fitwriter
 from pipelines.store.accounts import Accounts
-from tests.pipelines.test_no_positions import START, _ingest_and_collect, gpx_file
+from tests.support.cli_runs import ingest_and_collect
+from tests.support.tracks import START, gpx_file
 
 pytestmark = pytest.mark.prefect
 
@@ -52,7 +53,7 @@ def run(
         archive.writestr(f"{EMAIL}/walk.fit", walk)
         archive.writestr(f"{NAME}/notes.txt", b"not a tracker file")
     (uploads / f"{NAME} export.zip").write_bytes(buffer.getvalue())
-    texts = _ingest_and_collect(sorted(uploads.iterdir()), PARTICIPANT, data)
+    texts = ingest_and_collect(sorted(uploads.iterdir()), PARTICIPANT, data)
     yield data, texts
 
 

@@ -26,7 +26,7 @@ from pipelines.rules.ingestion import Upload
 from pipelines.schemas import FILES, SESSIONS
 from pipelines.store import sealed
 from pipelines.store.storage import TEMP_PREFIX, MissingKey, Store
-from tests.pipelines.test_crash_safety import multi_file_upload
+from tests.support.uploads import multi_file_upload
 
 runner = CliRunner()
 

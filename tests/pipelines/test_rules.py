@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.config import Target
 from pipelines.rules import adherence
-from tests.pipelines.builders import PHONE, WATCH, day, days, step_run, walk
+from tests.support.rules import PHONE, WATCH, day, days, step_run, walk
 
 SESSION_COUNTS_NONE = {
     f"sessions_{c}": 0 for c in ("walking", "strength", "pilates", "yoga", "tai_chi", "other")

@@ -10,7 +10,7 @@ from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
 from pipelines.schemas import DAILY, FILES, SESSIONS
 from pipelines.store.storage import Store
-from tests.conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 pytestmark = pytest.mark.samples
 if not (SAMPLES / "fit").is_dir():

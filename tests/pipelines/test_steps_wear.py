@@ -18,7 +18,7 @@ from ingest.records import StepInterval
 from pipelines.config import Target
 from pipelines.rules import daily, refresh, sessions, steps
 from pipelines.rules.participants import Participant
-from tests.pipelines.builders import WATCH, day, days, utc, walk
+from tests.support.rules import WATCH, day, days, utc, walk
 
 fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
 

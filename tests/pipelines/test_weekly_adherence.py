@@ -17,7 +17,7 @@ import pytest
 from pipelines.config import Target
 from pipelines.rules import adherence, report
 from pipelines.rules.participants import Participant
-from tests.pipelines.builders import days, session_rows, walk
+from tests.support.rules import days, session_rows, walk
 
 MONDAY = date(2024, 9, 2)
 

@@ -11,7 +11,7 @@ reason fails. :data:`VAGUE` is what no reason may say (a reader's catch-all).
 :func:`good_files` are what a mixed upload must still ingest, :func:`hostile_diaries` the
 diary files for ``ingest.diary.parse_diary`` / ``pipelines.app.diary.import_diary``.
 
-Builders written for the container, XML, GPX, TCX and diary tests are imported, not copied.
+The builders of zips, XML, GPX, TCX and workbooks come from their modules in ``tests/support``.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from demo import fitwriter
 from ingest.fit import fit_crc
-from tests.ingest import test_gpx as gpx_fixtures
-from tests.ingest import test_tcx as tcx_fixtures
-from tests.ingest.test_containers import _patch_zip, make_zip, nest
-from tests.ingest.test_diary import xlsx
-from tests.ingest.test_xmlsafe import BILLION_LAUGHS, XXE, XXE_PARAMETER
+from tests.support import gpx_files, tcx_files
+from tests.support.archives import make_zip, nest, patch_zip
+from tests.support.workbooks import xlsx
+from tests.support.xml_attacks import BILLION_LAUGHS, XXE, XXE_PARAMETER
 
 MiB = 1024 * 1024
 VAGUE = re.compile(r"please report|unexpected [A-Z]\w*(Error|Exception)")
@@ -80,25 +79,25 @@ def walk_fit(day: int, minutes: int = 30) -> bytes:
 def walk_gpx(day: int, minutes: int = 30) -> bytes:
     """A GPX walk (1 m/s, a point every 10 s) on May ``day`` 2024 at 06:00 UTC."""
     start = (day - 1) * 86400
-    points = [gpx_fixtures.pt(start + t, t * 1.0) for t in range(0, minutes * 60 + 1, 10)]
-    return gpx_fixtures.doc(gpx_fixtures.trk(gpx_fixtures.seg(*points), type_="walking"))
+    points = [gpx_files.pt(start + t, t * 1.0) for t in range(0, minutes * 60 + 1, 10)]
+    return gpx_files.doc(gpx_files.trk(gpx_files.seg(*points), type_="walking"))
 
 
 def walk_tcx(day: int, minutes: int = 30) -> bytes:
     """A TCX walk (one lap, 1 m/s) on May ``day`` 2024 at 06:00 UTC."""
     start = (day - 1) * 86400
     points = "".join(
-        f"<Trackpoint><Time>{gpx_fixtures.at(start + t)}</Time>"
+        f"<Trackpoint><Time>{gpx_files.at(start + t)}</Time>"
         f"<DistanceMeters>{t:.1f}</DistanceMeters></Trackpoint>"
         for t in range(0, minutes * 60 + 1, 10)
     )
     lap = (
-        f'<Lap StartTime="{gpx_fixtures.at(start)}"><TotalTimeSeconds>{minutes * 60}'
+        f'<Lap StartTime="{gpx_files.at(start)}"><TotalTimeSeconds>{minutes * 60}'
         f"</TotalTimeSeconds><DistanceMeters>{minutes * 60}</DistanceMeters>"
         f"<Track>{points}</Track></Lap>"
     )
-    return tcx_fixtures.doc(
-        f'<Activity Sport="Walking"><Id>{gpx_fixtures.at(start)}</Id>{lap}</Activity>'
+    return tcx_files.doc(
+        f'<Activity Sport="Walking"><Id>{gpx_files.at(start)}</Id>{lap}</Activity>'
     )
 
 
@@ -224,7 +223,7 @@ def encrypted_zip(member: bytes) -> bytes:
         buffer[local + 6] |= 0x01
         buffer[central + 8] |= 0x01
 
-    return _patch_zip(make_zip({"walk.fit": member}), encrypt_flag)
+    return patch_zip(make_zip({"walk.fit": member}), encrypt_flag)
 
 
 def deep_xml(depth: int) -> bytes:
@@ -246,8 +245,8 @@ def quadratic_blowup() -> bytes:
 
 def gpx_between(first: str, last: str) -> bytes:
     """A two-point GPX track from ``first`` to ``last`` (possibly impossible times)."""
-    points = (gpx_fixtures.pt(None, 0, time=first), gpx_fixtures.pt(None, 100, time=last))
-    return gpx_fixtures.doc(gpx_fixtures.trk(gpx_fixtures.seg(*points)))
+    points = (gpx_files.pt(None, 0, time=first), gpx_files.pt(None, 100, time=last))
+    return gpx_files.doc(gpx_files.trk(gpx_files.seg(*points)))
 
 
 SESSIONS_HEADER = b"date,start,duration_min,type,utc_offset,distance_km,steps,name\n"
@@ -590,7 +589,7 @@ def _xml_entries(add: list[Hostile]) -> None:
         ),
         _one(
             "huge-text.gpx",
-            gpx_fixtures.doc(f"<trk><name>{'x' * (12 * MiB)}</name></trk>"),
+            gpx_files.doc(f"<trk><name>{'x' * (12 * MiB)}</name></trk>"),
             "rejected",
             not_well_formed + r".*Text node too long",
             "a 12 MiB text node",

@@ -1,0 +1,35 @@
+"""A demo cohort ingested into a data dir with ``pipelines.app.jobs`` (FIT files, settings,
+diaries; no Prefect), as the dashboard and browser tests start from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from demo.cohort import generate_cohort
+from demo.diaries import write_diaries
+from pipelines.app import participants as settings
+from pipelines.app import refresh as refreshing
+from pipelines.app import uploads
+from pipelines.store.storage import Store
+
+
+def ingested_cohort(root: Path, *, participants: int, weeks: int) -> tuple[Store, list[str]]:
+    """``generate_cohort``'s people under ``root/input``, their diaries under
+    ``root/diaries``, all ingested and refreshed into ``root/data``; the store and the ids.
+
+    ``generate_cohort`` assigns the groups: with three people p01 and p03 are in group-a,
+    p02 in group-b."""
+    cohort = generate_cohort(root / "input", participants=participants, weeks=weeks)
+    diaries = write_diaries(root / "diaries", cohort, weeks=weeks)
+    store = Store(root / "data")
+    for person in cohort:
+        settings.configure(
+            store, person.id, tz=person.tz, group=person.group, program_start=person.program_start
+        )
+        stored = uploads.store_uploads(
+            store, person.id, uploads.collect_paths([root / "input" / person.id])
+        )
+        uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
+        refreshing.refresh_participant(store, person.id)
+        diaries.import_diary(store, person.id, diaries[person.id])
+    return store, [person.id for person in cohort]
