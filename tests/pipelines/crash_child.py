@@ -17,6 +17,8 @@ optionally:
 * ``kill_after_s``: seconds after its start, this process sends it SIGKILL;
 * ``crash_points``: true — run the command with crash_at = 1, 2, 3, … (``parallel`` at a
   time, default 1) in fresh data dirs ``<data dir>-k<n>`` until a run finishes unkilled;
+  with ``first`` and ``every`` only the points first, first + every, … (a share of the
+  sweep: the shares 1…every of ``every`` sweeps together kill at every point);
 * ``hold_lock``: [data dir, participant, n] — not a command: a process holds the
   participant's write lock until n processes wait for it (``/proc/locks``), so that the
   group's commands meet at the lock; the result gains ``{"status": "contended"}`` (or
@@ -143,13 +145,17 @@ def _with_data_dir(command: dict[str, Any], data_dir: str, n: int) -> dict[str, 
     return {**command, "argv": argv, "crash_at": n, "log": f"{command['log']}-k{n}"}
 
 
-def _crash_points(command: dict[str, Any], parallel: int) -> list[dict[str, Any]]:
-    """Kill points 1, 2, 3, … (``parallel`` at a time), up to the first unkilled run."""
+def _crash_points(
+    command: dict[str, Any], parallel: int, first: int = 1, every: int = 1
+) -> list[dict[str, Any]]:
+    """Kill points first, first + every, … (``parallel`` at a time), up to the first
+    unkilled run."""
     argv = command["argv"]
     base = argv[argv.index("--data-dir") + 1]
+    points = range(first, MAX_CRASH_POINTS + 1, every)
     results: list[dict[str, Any]] = []
-    for first in range(1, MAX_CRASH_POINTS + 1, parallel):
-        batch = [(f"{base}-k{n}", n) for n in range(first, first + parallel)]
+    for start in range(0, len(points), parallel):
+        batch = [(f"{base}-k{n}", n) for n in points[start : start + parallel]]
         running = [(_start(_with_data_dir(command, d, n)), d, n) for d, n in batch]
         for (pid, started), data_dir, n in running:
             results.append(_wait(pid, started, None) | {"crash_at": n, "data_dir": data_dir})
@@ -164,8 +170,10 @@ def run_group(group: list[dict[str, Any]]) -> list[Any]:
     commands = [c for c in group if "hold_lock" not in c]
     if any(c.get("crash_points") for c in commands):
         assert len(commands) == 1 and not holds, "a crash-point sweep runs alone"
-        parallel = int(commands[0].get("parallel", 1))
-        return [_crash_points(commands[0], parallel)]
+        command = commands[0]
+        parallel = int(command.get("parallel", 1))
+        first, every = int(command.get("first", 1)), int(command.get("every", 1))
+        return [_crash_points(command, parallel, first, every)]
     held = [(_hold_lock(root, participant), root, participant, n) for root, participant, n in holds]
     running = [(_start(c), c.get("kill_after_s")) for c in commands]
     contended = [

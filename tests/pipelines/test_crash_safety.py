@@ -46,6 +46,7 @@ from tests.support.uploads import T0, activity, multi_file_upload, write_files
 
 ROOT = Path(__file__).resolve().parents[2]
 RANDOM_KILLS = 8
+SHARES = 3  # the kill test in three files (this one, test_crash_kills_2.py, _3.py)
 PARALLEL = 2  # independent runs (own data dirs) at once: 2 cores
 SEED = 20240501
 # Columns that legitimately differ between a clean run and a killed-and-repeated one: the
@@ -183,6 +184,17 @@ def assert_same(
 def test_an_ingest_killed_anywhere_then_repeated_equals_a_clean_run(
     child_env: dict[str, str], tmp_path: Path
 ) -> None:
+    """Share 1 of the kill points; tests/pipelines/test_crash_kills_2.py and _3.py run the
+    others, so that ``pytest -n 2 --dist loadfile`` spreads them over the workers."""
+    killed_anywhere(child_env, tmp_path, share=1)
+
+
+def killed_anywhere(child_env: dict[str, str], tmp_path: Path, share: int) -> None:
+    """The kill test for one share of the kill points: crash points share, share + SHARES,
+    … (the sweep goes on to the first unkilled run, so the shares 1…SHARES together kill at
+    every crash point) and the seeded random moments ``i`` with ``i % SHARES == share − 1``;
+    each share compares with a clean run of its own."""
+    assert 1 <= share <= SHARES
     upload = multi_file_upload(tmp_path / "upload")
     work = tmp_path / "work"
 
@@ -194,24 +206,28 @@ def test_an_ingest_killed_anywhere_then_repeated_equals_a_clean_run(
     clean = tmp_path / "clean"
     sweep = tmp_path / "point"
     rng = random.Random(SEED)
-    fractions = sorted(rng.uniform(0.02, 0.95) for _ in range(RANDOM_KILLS))
-    sweeping = run(sweep, crash_points=True, parallel=PARALLEL)
+    fractions = sorted(rng.uniform(0.02, 0.95) for _ in range(RANDOM_KILLS))[share - 1 :: SHARES]
+    sweeping = run(sweep, crash_points=True, parallel=PARALLEL, first=share, every=SHARES)
     first = drive(child_env, work, [[run(clean)], [sweeping]])
     _finished(first[0][0], str(work / "clean.log"))
     points = first[1][0]
     assert points[-1]["status"] == "exit", points[-1]  # the sweep ran past the last point
     killed = [(Path(p["data_dir"]), f"crash point {p['crash_at']}") for p in points[:-1]]
     assert all(p["status"] == "killed" for p in points[:-1])
+    # this share's points, none skipped: with the other shares, every point up to the last
+    assert [p["crash_at"] for p in points] == list(
+        range(share, share + SHARES * len(points), SHARES)
+    )
 
     # random moments over a clean run's duration (measured here, in this environment)
     duration = min(first[0][0]["elapsed_s"], points[-1]["elapsed_s"])
-    timed = [(tmp_path / f"timed-{i}", f * duration) for i, f in enumerate(fractions)]
+    timed = [(tmp_path / f"timed-{share}-{i}", f * duration) for i, f in enumerate(fractions)]
     second = drive(child_env, work, [[run(d, kill_after_s=s)] for d, s in timed])
     for (data, seconds), [result] in zip(timed, second, strict=True):
         if result["status"] == "killed":  # else it finished first: not a kill point
             killed.append((data, f"SIGKILL after {seconds:.2f} s"))
 
-    assert len(killed) >= 20
+    assert len(killed) >= 20 // SHARES
     temps = sum(assert_readable_after_a_kill(data) for data, _ in killed)
     assert temps > 0  # the points before a rename did leave (garbled) temporary files
 
@@ -227,7 +243,10 @@ def test_an_ingest_killed_anywhere_then_repeated_equals_a_clean_run(
         _finished(result, str(work / f"{data.name}.log"))
         assert temp_files(data) == [], label  # the rerun removed what the dead run left
         assert_same(snapshot(data), expected, label)
-    print(f"{len(killed)} kills ({len(points) - 1} crash points), clean run {duration:.2f} s")
+    print(
+        f"share {share}/{SHARES}: {len(killed)} kills ({len(points) - 1} crash points), "
+        f"clean run {duration:.2f} s"
+    )
 
 
 # ---------------------------------------------------------------------------- concurrency
@@ -357,7 +376,7 @@ def test_the_manifest_is_written_after_every_table_it_vouches_for(
     """Regression: the manifest was written before the refresh, so a run killed in between
     left ``daily``/``blocks``/``days`` stale for good — the rerun found the upload known."""
     store = Store(tmp_path / "data")
-    uploads = _stored_walks(store, tmp_path / "in")
+    stored = _stored_walks(store, tmp_path / "in")
     written: list[str] = []
     real_write = Store.write
 
@@ -368,7 +387,7 @@ def test_the_manifest_is_written_after_every_table_it_vouches_for(
         real_write(self, schema, participant, frame, **kw)
 
     monkeypatch.setattr(Store, "write", spy)
-    uploads.record(store, "p1", uploads)
+    uploads.record(store, "p1", stored)
     assert written[-1] == FILES.name
     assert {DAILY.name, "blocks", DAYS.name, STEP_MINUTES.name} <= set(written[:-1])
 
@@ -377,18 +396,18 @@ def test_a_record_that_dies_before_the_manifest_is_repeated_in_full(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = Store(tmp_path / "data")
-    uploads = _stored_walks(store, tmp_path / "in")
+    stored = _stored_walks(store, tmp_path / "in")
 
     def dies(*_: object) -> None:
         raise KeyboardInterrupt("killed while writing days")
 
-    monkeypatch.setattr(uploads.joined, "join", dies)
+    monkeypatch.setattr(refreshing.joined, "join", dies)
     with pytest.raises(KeyboardInterrupt):
-        uploads.record(store, "p1", uploads)
+        uploads.record(store, "p1", stored)
     assert store.read(FILES).empty  # not vouched for: the next run repeats it
-    assert uploads.already_ingested(store, "p1", [u.sha256 for u in uploads]) == set()
+    assert uploads.already_ingested(store, "p1", [u.sha256 for u in stored]) == set()
     monkeypatch.undo()
-    outcomes = uploads.record(store, "p1", uploads)
+    outcomes = uploads.record(store, "p1", stored)
     assert [o.status for o in outcomes] == ["ok", "ok"]
     assert store.read(DAILY)["walking_minutes"].sum() == pytest.approx(70.0)
     assert len(store.read(DAYS)) == len(store.read(DAILY)) == 3
