@@ -122,6 +122,7 @@ _LOCAL = {
     "sedentary_full": 5,
     "sedentary_16": 6,
     "heart_rate_16": 7,
+    "heart_rate_full": 8,
 }
 
 FULL_TIMESTAMP_EVERY = 10  # monitoring: a full `timestamp` on every 10th message
@@ -719,9 +720,13 @@ class _MonitoringLayouts:
         return layout, [time_value, kind, value]
 
 
-def _heart_rate_layout() -> _RowLayout:
-    """A monitoring message with only ``timestamp_16`` and ``heart_rate``, as Garmin's
-    all-day heart rate is written."""
+@functools.cache
+def _heart_rate_layout(full: bool) -> _RowLayout:
+    """A monitoring message with only ``timestamp_16`` (or, ``full``, ``timestamp``) and
+    ``heart_rate``, as Garmin's all-day heart rate is written."""
+    if full:
+        template = _message(MonitoringMessage, timestamp=_unix_ms(0), heart_rate=60)
+        return _RowLayout(template, _LOCAL["heart_rate_full"], ["timestamp", "heart_rate"])
     template = _message(MonitoringMessage, timestamp_16=1, heart_rate=60)
     return _RowLayout(template, _LOCAL["heart_rate_16"], ["timestamp_16", "heart_rate"])
 
@@ -773,7 +778,8 @@ def monitoring_file(
 
     ``heart_rate`` (instant, bpm) adds Garmin's all-day heart rate: one monitoring message
     per reading with only ``timestamp_16`` and ``heart_rate``, in time order among the
-    others (after the counters of the same instant). ``step_minutes`` may then be empty: a
+    others (after the counters of the same instant); a full ``timestamp`` instead when the
+    previous message lies 65,536 s (the 16-bit range) or more before it. ``step_minutes`` may then be empty: a
     file of heart rate only (the counters stay at 0 all day).
     """
     if not step_minutes and not heart_rate:
@@ -816,16 +822,25 @@ def monitoring_file(
     )
     layouts = _MonitoringLayouts.build(packed_activity_type)
     readings = sorted((fit_seconds(instant), bpm) for instant, bpm in heart_rate)
-    hr_layout = _heart_rate_layout() if readings else None
-    for index, snapshot in enumerate(sorted(snapshots)):
-        while readings and hr_layout is not None and readings[0][0] < snapshot.fit_s:
+    last_s = day_start_s  # the monitoring_info timestamp: the first reference
+
+    def add_heart_rate(until_s: int | None) -> int:
+        written = last_s
+        while readings and (until_s is None or readings[0][0] < until_s):
             fit_s, bpm = readings.pop(0)
-            stream.add_rows(hr_layout, [[fit_s & 0xFFFF, bpm]])
+            full = not use_timestamp_16 or fit_s - written >= 0x10000
+            time_value = fit_s if full else fit_s & 0xFFFF
+            stream.add_rows(_heart_rate_layout(full), [[time_value, bpm]])
+            written = fit_s
+        return written
+
+    for index, snapshot in enumerate(sorted(snapshots)):
+        last_s = add_heart_rate(snapshot.fit_s)
         full = not use_timestamp_16 or index % FULL_TIMESTAMP_EVERY == 0
         layout, row = layouts.row(snapshot, full=full, packed=packed_activity_type)
         stream.add_rows(layout, [row])
-    if hr_layout is not None:
-        stream.add_rows(hr_layout, [[fit_s & 0xFFFF, bpm] for fit_s, bpm in readings])
+        last_s = snapshot.fit_s
+    add_heart_rate(None)
     return stream.to_bytes()
 
 
