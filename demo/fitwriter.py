@@ -779,8 +779,8 @@ def monitoring_file(
     ``heart_rate`` (instant, bpm) adds Garmin's all-day heart rate: one monitoring message
     per reading with only ``timestamp_16`` and ``heart_rate``, in time order among the
     others (after the counters of the same instant); a full ``timestamp`` instead when the
-    previous message lies 65,536 s (the 16-bit range) or more before it. ``step_minutes`` may then be empty: a
-    file of heart rate only (the counters stay at 0 all day).
+    previous message lies 65,536 s (the 16-bit range) or more before it. ``step_minutes``
+    may then be empty: a file of heart rate only (the counters stay at 0 all day).
     """
     if not step_minutes and not heart_rate:
         raise ValueError("step_minutes is empty: a monitoring file needs at least one minute")

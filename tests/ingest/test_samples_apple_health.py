@@ -48,7 +48,7 @@ HEART_RATE_ONLY = ParsedFile(
             device=Device(
                 "Apple Inc.",
                 "Watch (Watch6,7)",
-                "src-" + hashlib.sha256("Alexandre's Apple Watch".encode()).hexdigest()[:8],
+                "src-" + hashlib.sha256(b"Alexandre's Apple Watch").hexdigest()[:8],
             ),
             utc_offset_s=2 * 3600,
         ),

@@ -129,7 +129,7 @@ def test_presence_spans(case: str, minutes: list[int], spans: list[tuple[int, in
         for s in got
     ] == spans, case
     assert all(s.basis == "heart_rate" for s in got)
-    assert HEART_RATE_MAX_GAP == timedelta(minutes=5)
+    assert timedelta(minutes=5) == HEART_RATE_MAX_GAP
 
 
 # ------------------------------------------------------------------ spans → the day
