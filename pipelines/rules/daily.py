@@ -288,11 +288,8 @@ def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataF
     heart-rate wear, else ``steps`` when step stretches touch it, else ``session``."""
     pieces = _minute_pieces(wear, tz)
     is_hr = pieces["basis"].to_numpy() == "heart_rate"
-    hr_keys = set(zip(pieces["device"][is_hr], pieces["date"][is_hr], strict=True))
-    drop = ~is_hr & np.array(
-        [(d, day) in hr_keys for d, day in zip(pieces["device"], pieces["date"], strict=True)],
-        dtype=bool,
-    )
+    keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
+    drop = ~is_hr & keys.isin(keys[is_hr]) if is_hr.any() else np.zeros(len(pieces), dtype=bool)
     kept = pieces[~drop]
     hr_days = set(kept.loc[kept["basis"] == "heart_rate", "date"])
     step_days = set(kept.loc[kept["basis"] != "heart_rate", "date"])
