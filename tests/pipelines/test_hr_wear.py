@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingest.read import read_upload
 from ingest.records import Device, SessionRecord, StepInterval, WearSpan
@@ -205,6 +207,27 @@ def test_wear_from_heart_rate(
     expected: tuple[float | None, str | None, str],
 ) -> None:
     assert wear_of(days(heart, intervals, records)) == expected, case
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    heart_minutes=st.lists(st.integers(0, 1439), min_size=1, max_size=60),
+    step_start=st.integers(0, 1380),
+    step_minutes=st.integers(1, 60),
+)
+def test_the_watchs_steps_never_change_a_heart_rate_day(
+    heart_minutes: list[int], step_start: int, step_minutes: int
+) -> None:
+    # on a day with heart rate, the same watch's step readings add no wear; the day's wear
+    # is at most the minutes of its readings' spans, and never more than a day
+    midnight = local("00:00")
+    minutes = [minute_of(midnight) + m for m in heart_minutes]
+    hhmm = f"{step_start // 60:02d}:{step_start % 60:02d}"
+    alone = wear_of(days(hr(minutes)))
+    with_steps = wear_of(days(hr(minutes), zero_steps(hhmm, step_minutes)))
+    assert with_steps == alone
+    assert alone[0] is not None and len(set(heart_minutes)) <= alone[0] <= 1440
+    assert alone[1] == "heart_rate"
 
 
 def test_a_charger_day_without_heart_rate_is_no_data() -> None:
