@@ -121,6 +121,8 @@ _LOCAL = {
     "monitoring_16": 4,
     "sedentary_full": 5,
     "sedentary_16": 6,
+    "heart_rate_16": 7,
+    "heart_rate_full": 8,
 }
 
 FULL_TIMESTAMP_EVERY = 10  # monitoring: a full `timestamp` on every 10th message
@@ -718,9 +720,21 @@ class _MonitoringLayouts:
         return layout, [time_value, kind, value]
 
 
+@functools.cache
+def _heart_rate_layout(full: bool) -> _RowLayout:
+    """A monitoring message with only ``timestamp_16`` (or, ``full``, ``timestamp``) and
+    ``heart_rate``, as Garmin's all-day heart rate is written."""
+    if full:
+        template = _message(MonitoringMessage, timestamp=_unix_ms(0), heart_rate=60)
+        return _RowLayout(template, _LOCAL["heart_rate_full"], ["timestamp", "heart_rate"])
+    template = _message(MonitoringMessage, timestamp_16=1, heart_rate=60)
+    return _RowLayout(template, _LOCAL["heart_rate_16"], ["timestamp_16", "heart_rate"])
+
+
 def monitoring_file(
     *,
     step_minutes: Sequence[tuple[datetime, int]],
+    heart_rate: Sequence[tuple[datetime, int]] = (),
     utc_offset_s: int = 3600,
     interval_s: int = 60,
     use_timestamp_16: bool = True,
@@ -761,12 +775,20 @@ def monitoring_file(
     type changes: no message repeating a counter's total at a run's start, but a sedentary
     message at the end of every step-free gap (of any length; it needs
     ``extra_activity_types``), so only a reading of another counter marks where a walk began.
+
+    ``heart_rate`` (instant, bpm) adds Garmin's all-day heart rate: one monitoring message
+    per reading with only ``timestamp_16`` and ``heart_rate``, in time order among the
+    others (after the counters of the same instant); a full ``timestamp`` instead when the
+    previous message lies 65,536 s (the 16-bit range) or more before it. ``step_minutes``
+    may then be empty: a file of heart rate only (the counters stay at 0 all day).
     """
-    if not step_minutes:
+    if not step_minutes and not heart_rate:
         raise ValueError("step_minutes is empty: a monitoring file needs at least one minute")
     if interval_s <= 0:
         raise ValueError(f"interval_s must be positive, got {interval_s}")
-    first_local_s = min(fit_seconds(minute) for minute, _ in step_minutes) + utc_offset_s
+    first_local_s = (
+        min(fit_seconds(minute) for minute, _ in [*step_minutes, *heart_rate]) + utc_offset_s
+    )
     day_start_s = first_local_s - first_local_s % 86_400 - utc_offset_s
     steps = _steps_per_interval(step_minutes, day_start_s, interval_s)
     last_end_s = max([day_start_s + 86_400, *(start + interval_s for start in steps)])
@@ -799,10 +821,26 @@ def monitoring_file(
         "monitoring_info",
     )
     layouts = _MonitoringLayouts.build(packed_activity_type)
+    readings = sorted((fit_seconds(instant), bpm) for instant, bpm in heart_rate)
+    last_s = day_start_s  # the monitoring_info timestamp: the first reference
+
+    def add_heart_rate(until_s: int | None) -> int:
+        written = last_s
+        while readings and (until_s is None or readings[0][0] < until_s):
+            fit_s, bpm = readings.pop(0)
+            full = not use_timestamp_16 or fit_s - written >= 0x10000
+            time_value = fit_s if full else fit_s & 0xFFFF
+            stream.add_rows(_heart_rate_layout(full), [[time_value, bpm]])
+            written = fit_s
+        return written
+
     for index, snapshot in enumerate(sorted(snapshots)):
+        last_s = add_heart_rate(snapshot.fit_s)
         full = not use_timestamp_16 or index % FULL_TIMESTAMP_EVERY == 0
         layout, row = layouts.row(snapshot, full=full, packed=packed_activity_type)
         stream.add_rows(layout, [row])
+        last_s = snapshot.fit_s
+    add_heart_rate(None)
     return stream.to_bytes()
 
 

@@ -45,8 +45,15 @@ Workouts → :class:`SessionRecord`
 
 StepCount records → :class:`StepInterval`
     ``Record type="HKQuantityTypeIdentifierStepCount"`` gives ``steps =
-    round(value)`` over ``(startDate, endDate]``. Every other record type (heart rate,
-    energy, ... - most of an export) is dropped after one attribute comparison. Records
+    round(value)`` over ``(startDate, endDate]``. Every other record type (energy, sleep,
+    ... - most of an export) is dropped after one attribute comparison, except heart rate.
+
+HeartRate records → :class:`WearSpan` (wear time)
+    ``Record type="HKQuantityTypeIdentifierHeartRate"`` with a positive value marks the
+    minute of its ``startDate`` as worn, per source device; readings at most 5 minutes
+    apart are joined (:func:`ingest.wear.presence_spans`, docs/rules.md "Wear time"). Only
+    the minute numbers are kept while streaming (8 bytes a reading), the spans are built
+    at the end. Records
     nested in a ``<Correlation>`` are ignored: Apple repeats them at the top level.
 
     Several sources record the same minutes: the iPhone, the Apple Watch, apps such as
@@ -78,6 +85,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from array import array
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, Final
@@ -93,15 +101,18 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
     UnusableFile,
+    WearSpan,
 )
 from ingest.values import finite_float
+from ingest.wear import minute_of, presence_spans
 
 __all__ = ["FORMAT", "parse", "parse_stream", "sniff"]
 
 FORMAT: Final = "apple_health"
 
 STEP_COUNT: Final = "HKQuantityTypeIdentifierStepCount"
-NOTHING_USABLE: Final = "Apple Health export holds no workouts or step counts"
+HEART_RATE: Final = "HKQuantityTypeIdentifierHeartRate"
+NOTHING_USABLE: Final = "Apple Health export holds no workouts, step counts or heart rate"
 CDA_SKIPPED: Final = (
     "Apple Health clinical document (export_cda.xml): it restates the export's vital signs "
     "as HL7 CDA and holds no workouts or steps; the export's main XML is read instead"
@@ -531,6 +542,8 @@ class _Reader:
     warnings: list[str] = field(default_factory=list)
     devices: dict[tuple[str | None, str | None], Device] = field(default_factory=dict)
     instants: dict[str, _Instant | None] = field(default_factory=dict)
+    # per (device, offset, floating): the UTC minutes of heart-rate readings
+    heart: dict[tuple[Device, int | None, bool], array[int]] = field(default_factory=dict)
     bad_steps: int = 0
     bad_workouts: int = 0
 
@@ -583,6 +596,26 @@ class _Reader:
                 floating=start.floating,
             )
         )
+
+    def heart_rate(self, elem: etree._Element) -> None:
+        start = self.instant(elem.get("startDate"))
+        value = finite_float(elem.get("value"))
+        if start is None or value is None or value <= 0:
+            return  # an unreadable reading says nothing about wear; it is not counted
+        key = (self.device(elem), start.offset_s, start.floating)
+        minutes = self.heart.get(key)
+        if minutes is None:
+            minutes = self.heart[key] = array("q")
+        minutes.append(minute_of(start.utc))
+
+    def wear_spans(self) -> list[WearSpan]:
+        return [
+            span
+            for (device, offset, floating), minutes in self.heart.items()
+            for span in presence_spans(
+                minutes, device=device, utc_offset_s=offset, floating=floating
+            )
+        ]
 
     def workout(self, elem: etree._Element) -> None:
         start = self.instant(elem.get("startDate"))
@@ -665,7 +698,8 @@ class _Reader:
             )
         if self.bad_workouts:
             warnings.append(f"{self.bad_workouts} workouts with unreadable dates were left out")
-        if not self.sessions and not self.steps:
+        spans = self.wear_spans()
+        if not self.sessions and not self.steps and not spans:
             raise SkippedFile(NOTHING_USABLE)
         return ParsedFile(
             format=FORMAT,
@@ -673,6 +707,7 @@ class _Reader:
             sessions=tuple(self.sessions),
             step_intervals=tuple(self.steps),
             warnings=tuple(warnings),
+            wear_spans=tuple(spans),
         )
 
 
@@ -748,8 +783,11 @@ def _parse(stream: BinaryIO) -> ParsedFile:
         if parent is root:  # nested Records (in a Correlation) repeat top-level ones
             tag = elem.tag
             if tag == "Record":
-                if elem.get("type") == STEP_COUNT:
+                kind = elem.get("type")
+                if kind == STEP_COUNT:
                     reader.step_record(elem)
+                elif kind == HEART_RATE:
+                    reader.heart_rate(elem)
             elif tag == "Workout":
                 reader.workout(elem)
         elem.clear()

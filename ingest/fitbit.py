@@ -32,6 +32,15 @@ Fitbit account export (fitbit.com "Export your account archive", Google Takeout)
     :func:`parse` (the member's file name) to make this exact: then only ``steps-*.json``
     is read as steps.
 
+    ``heart_rate-YYYY-MM-DD.json`` (``[{"dateTime": "04/13/19 07:00:05", "value": {"bpm":
+    68, "confidence": 2}}, …]``, a reading every 5–15 s while worn) → :class:`WearSpan`
+    records of wear time (kind ``monitoring``): each reading with a positive ``bpm`` marks
+    its minute as worn, readings at most 5 minutes apart joined
+    (:func:`ingest.wear.presence_spans`; docs/rules.md "Wear time"). Told by the name
+    ``heart_rate-*`` or, without a name, by object values holding ``bpm``; ``confidence``
+    is not used (a low-confidence reading is still a sensor on the skin). Entries that
+    cannot be read are left out with a warning.
+
     ``exercise-*.json`` (``[{"logId", "activityName", "startTime", "duration",
     "activeDuration", "steps", "distance", "distanceUnit", …}]``) → one session per
     entry (kind ``activity``). ``duration`` is the elapsed time, ``activeDuration`` the
@@ -76,6 +85,7 @@ from ingest.records import (
     StepInterval,
 )
 from ingest.values import json_document, non_negative_float, utf8_text
+from ingest.wear import minute_of, presence_spans
 
 __all__ = ["FORMAT", "MAX_STEPS_PER_MINUTE", "SPORT_CODES", "parse", "sniff"]
 
@@ -208,7 +218,9 @@ def _parse(data: bytes, name: str | None) -> ParsedFile:
                 return _parse_series(document, name)
         if isinstance(document, list) and not document:
             raise SkippedFile("Fitbit JSON file with an empty list: no data")
-    raise RejectedFile("not a Fitbit file this reader knows (Fitabase CSV, steps or exercise JSON)")
+    raise RejectedFile(
+        "not a Fitbit file this reader knows (Fitabase CSV, steps, heart-rate or exercise JSON)"
+    )
 
 
 # ------------------------------------------------------------------ Fitabase CSV files
@@ -457,8 +469,48 @@ def _base_name(name: str | None) -> str | None:
     return re.split(r"[/\\]", name)[-1].lower()
 
 
+def _is_heart_rate(entries: Sequence[Any], base: str | None) -> bool:
+    if base is not None:
+        return base.startswith("heart_rate")
+    first = entries[0] if entries else None
+    return (
+        isinstance(first, dict) and isinstance(first.get("value"), dict) and "bpm" in first["value"]
+    )
+
+
+def _parse_heart_rate(entries: Sequence[Any]) -> ParsedFile:
+    minutes: list[int] = []
+    unreadable = 0
+    for entry in entries:
+        if not isinstance(entry, dict):
+            unreadable += 1
+            continue
+        value = entry.get("value")
+        bpm = _number(value.get("bpm")) if isinstance(value, dict) else None
+        try:
+            moment = datetime.strptime(str(entry.get("dateTime")), _SERIES_TIME)
+        except ValueError:
+            unreadable += 1
+            continue
+        if bpm is None:
+            unreadable += 1
+        elif bpm > 0:
+            minutes.append(minute_of(moment.replace(tzinfo=UTC)))
+    spans = presence_spans(minutes, device=Device(FITBIT, None, None), floating=True)
+    if not spans:
+        raise SkippedFile("Fitbit heart-rate series without a reading: no wear time")
+    warnings = (
+        (f"{unreadable} heart-rate entries with unreadable dateTime or bpm were left out",)
+        if unreadable
+        else ()
+    )
+    return ParsedFile(format=FORMAT, kind="monitoring", wear_spans=tuple(spans), warnings=warnings)
+
+
 def _parse_series(entries: Sequence[Any], name: str | None) -> ParsedFile:
     base = _base_name(name)
+    if _is_heart_rate(entries, base):
+        return _parse_heart_rate(entries)
     if base is not None and not base.startswith("steps"):
         measure = base.split("-", 1)[0] or base
         raise SkippedFile(f"Fitbit {measure} time series: not steps (only steps-*.json is read)")

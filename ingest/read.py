@@ -54,6 +54,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
     UnusableFile,
+    WearSpan,
 )
 
 __all__ = [
@@ -270,17 +271,19 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
         parsed.step_intervals, lambda r: _interval_problem(r, limits)
     )
     days, day_problems = _keep(parsed.daily_steps, lambda r: _day_problem(r, limits))
+    spans, span_problems = _keep(parsed.wear_spans, lambda r: _wear_problem(r, limits))
     left_out = [
         f"{len(problems)} {what} (e.g. {problems[0]})"
         for what, problems in (
             ("session(s)", session_problems),
             ("step interval(s)", interval_problems),
             ("daily step total(s)", day_problems),
+            ("heart-rate wear span(s)", span_problems),
         )
         if problems
     ]
     summary = "; ".join(left_out)
-    if left_out and not (sessions or intervals or days):
+    if left_out and not (sessions or intervals or days or spans):
         raise RejectedFile(f"nothing a tracker could have recorded: {summary}")
     minutes = sum(
         int((r.end_utc - r.start_utc).total_seconds() // 60) + 1
@@ -301,6 +304,7 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
         sessions=tuple(sessions),
         step_intervals=tuple(intervals),
         daily_steps=tuple(days),
+        wear_spans=tuple(spans),
         warnings=(*parsed.warnings, warning),
     )
 
@@ -366,6 +370,14 @@ def _session_problem(record: SessionRecord, limits: RecordLimits) -> str | None:
         # within the window and at most a week long: the end cannot overflow
         or _instant_problem(f"{label} ends", start + timedelta(seconds=elapsed), limits)
         or _count_problem(f"{label} has steps", record.steps, limits)
+        or _offset_problem(record.utc_offset_s, limits)
+    )
+
+
+def _wear_problem(record: WearSpan, limits: RecordLimits) -> str | None:
+    return (
+        _instant_problem("a heart-rate reading", record.start_utc, limits)
+        or _instant_problem("a heart-rate reading", record.end_utc - timedelta(minutes=1), limits)
         or _offset_problem(record.utc_offset_s, limits)
     )
 

@@ -70,6 +70,26 @@ class StepInterval:
     floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
 
 
+WearBasis = Literal["heart_rate"]
+
+
+@dataclass(frozen=True, slots=True)
+class WearSpan:
+    """A stretch ``[start_utc, end_utc)`` in which a device showed it was worn.
+
+    ``basis`` ``heart_rate``: the minutes with a heart-rate reading, readings at most
+    :data:`ingest.wear.HEART_RATE_MAX_GAP` apart joined (:func:`ingest.wear.presence_spans`).
+    Step readings give wear too, but the pipeline derives that from the step intervals.
+    """
+
+    start_utc: datetime
+    end_utc: datetime
+    device: Device = field(default_factory=Device)
+    basis: WearBasis = "heart_rate"
+    utc_offset_s: int | None = None
+    floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
+
+
 @dataclass(frozen=True, slots=True)
 class DailySteps:
     """A day's step total when a source gives no finer data (a daily summary CSV)."""
@@ -89,6 +109,7 @@ class ParsedFile:
     step_intervals: tuple[StepInterval, ...] = ()
     warnings: tuple[str, ...] = ()
     daily_steps: tuple[DailySteps, ...] = ()
+    wear_spans: tuple[WearSpan, ...] = ()
 
 
 class UnusableFile(Exception):

@@ -212,13 +212,16 @@ STEP_MINUTES = TableSchema(
 
 WEAR = TableSchema(
     name="wear",
-    grain="one row per participant × device × file × stretch covered by step readings",
-    key=("participant", "device", "file_sha256", "start_utc"),
-    doc="The stretches a file's step readings cover (pipelines.rules.steps): readings shorter "
-    "than 60 min, zero-step readings included, joined across gaps of at most 60 min. With "
-    "recorded sessions they give a day's `wear_minutes`; a local day touched by a stretch has "
-    'data even when no step was taken ("not worn" is not "not active"). Rows stored '
-    "before stretches existed span their whole file (`backtrack reprocess` rebuilds them).",
+    grain="one row per participant × device × file × basis × stretch of wear",
+    key=("participant", "device", "file_sha256", "basis", "start_utc"),
+    doc="Stretches a device showed it was worn (pipelines.rules.steps). `basis` `heart_rate`: "
+    "minutes with a heart-rate reading, readings at most 5 min apart joined (ingest.wear). "
+    "`steps`: the stretches a file's step readings cover — readings shorter than 60 min, "
+    "zero-step readings included, joined across gaps of at most 60 min. With recorded "
+    "sessions they give a day's `wear_minutes` (heart rate first, pipelines.rules.daily); a "
+    'local day touched by a stretch has data even when no step was taken ("not worn" is '
+    'not "not active"). Rows stored before stretches existed span their whole file, rows '
+    "stored before `basis` existed read as `steps` (`backtrack reprocess` rebuilds them).",
     columns=(
         PARTICIPANT,
         _c("device", pa.string(), "`manufacturer/product/serial`"),
@@ -227,6 +230,13 @@ WEAR = TableSchema(
         _c("end_utc", UTC_TS, "last instant covered"),
         _c("utc_offset_s", pa.int32(), "offset stated by the file (s)", nullable=True),
         SOURCE_FORMAT,
+        _c(
+            "basis",
+            pa.string(),
+            "what says the device was worn: `heart_rate` (heart-rate readings) or `steps` "
+            "(step readings); recorded sessions stay in the sessions table",
+            default="steps",
+        ),
     ),
 )
 
@@ -330,8 +340,17 @@ DAILY = TableSchema(
         _c(
             "wear_minutes",
             pa.float64(),
-            "minutes the day was covered by step readings at most 60 min apart or by "
-            "recorded sessions; null when nothing says",
+            "minutes the day was worn: heart-rate wear and recorded sessions; on a day "
+            "without heart rate (and for devices without heart rate that day) also minutes "
+            "covered by step readings at most 60 min apart; null when nothing says",
+            nullable=True,
+        ),
+        _c(
+            "wear_basis",
+            pa.string(),
+            "what `wear_minutes` rests on: `heart_rate` (the day has heart-rate wear), "
+            "`steps` (step readings, no heart rate), `session` (recorded sessions only); "
+            "null when nothing says",
             nullable=True,
         ),
         _c(

@@ -81,6 +81,13 @@ Monitoring files
     When a file starts at a local time other than midnight, the first reading of each
     counter may include steps taken before the file began; a warning says so.
 
+    Heart rate: Garmin's all-day heart rate comes as monitoring messages with
+    ``heart_rate`` (field 27, bpm; mostly only a ``timestamp_16`` besides). A value of
+    1–254 is a reading; each marks its minute as worn, and readings at most 5 minutes apart
+    become one :class:`~ingest.records.WearSpan` (:mod:`ingest.wear`). The values
+    themselves are not kept. A monitoring file with heart rate but no step counters is
+    read (wear time only); one with neither is skipped.
+
 Local offset
     ``utc_offset_s`` is ``activity.local_timestamp − activity.timestamp`` (or the same on
     ``monitoring_info``), rounded to the nearest 15 minutes and dropped when beyond ±14 h.

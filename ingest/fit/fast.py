@@ -101,7 +101,7 @@ _FIELDS: Final[dict[int, tuple[int, ...]]] = {
     MESG_WORKOUT: (8,),
     MESG_ACTIVITY: (5, TIMESTAMP_FIELD),
     MESG_MONITORING_INFO: (0, TIMESTAMP_FIELD),
-    MESG_MONITORING: (0, 3, 5, 26, 29, TIMESTAMP_FIELD),
+    MESG_MONITORING: (0, 3, 5, 26, 27, 29, TIMESTAMP_FIELD),
 }
 _NEWER_NAMES: Final[dict[tuple[int, int], str]] = {(MESG_SESSION, 110): "sport_profile_name"}
 _TIME_TYPES: Final = frozenset({"date_time", "local_date_time"})

@@ -1,4 +1,5 @@
-"""Monitoring files: Garmin's cumulative step counters → :class:`StepInterval` records."""
+"""Monitoring files: Garmin's cumulative step counters → :class:`StepInterval` records;
+their all-day heart rate (monitoring ``heart_rate``) → :class:`WearSpan` records."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from ingest.fit.profile import (
     _F_MON_CYCLES,
     _F_MON_DEVICE_INDEX,
     _F_MON_DURATION_MIN,
+    _F_MON_HEART_RATE,
     _F_MON_TIMESTAMP_16,
     _F_MON_TYPE_INTENSITY,
+    HEART_RATE_READINGS,
     MESG_MONITORING,
     MESG_MONITORING_INFO,
     MONITORING_FILE_TYPES,
@@ -25,7 +28,8 @@ from ingest.fit.profile import (
     _fit_instant,
     local_offset_s,
 )
-from ingest.records import Device, StepInterval
+from ingest.records import Device, StepInterval, WearSpan
+from ingest.wear import minute_of, presence_spans
 
 MONITORING_INTERVAL_CAP: Final = timedelta(minutes=60)
 """The longest span one monitoring step increment is spread over (see :func:`step_intervals`)."""
@@ -128,7 +132,11 @@ def step_intervals(
 
 def _monitoring(
     segments: Sequence[_Segment], contexts: Sequence[_Context], warnings: list[str]
-) -> tuple[list[StepInterval], str | None]:
+) -> tuple[list[StepInterval], list[WearSpan], str | None]:
+    """The step intervals and heart-rate wear spans of a monitoring file, or the reason it
+    holds neither. Heart rate: every monitoring message with a ``heart_rate`` of 1–254 bpm
+    (Garmin writes them as messages of their own, mostly with only ``timestamp_16``) marks
+    its minute as worn (:func:`ingest.wear.presence_spans`)."""
     chosen = [
         (segment, context)
         for segment, context in zip(segments, contexts, strict=True)
@@ -141,6 +149,7 @@ def _monitoring(
     utc_offset: int | None = None
     local_start: int | None = None
     unresolved = 0
+    heart_minutes: list[int] = []
     device = chosen[0][1].device if chosen else Device()
     for segment, _ in chosen:
         reference: int | None = None
@@ -158,15 +167,18 @@ def _monitoring(
                 continue
             if message.mesg_num != MESG_MONITORING:
                 continue
+            heart_rate = _as_int(message.raw.get(_F_MON_HEART_RATE))
             if timestamp is None:
                 short = _as_int(message.raw.get(_F_MON_TIMESTAMP_16))
                 if short is None or reference is None:
-                    if message.raw.get(_F_MON_CYCLES) is not None:
+                    if message.raw.get(_F_MON_CYCLES) is not None or heart_rate is not None:
                         unresolved += 1
                     continue
                 timestamp = reference + ((short - (reference & 0xFFFF)) & 0xFFFF)
             _check_clock(timestamp, "monitoring timestamp")
             reference = timestamp
+            if heart_rate in HEART_RATE_READINGS:
+                heart_minutes.append(minute_of(_fit_instant(timestamp)))
             activity_type = _as_int(message.raw.get(_F_MON_ACTIVITY_TYPE))
             if activity_type is None:
                 packed = message.raw.get(_F_MON_TYPE_INTENSITY)
@@ -233,6 +245,12 @@ def _monitoring(
             "counters' first readings include steps from before the file began (they belong "
             "to an earlier file of the day), so they were used as the baseline, not counted"
         )
-    if not intervals:
-        return [], "FIT monitoring file holds no step counters (walking or running cycles)"
-    return intervals, None
+    spans = presence_spans(heart_minutes, device=device, utc_offset_s=utc_offset)
+    if not intervals and not spans:
+        return (
+            [],
+            [],
+            "FIT monitoring file holds no step counters (walking or running cycles) and no "
+            "heart rate",
+        )
+    return intervals, spans, None

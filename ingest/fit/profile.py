@@ -94,6 +94,9 @@ ACTIVITY_TYPE_RUNNING: Final = 1
 ACTIVITY_TYPE_WALKING: Final = 6
 STEP_ACTIVITY_TYPES: Final = frozenset({ACTIVITY_TYPE_RUNNING, ACTIVITY_TYPE_WALKING})
 
+# monitoring heart_rate (uint8, bpm): 0 is no reading, 255 (0xFF) FIT's invalid value
+HEART_RATE_READINGS: Final = range(1, 255)
+
 _SPORT_NAMES: Final[dict[int, str]] = dict(FIELD_TYPES["sport"].values)
 
 # field numbers
@@ -109,6 +112,7 @@ _F_MON_CYCLES: Final = 3
 _F_MON_ACTIVITY_TYPE: Final = 5
 _F_MON_TYPE_INTENSITY: Final = 24
 _F_MON_TIMESTAMP_16: Final = 26
+_F_MON_HEART_RATE: Final = 27
 _F_MON_DURATION_MIN: Final = 29
 _F_MON_DEVICE_INDEX: Final = 0
 

@@ -44,13 +44,14 @@ def _interpret(decoded: _Decoded) -> ParsedFile:
     first_type = next((c.file_type for c in contexts if c.file_type is not None), None)
 
     if first_type in MONITORING_FILE_TYPES:
-        intervals, reason = _monitoring(segments, contexts, warnings)
+        intervals, spans, reason = _monitoring(segments, contexts, warnings)
         if reason is not None:
             raise SkippedFile(reason)
         return ParsedFile(
             format="fit",
             kind="monitoring",
             step_intervals=tuple(intervals),
+            wear_spans=tuple(spans),
             warnings=tuple(warnings),
         )
 

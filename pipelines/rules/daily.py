@@ -22,9 +22,12 @@ assigned to local days one by one, so a walk across midnight is split between th
 A day is ``approximate`` when steps outside recorded sessions from readings coarser than
 2 minutes add up to at least 60 (one walking minute's worth): walking may hide in them.
 
-``wear_minutes``: the minutes of the day covered by the wear stretches of step readings
-(``pipelines.rules.steps``) or by recorded sessions (any, duplicates too — a second device
-on the wrist is worn as well); null when neither touches the day. ``status`` (after the
+``wear_minutes``: the minutes of the day covered by heart-rate wear (readings at most 5 min
+apart, :mod:`ingest.wear`), by the wear stretches of step readings (``pipelines.rules.steps``)
+or by recorded sessions (any, duplicates too — a second device on the wrist is worn as
+well); null when none touches the day. Heart rate comes first: a device's step stretches
+do not count on a day it has heart-rate wear (:func:`wear_by_day`); ``wear_basis`` says
+which signal the day rests on. ``status`` (after the
 target is applied, :func:`with_status`): ``met``; ``no_data`` without data; ``low_wear``
 when not met and worn less than ``min_wear_minutes``; else ``below``.
 """
@@ -55,6 +58,7 @@ ACTIVITY_COLUMNS = [
     "has_data",
     "sources",
     "wear_minutes",
+    "wear_basis",
     "approximate",
 ]
 STATUSES = ("met", "below", "low_wear", "no_data")
@@ -250,7 +254,9 @@ def daily_activity(
         out[f"sessions_{cat}"] = per_cat.reindex(index, fill_value=0).astype("int16")
     out["has_data"] = index.isin(sources.index)
     out["sources"] = sources.reindex(index, fill_value="").to_numpy()
-    out["wear_minutes"] = wear_minutes(wear, sessions, tz).reindex(index)
+    worn = wear_by_day(wear, sessions, tz).reindex(index)
+    out["wear_minutes"] = worn["wear_minutes"].astype("float64")
+    out["wear_basis"] = worn["wear_basis"].astype("string")
     out["approximate"] = per_day(coarse, "steps") >= WALKING_CADENCE_SPM
     for col in (
         "walking_minutes",
@@ -265,13 +271,82 @@ def daily_activity(
 
 
 def wear_minutes(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.Series:
-    """Per local day the minutes covered by wear stretches or sessions (their union);
-    days neither touches are absent (``wear_minutes`` null: nothing says)."""
+    """Per local day the minutes worn (see :func:`wear_by_day`); days nothing touches are
+    absent (``wear_minutes`` null: nothing says)."""
+    return wear_by_day(wear, sessions, tz)["wear_minutes"]
+
+
+def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Per local day (index) ``wear_minutes`` and ``wear_basis``.
+
+    Heart rate is the better wear signal: on a day with heart-rate wear the minutes of
+    that day covered by *step* stretches of a device that has heart-rate wear on the day
+    do not count (the same watch's zero-step readings on the charger or the desk are not
+    wear). The day's wear is the union of what is left: heart-rate wear, recorded
+    sessions (any, duplicates too), and step stretches of devices without heart rate that
+    day (a phone in the pocket). ``wear_basis``: ``heart_rate`` when the day has
+    heart-rate wear, else ``steps`` when step stretches touch it, else ``session``."""
+    pieces = _minute_pieces(wear, tz)
+    is_hr = pieces["basis"].to_numpy() == "heart_rate"
+    keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
+    drop = ~is_hr & keys.isin(keys[is_hr]) if is_hr.any() else np.zeros(len(pieces), dtype=bool)
+    kept = pieces[~drop]
+    hr_days = set(kept.loc[kept["basis"] == "heart_rate", "date"])
+    step_days = set(kept.loc[kept["basis"] != "heart_rate", "date"])
     parts = [
-        frame[["start_utc", "end_utc", "utc_offset_s"]] for frame in (wear, sessions) if len(frame)
+        frame[["start_utc", "end_utc", "utc_offset_s"]] for frame in (kept, sessions) if len(frame)
     ]
+    minutes = _union_minutes(parts, tz)
+    basis = [
+        "heart_rate" if day in hr_days else "steps" if day in step_days else "session"
+        for day in minutes.index
+    ]
+    return pd.DataFrame(
+        {"wear_minutes": minutes, "wear_basis": pd.array(basis, dtype="string")},
+        index=minutes.index,
+    )
+
+
+def _minute_pieces(wear: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The wear rows cut at minute boundaries: one row per row × UTC minute it touches
+    (``start_utc``/``end_utc`` the covered part), with ``device``, ``basis`` and the
+    minute's local ``date``."""
+    columns = ["start_utc", "end_utc", "utc_offset_s", "device", "basis", "date"]
+    rows = wear[wear["end_utc"] > wear["start_utc"]] if len(wear) else wear
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    start, end = _ns(rows["start_utc"]), _ns(rows["end_utc"])
+    first = start - start % MINUTE_NS
+    last = end + (-end) % MINUTE_NS
+    n = (last - first) // MINUTE_NS
+    rep = np.repeat(np.arange(len(rows)), n)
+    within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
+    minute = first[rep] + within * MINUTE_NS
+    offsets = pd.Series(pd.array(rows["utc_offset_s"].to_numpy(dtype=object)[rep], dtype="Int64"))
+    basis = (
+        rows["basis"].astype(str).to_numpy()
+        if "basis" in rows
+        else np.full(len(rows), "steps", dtype=object)
+    )
+    out = pd.DataFrame(
+        {
+            "start_utc": pd.to_datetime(np.maximum(start[rep], minute), utc=True),
+            "end_utc": pd.to_datetime(np.minimum(end[rep], minute + MINUTE_NS), utc=True),
+            "utc_offset_s": offsets,
+            "device": rows["device"].astype(str).to_numpy()[rep],
+            "basis": basis[rep],
+        }
+    )
+    out["date"] = timeline.local_dates(
+        pd.Series(pd.to_datetime(minute, utc=True)), offsets, tz
+    ).to_numpy()
+    return out
+
+
+def _union_minutes(parts: Sequence[pd.DataFrame], tz: str) -> pd.Series:
+    """Per local day the minutes covered by the union of the spans in ``parts``."""
     if not parts:
-        return pd.Series(dtype="float64")
+        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
     spans = pd.concat(parts, ignore_index=True)
     start, end = _ns(spans["start_utc"]), _ns(spans["end_utc"])
     order = np.argsort(start, kind="stable")
@@ -287,7 +362,7 @@ def wear_minutes(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.Seri
     keep = u_end > u_start
     u_start, u_end, u_offset = u_start[keep], u_end[keep], u_offset[keep]
     if len(u_start) == 0:
-        return pd.Series(dtype="float64")
+        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
     first = u_start - u_start % MINUTE_NS
     last = u_end + (-u_end) % MINUTE_NS
     n = (last - first) // MINUTE_NS
@@ -349,7 +424,12 @@ def _column(values: Iterable[object]) -> pd.Series:
 def _empty() -> pd.DataFrame:
     out = pd.DataFrame({"date": pd.Series(dtype="object")})
     for col in ACTIVITY_COLUMNS:
-        dtype = {"has_data": "bool", "sources": "string", "approximate": "bool"}.get(col, "float64")
+        dtype = {
+            "has_data": "bool",
+            "sources": "string",
+            "approximate": "bool",
+            "wear_basis": "string",
+        }.get(col, "float64")
         out[col] = pd.Series(dtype=dtype)
     return out
 

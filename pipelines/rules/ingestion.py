@@ -143,6 +143,11 @@ def ingest_rows(
                         participant, member.sha256, parsed.step_intervals, tz, source
                     )
                 )
+                wear_frames.append(
+                    steps_mod.heart_rate_wear(
+                        participant, member.sha256, parsed.wear_spans, tz, source
+                    )
+                )
                 day_frames.append(
                     steps_mod.daily_steps(participant, member.sha256, parsed.daily_steps, source)
                 )

@@ -74,6 +74,8 @@ def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
             out[name] = out[name].astype("string").fillna("no_data")
         elif name == "wear_minutes":  # null: nothing says
             out[name] = pd.to_numeric(out[name]).astype("float64")
+        elif name == "wear_basis":  # null: nothing says
+            out[name] = out[name].astype("string")
         else:
             out[name] = out[name].fillna(0)
     for name in [c for c in out.columns if c.startswith("sessions_")]:

@@ -1,4 +1,4 @@
-"""Step intervals → step minutes (per device) and wear spans.
+"""Step intervals → step minutes (per device) and wear spans; heart-rate wear spans → rows.
 
 An interval's steps are spread evenly over the UTC minutes it touches, as integers whose
 sum is exactly the interval's steps (the remainder goes to the latest minutes, when the
@@ -16,7 +16,9 @@ Wear spans are the stretches a file's step readings cover, zero-step readings in
 ``WEAR_MAX_READING`` (60 min — a longer one may have been cut by the monitoring cap, and
 says nothing about when in it the device was worn), joined across gaps of at most 60 min
 between readings. A longer gap is "nothing says" — not worn, on the charger, or no
-steps taken on a device that only writes when steps are taken.
+steps taken on a device that only writes when steps are taken. Their ``basis`` is
+``steps``; the readers' heart-rate wear spans (:mod:`ingest.wear`) become rows of basis
+``heart_rate`` (:func:`heart_rate_wear`). ``pipelines.rules.daily`` prefers heart rate.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ingest.records import DailySteps, StepInterval
+from ingest.records import DailySteps, StepInterval, WearSpan
 from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
@@ -158,7 +160,46 @@ def wear_spans(
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256
     spans["source"] = source
+    spans["basis"] = "steps"
     return schemas.coerce(WEAR, spans)
+
+
+def heart_rate_wear(
+    participant: str,
+    file_sha256: str,
+    records: Sequence[WearSpan],
+    tz: str = "UTC",
+    source: str = "fit",
+) -> pd.DataFrame:
+    """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
+    floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
+    overlap (a file's spans of several offsets) are kept as they are: the day rule takes
+    their union."""
+    spans = [r for r in records if r.end_utc > r.start_utc]
+    if not spans:
+        return WEAR.empty()
+    frame = pd.DataFrame(
+        {
+            "participant": participant,
+            "device": pd.array([r.device.key for r in spans], dtype="string"),
+            "start_utc": pd.to_datetime([r.start_utc for r in spans], utc=True),
+            "end_utc": pd.to_datetime([r.end_utc for r in spans], utc=True),
+            "utc_offset_s": pd.array(
+                [None if r.floating else r.utc_offset_s for r in spans], dtype="Int64"
+            ),
+            "file_sha256": file_sha256,
+            "source": source,
+            "basis": [r.basis for r in spans],
+        }
+    )
+    floating = np.array([r.floating for r in spans], dtype=bool)
+    if floating.any():
+        for col in ("start_utc", "end_utc"):
+            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
+            frame.loc[floating, col] = placed
+    frame = frame.sort_values(["device", "start_utc"], kind="stable")
+    frame = frame.drop_duplicates(["device", "start_utc"]).reset_index(drop=True)
+    return schemas.coerce(WEAR, frame)
 
 
 def daily_steps(

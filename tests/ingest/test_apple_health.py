@@ -32,6 +32,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
     UnusableFile,
+    WearSpan,
 )
 
 WATCH_ATTR = (
@@ -379,7 +380,7 @@ def test_other_record_types_are_ignored() -> None:
     other = [
         steps("72", "2019-06-11 09:00:00 +0200", "2019-06-11 09:00:00 +0200", kind=kind)
         for kind in (
-            "HKQuantityTypeIdentifierHeartRate",
+            "HKQuantityTypeIdentifierRestingHeartRate",
             "HKQuantityTypeIdentifierActiveEnergyBurned",
             "HKQuantityTypeIdentifierDistanceWalkingRunning",
             "HKCategoryTypeIdentifierSleepAnalysis",
@@ -392,6 +393,61 @@ def test_other_record_types_are_ignored() -> None:
 
     with pytest.raises(SkippedFile) as skipped:
         parse(export(*other, summary))
+
+    assert skipped.value.reason == NOTHING_USABLE
+
+
+HR = "HKQuantityTypeIdentifierHeartRate"
+
+
+def heart(value: str, at: str, source: str = "Anna’s Apple Watch") -> str:
+    return steps(value, at, at, source=source, device=WATCH_ATTR, kind=HR)
+
+
+def test_heart_rate_readings_give_wear_spans() -> None:
+    # 08:00:10, 08:02:40, 08:07:40 (5 min after: joined), 08:13:00 (5 min 20 s after the
+    # last reading, but 6 minutes later by the minute: a new span), one at 0 bpm (not a
+    # reading) and one unreadable value. Spans: [08:00, 08:08) and [08:13, 08:14) local.
+    data = export(
+        heart("61", "2019-06-11 08:00:10 +0200"),
+        heart("64", "2019-06-11 08:02:40 +0200"),
+        heart("70", "2019-06-11 08:07:40 +0200"),
+        heart("0", "2019-06-11 08:10:00 +0200"),
+        heart("n/a", "2019-06-11 08:11:00 +0200"),
+        heart("66", "2019-06-11 08:13:00 +0200"),
+    )
+
+    parsed = parse(data)
+
+    assert parsed.sessions == () and parsed.step_intervals == ()
+    assert parsed.wear_spans == (
+        WearSpan(utc(2019, 6, 11, 6, 0), utc(2019, 6, 11, 6, 8), WATCH, utc_offset_s=7200),
+        WearSpan(utc(2019, 6, 11, 6, 13), utc(2019, 6, 11, 6, 14), WATCH, utc_offset_s=7200),
+    )
+
+
+def test_heart_rate_of_each_source_is_joined_on_its_own() -> None:
+    # the watch at 09:00 and 09:04, another watch at 09:02: two sources, two spans of
+    # their own (the join never bridges devices)
+    data = export(
+        heart("60", "2019-06-11 09:00:00 +0200"),
+        heart("62", "2019-06-11 09:02:00 +0200", source="Other Watch"),
+        heart("61", "2019-06-11 09:04:59 +0200"),
+    )
+
+    spans = parse(data).wear_spans
+
+    assert sorted((s.device.serial, s.start_utc, s.end_utc) for s in spans) == sorted(
+        [
+            (src("Anna’s Apple Watch"), utc(2019, 6, 11, 7, 0), utc(2019, 6, 11, 7, 5)),
+            (src("Other Watch"), utc(2019, 6, 11, 7, 2), utc(2019, 6, 11, 7, 3)),
+        ]
+    )
+
+
+def test_an_export_of_only_unreadable_heart_rate_holds_nothing() -> None:
+    with pytest.raises(SkippedFile) as skipped:
+        parse(export(heart("0", "2019-06-11 08:00:00 +0200")))
 
     assert skipped.value.reason == NOTHING_USABLE
 

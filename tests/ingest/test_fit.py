@@ -24,6 +24,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
     UnusableFile,
+    WearSpan,
 )
 
 fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
@@ -486,3 +487,61 @@ def test_step_interval_starts_at_the_previous_reading_of_any_counter(
         )
         for i in intervals
     ] == expected
+
+
+# ------------------------------------------------------------ monitoring heart rate
+
+
+def _heart_rate(first: str, last: str, every_s: int, bpm: int = 64) -> list[tuple[datetime, int]]:
+    start = datetime.fromisoformat(f"2026-01-05T{first}:00+00:00")
+    end = datetime.fromisoformat(f"2026-01-05T{last}:00+00:00")
+    count = int((end - start).total_seconds()) // every_s + 1
+    return [(start + timedelta(seconds=i * every_s), bpm) for i in range(count)]
+
+
+def _worn(start: str, end: str) -> WearSpan:
+    return WearSpan(
+        start_utc=datetime.fromisoformat(f"2026-01-05T{start}:00+00:00"),
+        end_utc=datetime.fromisoformat(f"2026-01-05T{end}:00+00:00"),
+        device=TRACKER,
+        utc_offset_s=3600,
+    )
+
+
+@pytest.mark.parametrize("decoder", ["fitfast", "fitparse"])
+def test_monitoring_heart_rate_gives_wear_spans(
+    decoder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BACKTRACK_FIT_DECODER", decoder)
+    # a reading every 2 min 08:00–11:58 (minutes 08:00 … 11:58, all ≤ 5 apart: one span to
+    # 11:59); then a 10-minute hole; 12:08–12:10 every 60 s (a span 12:08–12:11); then one
+    # reading 5 minutes later, 12:15 (joined: 12:08–12:16)
+    readings = _heart_rate("08:00", "11:58", 120) + _heart_rate("12:08", "12:10", 60)
+    readings.append((datetime(2026, 1, 5, 12, 15, 30, tzinfo=UTC), 71))
+    data = fw.monitoring_file(
+        step_minutes=_minutes(("09:00", 100)), heart_rate=readings, utc_offset_s=3600
+    )
+
+    parsed = parse_fit(data)
+
+    assert parsed.wear_spans == (_worn("08:00", "11:59"), _worn("12:08", "12:16"))
+    assert sum(i.steps for i in parsed.step_intervals) == 100
+
+
+def test_a_monitoring_file_of_heart_rate_only_is_read() -> None:
+    data = fw.monitoring_file(step_minutes=[], heart_rate=_heart_rate("20:00", "20:30", 60))
+
+    parsed = parse_fit(data)
+
+    assert parsed.kind == "monitoring"
+    assert parsed.wear_spans == (_worn("20:00", "20:31"),)
+    assert sum(i.steps for i in parsed.step_intervals) == 0
+
+
+def test_heart_rate_of_0_is_no_reading() -> None:
+    data = fw.monitoring_file(step_minutes=[], heart_rate=[(START, 0), (START, 255)])
+
+    parsed = parse_fit(data)
+
+    assert parsed.wear_spans == ()  # the counters at 0 are still read: zero-step readings
+    assert parsed.step_intervals and sum(i.steps for i in parsed.step_intervals) == 0

@@ -17,6 +17,7 @@ from ingest.records import (
     SkippedFile,
     StepInterval,
     UnusableFile,
+    WearSpan,
 )
 from tests.support.exports import STEPS_SERIES
 
@@ -283,7 +284,12 @@ def test_a_named_series_of_another_measure_is_skipped() -> None:
     ("entries", "reason"),
     [
         (
-            [{"dateTime": "04/12/16 07:00:05", "value": {"bpm": 71, "confidence": 2}}],
+            [
+                {
+                    "dateTime": "04/12/16 00:00:00",
+                    "value": {"valuesInZones": {"IN_DEFAULT_ZONE_1": 3}},
+                }
+            ],
             "Fitbit time series with structured values (heart rate, zones, …): not steps",
         ),
         (
@@ -311,6 +317,59 @@ def test_series_that_cannot_be_steps_are_skipped(
         parse(json.dumps(entries).encode())
 
     assert raised.value.reason == reason
+
+
+def bpm(at: str, value: object = 70) -> dict[str, object]:
+    return {"dateTime": at, "value": {"bpm": value, "confidence": 2}}
+
+
+# 08:00:05–08:03:55 every 10 s, a 5-minute hole (08:04–08:08: next reading 08:09:00,
+# minute 09 is 6 after minute 03 → a new span), then 08:09:00 and 08:14:30 (5 after: joined).
+HEART_RATE_SERIES = [
+    bpm(f"04/13/19 08:{m:02d}:{sec:02d}") for m in range(4) for sec in range(5, 60, 10)
+] + [bpm("04/13/19 08:09:00"), bpm("04/13/19 08:14:30")]
+
+
+@pytest.mark.parametrize("name", ["Physical Activity/heart_rate-2019-04-13.json", None])
+def test_heart_rate_series_gives_floating_wear_spans(name: str | None) -> None:
+    parsed = parse(json.dumps(HEART_RATE_SERIES).encode(), name=name)
+
+    assert parsed == ParsedFile(
+        format=FORMAT,
+        kind="monitoring",
+        wear_spans=(
+            WearSpan(wall(2019, 4, 13, 8, 0), wall(2019, 4, 13, 8, 4), FITBIT, floating=True),
+            WearSpan(wall(2019, 4, 13, 8, 9), wall(2019, 4, 13, 8, 15), FITBIT, floating=True),
+        ),
+    )
+
+
+def test_heart_rate_entries_that_cannot_be_read_are_left_out_with_a_count() -> None:
+    entries = [
+        bpm("04/13/19 08:00:05"),
+        bpm("04/13/19 08:00:15", "fast"),
+        bpm("2019-04-13 08:00:25"),
+        "not an object",
+        bpm("04/13/19 08:01:05", 0),  # 0 bpm: no reading, not an error
+    ]
+
+    parsed = parse(json.dumps(entries).encode(), name="heart_rate-2019-04-13.json")
+
+    assert parsed.wear_spans == (
+        WearSpan(wall(2019, 4, 13, 8, 0), wall(2019, 4, 13, 8, 1), FITBIT, floating=True),
+    )
+    assert parsed.warnings == (
+        "3 heart-rate entries with unreadable dateTime or bpm were left out",
+    )
+
+
+def test_a_heart_rate_series_without_a_reading_is_skipped() -> None:
+    data = json.dumps([bpm("04/13/19 08:00:05", 0)]).encode()
+
+    with pytest.raises(SkippedFile) as raised:
+        parse(data, name="heart_rate-2019-04-13.json")
+
+    assert raised.value.reason == "Fitbit heart-rate series without a reading: no wear time"
 
 
 def test_a_series_with_a_bad_time_is_rejected() -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.apple_health import NOTHING_USABLE, parse, sniff
+from ingest.apple_health import parse, sniff
 from ingest.containers import ArchiveLimits
 from ingest.detect import SNIFFERS
 from ingest.read import MemberResult, read_leaf, read_upload, upload_leaves_from_path
-from ingest.records import Device, ParsedFile, SessionRecord, SkippedFile
+from ingest.records import Device, ParsedFile, SessionRecord, SkippedFile, WearSpan
 from tests.support.paths import SAMPLES
 
 APPLE_DIR = SAMPLES / "apple_health"
@@ -26,6 +26,35 @@ pytestmark = pytest.mark.samples
 # dogsheep/healthkit-to-sqlite's test export (both layouts): one run from an Apple Watch,
 # dated "-0700" by a summer export but tagged HKTimeZone America/Los_Angeles, so its
 # offset is PST (-8 h) on 2016-11-14. duration 5.194 min > the 311 s span: capped.
+WATCH2_MINUTE = WearSpan(
+    start_utc=datetime(2018, 9, 10, 9, 28, tzinfo=UTC),
+    end_utc=datetime(2018, 9, 10, 9, 29, tzinfo=UTC),
+    device=Device(
+        "Apple",
+        "Watch (Watch2,4)",
+        "src-" + hashlib.sha256("Apple\xa0Watch".encode()).hexdigest()[:8],  # no-break space
+    ),
+    utc_offset_s=-7 * 3600,
+)
+# alxdrcirilo/apple-health-parser: heart rate at 01:01:36 and 01:01:37 +0200 (one minute,
+# 23:01 UTC the day before), energy, exercise/stand time and sleep: wear time only
+HEART_RATE_ONLY = ParsedFile(
+    format="apple_health",
+    kind="export",
+    wear_spans=(
+        WearSpan(
+            start_utc=datetime(2023, 12, 31, 23, 1, tzinfo=UTC),
+            end_utc=datetime(2023, 12, 31, 23, 2, tzinfo=UTC),
+            device=Device(
+                "Apple Inc.",
+                "Watch (Watch6,7)",
+                "src-" + hashlib.sha256(b"Alexandre's Apple Watch").hexdigest()[:8],
+            ),
+            utc_offset_s=2 * 3600,
+        ),
+    ),
+)
+
 RUN = ParsedFile(
     format="apple_health",
     kind="export",
@@ -46,13 +75,14 @@ RUN = ParsedFile(
             utc_offset_s=-8 * 3600,
         ),
     ),
+    # its one heart-rate reading, 2018-09-10 02:28:55 -0700 = 09:28:55 UTC: minute 09:28 worn
+    wear_spans=(WATCH2_MINUTE,),
 )
 
 EXPECTED: dict[str, ParsedFile | SkippedFile] = {
     "healthkit-to-sqlite/export.xml": RUN,  # inline <Location> route
     "healthkit-to-sqlite/apple_health_export__export.xml": RUN,  # <FileReference> route
-    # heart rate, energy, exercise/stand time and sleep only
-    "apple-health-parser/export.xml": SkippedFile(NOTHING_USABLE),
+    "apple-health-parser/export.xml": HEART_RATE_ONLY,
 }
 
 
@@ -129,8 +159,8 @@ def zip_expectation(path: Path) -> list[tuple[object, ...]]:
             "apple_health",
             3790,
             sha(export),
+            HEART_RATE_ONLY,
             None,
-            (SkippedFile, NOTHING_USABLE),
         ),
         (
             "export.zip/__MACOSX/apple_health_export/._export.xml",

@@ -200,6 +200,7 @@ def test_report_contract(tmp_path: Path, export: Path) -> None:
         "has_data": True,
         "status": "met",
         "wear_minutes": 35.0,  # the 35-minute walk is all that says the watch was worn
+        "wear_basis": "session",
         "approximate": False,
         "steps": 0,
         "sessions": {

@@ -35,6 +35,7 @@ def test_day_target_boundaries(minutes: int, met: bool, credited: float, above: 
         "sources": "fit",
         # the session is all that says the device was worn: its minutes, < 600
         "wear_minutes": float(minutes),
+        "wear_basis": "session",
         "approximate": False,
         "met": met,
         "credited_minutes": credited,

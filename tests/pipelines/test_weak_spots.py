@@ -21,7 +21,7 @@ from pipelines.config import Target
 from pipelines.rules import diary, joined, report, steps, taxonomy, timeline
 from pipelines.rules.participants import Participant
 from pipelines.schemas import DAILY
-from tests.pipelines.builders import PHONE, WATCH, day, days, session_rows, step_run, utc, walk
+from tests.support.rules import PHONE, WATCH, day, days, session_rows, step_run, utc, walk
 
 # ------------------------------------------------------------------ brisk: ≥ 100 steps/min
 

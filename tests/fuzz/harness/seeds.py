@@ -68,7 +68,10 @@ def _fit_seeds() -> tuple[Seed, ...]:
     )
     minutes = [(start + timedelta(minutes=m), 40 + m) for m in (0, 1, 2, 30, 31)]
     monitoring = fw.monitoring_file(step_minutes=minutes, utc_offset_s=3600)
+    heart = [(start + timedelta(minutes=m), 60 + m) for m in (0, 2, 4, 11, 12)]
+    wellness = fw.monitoring_file(step_minutes=minutes[:2], heart_rate=heart, utc_offset_s=3600)
     return (
+        Seed("wellness.fit", wellness, "fit"),
         Seed("walk.fit", walk, "fit"),
         Seed("strength.fit", strength, "fit"),
         Seed("monitor.fit", monitoring, "fit"),
@@ -166,6 +169,13 @@ def _apple_health_seeds() -> tuple[Seed, ...]:
             f'startDate="{start}" endDate="{end}" value="{value}"/>'
         )
 
+    def heart(value: int, at: str) -> str:
+        return (
+            ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Anna’s Apple Watch" '
+            f'sourceVersion="5.2" device="{_APPLE_DEVICE}" unit="count/min" creationDate="{at}" '
+            f'startDate="{at}" endDate="{at}" value="{value}"/>'
+        )
+
     workout = (
         ' <Workout workoutActivityType="HKWorkoutActivityTypeWalking" duration="30" '
         'durationUnit="min" totalDistance="2.5" totalDistanceUnit="km" '
@@ -181,6 +191,8 @@ def _apple_health_seeds() -> tuple[Seed, ...]:
             steps(120, "2019-06-11 09:00:00 +0200", "2019-06-11 09:05:00 +0200"),
             steps(80, "2019-06-11 09:05:00 +0200", "2019-06-11 09:07:30 +0200"),
             steps(40, "2019-06-12 23:59:00 +0200", "2019-06-13 00:01:00 +0200"),
+            heart(72, "2019-06-11 09:00:10 +0200"),
+            heart(75, "2019-06-11 09:04:40 +0200"),
             workout,
             ' <ActivitySummary dateComponents="2019-06-11" activeEnergyBurned="300"/>',
         ]
@@ -431,6 +443,18 @@ def _fitbit_seeds() -> tuple[Seed, ...]:
         Seed("dailyActivity_merged.csv", daily.encode(), "csv"),
         Seed("minuteStepsNarrow_merged.csv", minutes.encode(), "csv"),
         Seed("MyFitbitData/Physical Activity/steps-2016-04-12.json", STEPS_SERIES, "json"),
+        Seed(
+            "MyFitbitData/Physical Activity/heart_rate-2016-04-12.json",
+            json.dumps(
+                [
+                    {"dateTime": "04/12/16 07:00:05", "value": {"bpm": 71, "confidence": 2}},
+                    {"dateTime": "04/12/16 07:00:15", "value": {"bpm": 73, "confidence": 3}},
+                    {"dateTime": "04/12/16 07:09:15", "value": {"bpm": 80, "confidence": 1}},
+                ],
+                indent=1,
+            ).encode(),
+            "json",
+        ),
         Seed("exercise-0.json", json.dumps([exercise], indent=1).encode(), "json"),
         Seed("fitbit_export_20160502.csv", export.encode(), "csv"),
     )

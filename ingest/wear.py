@@ -1,0 +1,65 @@
+"""Heart-rate presence → :class:`~ingest.records.WearSpan` records (one rule for all readers).
+
+A wrist device measures heart rate only while it sits on the skin, so a heart-rate reading
+is the usual sign that it was worn (see docs/rules.md, "Wear time"). Each reading marks
+its UTC minute as worn; readings at most :data:`HEART_RATE_MAX_GAP` (5 min) apart are
+joined into one span, from the first reading's minute to the end of the last reading's
+minute. The gap: Garmin's all-day heart rate writes a reading every 1–2 minutes at rest
+(every second or so in an activity), the Apple Watch samples every few minutes at rest
+(more often in workouts), Fitbit every 5–15 s. A gap longer than 5 minutes is therefore
+not sampling but the sensor off the skin (or off); it is not counted as worn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from ingest.records import Device, WearSpan
+
+__all__ = ["HEART_RATE_MAX_GAP", "minute_of", "presence_spans"]
+
+HEART_RATE_MAX_GAP: Final = timedelta(minutes=5)
+"""Heart-rate readings at most this far apart belong to one span of wear."""
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_GAP_MINUTES: Final = int(HEART_RATE_MAX_GAP.total_seconds() // 60)
+
+
+def minute_of(instant: datetime) -> int:
+    """The UTC minute (minutes since 1970) ``instant`` (aware, UTC) falls in."""
+    return int((instant - _EPOCH).total_seconds() // 60)
+
+
+def presence_spans(
+    minutes: Iterable[int],
+    *,
+    device: Device,
+    utc_offset_s: int | None = None,
+    floating: bool = False,
+) -> list[WearSpan]:
+    """The wear spans of readings in the UTC ``minutes`` given (minutes since 1970, any
+    order, repeats allowed): consecutive reading minutes at most 5 apart are one span,
+    ``[first minute, last minute + 1)``."""
+    ordered = sorted(set(minutes))
+    spans: list[WearSpan] = []
+    if not ordered:
+        return spans
+    first = last = ordered[0]
+    for minute in [*ordered[1:], None]:
+        if minute is not None and minute - last <= _GAP_MINUTES:
+            last = minute
+            continue
+        spans.append(
+            WearSpan(
+                start_utc=_EPOCH + timedelta(minutes=first),
+                end_utc=_EPOCH + timedelta(minutes=last + 1),
+                device=device,
+                utc_offset_s=utc_offset_s,
+                floating=floating,
+            )
+        )
+        if minute is not None:
+            first = last = minute
+    return spans
