@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.pipelines.test_crash_safety import child_env, killed_anywhere
+from tests.support.crash import child_env, killed_anywhere
 
 __all__ = ["child_env"]  # the fixture, module-scoped here too
 

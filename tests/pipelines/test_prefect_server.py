@@ -257,10 +257,11 @@ def test_served_deployments_inbox_and_cli_runs_on_a_real_server(
             start_new_session=True,
         )
 
-        # a file dropped into the inbox: ingested through the deployment, moved to .done
+        # a file dropped into the inbox: ingested through the deployment, then only a note in
+        # .done is left of it (its bytes are sealed in the raw store)
         dropped = _walk(inbox / "p6" / "walk.fit", 2)
-        done = inbox / "p6" / ".done" / "walk.fit"
-        _until("the dropped file in .done", done.exists, STARTUP_S)
+        done = inbox / "p6" / ".done" / "walk.fit.txt"
+        _until("the dropped file's note in .done", done.exists, STARTUP_S)
         assert not dropped.exists()
         assert len(Store(data).read(SESSIONS, ["p6"])) == 1
         inbox_run = _until("the inbox run", lambda: _completed(url, "ingest-p6"), 30)

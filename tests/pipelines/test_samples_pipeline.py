@@ -87,8 +87,8 @@ def test_every_sample_of_every_format_has_a_status_and_a_reason(
 ) -> None:
     store, files = everything
     manifest = store.read(FILES)
-    uploads = set(manifest["upload_sha256"])
-    assert len(uploads) == len({uploads.upload_sha256(f) for f in files})
+    recorded = set(manifest["upload_sha256"])
+    assert len(recorded) == len({uploads.upload_sha256(f) for f in files})
     assert set(manifest["status"]) <= {"ok", "duplicate", "skipped", "rejected"}
     not_ok = manifest[manifest["status"] != "ok"]
     assert (not_ok["reason"].str.len() > 10).all()

@@ -24,6 +24,7 @@ def _minutes(participant: str = "p1") -> pd.DataFrame:
             "utc_offset_s": pd.array([3600], dtype="Int64"),
             "file_sha256": pd.array(["f" * 64], dtype="string"),
             "source": pd.array(["fit"], dtype="string"),
+            "resolution_s": pd.array([60], dtype="int32"),
         }
     )
 
