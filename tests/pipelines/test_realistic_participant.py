@@ -5,9 +5,10 @@ local = UTC + 1 h, every file says +1 h), program start Monday 2024-01-08, the d
 prescription (walking 30–60 min every 2nd day → 3 met days and 90 minutes a week; training
 2 sessions a week of ≥ 15 min; bouts ≥ 10 min across pauses of ≤ 2 min; worn ≥ 600 min).
 
-Files: the project's FIT writer (``demo/fitwriter.py``) — recorded activities and one Garmin
-monitoring file per worn day with all-day heart rate (one reading a minute) and step readings
-(one a minute, one day with 30-minute readings). Ingested through the use cases
+Files: ``tests.support.realistic.FILES`` (the project's FIT writer, ``demo/fitwriter.py``),
+whose comments say what each day holds — recorded activities and one Garmin monitoring file
+per worn day with all-day heart rate (one reading a minute) and step readings (one a minute,
+one day with 30-minute readings). Ingested through the use cases
 (``pipelines.app.uploads``: store_uploads → parse_stored → record, then refresh), reported
 with ``report.build``. Every expected figure below is worked out by hand in the comments; none
 is computed with the project's rule functions.
@@ -19,142 +20,15 @@ on a day with heart rate). Recorded activities add their span to wear where they
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from pipelines.app import participants as settings
-from pipelines.app import refresh as refreshing
-from pipelines.app import uploads
 from pipelines.rules import report
 from pipelines.schemas import DAILY
 from pipelines.store.storage import Store
-
-fw = pytest.importorskip("demo.fitwriter", reason="FIT writer not available")
-
-OFFSET_S = 3600  # CET
-WALKING, TRAINING, FITNESS_EQUIPMENT = 11, 10, 4
-STRENGTH, PILATES = 20, 44
-W, STOP = 110, 20  # steps in a brisk walking minute, in a minute standing at a crossing
-
-
-def local(text: str) -> datetime:
-    """A local (CET) wall time as the UTC instant."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC) - timedelta(seconds=OFFSET_S)
-
-
-def heart_rate(day: str, first: str = "07:00", last: str = "22:59") -> list[tuple[datetime, int]]:
-    """All-day heart rate, one reading a minute from ``first`` to ``last`` (local)."""
-    start, end = local(f"{day}T{first}"), local(f"{day}T{last}")
-    count = int((end - start).total_seconds()) // 60 + 1
-    return [(start + timedelta(minutes=i), 64 + i % 7) for i in range(count)]
-
-
-def minutes(start: str, counts: list[int]) -> list[tuple[datetime, int]]:
-    """Step minutes from local ``start``, one count per minute."""
-    first = local(start)
-    return [(first + timedelta(minutes=i), n) for i, n in enumerate(counts)]
-
-
-def activity(
-    start: str,
-    elapsed_min: float,
-    sport: int,
-    sub_sport: int = 0,
-    *,
-    moving_min: float | None = None,
-    steps: int | None = None,
-    name: str | None = None,
-) -> bytes:
-    return fw.activity_file(
-        start_utc=local(start),
-        elapsed_s=elapsed_min * 60,
-        moving_s=None if moving_min is None else moving_min * 60,
-        sport=sport,
-        sub_sport=sub_sport,
-        steps=steps,
-        name=name,
-        utc_offset_s=OFFSET_S,
-        record_interval_s=10,
-    )
-
-
-def monitoring(
-    day: str,
-    steps: Sequence[tuple[datetime, int]] = (),
-    *,
-    hr: list[tuple[datetime, int]] | None = None,
-    interval_s: int = 60,
-) -> bytes:
-    return fw.monitoring_file(
-        step_minutes=steps,
-        heart_rate=heart_rate(day) if hr is None else hr,
-        utc_offset_s=OFFSET_S,
-        interval_s=interval_s,
-    )
-
-
-FILES: dict[str, bytes] = {
-    # ---- program week 1: Mon 8 – Sun 14 January
-    # Mon 8: a recorded 70-minute walk at 110 steps/min (7,700 steps) 10:00–11:10.
-    "2024-01-08-walk.fit": activity("2024-01-08T10:00", 70, WALKING, steps=70 * W),
-    "2024-01-08-monitor.fit": monitoring("2024-01-08"),
-    # Tue 9: a 45-minute Pilates class 18:00–18:45 (Garmin writes 4/44).
-    "2024-01-09-pilates.fit": activity("2024-01-09T18:00", 45, FITNESS_EQUIPMENT, PILATES),
-    "2024-01-09-monitor.fit": monitoring("2024-01-09"),
-    # Wed 10: a brisk walk NOT started as an activity, one reading a minute from 09:00:
-    # 25 minutes at 110, one minute at a crossing (20 steps), 7 minutes at 110.
-    "2024-01-10-monitor.fit": monitoring(
-        "2024-01-10", minutes("2024-01-10T09:00", [W] * 25 + [STOP] + [W] * 7)
-    ),
-    # Thu 11: the watch on the charger — no file at all.
-    # Fri 12: a recorded walk 10:00–10:40 with a 4-minute pause (36 moving minutes,
-    # 3,960 steps = 110/min over the moving time), named in German; and a 10-minute
-    # strength recording 18:00–18:10 (too short to be a training session).
-    "2024-01-12-walk.fit": activity(
-        "2024-01-12T10:00", 40, WALKING, moving_min=36, steps=36 * W, name="Spaziergang"
-    ),
-    "2024-01-12-strength.fit": activity("2024-01-12T18:00", 10, TRAINING, STRENGTH),
-    "2024-01-12-monitor.fit": monitoring("2024-01-12"),
-    # Sat 13: a recorded 40-minute night walk 23:30 – Sun 00:10 at 110 steps/min.
-    "2024-01-13-night-walk.fit": activity("2024-01-13T23:30", 40, WALKING, steps=40 * W),
-    "2024-01-13-monitor.fit": monitoring("2024-01-13"),
-    # Sun 14: the watch worn only 08:00–14:59.
-    "2024-01-14-monitor.fit": monitoring(
-        "2024-01-14", hr=heart_rate("2024-01-14", "08:00", "14:59")
-    ),
-    # ---- program week 2: Mon 15 – Sun 21 January
-    # Mon 15: a 20-minute brisk walk 17:05–17:24 (115 steps/min, 2,300 steps), but the
-    # watch wrote 30-minute readings that day: all 2,300 steps in the reading 17:00–17:30.
-    "2024-01-15-monitor.fit": monitoring(
-        "2024-01-15", minutes("2024-01-15T17:05", [115] * 20), interval_s=1800
-    ),
-    # Tue 16: a recorded 35-minute walk 09:00–09:35 at 110/min; a 30-minute Pilates class.
-    "2024-01-16-walk.fit": activity("2024-01-16T09:00", 35, WALKING, steps=35 * W),
-    "2024-01-16-pilates.fit": activity("2024-01-16T18:00", 30, FITNESS_EQUIPMENT, PILATES),
-    "2024-01-16-monitor.fit": monitoring("2024-01-16"),
-    # Wed 17: 20 minutes of back exercises (strength) 18:00–18:20.
-    "2024-01-17-strength.fit": activity(
-        "2024-01-17T18:00", 20, TRAINING, STRENGTH, name="Rückengymnastik"
-    ),
-    "2024-01-17-monitor.fit": monitoring("2024-01-17"),
-    # Thu 18: a recorded 30-minute walk 10:00–10:30 the watch also counted minute by
-    # minute (110 steps in each of the 30 minutes).
-    "2024-01-18-walk.fit": activity("2024-01-18T10:00", 30, WALKING, steps=30 * W),
-    "2024-01-18-monitor.fit": monitoring("2024-01-18", minutes("2024-01-18T10:00", [W] * 30)),
-    # Fri 19: a slow recorded 15-minute walk 10:00–10:15 at 90 steps/min (1,350 steps).
-    "2024-01-19-walk.fit": activity("2024-01-19T10:00", 15, WALKING, steps=15 * 90),
-    "2024-01-19-monitor.fit": monitoring("2024-01-19"),
-    # Sat 20, Sun 21: worn, no walk, no training.
-    "2024-01-20-monitor.fit": monitoring("2024-01-20"),
-    "2024-01-21-monitor.fit": monitoring("2024-01-21"),
-    # ---- program week 3 (in progress): Mon 22 January
-    # a recorded 40-minute walk 10:00–10:40 at 110/min.
-    "2024-01-22-walk.fit": activity("2024-01-22T10:00", 40, WALKING, steps=40 * W),
-    "2024-01-22-monitor.fit": monitoring("2024-01-22"),
-}
+from tests.support import realistic
 
 NO_SESSIONS = {"walking": 0, "strength": 0, "pilates": 0, "yoga": 0, "tai_chi": 0, "other": 0}
 
@@ -294,16 +168,9 @@ EXPECTED_WEEKS = [
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("realistic")
-    export = root / "export"
-    export.mkdir()
-    for name, content in FILES.items():
-        (export / name).write_bytes(content)
     store = Store(root / "data")
-    settings.configure(store, "p1", tz="Europe/Berlin", program_start=date(2024, 1, 8))
-    stored = uploads.store_uploads(store, "p1", uploads.collect_paths([export]))
-    outcomes = uploads.record(store, "p1", uploads.parse_stored(stored, workers=1))
-    assert {o.name: o.status for o in outcomes} == {name: "ok" for name in FILES}
-    refreshing.refresh_participant(store, "p1")
+    outcomes = realistic.ingest(store, "p1", root / "export")
+    assert {o.name: o.status for o in outcomes} == {name: "ok" for name in realistic.FILES}
     p = settings.load_participant(store, "p1")
     return report.build(p, store.read(DAILY, ["p1"]))
 
