@@ -94,6 +94,7 @@ register(
         "No activity data yet.": "Noch keine Aktivitätsdaten.",
         "Sources behind each day (last 14 days)": "Quellen hinter jedem Tag (letzte 14 Tage)",
         "worn (h)": "getragen (Std.)",
+        "day status": "Tagesstatus",
         "worn too little": "zu wenig getragen",
         "≈ marks days with coarse step readings (longer than 2 minutes): walking that was not "
         "recorded as an activity may be missing. A rest day is below the target in a week that "
@@ -385,7 +386,7 @@ st.dataframe(
                 ("≈ " if bool(a) else "") + fmt_number(float(m), 1)
                 for m, a in zip(recent["walking_minutes"], recent["approximate"], strict=True)
             ],
-            t("status"): [
+            t("day status"): [
                 day_status(str(s), d in rest_days)
                 for s, d in zip(recent["status"], recent["date"], strict=True)
             ],

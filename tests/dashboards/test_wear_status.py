@@ -94,8 +94,8 @@ WORN = ["16.0"] * 8 + ["7.2", "16.5", "16.0", "–", "16.0", "16.0"]
 WALKING = ["40.0", "0.0", "0.0", "15.0", "30.0", "0.0", "35.0", "≈ 0.0"]
 WALKING += ["10.0", "30.0", "36.0", "0.0", "32.0", "0.0"]
 COLUMNS = {
-    "en": ("date", "walking minutes", "status", "worn (h)"),
-    "de": ("Datum", "Gehminuten", "Status", "getragen (Std.)"),
+    "en": ("date", "walking minutes", "day status", "worn (h)"),
+    "de": ("Datum", "Gehminuten", "Tagesstatus", "getragen (Std.)"),
 }
 HEADLINES = {
     "en": ("Walking target reached", "Walking minutes vs target", "Training target reached"),
