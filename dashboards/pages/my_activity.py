@@ -92,7 +92,9 @@ register(
         ),
         "The ingest failed:": "Das Einlesen ist fehlgeschlagen:",
         "No activity data yet.": "Noch keine Aktivitätsdaten.",
-        "Sources behind each day (last 14 days)": "Quellen hinter jedem Tag (letzte 14 Tage)",
+        "The last 14 days: walking, wear and sources": (
+            "Die letzten 14 Tage: Gehen, Tragezeit und Quellen"
+        ),
         "worn (h)": "getragen (Std.)",
         "day status": "Tagesstatus",
         "worn too little": "zu wenig getragen",
@@ -372,7 +374,7 @@ if report["weeks"]:
     st.altair_chart(charts.sessions_per_week_chart(report["weeks"]), width="stretch")
 
 # ---------------------------------------------------------------- sources of each day
-st.subheader(t("Sources behind each day (last 14 days)"))
+st.subheader(t("The last 14 days: walking, wear and sources"))
 last_day = max(days["date"])
 recent = days.loc[days["date"] > last_day - timedelta(days=SOURCE_DAYS)].sort_values(
     "date", ascending=False
