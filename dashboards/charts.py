@@ -26,6 +26,7 @@ register(
     {
         "no data": "keine Daten",
         "below target": "unter dem Ziel",
+        "rest day": "Ruhetag",
         "in range": "im Zielbereich",
         "above range": "über dem Zielbereich",
         "Mon": "Mo",

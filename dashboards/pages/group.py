@@ -53,6 +53,9 @@ register(
         "last upload": "letzter Upload",
         "pain change vs baseline": "Schmerzänderung zum Ausgangswert",
         "alerts": "Hinweise",
+        "low adherence: why": "geringe Adhärenz: warum",
+        "not worn / not synced": "nicht getragen / nicht synchronisiert",
+        "inactive (worn, little walking)": "inaktiv (getragen, wenig gegangen)",
         "{n} pp": "{n} Pp.",
         "Download CSV": "CSV herunterladen",
         "Open a participant": "Teilnehmende öffnen",
@@ -159,6 +162,20 @@ def _alerts(raised: list[Alert]) -> str:
     return "; ".join(alert_text(a) for a in raised)
 
 
+REASON_WORDS = {"not_worn": "not worn / not synced", "inactive": "inactive (worn, little walking)"}
+
+
+def low_adherence_reason(raised: list[Alert]) -> str | None:
+    """The reason of a low-adherence alert (``not_worn`` / ``inactive``), None without one."""
+    reasons = [a.reason for a in raised if a.code == "low_adherence" and a.reason]
+    return reasons[0] if reasons else None
+
+
+def _why(raised: list[Alert]) -> str:
+    reason = low_adherence_reason(raised)
+    return "" if reason is None else t(REASON_WORDS[reason])
+
+
 table = pd.DataFrame(
     {
         "participant": overview["participant"],
@@ -173,6 +190,7 @@ table = pd.DataFrame(
         "last_data_day": [fmt_date(d) for d in overview["last_data_day"]],
         "last_upload": [None if u is None else fmt_date(u.date()) for u in overview["last_upload"]],
         "pain_change_vs_baseline": overview["pain_change_vs_baseline"].astype(float),
+        "low_adherence_reason": [_why(a) for a in overview["alerts"]],
         "alerts": [_alerts(a) for a in overview["alerts"]],
     }
 )
@@ -198,10 +216,14 @@ st.dataframe(
         "pain_change_vs_baseline": st.column_config.NumberColumn(
             t("pain change vs baseline"), format="%+.1f"
         ),
+        "low_adherence_reason": st.column_config.TextColumn(t("low adherence: why")),
         "alerts": st.column_config.TextColumn(t("alerts"), width="large"),
     },
 )
-export = overview.assign(alerts=[",".join(a.code for a in raised) for raised in overview["alerts"]])
+export = overview.assign(
+    low_adherence_reason=[low_adherence_reason(raised) or "" for raised in overview["alerts"]],
+    alerts=[",".join(a.code for a in raised) for raised in overview["alerts"]],
+)
 st.download_button(
     t("Download CSV"),
     export.to_csv(index=False).encode("utf-8"),

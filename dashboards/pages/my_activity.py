@@ -14,6 +14,7 @@ import streamlit as st
 from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
+from pipelines.rules import adherence
 from pipelines.rules.taxonomy import CATEGORIES
 
 register(
@@ -23,17 +24,22 @@ register(
         "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.": (
             "Ziel: {lo}–{hi} Gehminuten alle {n} Tage. Zeitraum {start} – {end}."
         ),
-        "Adherence": "Wochenziel erreicht",
+        "Walking target reached": "Gehziel erreicht",
         "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
         "minutes or more (weeks from the program start; a week with fewer counts in part)": (
             "{met} von {total} vollständigen Programmwochen mit mindestens {days} Gehtagen ab "
             "{lo} Minuten (Wochen ab dem Programmstart; eine Woche mit weniger zählt anteilig)"
         ),
-        "Walking dose": "Gehdosis",
+        "Walking minutes vs target": "Gehminuten im Vergleich zum Ziel",
         "Walking minutes per week (each day up to {hi}) against {minutes} a week": (
             "Gehminuten pro Woche (je Tag bis {hi}) im Vergleich zu {minutes} pro Woche"
         ),
-        "Training weeks": "Trainingswochen",
+        "Training target reached": "Trainingsziel erreicht",
+        "Walking target reached on {met} of {total} days ({worn} of the others worn too "
+        "little or without data).": (
+            "Ziel erreicht an {met} von {total} Tagen (an {worn} der übrigen Tage zu wenig "
+            "getragen oder ohne Daten)."
+        ),
         "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
         "minutes (strength/stabilisation, Pilates, Yoga, Tai-Chi)": (
             "{met} von {total} vollständigen Wochen mit {n} Trainingseinheiten ab {minutes} "
@@ -86,7 +92,20 @@ register(
         ),
         "The ingest failed:": "Das Einlesen ist fehlgeschlagen:",
         "No activity data yet.": "Noch keine Aktivitätsdaten.",
-        "Sources behind each day (last 14 days)": "Quellen hinter jedem Tag (letzte 14 Tage)",
+        "The last 14 days: walking, wear and sources": (
+            "Die letzten 14 Tage: Gehen, Tragezeit und Quellen"
+        ),
+        "worn (h)": "getragen (Std.)",
+        "day status": "Tagesstatus",
+        "worn too little": "zu wenig getragen",
+        "≈ marks days with coarse step readings (longer than 2 minutes): walking that was not "
+        "recorded as an activity may be missing. A rest day is below the target in a week that "
+        "already has its {days} walking days; worn too little = less than {hours} hours.": (
+            "≈ kennzeichnet Tage mit groben Schrittdaten (länger als 2 Minuten je Wert): Gehen, "
+            "das nicht als Aktivität aufgezeichnet wurde, kann fehlen. Ein Ruhetag liegt unter "
+            "dem Ziel in einer Woche, die ihre {days} Gehtage schon hat; zu wenig getragen = "
+            "weniger als {hours} Stunden."
+        ),
         "date": "Datum",
         "walking minutes": "Gehminuten",
         "sources": "Quellen",
@@ -130,6 +149,28 @@ register(
 
 JOBS_KEY: Final = "upload_jobs"  # participant → UploadJob
 SOURCE_DAYS: Final = 14
+NOT_WORN: Final = ("low_wear", "no_data")
+STATUS_WORDS: Final = {
+    "met": "target reached",
+    "below": "below target",
+    "low_wear": "worn too little",
+    "no_data": "no data",
+}
+
+
+def day_status(status: str, rest_day: bool) -> str:
+    """A day's ``status`` in plain words; ``below`` in a week that already has its met days
+    is a rest day (as on the calendar)."""
+    if status == "below" and rest_day:
+        return t("rest day")
+    return t(STATUS_WORDS.get(status, status))
+
+
+def worn_hours(minutes: float | None) -> str:
+    """Wear minutes as hours with one decimal; "–" when nothing says."""
+    if minutes is None or pd.isna(minutes):
+        return "–"
+    return fmt_number(minutes / 60, 1)
 
 
 def _jobs() -> dict[str, uploads.UploadJob]:
@@ -199,7 +240,7 @@ st.caption(
 training = report["training"]
 adherence_col, dose_col, training_col = st.columns(3)
 adherence_col.metric(
-    t("Adherence"),
+    t("Walking target reached"),
     fmt_percent(summary["ratio"]),
     help=t(
         "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
@@ -211,7 +252,7 @@ adherence_col.metric(
     ),
 )
 dose_col.metric(
-    t("Walking dose"),
+    t("Walking minutes vs target"),
     fmt_percent(summary["dose_ratio"]),
     help=t(
         "Walking minutes per week (each day up to {hi}) against {minutes} a week",
@@ -220,7 +261,7 @@ dose_col.metric(
     ),
 )
 training_col.metric(
-    t("Training weeks"),
+    t("Training target reached"),
     fmt_percent(training["ratio"]),
     help=t(
         "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
@@ -230,6 +271,16 @@ training_col.metric(
         n=training["target_sessions_per_week"],
         minutes=training["min_session_minutes"],
     ),
+)
+range_days = report["days"]
+st.caption(
+    t(
+        "Walking target reached on {met} of {total} days ({worn} of the others worn too "
+        "little or without data).",
+        met=sum(bool(d["met"]) for d in range_days),
+        total=len(range_days),
+        worn=sum(d["status"] in NOT_WORN for d in range_days),
+    )
 )
 st.caption(
     t(
@@ -323,22 +374,40 @@ if report["weeks"]:
     st.altair_chart(charts.sessions_per_week_chart(report["weeks"]), width="stretch")
 
 # ---------------------------------------------------------------- sources of each day
-st.subheader(t("Sources behind each day (last 14 days)"))
+st.subheader(t("The last 14 days: walking, wear and sources"))
 last_day = max(days["date"])
 recent = days.loc[days["date"] > last_day - timedelta(days=SOURCE_DAYS)].sort_values(
     "date", ascending=False
 )
+rest_days = adherence.days_in_met_weeks(days, target)
 st.dataframe(
     pd.DataFrame(
         {
             t("date"): [fmt_date(d) for d in recent["date"]],
-            t("walking minutes"): [fmt_number(float(m), 1) for m in recent["walking_minutes"]],
+            t("walking minutes"): [
+                ("≈ " if bool(a) else "") + fmt_number(float(m), 1)
+                for m, a in zip(recent["walking_minutes"], recent["approximate"], strict=True)
+            ],
+            t("day status"): [
+                day_status(str(s), d in rest_days)
+                for s, d in zip(recent["status"], recent["date"], strict=True)
+            ],
+            t("worn (h)"): [worn_hours(m) for m in recent["wear_minutes"]],
             t("brisk minutes"): [fmt_number(float(m), 1) for m in recent["brisk_walking_minutes"]],
             t("steps"): [fmt_number(float(n)) for n in recent["steps"]],
             t("sources"): [str(s).replace(",", ", ") for s in recent["sources"]],
         }
     ),
     hide_index=True,
+)
+st.caption(
+    t(
+        "≈ marks days with coarse step readings (longer than 2 minutes): walking that was not "
+        "recorded as an activity may be missing. A rest day is below the target in a week that "
+        "already has its {days} walking days; worn too little = less than {hours} hours.",
+        days=summary["weekly_target_days"],
+        hours=fmt_number(target.min_wear_minutes / 60, 1),
+    )
 )
 
 # ------------------------------------------------------------------------- sessions

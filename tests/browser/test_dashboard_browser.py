@@ -79,7 +79,7 @@ def test_participant_sees_their_adherence(
 ) -> None:
     sign_in(page, f"{dashboard_url}/?participant=p02", "p01")  # the URL names no one
     expect(page.get_by_role("heading", name="My activity")).to_be_visible()
-    adherence = metric_value(page, "Adherence")
+    adherence = metric_value(page, "Walking target reached")
     expect(adherence).to_have_text(expected_adherence(data_dir, "p01"))
     wait_until_idle(page)
     page.screenshot(path=screenshots / "participant.png", full_page=True)

@@ -161,7 +161,7 @@ def test_oidc_sign_in_shows_the_accounts_pages(
     page = oidc_page
     sign_in_through_provider(page, oidc_dashboard, SUBJECT)
     expect(page.get_by_role("heading", name="My activity")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    expect(metric_value(page, "Adherence")).to_have_text(
+    expect(metric_value(page, "Walking target reached")).to_have_text(
         expected_adherence(oidc_dashboard.data_dir, PARTICIPANT)
     )
     expect(page.get_by_test_id("stSidebar")).to_contain_text(

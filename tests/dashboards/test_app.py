@@ -52,7 +52,7 @@ def test_participant_sees_their_own_adherence(
     expected = data.report(
         data.Viewer("participant", participant="p01"), "p01", data.StoreTables(Store(data_dir))
     )["adherence"]
-    [adherence] = [m for m in at.metric if m.label == "Adherence"]
+    [adherence] = [m for m in at.metric if m.label == "Walking target reached"]
     assert adherence.value == f"{expected['ratio']:.0%}"
     assert f"{expected['blocks_met']} of {expected['blocks_total']} blocks met" in texts(at)
     assert not at.selectbox  # a participant cannot pick anyone else

@@ -139,8 +139,13 @@ def test_the_pdf_carries_the_safety_net(lang: str) -> None:
             "range": {"start": "2024-05-01", "end": "2024-05-20"},
             "target": {"min_minutes": 30, "max_minutes": 60, "every_n_days": 2,
                        "min_bout_minutes": 10},
-            "adherence": {"ratio": None, "blocks_met": 0, "blocks_total": 0,
-                          "current_streak_blocks": 0, "longest_gap_days": 0},
+            "adherence": {"ratio": None, "dose_ratio": None, "weeks_met": 0,
+                          "weeks_total": 0, "weeks_no_data": 0, "weekly_target_days": 3,
+                          "weekly_target_minutes": 90, "block_ratio": None, "blocks_met": 0,
+                          "blocks_total": 0, "current_streak_blocks": 0,
+                          "longest_gap_days": 0},
+            "training": {"target_sessions_per_week": 2, "min_session_minutes": 15,
+                         "ratio": None, "weeks_met": 0, "weeks_total": 0},
             "days": [],
         }  # fmt: skip
         pdf = pdf_report.document(report, [], date(2024, 5, 21))

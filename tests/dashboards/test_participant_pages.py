@@ -94,7 +94,7 @@ def test_headline_figures_equal_the_report(monkeypatch: pytest.MonkeyPatch, data
     at = app_for(monkeypatch, data_dir, "pages/my_activity.py", participant="p01")
     assert not at.exception
     expected = expected_report(data_dir, "p01")["adherence"]
-    assert metric(at, "Adherence") == f"{expected['ratio']:.0%}"
+    assert metric(at, "Walking target reached") == f"{expected['ratio']:.0%}"
     assert metric(at, "Current streak") == f"{expected['current_streak_blocks']} blocks"
     assert metric(at, "Longest gap") == f"{expected['longest_gap_days']} days"
     assert metric(at, "Blocks without data") == str(expected["blocks_no_data"])

@@ -16,6 +16,8 @@ enforces it). Fixtures stay in the ``conftest.py`` files; what they build comes 
   and ``backtrack ingest`` with every text it produced;
 * :mod:`~tests.support.hostile` - the hostile-upload corpus;
 * :mod:`~tests.support.cohort` - a demo cohort ingested into a data dir;
+* :mod:`~tests.support.realistic` - one realistic participant's FIT files (walks, training,
+  Garmin monitoring with heart rate, a charger day) and their ingest;
 * :mod:`~tests.support.signin`, :mod:`~tests.support.browser` - signed-in dashboard sessions
   (AppTest) and the dashboard in a real browser.
 """
