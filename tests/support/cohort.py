@@ -7,6 +7,7 @@ from pathlib import Path
 
 from demo.cohort import generate_cohort
 from demo.diaries import write_diaries
+from pipelines.app import diary as diary_app
 from pipelines.app import participants as settings
 from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
@@ -31,5 +32,5 @@ def ingested_cohort(root: Path, *, participants: int, weeks: int) -> tuple[Store
         )
         uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, person.id)
-        diaries.import_diary(store, person.id, diaries[person.id])
+        diary_app.import_diary_file(store, person.id, diaries[person.id])
     return store, [person.id for person in cohort]
