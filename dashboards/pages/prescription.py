@@ -4,7 +4,9 @@ length, program start and the weekly training target.
 Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
 which recomputes the participant's tables, so adherence uses the new target at once. The
 program start changes only when the coach ticks "Set or change the program start": it moves
-the pain baseline and every block, so saving a new minimum must not move it.
+the pain baseline and every block, so saving a new minimum must not move it. While none is
+set, a note says what stands in (``participants.effective_start``: the first diary day, else
+the first day with data) and how to set it.
 """
 
 from __future__ import annotations
