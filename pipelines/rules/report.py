@@ -176,17 +176,15 @@ def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
 
 
 def _exercise_pain_days(weeks: list[dict[str, Any]], days: pd.DataFrame) -> None:
-    """Adds ``exercise_pain_days`` to each week: days the person answered "yes" to more pain
-    or soreness after exercise."""
-    counts: dict[str, int] = {}
+    """Adds ``exercise_pain_days`` to each program week: its days (inside the range) the
+    person answered "yes" to more pain or soreness after exercise."""
+    sore_days: list[date] = []
     if "exercise_pain" in days.columns:
         answers = days["exercise_pain"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        for day, sore in zip(days["date"].tolist(), answers, strict=True):
-            year, week, _ = day.isocalendar()
-            key = f"{year}-W{week:02d}"
-            counts[key] = counts.get(key, 0) + int(sore)
+        sore_days = [d for d, sore in zip(days["date"].tolist(), answers, strict=True) if sore]
     for week in weeks:
-        week["exercise_pain_days"] = counts.get(week["week"], 0)
+        first, last = date.fromisoformat(week["start"]), date.fromisoformat(week["end"])
+        week["exercise_pain_days"] = sum(first <= d <= last for d in sore_days)
 
 
 def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
