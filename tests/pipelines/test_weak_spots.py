@@ -264,13 +264,14 @@ def _entry(on: date, pain: float, **kw: object) -> DiaryEntry:
     return DiaryEntry(row=2, date=on, pain=pain, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("program_start", "baseline"), [(START, 40.0), (None, 54.3)])
+@pytest.mark.parametrize(("program_start", "baseline"), [(START, 80.0), (None, 54.3)])
 def test_the_reports_pain_baseline_starts_at_the_program_start(
     program_start: date | None, baseline: float
 ) -> None:
     # pain 80 on the 5 days before the program start (diary kept before it began), 40 on
-    # every day from it. Baseline = mean over the 14 days from the start = 40. Without a
-    # program start the start is the first day with data (the first entry, 5 May):
+    # every day from it. With the start set, the 14 days before it hold 5 entries (≥ 4, issue
+    # 16): baseline = their mean = 80. Without a program start the start is the first diary
+    # day (5 May), the 14 days before it hold none, so the first 14 program days count:
     # 5 × 80 + 9 × 40 over 14 days = 760 / 14 = 54.29 → 54.3
     entries = [_entry(START - timedelta(days=k), 80) for k in range(1, 6)]
     entries += [_entry(START + timedelta(days=k), 40) for k in range(21)]
@@ -316,5 +317,6 @@ def test_the_clinician_pdf_shows_the_painkiller_warning_when_the_run_is_long(
     monkeypatch.setattr(i18n, "_fallback", "en")
     text = _pdf_text(pdf_report.build(built, [], START + timedelta(days=21)))
     assert "Clinician report" in text  # the extraction reads the page
-    assert f"Painkillers: {run_days} day(s) in a row" in text
+    # the run in calendar days from its first to its last "yes" (issue 16)
+    assert f"Painkillers: run over {run_days} day(s)" in text
     assert (WARNING in text) is warned
