@@ -10,6 +10,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipelines.config import Target
 from pipelines.rules import joined, overview, refresh, report
@@ -165,3 +167,44 @@ def test_stored_blocks_count_from_the_first_diary_day() -> None:
     # without the diary: from the first walk, 04-28, 04-30, 05-02, 05-04
     alone = refresh.recompute(p, session_rows(walks), STEP_MINUTES.empty(), WEAR.empty())
     assert alone.blocks["block_start"].tolist() == [date(2024, 4, 28), day(-1), day(1), day(3)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(st.integers(-800, 40), st.floats(0, 90), max_size=40),
+    st.dictionaries(st.integers(-30, 40), st.floats(0, 100), max_size=20),
+    st.one_of(st.none(), st.integers(-40, 40)),
+)
+def test_the_range_weeks_blocks_and_baseline_share_one_start(
+    activity: dict[int, float], pain: dict[int, float], start_at: int | None
+) -> None:
+    start = None if start_at is None else day(start_at)
+    result = build(
+        {day(i): m for i, m in activity.items()}, {day(i): v for i, v in pain.items()}, start
+    )
+    if not activity and not pain:
+        assert result["program_start"] == (
+            None if start is None else {"date": start.isoformat(), "source": "set"}
+        )
+        return
+    first = result["program_start"]["date"]
+    source = result["program_start"]["source"]
+    # where it comes from, by the rule's order
+    if start is not None:
+        assert (first, source) == (start.isoformat(), "set")
+    elif pain:
+        assert (first, source) == (day(min(pain)).isoformat(), "first_diary_day")
+    else:
+        assert (first, source) == (day(min(activity)).isoformat(), "first_data_day")
+    # the default range, week 1 and the first block start on it
+    assert result["range"]["start"] == first
+    if result["weeks"]:
+        assert result["weeks"][0]["week"] == 1 and result["weeks"][0]["start"] == first
+    if result.get("blocks"):  # none when a set start lies after the last day
+        assert result["blocks"][0]["start"] == first
+    window = (result.get("pain") or {}).get("baseline_window")
+    if window is not None:  # the 14 days before the start, or the first 14 program days
+        assert first in (
+            window["start"],
+            (date.fromisoformat(window["end"]) + timedelta(days=1)).isoformat(),
+        )
