@@ -300,7 +300,11 @@ def _calendar_days(days: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["date", "walking_minutes", "has_data", "met"])
     first, last = min(days["date"]), max(days["date"])
     index = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    frame = days.set_index("date")[["walking_minutes", "has_data", "met"]].reindex(index)
+    # pain_entries: the first diary day is the program start when none is set
+    columns = [c for c in ("walking_minutes", "has_data", "met", "pain_entries") if c in days]
+    frame = days.set_index("date")[columns].reindex(index)
+    if "pain_entries" in frame:
+        frame["pain_entries"] = pd.to_numeric(frame["pain_entries"]).fillna(0)
     frame["walking_minutes"] = frame["walking_minutes"].astype(float).fillna(0.0)
     frame["has_data"] = frame["has_data"].astype("boolean").fillna(False).astype(bool)
     frame["met"] = frame["met"].astype("boolean").fillna(False).astype(bool)

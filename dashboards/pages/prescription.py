@@ -4,7 +4,9 @@ length, program start and the weekly training target.
 Saving writes through ``data.set_prescription`` (coach of the participant's group or admin),
 which recomputes the participant's tables, so adherence uses the new target at once. The
 program start changes only when the coach ticks "Set or change the program start": it moves
-the pain baseline and every block, so saving a new minimum must not move it.
+the pain baseline and every block, so saving a new minimum must not move it. While none is
+set, a note says what stands in (``participants.effective_start``: the first diary day, else
+the first day with data) and how to set it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import streamlit as st
 from dashboards import data
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, register, t
+from pipelines.rules.participants import ProgramStart, effective_start
 
 register(
     {
@@ -54,8 +57,31 @@ register(
             "nur, wenn dieses Feld angekreuzt ist."
         ),
         "Program start: {start}": "Programmstart: {start}",
-        "not set (the first diary day stands in)": (
-            "nicht festgelegt (der erste Tagebuchtag gilt ersatzweise)"
+        "not set": "nicht festgelegt",
+        "No program start is set. Until one is set, the first diary day ({date}) stands in: "
+        "program weeks, blocks and the pain baseline count from it.": (
+            "Es ist kein Programmstart festgelegt. Bis er festgelegt ist, gilt ersatzweise der "
+            "erste Tagebuchtag ({date}): ab ihm zählen Programmwochen, Blöcke und der "
+            "Schmerz-Ausgangswert."
+        ),
+        "No program start is set, and there is no diary yet: until one is set, the first day "
+        "with activity data ({date}) stands in — once diary entries arrive, the first diary "
+        "day. Program weeks, blocks and the pain baseline count from it.": (
+            "Es ist kein Programmstart festgelegt, und es gibt noch kein Tagebuch: bis er "
+            "festgelegt ist, gilt ersatzweise der erste Tag mit Aktivitätsdaten ({date}) — "
+            "sobald Tagebucheinträge da sind, der erste Tagebuchtag. Ab ihm zählen "
+            "Programmwochen, Blöcke und der Schmerz-Ausgangswert."
+        ),
+        "No program start is set. Until one is set, the first diary day will stand in (without "
+        "a diary, the first day with activity data): program weeks, blocks and the pain "
+        "baseline count from it.": (
+            "Es ist kein Programmstart festgelegt. Bis er festgelegt ist, gilt ersatzweise der "
+            "erste Tagebuchtag (ohne Tagebuch der erste Tag mit Aktivitätsdaten): ab ihm zählen "
+            "Programmwochen, Blöcke und der Schmerz-Ausgangswert."
+        ),
+        "To set it, tick “Set or change the program start” below, choose the day and save.": (
+            "Zum Festlegen unten „Programmstart festlegen oder ändern“ ankreuzen, den Tag wählen "
+            "und speichern."
         ),
         "Saved: {low}–{high} minutes every {n} days from {start}; adherence recomputed.": (
             "Gespeichert: {low}–{high} Minuten alle {n} Tage ab {start}; Adhärenz neu berechnet."
@@ -63,6 +89,33 @@ register(
         "Not saved: {reason}": "Nicht gespeichert: {reason}",
     }
 )
+
+
+def start_note(start: ProgramStart | None) -> str:
+    """What stands in for a program start not set (``participants.effective_start``), and
+    how to set one."""
+    if start is not None and start.source == "first_diary_day":
+        what = t(
+            "No program start is set. Until one is set, the first diary day ({date}) stands "
+            "in: program weeks, blocks and the pain baseline count from it.",
+            date=fmt_date(start.date),
+        )
+    elif start is not None:
+        what = t(
+            "No program start is set, and there is no diary yet: until one is set, the first "
+            "day with activity data ({date}) stands in — once diary entries arrive, the first "
+            "diary day. Program weeks, blocks and the pain baseline count from it.",
+            date=fmt_date(start.date),
+        )
+    else:
+        what = t(
+            "No program start is set. Until one is set, the first diary day will stand in "
+            "(without a diary, the first day with activity data): program weeks, blocks and "
+            "the pain baseline count from it."
+        )
+    how = t("To set it, tick “Set or change the program start” below, choose the day and save.")
+    return f"{what} {how}"
+
 
 viewer = viewer_mod.current()
 if viewer.role == "participant":
@@ -72,6 +125,8 @@ participant = viewer_mod.pick_participant(viewer, "prescription")
 target = data.settings(viewer, participant).target
 
 st.title(t("Prescription — {participant}", participant=participant))
+if target.program_start is None:
+    st.info(start_note(effective_start(data.days(viewer, participant), None)))
 st.caption(
     t(
         "A day is met at this many walking minutes or more; minutes beyond the maximum earn "
@@ -93,9 +148,7 @@ with st.form(f"prescription-{participant}"):
     st.caption(
         t(
             "Program start: {start}",
-            start=fmt_date(target.program_start)
-            if target.program_start
-            else t("not set (the first diary day stands in)"),
+            start=fmt_date(target.program_start) if target.program_start else t("not set"),
         )
     )
     change_start = st.checkbox(

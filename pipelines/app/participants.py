@@ -9,7 +9,7 @@ from pipelines.config import validate_tz
 from pipelines.rules import participants
 from pipelines.rules import sessions as sessions_mod
 from pipelines.rules.taxonomy import CATEGORIES
-from pipelines.schemas import CATEGORY_OVERRIDES, PARTICIPANTS, SESSIONS
+from pipelines.schemas import CATEGORY_OVERRIDES, DAYS, PARTICIPANTS, SESSIONS
 from pipelines.store.storage import Store
 
 
@@ -37,6 +37,22 @@ def configure(
 
 def load_participant(store: Store, participant: str) -> participants.Participant:
     return participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+
+
+def effective_start(store: Store, participant: str) -> participants.ProgramStart | None:
+    """The program start every figure of ``participant`` counts from, from their stored
+    settings and ``days`` table (``participants.effective_start``)."""
+    p = load_participant(store, participant)
+    days = store.read(DAYS, [participant], ["date", "has_data", "pain_entries"])
+    return participants.effective_start(days, p.target.program_start)
+
+
+def is_new(store: Store, participant: str) -> bool:
+    """Nothing is stored for ``participant`` yet: no settings and no days."""
+    return (
+        store.read(PARTICIPANTS, [participant]).empty
+        and store.read(DAYS, [participant], ["date"]).empty
+    )
 
 
 def set_category(store: Store, participant: str, session_id: str, category: str) -> None:

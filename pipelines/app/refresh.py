@@ -94,6 +94,7 @@ def _refresh_one(root: str, participant: str) -> str | None:
 def refresh_locked(store: Store, participant: str) -> None:
     """``refresh_participant`` for a caller already holding the participant's lock."""
     p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
+    diary_days = diary.per_day(store.read(DIARY, [participant]))
     derived = refresh.recompute(
         p,
         store.read(SESSIONS, [participant]),
@@ -101,6 +102,7 @@ def refresh_locked(store: Store, participant: str) -> None:
         store.read(WEAR, [participant]),
         store.read(DAILY_STEPS, [participant]),
         overrides(store, participant),
+        diary_days,
     )
     store.write(SESSIONS, participant, derived.sessions)
     store.write(DAILY, participant, derived.daily)
@@ -108,7 +110,7 @@ def refresh_locked(store: Store, participant: str) -> None:
     days = joined.join(
         participant,
         derived.daily,
-        diary.per_day(store.read(DIARY, [participant])),
+        diary_days,
         p.target.program_start,
     )
     store.write(DAYS, participant, days, notes={INPUTS_NOTE: _inputs_stamp(store, p)})

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from pipelines import config
 from pipelines.orchestrate import runs
+from pipelines.rules.participants import ProgramStart
 from pipelines.store import sealed, tombstones
 from pipelines.store.storage import InvalidParticipant, MissingKey, Store, check_participant
 
@@ -84,3 +85,25 @@ def refuse_erased(root: Path, participant: str) -> None:
     except tombstones.Erased as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
+
+
+def program_start_note(participant: str, start: ProgramStart | None) -> str:
+    """What the CLI says when ``participant`` has no program start set: that none is set,
+    what stands in for it (``participants.effective_start``), and how to set it."""
+    if start is not None and start.source == "first_diary_day":
+        stands_in = f"the first diary day ({start.date.isoformat()}) stands in"
+    elif start is not None:
+        stands_in = (
+            f"there is no diary yet, so the first day with activity data "
+            f"({start.date.isoformat()}) stands in; once diary entries arrive, the first "
+            "diary day will"
+        )
+    else:
+        stands_in = (
+            "the first diary day will stand in (without a diary, the first day with activity data)"
+        )
+    return (
+        f"Note: no program start is set for {participant}. Program weeks, blocks and the pain "
+        f"baseline count from it; until it is set, {stands_in}. Set it with: backtrack "
+        f"participant set {participant} --program-start YYYY-MM-DD"
+    )

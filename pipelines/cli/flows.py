@@ -25,6 +25,7 @@ from pipelines.cli.common import (
     err,
     participant_id,
     plain,
+    program_start_note,
     refuse_erased,
     require_key,
     store_at,
@@ -113,6 +114,7 @@ def ingest(
             "the served deployment parses where `backtrack serve` runs; drop --runner",
             param_hint="--via-deployment",
         )
+    new = settings.is_new(store, participant)  # asked for its program start below
     if tz:
         before = settings.load_participant(store, participant).tz
         try:
@@ -147,6 +149,9 @@ def ingest(
             run_file=run_file,
         )
     print_summary(outcomes)
+    if new and settings.load_participant(store, participant).target.program_start is None:
+        start = settings.effective_start(store, participant)
+        console.print(program_start_note(participant, start), markup=False, soft_wrap=True)
     if not any(o.status in ("ok", "already", "duplicate") for o in outcomes):
         raise typer.Exit(1)
 

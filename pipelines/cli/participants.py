@@ -18,6 +18,7 @@ from pipelines.cli.common import (
     parse_date,
     participant_id,
     present,
+    program_start_note,
     store_at,
 )
 from pipelines.cli.raw import participant_reprocess
@@ -61,7 +62,8 @@ def participant_set(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Set a participant's time zone, group and prescription, then refresh their tables."""
+    """Set a participant's time zone, group and prescription, then refresh their tables.
+    Without a program start (stored or given) it says what stands in and how to set one."""
     participant = participant_id(participant)
     store = store_at(data_dir)
     refuse_erased(store.root, participant)
@@ -85,6 +87,9 @@ def participant_set(
         raise typer.BadParameter(str(exc)) from exc
     refreshing.refresh_participant(store, participant)
     console.print(f"{p.id}: tz={p.tz} group={p.group} target={p.target}")
+    if p.target.program_start is None:
+        start = settings.effective_start(store, participant)
+        console.print(program_start_note(participant, start), markup=False, soft_wrap=True)
 
 
 @session_app.command("list")

@@ -4,7 +4,10 @@
   (default 30). Minutes beyond ``max_minutes`` (default 60) earn no extra credit; they are
   reported as ``above_range_minutes``; the rest are ``credited_minutes``.
 * **Program week.** Days are grouped into weeks of 7 counted from the participant's
-  ``program_start`` — or, when none is set, from their first day with data (the *anchor*).
+  effective program start (the *anchor*, ``pipelines.rules.participants.effective_start``):
+  the program start when set, else the first diary day, else — with no diary at all — the
+  first day with activity data. A long activity history before the diary began does not
+  put week 1 years back.
   A week is *complete* over a period when all its 7 days lie inside the period; weeks cut
   by the period's edges (a range starting mid-week, the week still in progress) are listed
   but never scored. A complete week without any data counts as 0 and is reported as
@@ -45,6 +48,7 @@ import pandas as pd
 
 from pipelines.config import Target
 from pipelines.rules.daily import TRAINING  # the training categories, one place
+from pipelines.rules.participants import effective_start
 from pipelines.rules.taxonomy import CATEGORIES
 
 WALKING_DAY_MINUTES = 1.0
@@ -107,12 +111,11 @@ def training_sessions(sessions: pd.DataFrame, target: Target) -> dict[date, int]
 
 
 def anchor(daily: pd.DataFrame, target: Target) -> date | None:
-    """The first day of the first block and of program week 1: the program start, else the
-    first day with data."""
-    if target.program_start is not None:
-        return target.program_start
-    with_data = daily.loc[daily["has_data"].astype(bool), "date"]
-    return min(with_data) if len(with_data) else None
+    """The first day of the first block and of program week 1: the effective program start
+    (``participants.effective_start``: set, else the first diary day, else the first day
+    with data); None without any."""
+    start = effective_start(daily, target.program_start)
+    return start.date if start is not None else None
 
 
 def near_window(

@@ -129,7 +129,8 @@ def member(
         row |= {"painkiller_run_days": 0, "missed_days_14d": 0, "not_worn_days_14d": 0}
         return row
     widest = max(WINDOWS_DAYS)
-    first = adherence.anchor(frame, p.target)  # program weeks count from the true anchor
+    # program weeks and blocks count from the effective start (participants.effective_start)
+    first = adherence.anchor(frame, p.target)
     target, recent = adherence.near_window(frame, p.target, as_of - timedelta(days=widest - 1))
     block_frame = adherence.blocks(recent, target, end=as_of)
 

@@ -11,8 +11,12 @@ from the frame is a day without diary entry and without activity data. A day *ha
 entry* when its ``pain_entries`` (optional column, the daily join's) is above 0 — else
 when its ``pain``, ``flare_up`` or ``painkiller`` is filled in.
 
-* **Start.** The program start when set; else the first day with a diary entry — never the
-  first day of activity data (an export may reach back years before the diary began).
+* **Start.** The effective program start (``pipelines.rules.participants.effective_start``,
+  the one rule every figure counts from): the program start when set; else the first day
+  with a diary entry — never the first day of activity data (an export may reach back
+  years before the diary began). Without a diary there is nothing to measure: a start
+  that only activity data gives (``first_data_day``) is no pain start (no baseline
+  window, no flare-up rates).
 * **Baseline** = mean pain over the days with a pain value in the ``baseline_days`` (14)
   days *before* the start when at least ``baseline_min_entries`` (4) of them have one;
   else over the first 14 program days (the start and the 13 days after it). Fewer than 4
@@ -108,8 +112,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from pipelines.rules.participants import effective_start, written
+
 DAYS_PER_3_MONTHS = 91.3
-DIARY_COLUMNS = ("pain", "flare_up", "painkiller")
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,13 +351,8 @@ def _calendar(days: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_entry(calendar: pd.DataFrame) -> pd.Series:
-    """Bool per day: the person wrote an entry (``pain_entries`` > 0 when the frame has it)."""
-    if "pain_entries" in calendar.columns:
-        return calendar["pain_entries"] > 0
-    diary = [c for c in DIARY_COLUMNS if c in calendar.columns]
-    if not diary:
-        return pd.Series(False, index=calendar.index)
-    return calendar[diary].notna().any(axis=1)
+    """Bool per day: the person wrote an entry (``participants.written``)."""
+    return pd.Series(written(calendar), index=calendar.index)
 
 
 def _true(values: pd.Series) -> pd.Series:
@@ -388,10 +388,10 @@ def anchor(days: pd.DataFrame, program_start: date | None) -> date | None:
 
 
 def _anchor(calendar: pd.DataFrame, program_start: date | None) -> date | None:
-    if program_start is not None:
-        return program_start
-    dates = calendar.index[_has_entry(calendar).to_numpy()]
-    return dates[0] if len(dates) else None
+    start = effective_start(calendar, program_start)
+    if start is None or start.source == "first_data_day":  # no diary: nothing to measure
+        return None
+    return start.date
 
 
 def baseline(

@@ -1,12 +1,14 @@
-"""Participant settings: time zone, group and prescription (rows of the participants table)."""
+"""Participant settings: time zone, group and prescription (rows of the participants table),
+and the one rule for the program start every other rule counts from (``effective_start``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from pipelines import schemas
@@ -82,6 +84,56 @@ def to_frame(p: Participant, now: datetime) -> pd.DataFrame:
         columns=PARTICIPANTS.names,
     )
     return schemas.coerce(PARTICIPANTS, frame)
+
+
+StartSource = Literal["set", "first_diary_day", "first_data_day"]
+DIARY_COLUMNS = ("pain", "flare_up", "painkiller")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramStart:
+    """The day program week 1, the first block, the pain baseline and the report's default
+    range count from, and where it comes from (``effective_start``)."""
+
+    date: date
+    source: StartSource
+
+
+def written(days: pd.DataFrame) -> np.ndarray:
+    """Bool per row: the person wrote a diary entry that day — ``pain_entries`` > 0 when
+    the frame has that column (the daily join's), else any of pain, flare-up or painkiller
+    filled in."""
+    if "pain_entries" in days.columns:
+        return pd.to_numeric(days["pain_entries"]).fillna(0).to_numpy() > 0
+    diary = [c for c in DIARY_COLUMNS if c in days.columns]
+    if not diary:
+        return np.zeros(len(days), dtype=bool)
+    return days[diary].notna().any(axis=1).to_numpy()
+
+
+def effective_start(days: pd.DataFrame, program_start: date | None) -> ProgramStart | None:
+    """The program start every rule counts from — the one place that decides it:
+
+    1. the program start when one is set (``source`` ``set``);
+    2. else the first day with a diary entry (``first_diary_day``) — never the first day of
+       activity data, which after an export may lie years before the program began;
+    3. else, with no diary at all, the first day with activity data (``first_data_day``:
+       the first day of the report's default range);
+    4. else None (no start set, no data).
+
+    ``days``: one participant's rows with ``date`` as a column or as the index, and
+    ``has_data`` and the diary columns (see ``written``) where known."""
+    if program_start is not None:
+        return ProgramStart(program_start, "set")
+    dates = np.asarray(days["date"] if "date" in days.columns else days.index, dtype=object)
+    entries = dates[written(days)]
+    if len(entries):
+        return ProgramStart(min(entries), "first_diary_day")
+    if "has_data" in days.columns:
+        with_data = dates[days["has_data"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        if len(with_data):
+            return ProgramStart(min(with_data), "first_data_day")
+    return None
 
 
 def _as_date(value: object) -> date:

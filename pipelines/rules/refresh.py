@@ -50,7 +50,12 @@ def recompute(
     wear: pd.DataFrame,
     daily_steps: pd.DataFrame | None = None,
     overrides: Mapping[str, str] | None = None,
+    diary_days: pd.DataFrame | None = None,
 ) -> Derived:
+    """Sessions, daily activity and blocks. ``diary_days`` (the diary's per-day frame,
+    ``pipelines.rules.diary.per_day``) lets the blocks count from the first diary day when
+    no program start is set (``participants.effective_start``); without it they count from
+    the program start or the first day with data."""
     derived_sessions = sessions.derive(session_rows, p.tz, overrides)
     days = daily.daily_activity(
         derived_sessions,
@@ -66,8 +71,23 @@ def recompute(
         adherence.apply_target(days, p.target, derived_sessions), p.target.min_wear_minutes
     )
     day_rows = _rows(DAILY, p.id, days)
-    block_rows = _rows(BLOCKS, p.id, adherence.blocks(days, p.target))
+    first = adherence.anchor(_with_diary(days, diary_days), p.target)
+    counted_from = p.target.with_changes(program_start=first)
+    block_rows = _rows(BLOCKS, p.id, adherence.blocks(days, counted_from))
     return Derived(derived_sessions, day_rows, block_rows)
+
+
+def _with_diary(days: pd.DataFrame, diary_days: pd.DataFrame | None) -> pd.DataFrame:
+    """``date``, ``has_data`` and ``pain_entries`` of every day with activity data or a
+    diary entry: what ``effective_start`` reads."""
+    activity = days.loc[days["has_data"].astype(bool), ["date"]].assign(has_data=True)
+    if diary_days is None or diary_days.empty:
+        return activity.assign(pain_entries=0)
+    entries = diary_days.loc[pd.to_numeric(diary_days["pain_entries"]).fillna(0) > 0, ["date"]]
+    return pd.concat(
+        [activity.assign(pain_entries=0), entries.assign(has_data=False, pain_entries=1)],
+        ignore_index=True,
+    )
 
 
 def _rows(schema: TableSchema, participant: str, frame: pd.DataFrame) -> pd.DataFrame:

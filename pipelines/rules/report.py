@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.rules import adherence, pain
-from pipelines.rules.participants import Participant
+from pipelines.rules.participants import Participant, effective_start, written
 from pipelines.rules.taxonomy import CATEGORIES
 
 PRE_PROGRAM_DAYS = 28  # the pre-program activity level: the 4 weeks before the start
@@ -20,28 +20,17 @@ PRE_PROGRAM_MIN_DAYS = 7  # ... from at least a week of days with activity data
 
 
 def default_range(p: Participant, daily: pd.DataFrame) -> tuple[date, date] | None:
-    """From the program start — else the first diary day, else the first day with activity
-    data (a long activity history before the diary does not move the start back) — to the
-    last day with activity data or a diary entry. None without either."""
+    """From the effective program start (``participants.effective_start``: the program
+    start, else the first diary day, else the first day with activity data — a long
+    activity history before the diary does not move the start back) to the last day with
+    activity data or a diary entry. None without either."""
     with_data = daily["has_data"].astype(bool).to_numpy()
-    written = _written(daily)
-    days = daily.loc[with_data | written, "date"]
+    days = daily.loc[with_data | written(daily), "date"]
     if days.empty:
         return None
-    first = p.target.program_start
-    if first is None and written.any():
-        first = min(daily.loc[written, "date"])
-    if first is None:
-        first = adherence.anchor(daily, p.target)
-    assert first is not None
-    return first, max(days)
-
-
-def _written(daily: pd.DataFrame) -> np.ndarray:
-    """Bool per row: the person wrote a diary entry that day."""
-    if "pain_entries" not in daily.columns:
-        return np.zeros(len(daily), dtype=bool)
-    return pd.to_numeric(daily["pain_entries"]).fillna(0).to_numpy() > 0
+    first = effective_start(daily, p.target.program_start)
+    assert first is not None  # there are days with data or an entry
+    return first.date, max(days)
 
 
 def pre_program(daily: pd.DataFrame, start: date) -> dict[str, Any]:
@@ -87,6 +76,7 @@ def build(
             "min_training_minutes": p.target.min_training_minutes,
         },
         "range": {"start": _iso(start), "end": _iso(end)},
+        "program_start": _program_start(p, mine),
     }
     if start is None or end is None or end < start:
         report |= {
@@ -125,6 +115,13 @@ def build(
         if b["block_start"] >= start and b["block_start"] <= end
     ]
     return report
+
+
+def _program_start(p: Participant, daily: pd.DataFrame) -> dict[str, Any] | None:
+    """The start every figure counts from and where it comes from; null without a set
+    start and without data."""
+    start = effective_start(daily, p.target.program_start)
+    return None if start is None else {"date": _iso(start.date), "source": start.source}
 
 
 def pain_history(days: pd.DataFrame, end: date) -> pd.DataFrame:
@@ -179,17 +176,15 @@ def _pain(p: Participant, days: pd.DataFrame, end: date) -> dict[str, Any]:
 
 
 def _exercise_pain_days(weeks: list[dict[str, Any]], days: pd.DataFrame) -> None:
-    """Adds ``exercise_pain_days`` to each week: days the person answered "yes" to more pain
-    or soreness after exercise."""
-    counts: dict[str, int] = {}
+    """Adds ``exercise_pain_days`` to each program week: its days (inside the range) the
+    person answered "yes" to more pain or soreness after exercise."""
+    sore_days: list[date] = []
     if "exercise_pain" in days.columns:
         answers = days["exercise_pain"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        for day, sore in zip(days["date"].tolist(), answers, strict=True):
-            year, week, _ = day.isocalendar()
-            key = f"{year}-W{week:02d}"
-            counts[key] = counts.get(key, 0) + int(sore)
+        sore_days = [d for d, sore in zip(days["date"].tolist(), answers, strict=True) if sore]
     for week in weeks:
-        week["exercise_pain_days"] = counts.get(week["week"], 0)
+        first, last = date.fromisoformat(week["start"]), date.fromisoformat(week["end"])
+        week["exercise_pain_days"] = sum(first <= d <= last for d in sore_days)
 
 
 def _days_in(daily: pd.DataFrame, start: date, end: date) -> pd.DataFrame:

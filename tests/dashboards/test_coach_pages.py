@@ -5,7 +5,7 @@ pipelines.rules.adherence."""
 from __future__ import annotations
 
 import shutil
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import data, pdf_report
 from pipelines.app import participants as settings
+from pipelines.rules import participants
 from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
-from pipelines.schemas import DAYS, SESSIONS
+from pipelines.schemas import DAYS, PARTICIPANTS, SESSIONS
 from pipelines.store.storage import Store
 from tests.support.signin import TOKEN_KEY, token_for, token_for_viewer
 
@@ -189,6 +190,51 @@ def test_a_prescription_change_moves_the_program_start_only_when_asked(
     assert not at.exception and at.success
     target = data.settings(COACH_A, "p03", data.StoreTables(Store(writable))).target
     assert target.program_start == date(2026, 1, 5)
+
+
+def unset_program_start(data_dir: Path, participant: str) -> None:
+    """Store ``participant``'s settings without a program start (the demo sets one)."""
+    store = Store(data_dir)
+    p = settings.load_participant(store, participant)
+    unset = participants.Participant(p.id, p.tz, p.target.with_changes(program_start=None), p.group)
+    store.write(PARTICIPANTS, participant, participants.to_frame(unset, datetime.now(UTC)))
+
+
+@pytest.mark.parametrize(
+    ("lang", "note", "how", "date_format"),
+    [
+        ("en", "No program start is set. Until one is set, the first diary day ({date}) stands "
+         "in", "tick “Set or change the program start” below", "%Y-%m-%d"),
+        ("de", "Es ist kein Programmstart festgelegt. Bis er festgelegt ist, gilt ersatzweise "
+         "der erste Tagebuchtag ({date})", "„Programmstart festlegen oder ändern“ ankreuzen",
+         "%d.%m.%Y"),
+    ],
+)  # fmt: skip
+def test_the_prescription_page_says_what_stands_in_for_a_missing_program_start(
+    monkeypatch: pytest.MonkeyPatch,
+    writable: Path,
+    lang: str,
+    note: str,
+    how: str,
+    date_format: str,
+) -> None:
+    unset_program_start(writable, "p03")
+    days = Store(writable).read(DAYS, ["p03"])
+    first_diary_day = min(days.loc[days["pain_entries"] > 0, "date"])  # the demo keeps one
+    monkeypatch.setenv("BACKTRACK_DATA_DIR", str(writable))
+    at = AppTest.from_file(ROOT / "pages" / "prescription.py", default_timeout=TIMEOUT_S)
+    at.session_state[TOKEN_KEY] = token_for_viewer(writable, COACH_A)
+    at.session_state["lang"] = lang
+    at.run()
+    at.selectbox(key="participant_choice").set_value("p03").run()
+    assert not at.exception
+    shown = [i.value for i in at.info]
+    expected = note.format(date=first_diary_day.strftime(date_format))
+    assert any(expected in text and how in text for text in shown), shown
+    # p01 keeps the demo's program start: no note
+    at.selectbox(key="participant_choice").set_value("p01").run()
+    assert not any("program start" in str(i.value).lower() for i in at.info)
+    assert not any("Programmstart" in str(i.value) for i in at.info)
 
 
 def test_a_bad_prescription_is_refused_with_a_message(

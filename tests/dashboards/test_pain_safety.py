@@ -12,8 +12,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import pdf_report
 from dashboards.i18n import use
+from pipelines.config import Target
+from pipelines.rules import joined
+from pipelines.rules import report as report_mod
+from pipelines.rules.participants import Participant
 from pipelines.schemas import DIARY
 from pipelines.store.storage import Store
+from tests.support.rules import activity_days, diary_days
 from tests.support.signin import TOKEN_KEY, token_for
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -134,20 +139,10 @@ def test_soreness_can_be_recorded_as_no(
 def test_the_pdf_carries_the_safety_net(lang: str) -> None:
     use(lang)  # type: ignore[arg-type]
     try:
-        report = {
-            "participant": "p01",
-            "range": {"start": "2024-05-01", "end": "2024-05-20"},
-            "target": {"min_minutes": 30, "max_minutes": 60, "every_n_days": 2,
-                       "min_bout_minutes": 10},
-            "adherence": {"ratio": None, "dose_ratio": None, "weeks_met": 0,
-                          "weeks_total": 0, "weeks_no_data": 0, "weekly_target_days": 3,
-                          "weekly_target_minutes": 90, "block_ratio": None, "blocks_met": 0,
-                          "blocks_total": 0, "current_streak_blocks": 0,
-                          "longest_gap_days": 0},
-            "training": {"target_sessions_per_week": 2, "min_session_minutes": 15,
-                         "ratio": None, "weeks_met": 0, "weeks_total": 0},
-            "days": [],
-        }  # fmt: skip
+        # a diary-only participant's real report: 20 days of pain 50 from 2024-05-01
+        pain = {date(2024, 5, 1) + timedelta(days=i): 50.0 for i in range(20)}
+        days = joined.join("p01", activity_days({}, "p01"), diary_days(pain, "p01"), None)
+        report = report_mod.build(Participant("p01", "Europe/Berlin", Target()), days)
         pdf = pdf_report.document(report, [], date(2024, 5, 21))
         assert pdf.page_no() == 1
         pdf.compress = False  # the page's text readable in the bytes

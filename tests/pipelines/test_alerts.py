@@ -97,7 +97,14 @@ def test_thresholds_refuse_values_the_rule_cannot_use(bad: dict[str, float]) -> 
 
 def test_facts_of_a_stopped_diary_during_a_run() -> None:
     as_of = date(2026, 9, 20)
-    days = pd.DataFrame({"date": [as_of], "has_data": [True], "status": ["below"]})
+    # 14 met days: no missed or unworn day, only the diary alert
+    days = pd.DataFrame(
+        {
+            "date": [as_of - timedelta(days=d) for d in range(14)],
+            "has_data": True,
+            "status": "met",
+        }
+    )
     pain = {
         "change_vs_baseline": None,
         "painkiller_run_days": 6,
@@ -105,16 +112,7 @@ def test_facts_of_a_stopped_diary_during_a_run() -> None:
         "painkiller_diary_stopped": True,
     }
     f = alerts.facts(days, {"adherence": {"ratio": None}, "pain": pain}, as_of)
-    # the window's 14 days: 1 row (below) and 13 without a row (no data) → 14 missed, 13 not worn
-    assert f == Facts(
-        0,
-        None,
-        None,
-        6,
-        missed_days_14d=14,
-        not_worn_days_14d=13,
-        painkiller_days_since_last_yes=5,  # 15 → 20 September
-    )
+    assert f == Facts(0, None, None, 6, 0, 0, painkiller_days_since_last_yes=5)
     [alert] = alerts.evaluate(f, Thresholds())
     assert (alert.code, alert.value, alert.threshold) == ("painkiller_diary_stopped", 5.0, 2.0)
     running = {**pain, "painkiller_diary_stopped": False}

@@ -309,3 +309,48 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "PREFECT_API_URL" in result.output
     assert "prefect server start --host 127.0.0.1" in result.output
+
+
+NO_START = "no program start is set"
+
+
+def test_cli_participant_set_says_when_no_program_start_is_set(tmp_path: Path) -> None:
+    args = ["participant", "set", "p1", "--data-dir", str(tmp_path)]
+    # nothing stored yet: what will stand in, and how to set it
+    result = runner.invoke(app, [*args, "--min-minutes", "25"])
+    assert result.exit_code == 0, result.output
+    assert f"Note: {NO_START} for p1" in result.output
+    assert "the first diary day will stand in" in result.output
+    assert "backtrack participant set p1 --program-start YYYY-MM-DD" in result.output
+    # a diary from 3 May: its first day stands in
+    csv = tmp_path / "diary.csv"
+    csv.write_text("Datum;Schmerz\n03.05.2024;40\n04.05.2024;50\n", encoding="utf-8")
+    imported = runner.invoke(
+        app, ["diary", "import", str(csv), "-p", "p1", "--data-dir", str(tmp_path)]
+    )
+    assert imported.exit_code == 0, imported.output
+    result = runner.invoke(app, [*args, "--group", "g1"])
+    assert result.exit_code == 0, result.output
+    assert "the first diary day (2024-05-03) stands in" in result.output
+    # given, then stored: no note
+    result = runner.invoke(app, [*args, "--program-start", "2024-05-06"])
+    assert result.exit_code == 0 and NO_START not in result.output, result.output
+    result = runner.invoke(app, [*args, "--min-minutes", "30"])
+    assert result.exit_code == 0 and NO_START not in result.output, result.output
+
+
+def test_cli_ingest_of_a_new_participant_notes_the_missing_program_start_once(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    _walks(tmp_path / "in")  # walks on 1, 3 and 5 May 2024 (local time)
+    args = ["ingest", str(tmp_path / "in"), "-p", "p9", "--data-dir", str(data)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.count(NO_START) == 1
+    assert "no diary yet, so the first day with activity data (2024-05-01) stands in" in (
+        result.output
+    )
+    # not new any more: no note on the next ingest
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and NO_START not in again.output, again.output

@@ -167,12 +167,15 @@ def test_report_days_keep_the_persons_flag_apart_from_detected_days() -> None:
 
 
 def test_soreness_after_exercise_per_day_and_per_week() -> None:
-    # 2024-05-01 is a Wednesday (W18): yes on day 0 and 2, no on day 1, unanswered on day 3;
-    # day 6 (Tuesday, W19): yes
-    answers = {0: True, 1: False, 2: True, 6: True}
+    # yes on day 0 and 2, no on day 1, unanswered on days 3-5 and 7, yes on days 6 and 8;
+    # program weeks (no start: from the first diary day, 2024-05-01): week 1 = days 0-6 →
+    # 3 days (0, 2, 6), week 2 = days 7-13, cut at day 8 by the range's end → 1 day (8).
+    # (Before, the days were counted per ISO week while weeks[] are program weeks: every
+    # week got 0.)
+    answers = {0: True, 1: False, 2: True, 6: True, 8: True}
     rows = [
         DiaryEntry(row=i + 1, date=day(i), pain=40.0, exercise_pain=answers.get(i))
-        for i in range(7)
+        for i in range(9)
     ]
     per_day = diary.per_day(diary.entries_frame("p1", rows, source="file"))
     days = joined.join("p1", activity({}), per_day, None)
@@ -185,8 +188,7 @@ def test_soreness_after_exercise_per_day_and_per_week() -> None:
         None,
         None,
         True,
+        None,
+        True,
     ]
-    assert [(w["week"], w["exercise_pain_days"]) for w in result["weeks"]] == [
-        ("2024-W18", 2),
-        ("2024-W19", 1),
-    ]
+    assert [(w["week"], w["exercise_pain_days"]) for w in result["weeks"]] == [(1, 3), (2, 1)]

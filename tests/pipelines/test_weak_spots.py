@@ -269,10 +269,10 @@ def test_the_reports_pain_baseline_starts_at_the_program_start(
     program_start: date | None, baseline: float
 ) -> None:
     # pain 80 on the 5 days before the program start (diary kept before it began), 40 on
-    # every day from it. The baseline is the mean of the 14 days before the start when they
-    # hold ≥ 4 entries (docs/rules.md, issue 16): 5 × 80 / 5 = 80. Without a program start
-    # the start falls back to the first diary day (5 May), with nothing before it, so the
-    # baseline is the first 14 days from then: 5 × 80 + 9 × 40 = 760 / 14 = 54.29 → 54.3
+    # every day from it. With the start set, the 14 days before it hold 5 entries (≥ 4, issue
+    # 16): baseline = their mean = 80. Without a program start the start is the first diary
+    # day (5 May), the 14 days before it hold none, so the first 14 program days count:
+    # 5 × 80 + 9 × 40 over 14 days = 760 / 14 = 54.29 → 54.3
     entries = [_entry(START - timedelta(days=k), 80) for k in range(1, 6)]
     entries += [_entry(START + timedelta(days=k), 40) for k in range(21)]
     frame = _joined(entries, program_start)
@@ -317,5 +317,6 @@ def test_the_clinician_pdf_shows_the_painkiller_warning_when_the_run_is_long(
     monkeypatch.setattr(i18n, "_fallback", "en")
     text = _pdf_text(pdf_report.build(built, [], START + timedelta(days=21)))
     assert "Clinician report" in text  # the extraction reads the page
+    # the run in calendar days from its first to its last "yes" (issue 16)
     assert f"Painkillers: run over {run_days} day(s)" in text
     assert (WARNING in text) is warned

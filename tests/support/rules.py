@@ -105,3 +105,32 @@ def day(frame: pd.DataFrame, iso: str) -> dict[str, object]:
     rows = frame[frame["date"] == date.fromisoformat(iso)].to_dict("records")
     assert len(rows) == 1, f"expected one row for {iso}, got {len(rows)}"
     return rows[0]
+
+
+def activity_days(minutes: dict[date, float], participant: str = "p1") -> pd.DataFrame:
+    """A ``daily`` table (schema DAILY) with ``minutes`` of walking on the given days, each
+    a day with data; met from 30 minutes (the default target)."""
+    from pipelines.schemas import DAILY
+
+    rows = []
+    for d, m in sorted(minutes.items()):
+        row: dict[str, object] = {c.name: 0 for c in DAILY.columns}
+        row |= {"participant": participant, "date": d, "walking_minutes": float(m)}
+        row |= {"has_data": True, "met": m >= 30, "sources": "fit"}
+        row |= {"status": "met" if m >= 30 else "below"}
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=DAILY.names) if rows else DAILY.empty()
+    for column in DAILY.columns:
+        if column.name.startswith("sessions_"):
+            frame[column.name] = frame[column.name].astype("int16")
+    frame["steps"] = frame["steps"].astype("int64")
+    return frame
+
+
+def diary_days(pain: dict[date, float], participant: str = "p1") -> pd.DataFrame:
+    """The diary's per-day frame (``diary.per_day``) with one pain entry on each given day."""
+    from ingest.records import DiaryEntry
+    from pipelines.rules import diary
+
+    rows = [DiaryEntry(row=i + 1, date=d, pain=v) for i, (d, v) in enumerate(sorted(pain.items()))]
+    return diary.per_day(diary.entries_frame(participant, rows, source="file"))
