@@ -27,7 +27,12 @@ def demo(
     """Generate the demo cohort, ingest it through the flows, print everyone's adherence."""
     from demo.run import run_demo
 
-    run_demo(data_dir, participants=participants, weeks=weeks, console=Console(width=110))
+    run_demo(
+        data_dir,
+        participants=participants,
+        weeks=weeks,
+        console=Console(width=max(Console().width, 170)),
+    )
 
 
 if __name__ == "__main__":
