@@ -136,7 +136,7 @@ register(
         "pilates": "Pilates",
         "yoga": "Yoga",
         "tai_chi": "Tai-Chi",
-        "other": "Sonstiges",
+        "other": "Sonstige",
         "Your data": "Ihre Daten",
         "Everything backtrack holds about you in one zip: your uploaded files as uploaded, "
         "your rows of every table (CSV and Parquet), your account (no password) and a README "

@@ -6,8 +6,6 @@ message that added it lists them). Expected figures are worked out by hand in th
 
 from __future__ import annotations
 
-import re
-import zlib
 from datetime import date, timedelta
 
 import pandas as pd
@@ -21,6 +19,7 @@ from pipelines.config import Target
 from pipelines.rules import diary, joined, report, steps, taxonomy, timeline
 from pipelines.rules.participants import Participant
 from pipelines.schemas import DAILY
+from tests.support.pdf import pdf_text
 from tests.support.rules import PHONE, WATCH, day, days, session_rows, step_run, utc, walk
 
 # ------------------------------------------------------------------ brisk: ≥ 100 steps/min
@@ -286,20 +285,6 @@ def test_the_reports_pain_baseline_starts_at_the_program_start(
 WARNING = "(more than 14 days: please review)"
 
 
-def _pdf_text(data: bytes) -> str:
-    """The text shown on the PDF's pages: the strings of its (deflated) content streams."""
-    shown: list[str] = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
-        try:
-            content = zlib.decompress(stream)
-        except zlib.error:
-            content = stream
-        for literal in re.findall(rb"\(((?:[^()\\]|\\.)*)\)\s*Tj", content, re.DOTALL):
-            unescaped = re.sub(rb"\\(.)", rb"\1", literal)
-            shown.append(unescaped.decode("latin-1"))
-    return re.sub(r"\s+", " ", " ".join(shown))
-
-
 @pytest.mark.parametrize(("run_days", "warned"), [(20, True), (5, False)])
 def test_the_clinician_pdf_shows_the_painkiller_warning_when_the_run_is_long(
     run_days: int, warned: bool, monkeypatch: pytest.MonkeyPatch
@@ -315,7 +300,7 @@ def test_the_clinician_pdf_shows_the_painkiller_warning_when_the_run_is_long(
     person = Participant("p1", "Europe/Berlin", Target(program_start=START))
     built = report.build(person, frame, START, START + timedelta(days=20))
     monkeypatch.setattr(i18n, "_fallback", "en")
-    text = _pdf_text(pdf_report.build(built, [], START + timedelta(days=21)))
+    text = pdf_text(pdf_report.build(built, [], START + timedelta(days=21)))
     assert "Clinician report" in text  # the extraction reads the page
     # the run in calendar days from its first to its last "yes" (issue 16)
     assert f"Painkillers: run over {run_days} day(s)" in text
