@@ -111,24 +111,6 @@ def collect_paths(paths: Iterable[Path]) -> list[Path]:
     return found
 
 
-def screen_uploads(
-    paths: Sequence[Path], limits: UploadLimits | None = None
-) -> tuple[list[Path], list[Outcome]]:
-    """The files of one upload within ``limits`` (default :data:`UPLOAD_LIMITS`, from
-    ``ingest.limits``), and an outcome naming each refused file, the limit and its value.
-    Judged by the sizes the file system states: a refused file is never read, stored or
-    recorded in the manifest. (:func:`admit` applies the same limits and more.)"""
-    incoming = [Incoming.from_path(p) for p in paths]
-    reasons = (limits or UPLOAD_LIMITS).refusals([(f.name, f.size) for f in incoming])
-    accepted = [p for p, reason in zip(paths, reasons, strict=True) if reason is None]
-    refused = [
-        Outcome(f.name, "rejected", reason)
-        for f, reason in zip(incoming, reasons, strict=True)
-        if reason is not None
-    ]
-    return accepted, refused
-
-
 # ---------------------------------------------------------------- the one way in
 @dataclass(frozen=True, slots=True)
 class Incoming:

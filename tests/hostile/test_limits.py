@@ -66,15 +66,16 @@ def sparse(path: Path, size: int) -> Path:
     return path
 
 
-def test_screen_uploads_judges_by_the_size_on_disk_alone(tmp_path: Path) -> None:
+def test_admission_judges_by_the_size_on_disk_alone(tmp_path: Path) -> None:
     small = tmp_path / "small.fit"
     small.write_bytes(b"x" * 40)
     huge = sparse(tmp_path / "huge.fit", 10 * GiB)
 
-    accepted, refused = uploads.screen_uploads([huge, small])
+    files = [uploads.Incoming.from_path(p) for p in (huge, small)]
+    admission = uploads.admit(Store(tmp_path / "data"), "p1", files)
 
-    assert accepted == [small]
-    assert refused == [
+    assert [a.file.path for a in admission.new] == [small]
+    assert list(admission.refused) == [
         Outcome(
             "huge.fit",
             "rejected",
