@@ -324,8 +324,8 @@ def group_heatmap(
     days: pd.DataFrame, targets: Mapping[str, Target], start: date, end: date
 ) -> alt.Chart:
     """Participants × days over ``[start, end]``: each square coloured like the participant
-    calendar (``walking_band`` against that participant's own target); days the table lacks
-    have no data."""
+    calendar (``walking_band`` against that participant's own target, in the current
+    language); days the table lacks have no data."""
     calendar = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     rows = []
     for participant, target in sorted(targets.items()):
