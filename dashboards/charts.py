@@ -9,7 +9,7 @@ from typing import Any, Final
 import altair as alt
 import pandas as pd
 
-from dashboards.i18n import register, t
+from dashboards.i18n import category_label, register, t
 from pipelines.config import Target
 from pipelines.rules import adherence
 from pipelines.rules.taxonomy import CATEGORIES
@@ -44,12 +44,6 @@ register(
         "sessions": "Einheiten",
         "category": "Kategorie",
         "Sessions per week by category": "Einheiten pro Woche nach Kategorie",
-        "walking": "Gehen",
-        "strength": "Kraft",
-        "pilates": "Pilates",
-        "yoga": "Yoga",
-        "tai_chi": "Tai-Chi",
-        "other": "Sonstige",
         "pain (0–100)": "Schmerz (0–100)",
         "pain": "Schmerz",
         "flare-up (flagged by you)": "Schmerzschub (von Ihnen markiert)",
@@ -164,7 +158,7 @@ def block_status_labels() -> tuple[str, str, str]:
 def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
     """Stacked sessions per program week and category (the report's ``weeks``)."""
     rows = [
-        {"week": w["start"], "category": t(c), "sessions": int(w["sessions"][c])}
+        {"week": w["start"], "category": category_label(c), "sessions": int(w["sessions"][c])}
         for w in weeks
         for c in CATEGORIES
     ]
@@ -175,7 +169,9 @@ def sessions_per_week_chart(weeks: Sequence[dict[str, Any]]) -> alt.Chart:
         .encode(
             x=alt.X("week:O", title=t("program week from")),
             y=alt.Y("sum(sessions):Q", title=t("sessions")),
-            color=alt.Color("category:N", sort=[t(c) for c in CATEGORIES], title=t("category")),
+            color=alt.Color(
+                "category:N", sort=[category_label(c) for c in CATEGORIES], title=t("category")
+            ),
             tooltip=[
                 alt.Tooltip("week:N", title=t("program week from")),
                 alt.Tooltip("category:N", title=t("category")),
@@ -328,8 +324,8 @@ def group_heatmap(
     days: pd.DataFrame, targets: Mapping[str, Target], start: date, end: date
 ) -> alt.Chart:
     """Participants × days over ``[start, end]``: each square coloured like the participant
-    calendar (``walking_band`` against that participant's own target); days the table lacks
-    have no data."""
+    calendar (``walking_band`` against that participant's own target, in the current
+    language); days the table lacks have no data."""
     calendar = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     rows = []
     for participant, target in sorted(targets.items()):
@@ -344,7 +340,7 @@ def group_heatmap(
                     "participant": participant,
                     "day": day.isoformat(),
                     "walking_minutes": round(minutes, 1),
-                    "band": walking_band(minutes, has_data, target),
+                    "band": t(walking_band(minutes, has_data, target)),
                 }
             )
     frame = pd.DataFrame(rows, columns=["participant", "day", "walking_minutes", "band"])
@@ -356,7 +352,7 @@ def group_heatmap(
             y=alt.Y("participant:N", title=None),
             color=alt.Color(
                 "band:N",
-                scale=alt.Scale(domain=list(BAND_ORDER), range=list(BAND_COLORS)),
+                scale=alt.Scale(domain=[t(b) for b in BAND_ORDER], range=list(BAND_COLORS)),
                 title=t("walking vs target"),
             ),
             tooltip=[

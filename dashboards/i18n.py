@@ -16,6 +16,7 @@ otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Final, Literal
 
@@ -23,6 +24,19 @@ Lang = Literal["en", "de"]
 LANGUAGES: Final[dict[Lang, str]] = {"en": "English", "de": "Deutsch"}
 _GERMAN: dict[str, str] = {}
 _fallback: Lang = "en"
+
+
+# The session categories (``pipelines.rules.taxonomy.CATEGORIES``) as a person reads them,
+# the one place their words come from: charts, tables, pickers and the PDF ask
+# ``category_label``, never ``t`` with the key (which would show ``tai_chi``).
+CATEGORY_LABELS: Final[Mapping[str, str]] = {
+    "walking": "walking",
+    "strength": "strength",
+    "pilates": "Pilates",
+    "yoga": "Yoga",
+    "tai_chi": "Tai-Chi",
+    "other": "other",
+}
 
 
 def register(german: dict[str, str]) -> None:
@@ -50,6 +64,13 @@ def t(text: str, **values: object) -> str:
     """``text`` in the current language, with ``{placeholders}`` filled in."""
     chosen = _GERMAN.get(text, text) if current() == "de" else text
     return chosen.format(**values) if values else chosen
+
+
+def category_label(category: str) -> str:
+    """A session category key in the current language: ``tai_chi`` → "Tai-Chi" (en and de),
+    ``walking`` → "walking" / "Gehen". A key that is not a category (``auto``) is passed to
+    ``t`` as it is."""
+    return t(CATEGORY_LABELS.get(category, category))
 
 
 def missing(texts: list[str]) -> list[str]:
@@ -96,3 +117,15 @@ def language_switch() -> Lang:
         horizontal=True,
     )
     return current()
+
+
+register(
+    {
+        "walking": "Gehen",
+        "strength": "Kraft",
+        "Pilates": "Pilates",
+        "Yoga": "Yoga",
+        "Tai-Chi": "Tai-Chi",
+        "other": "Sonstige",
+    }
+)

@@ -15,7 +15,7 @@ from typing import Any, Final
 from fpdf import FPDF
 
 from dashboards import safety
-from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
+from dashboards.i18n import category_label, fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules.alerts import Alert
 from pipelines.rules.taxonomy import CATEGORIES
 
@@ -89,12 +89,6 @@ register(
             "erfüllt {met}, verpasst {missed}, ohne Daten {no_data} (zählen als nicht erfüllt)"
         ),
         "Sessions by category": "Einheiten nach Kategorie",
-        "walking": "Gehen",
-        "strength": "Kraft",
-        "pilates": "Pilates",
-        "yoga": "Yoga",
-        "tai_chi": "Tai-Chi",
-        "other": "Sonstige",
         "Pain (0 to 100)": "Schmerz (0 bis 100)",
         "No pain diary entries.": "Keine Schmerztagebuch-Einträge.",
         "Baseline {baseline}; latest 7-day mean {latest}; change {change}": (
@@ -324,7 +318,7 @@ def document(report: dict[str, Any], alerts: Sequence[Alert], generated: date) -
 
     heading(t("Sessions by category"))
     totals = {c: sum(int(d["sessions"][c]) for d in report["days"]) for c in CATEGORIES}
-    line("; ".join(f"{t(c)} {totals[c]}" for c in CATEGORIES))
+    line("; ".join(f"{category_label(c)} {totals[c]}" for c in CATEGORIES))
     pdf.ln(2)
 
     heading(t("Pain (0 to 100)"))

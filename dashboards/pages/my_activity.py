@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
-from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
+from dashboards.i18n import category_label, fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules import adherence
 from pipelines.rules.taxonomy import CATEGORIES
 
@@ -131,12 +131,6 @@ register(
         "inferred": "abgeleitet",
         "unknown": "unbekannt",
         "user": "korrigiert",
-        "walking": "Gehen",
-        "strength": "Kraft",
-        "pilates": "Pilates",
-        "yoga": "Yoga",
-        "tai_chi": "Tai-Chi",
-        "other": "Sonstige",
         "Your data": "Ihre Daten",
         "Everything backtrack holds about you in one zip: your uploaded files as uploaded, "
         "your rows of every table (CSV and Parquet), your account (no password) and a README "
@@ -426,7 +420,7 @@ st.dataframe(
             t("session"): sessions["session_id"].astype(str).to_numpy(),
             t("day"): [fmt_date(d) for d in sessions["local_date"]],
             t("minutes"): [fmt_number(float(s) / 60, 1) for s in sessions["moving_s"]],
-            t("category"): [t(str(c)) for c in sessions["category"]],
+            t("category"): [category_label(str(c)) for c in sessions["category"]],
             t("decided by"): [t(str(c)) for c in sessions["category_source"]],
             t("source"): sessions["source_format"].astype(str).to_numpy(),
             t("duplicate of"): sessions["duplicate_of"].astype("string").fillna("").to_numpy(),
@@ -437,7 +431,7 @@ st.dataframe(
 
 if st.toggle(t("Correct a session's category"), key="correct_category"):
     labels = {
-        str(sid): f"{fmt_date(day)} · {t(str(cat))} · {sid}"
+        str(sid): f"{fmt_date(day)} · {category_label(str(cat))} · {sid}"
         for sid, day, cat in zip(
             sessions["session_id"], sessions["local_date"], sessions["category"], strict=True
         )
@@ -447,7 +441,9 @@ if st.toggle(t("Correct a session's category"), key="correct_category"):
         category = st.selectbox(
             t("Category"),
             [*CATEGORIES, "auto"],
-            format_func=lambda c: t("automatic (undo the correction)") if c == "auto" else t(c),
+            format_func=lambda c: (
+                t("automatic (undo the correction)") if c == "auto" else category_label(c)
+            ),
         )
         if st.form_submit_button(t("Save category")) and session_id is not None:
             data.set_session_category(viewer, participant, str(session_id), str(category))
@@ -456,5 +452,9 @@ if st.toggle(t("Correct a session's category"), key="correct_category"):
 saved = st.session_state.pop("category_saved", None)
 if saved:
     st.success(
-        t("Category of {session} set to {category}.", session=saved[0], category=t(saved[1]))
+        t(
+            "Category of {session} set to {category}.",
+            session=saved[0],
+            category=category_label(saved[1]),
+        )
     )

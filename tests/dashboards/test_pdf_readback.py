@@ -56,7 +56,7 @@ SHOWN = {
         "43% of blocks met (3 of 7 complete blocks)",
         "Current streak 0 blocks; longest gap 6 days",
         "met 3, missed 1, without data 3 (counted as not met)",
-        "walking 6; strength 0; pilates 3; yoga 0; tai_chi 0; other 0",
+        "walking 6; strength 0; Pilates 3; Yoga 0; Tai-Chi 0; other 0",
         "Baseline 60.0; latest 7-day mean 40.0; change -20.0",
         "Baseline from 4 day(s) with an entry",
         "Reference (14-day mean 40.0, change -20.0, -33.3 %): a fall of 15 points reached: yes",

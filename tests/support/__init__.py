@@ -19,5 +19,7 @@ enforces it). Fixtures stay in the ``conftest.py`` files; what they build comes 
 * :mod:`~tests.support.realistic` - one realistic participant's FIT files (walks, training,
   Garmin monitoring with heart rate, a charger day) and their ingest;
 * :mod:`~tests.support.signin`, :mod:`~tests.support.browser` - signed-in dashboard sessions
-  (AppTest) and the dashboard in a real browser.
+  (AppTest) and the dashboard in a real browser;
+* :mod:`~tests.support.vega` - the charts a page drew (AppTest), read back as Vega-Lite specs
+  with their data; :mod:`~tests.support.pdf` - the text a PDF shows.
 """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -127,10 +127,16 @@ def activity_days(minutes: dict[date, float], participant: str = "p1") -> pd.Dat
     return frame
 
 
-def diary_days(pain: dict[date, float], participant: str = "p1") -> pd.DataFrame:
-    """The diary's per-day frame (``diary.per_day``) with one pain entry on each given day."""
+def diary_days(
+    pain: dict[date, float], participant: str = "p1", *, flagged: Collection[date] = ()
+) -> pd.DataFrame:
+    """The diary's per-day frame (``diary.per_day``) with one pain entry on each given day;
+    on the days in ``flagged`` the person marked a flare-up."""
     from ingest.records import DiaryEntry
     from pipelines.rules import diary
 
-    rows = [DiaryEntry(row=i + 1, date=d, pain=v) for i, (d, v) in enumerate(sorted(pain.items()))]
+    rows = [
+        DiaryEntry(row=i + 1, date=d, pain=v, flare_up=True if d in flagged else None)
+        for i, (d, v) in enumerate(sorted(pain.items()))
+    ]
     return diary.per_day(diary.entries_frame(participant, rows, source="file"))
