@@ -3,14 +3,15 @@ test_no_positions.py reads the corpus' positions with, and the lookup of its pai
 
 The scanner replaced fitparse's full decode there (about 90 s of the test under the
 profiler, 0.5 s now). Its equivalence with fitparse was checked once over the whole corpus
-on 2026-12-07: all 63 files that ``positions.from_file`` reads as FIT (291,844 messages;
-16 of them hold positions, 106,395 distinct points; 6 broken ones, each stopping where
-fitparse stops) gave the same (latitude, longitude) semicircle pairs, counted with
+on 2026-12-07: each of the 63 files that ``positions.from_file`` reads as FIT (32 of them
+hold positions: 106,395 points counted per file, 102,248 distinct over all; 6 of them stop
+fitparse with an error) gave the same (latitude, longitude) semicircle pairs, counted with
 repeats, and the same ``Coordinates`` (points, positions per file); fitparse took 55.8 s,
 the scanner 0.53 s. Kept in the suite: the same comparison on the project's own FIT files
-(demo writer: activity, course, chained, truncated, bad CRC) and on the small samples (the
-FIT samples up to 6 kB, and the two broken ones that stop fitparse inside the data: an
-undefined local message type, a field size that is no multiple of its type's).
+(demo writer: activity, course, chained, truncated, bad CRC), on a hand-made FIT with its
+broken variants, and on the small samples (the FIT samples up to 6 kB, 13 of them with
+positions, and the two broken ones that stop fitparse inside the data: an undefined local
+message type, a field size that is no multiple of its type's).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 import fitparse
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from demo import fitwriter
@@ -245,6 +246,7 @@ def test_the_scanner_agrees_with_fitparse_on_small_samples(path: Path) -> None:
     _same(path.read_bytes(), str(path))
 
 
+@pytest.mark.samples
 def test_enough_small_samples_hold_positions() -> None:
     if not SAMPLES.is_dir():
         pytest.skip(f"sample corpus not present at {SAMPLES}")
@@ -267,6 +269,12 @@ coordinates = st.tuples(
     st.lists(st.tuples(st.integers(0, 29), st.integers(-3, 3), st.integers(-3, 3)), max_size=30),
     st.lists(coordinates, max_size=10),
     st.sampled_from([1e4, 1e3, 1e2]),
+)
+@example(  # one and two cells away on either axis: a lookup of the next key is not enough
+    [(-41.294113, 174.782031)],
+    [(0, 0, -2), (0, 0, -1), (0, 0, 2), (0, -2, 0), (0, 2, 0), (0, 1, 1), (0, -1, -2)],
+    [],
+    1e4,
 )
 def test_pairs_looks_up_the_sorted_index(
     points: list[tuple[float, float]],
