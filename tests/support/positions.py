@@ -3,8 +3,9 @@ looks for them in tables and text (tests/pipelines/test_no_positions.py, docs/pr
 
 Collecting: GPX ``lat``/``lon`` attributes and ``<bounds>``; TCX ``LatitudeDegrees`` /
 ``LongitudeDegrees``; Suunto ``Latitude``/``Longitude`` (radians in SML and Moveslink2:
-both readings kept); FIT fields in semicircles (fitparse, whatever it decodes before an
-error); Google Fit's bounding-box columns; JSON keys naming a latitude or longitude.
+both readings kept); FIT fields in semicircles (the fields fitparse's profile names, read by
+tests/support/fitscan.py up to a broken file's first error); Google Fit's bounding-box
+columns; JSON keys naming a latitude or longitude.
 
 Scanning: a float within ``TOLERANCE_DEG`` of a coordinate, an integer equal to a
 coordinate's semicircles, a decimal number written in text that rounds from one (three or
@@ -32,6 +33,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from lxml import etree
 
+from tests.support import fitscan
+
 TOLERANCE_DEG = 1e-4
 MIN_DECIMALS = 3
 SEMICIRCLE_DEG = 180 / 2**31
@@ -48,7 +51,8 @@ _GRID = 1e4  # cells of 1e-4 degree
 _OFFSET = 2_000_000  # grid indices made positive: |lon| ≤ 180° → |index| ≤ 1,800,000
 
 
-def _keys(lat: np.ndarray, lon: np.ndarray, grid: float = _GRID) -> np.ndarray:
+def grid_keys(lat: np.ndarray, lon: np.ndarray, grid: float = _GRID) -> np.ndarray:
+    """One integer per (lat[i], lon[i]): its cell of ``1 / grid`` degree."""
     return (np.round(lat * grid).astype(np.int64) + _OFFSET) * (2 * _OFFSET) + (
         np.round(lon * grid).astype(np.int64) + _OFFSET
     )
@@ -102,7 +106,7 @@ class Coordinates:
         if grid not in self._index:
             lat, lon = (np.array(c, dtype=float) for c in zip(*self.points, strict=True))
             keys = [
-                _keys(lat + dl / grid, lon + do / grid, grid)
+                grid_keys(lat + dl / grid, lon + do / grid, grid)
                 for dl in (-1, 0, 1)
                 for do in (-1, 0, 1)
             ]
@@ -115,8 +119,11 @@ class Coordinates:
         ok = np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
         if not self.points or not ok.any():
             return np.zeros(len(lat), dtype=bool)
+        index = self.index(grid)  # sorted, unique
+        keys = grid_keys(lat[ok], lon[ok], grid)
+        at = np.minimum(np.searchsorted(index, keys), len(index) - 1)
         found = np.zeros(len(lat), dtype=bool)
-        found[ok] = np.isin(_keys(lat[ok], lon[ok], grid), self.index(grid))
+        found[ok] = index[at] == keys
         return found
 
     def near_single(self, values: np.ndarray, tolerance: float = TOLERANCE_DEG) -> np.ndarray:
@@ -165,22 +172,11 @@ def from_xml(data: bytes, source: str, single: bool = False) -> Coordinates:
 
 
 def from_fit(data: bytes, source: str, single: bool = False) -> Coordinates:
-    """Every pair of fields fitparse decodes in semicircles (record positions, session and
-    lap start/end, bounding boxes), up to the first error of a broken file."""
-    import fitparse
-
+    """Every pair of fields fitparse's profile names in semicircles (record positions,
+    session and lap start/end, bounding boxes, …), read by tests/support/fitscan.py up to
+    the first inconsistency of a broken file."""
     coords = Coordinates()
-    points: list[tuple[float, float]] = []
-    try:
-        fit = fitparse.FitFile(io.BytesIO(data), check_crc=False)
-        for message in fit.get_messages():
-            raw = {f.name: f.raw_value for f in message.fields if isinstance(f.raw_value, int)}
-            for name, value in raw.items():
-                if name.endswith("_lat") and isinstance(raw.get(name[:-4] + "_long"), int):
-                    lon = raw[name[:-4] + "_long"]
-                    points.append((value * SEMICIRCLE_DEG, lon * SEMICIRCLE_DEG))
-    except Exception:  # a broken sample: what was decoded counts
-        pass
+    points = [(a * SEMICIRCLE_DEG, o * SEMICIRCLE_DEG) for a, o in fitscan.positions(data)]
     coords.add(points, source, single)
     return coords
 
@@ -188,15 +184,15 @@ def from_fit(data: bytes, source: str, single: bool = False) -> Coordinates:
 def from_csv(data: bytes, source: str) -> Coordinates:
     """Google Fit's bounding boxes (Low/High latitude/longitude), corners paired."""
     coords = Coordinates()
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace"))))
-    if not rows:
-        return coords
-    header = rows[0]
+    rows = csv.reader(io.StringIO(data.decode("utf-8-sig", errors="replace")))
+    header = next(rows, [])
     lats = [i for i, name in enumerate(header) if re.search("latitude", name, re.I)]
     lons = [i for i, name in enumerate(header) if re.search("longitude", name, re.I)]
+    if not lats or not lons:  # no pair to read: the rows are not parsed
+        return coords
     points = [
         point
-        for row in rows[1:]
+        for row in rows
         for a in lats
         for o in lons
         if a < len(row) and o < len(row)
