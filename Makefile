@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test lint format typecheck bench bench-more lock dashboard clean docs browser-deps fuzz
+.PHONY: setup demo test lint format typecheck bench bench-more lock dashboard clean docs browser-deps fuzz mutation
 
 setup: $(STAMP)
 
@@ -66,6 +66,15 @@ bench-more: setup
 FUZZ_INPUTS ?= 10000
 fuzz: setup
 	$(BIN)/python -m tests.fuzz.run --inputs $(FUZZ_INPUTS)
+
+# Mutation testing of the rules package (pinned mutmut; docs/testing.md, "Mutation testing").
+# Results accumulate in mutants/ and a second run only re-tests what changed; the report is
+# docs/mutation.md. A part of the package: make mutation MUTANTS="pipelines.rules.taxonomy*"
+MUTANTS ?=
+mutation: setup
+	@start=$$(date +%s); $(BIN)/mutmut run --max-children 2 $(MUTANTS); \
+	$(BIN)/python -m tests.mutation.report --out docs/mutation.md \
+		--minutes $$(( ($$(date +%s) - start) / 60 ))
 
 # The dashboard on the demo data (run `make demo` first); another data dir: DATA=path, and its
 # raw store's key (docs/encryption.md): BACKTRACK_KEY_FILE from the environment, or KEY=path
