@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -224,69 +224,7 @@ def test_a_plaintext_copy_is_private_and_removed_after(ingested: tuple[Store, li
 
 # ------------------------------------------------------------------------ retention
 
-NOW = datetime(2024, 7, 1, 12, tzinfo=UTC)
-
-
-def _manifest(rows: list[tuple[str, str, datetime]]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        [
-            {
-                "participant": "p1",
-                "sha256": hashlib.sha256(name.encode()).hexdigest(),
-                "upload_sha256": upload,
-                "original_name": name,
-                "format": "fit",
-                "kind": "activity",
-                "status": "ok",
-                "reason": None,
-                "n_sessions": 1,
-                "n_step_intervals": 0,
-                "size_bytes": 1,
-                "ingested_at": at,
-            }
-            for upload, name, at in rows
-        ],
-        columns=FILES.names,
-    )
-    return schemas.coerce(FILES, frame) if len(frame) else FILES.empty()
-
-
-A, B, C = "a" * 64, "b" * 64, "c" * 64
-
-
-@pytest.mark.parametrize(
-    ("rows", "days", "due"),
-    [
-        pytest.param([], 30, [], id="nothing recorded"),
-        pytest.param([(A, "a.fit", NOW - timedelta(days=31))], 30, ["a.fit"], id="past"),
-        pytest.param([(A, "a.fit", NOW - timedelta(days=30))], 30, ["a.fit"], id="exactly N"),
-        pytest.param([(A, "a.fit", NOW - timedelta(days=29, hours=23))], 30, [], id="a day short"),
-        pytest.param([(A, "a.fit", NOW)], 0, ["a.fit"], id="0 days: all recorded"),
-        pytest.param(
-            [
-                (B, "x.zip/one.fit", NOW - timedelta(days=40)),
-                (B, "x.zip/two.fit", NOW - timedelta(days=10)),  # recorded again later
-            ],
-            30,
-            [],
-            id="an archive: its latest row counts",
-        ),
-        pytest.param(
-            [(B, "x.zip/one.fit", NOW - timedelta(days=40))] * 1
-            + [(A, "a.fit", NOW - timedelta(days=5))],
-            30,
-            ["x.zip"],
-            id="only the old upload",
-        ),
-    ],
-)
-def test_which_raw_files_are_due(
-    rows: list[tuple[str, str, datetime]], days: int, due: list[str]
-) -> None:
-    raw = [Path(f"/data/raw/p1/{sha}.fit") for sha in (A, B, C)]  # C: never recorded
-    found = retention.due(_manifest(rows), raw, NOW, days)
-    assert [f.name for f in found] == due
-    assert all(retention.raw_sha(f.path) != C for f in found)
+# the rule itself (which files are due): tests/rules/test_retention_rules.py
 
 
 def test_purging_keeps_the_tables_and_reprocess_names_what_is_gone(
