@@ -83,6 +83,11 @@ def test_participant_sees_their_adherence(
     expect(adherence).to_have_text(expected_adherence(data_dir, "p01"))
     wait_until_idle(page)
     page.screenshot(path=screenshots / "participant.png", full_page=True)
+    # Streamlit's developer toolbar ("Deploy", rerun and theme options) is not for patients:
+    # .streamlit/config.toml sets client.toolbarMode = "viewer" (issue 18)
+    expect(page.get_by_test_id("stToolbar")).to_be_attached()
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+    expect(page.get_by_role("button", name="Deploy")).to_have_count(0)
 
 
 def test_coach_sees_only_their_group(
