@@ -60,6 +60,8 @@ register(
         "steps": "Schritte",
         "Current streak": "Aktuelle Serie",
         "{n} blocks": "{n} Blöcke",
+        "{n} block": "{n} Block",
+        "{n} day": "{n} Tag",
         "Longest gap": "Längste Lücke",
         "{n} days": "{n} Tage",
         "Longest run of days without a met day": "Längste Folge von Tagen ohne erreichten Tag",
@@ -283,10 +285,12 @@ st.caption(
     )
 )
 streak_col, gap_col, no_data_col = st.columns(3)
-streak_col.metric(t("Current streak"), t("{n} blocks", n=summary["current_streak_blocks"]))
+streak = summary["current_streak_blocks"]
+gap = summary["longest_gap_days"]
+streak_col.metric(t("Current streak"), t("{n} block" if streak == 1 else "{n} blocks", n=streak))
 gap_col.metric(
     t("Longest gap"),
-    t("{n} days", n=summary["longest_gap_days"]),
+    t("{n} day" if gap == 1 else "{n} days", n=gap),
     help=t("Longest run of days without a met day"),
 )
 no_data_col.metric(t("Blocks without data"), summary["blocks_no_data"])

@@ -95,8 +95,10 @@ def test_headline_figures_equal_the_report(monkeypatch: pytest.MonkeyPatch, data
     assert not at.exception
     expected = expected_report(data_dir, "p01")["adherence"]
     assert metric(at, "Walking target reached") == f"{expected['ratio']:.0%}"
-    assert metric(at, "Current streak") == f"{expected['current_streak_blocks']} blocks"
-    assert metric(at, "Longest gap") == f"{expected['longest_gap_days']} days"
+    streak = expected["current_streak_blocks"]
+    assert metric(at, "Current streak") == f"{streak} block{'' if streak == 1 else 's'}"
+    gap = expected["longest_gap_days"]
+    assert metric(at, "Longest gap") == f"{gap} day{'' if gap == 1 else 's'}"
     assert metric(at, "Blocks without data") == str(expected["blocks_no_data"])
     sources = table_with(at, "sources")
     frame = Store(data_dir).read(DAYS, ["p01"]).sort_values("date").tail(14).iloc[::-1]
