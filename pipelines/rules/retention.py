@@ -12,7 +12,7 @@ everything the file yielded; only reprocessing it is no longer possible
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -45,14 +45,11 @@ def uploads(manifest: pd.DataFrame) -> list[StoredUploadRow]:
     each with the latest ``ingested_at`` of its rows."""
     if manifest.empty:
         return []
-    rows = manifest.assign(
-        upload_name=[upload_name(str(n)) for n in manifest["original_name"]],
-        position=range(len(manifest)),
-    )
+    rows = manifest.assign(upload_name=[upload_name(str(n)) for n in manifest["original_name"]])
+    # sort=False: the groups in the order of their first rows
     grouped = rows.groupby(["upload_sha256", "upload_name"], sort=False).agg(
-        ingested_at=("ingested_at", "max"), position=("position", "min")
+        ingested_at=("ingested_at", "max")
     )
-    grouped = grouped.sort_values("position", kind="stable")
     return [
         StoredUploadRow(str(sha), str(name), pd.Timestamp(at).to_pydatetime())
         for (sha, name), at in zip(grouped.index, grouped["ingested_at"], strict=True)
@@ -78,9 +75,7 @@ def due(
     for row in uploads(manifest):  # in order: the first name an upload came under stays
         first = recorded.setdefault(row.upload_sha256, row)
         if row.ingested_at > first.ingested_at:
-            recorded[row.upload_sha256] = StoredUploadRow(
-                first.upload_sha256, first.name, row.ingested_at
-            )
+            recorded[row.upload_sha256] = replace(first, ingested_at=row.ingested_at)
     found = []
     for path in raw_files:
         upload = recorded.get(raw_sha(path))
