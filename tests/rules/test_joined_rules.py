@@ -46,8 +46,17 @@ def test_activity_and_diary_side_by_side_over_the_union_of_their_days() -> None:
     # no baseline (fewer than 4 days), so nothing is detected; 2 May flagged by the person
     assert _records(
         out,
-        ["date", "pain", "pain_entries", "pain_7d_mean", "flare_up_flagged", "flare_detected"]
-        + ["flare_up", "painkiller", "exercise_pain"],
+        [
+            "date",
+            "pain",
+            "pain_entries",
+            "pain_7d_mean",
+            "flare_up_flagged",
+            "flare_detected",
+            "flare_up",
+            "painkiller",
+            "exercise_pain",
+        ],
     ) == [
         (D[0], 40.0, 1, None, False, False, False, None, None),
         (D[1], 50.0, 1, None, True, False, True, None, None),
