@@ -163,7 +163,14 @@ def test_a_remote_cluster_needs_a_prefect_server_it_can_reach(tmp_path: Path) ->
     assert not (tmp_path / "data" / "raw").exists()
 
 
-def test_no_scheduler_at_the_address_is_said_before_anything_is_stored(tmp_path: Path) -> None:
+def test_no_scheduler_at_the_address_is_said_before_anything_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.orchestrate import flows
+
+    # nothing listens: the answer is the same after 1 s of trying as after the 10 s a real
+    # scheduler on a slow network is given
+    monkeypatch.setattr(flows, "SCHEDULER_TIMEOUT_S", 1)
     upload = tmp_path / "walk.fit"
     upload.write_bytes(_walk(0, 30))
     with socket.socket() as probe:  # a port nothing listens on

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,11 +39,29 @@ def _ingest(store: Store, participant: str, paths: list[Path], now: datetime) ->
     return [o.status for o in outcomes]
 
 
+@pytest.fixture(scope="module")
+def ingested_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The folder ``ingested`` copies and its uploads' names: built once per module
+    (1.3–2 s a time), as each test built it before."""
+    root = tmp_path_factory.mktemp("ingested")
+    _, paths = _build_ingested(root)
+    return root, [str(p.relative_to(root / "upload")) for p in paths]
+
+
 @pytest.fixture
-def ingested(tmp_path: Path) -> tuple[Store, list[Path]]:
+def ingested(ingested_once: tuple[Path, list[str]], tmp_path: Path) -> tuple[Store, list[Path]]:
     """A participant with a mix of uploads (FIT, GPX, TCX and FIT in a zip, a duplicate, a
     settings file, a file that is no tracker file) in two ingests, a diary, a category
-    correction and settings of their own."""
+    correction and settings of their own — a fresh copy in ``tmp_path`` for each test (the
+    tests change it), with the same files, modes and times as the one built once."""
+    root, names = ingested_once
+    for name in ("data", "upload"):
+        shutil.copytree(root / name, tmp_path / name, symlinks=True)
+    shutil.copy2(root / "diary.csv", tmp_path / "diary.csv")
+    return Store(tmp_path / "data"), [tmp_path / "upload" / name for name in names]
+
+
+def _build_ingested(tmp_path: Path) -> tuple[Store, list[Path]]:
     store = Store(tmp_path / "data")
     paths = sorted(Path(p) for p in multi_file_upload(tmp_path / "upload"))
     settings.configure(store, "p1", tz="Europe/Berlin", program_start=datetime(2024, 5, 1).date())

@@ -66,12 +66,16 @@ def step_run(
 
 
 def session_rows(records: Sequence[SessionRecord], tz: str = "Europe/Berlin") -> pd.DataFrame:
-    frames = [sessions.records_frame("p1", f"{i:064x}", [r]) for i, r in enumerate(records)]
-    rows = (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else sessions.records_frame("p1", "0" * 64, [])
-    )
+    """``records`` as derived rows of the sessions table, each record from a file of its own
+    (file ``i`` is ``f"{i:064x}"``). The rows are built in one ``records_frame`` call and then
+    given their files: the same rows as one call per record concatenated, without typing a
+    frame per record."""
+    rows = sessions.records_frame("p1", "0" * 64, records)
+    if records:
+        files = [f"{i:064x}" for i in range(len(records))]
+        ids = [sessions.session_id(f, r.index) for f, r in zip(files, records, strict=True)]
+        rows["file_sha256"] = pd.array(files, dtype="string")
+        rows["session_id"] = pd.array(ids, dtype="string")
     return sessions.derive(rows, tz)
 
 
