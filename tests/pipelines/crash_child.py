@@ -95,19 +95,26 @@ def _hold_lock(root: str, participant: str) -> int:
 
 
 def _blocked_on(lock: Path) -> int:
-    """How many processes wait for ``lock`` (``/proc/locks`` marks waiters with ``->``)."""
-    inode = f":{lock.stat().st_ino} "
+    """How many processes wait for ``lock``: ``/proc/locks`` marks waiters with ``->``
+    (``1: -> FLOCK  ADVISORY  WRITE <pid> <major>:<minor>:<inode> 0 EOF``). Counted by pid:
+    the file is read in chunks while other processes' locks (SQLite's, many) come and go, so
+    a line can be read twice."""
+    inode = f":{lock.stat().st_ino}"
     with open("/proc/locks") as fh:
-        return sum(1 for line in fh if "->" in line and inode in f"{line.rstrip()} ")
+        waiting = (line.split() for line in fh if "->" in line)
+        return len({f[5] for f in waiting if len(f) > 6 and f[1] == "->" and f[6].endswith(inode)})
 
 
 def _release_when_waited_for(holder: int, lock: Path, waiters: int) -> bool:
     """Kill the lock holder (the kernel frees its lock) once ``waiters`` processes queue
-    behind it, or after ``TIMEOUT_S``; whether they all did."""
+    behind it, or after ``TIMEOUT_S``; whether they all did. (None of them can stop waiting
+    while the holder lives: once seen queued, they met at the lock.)"""
     deadline = time.monotonic() + TIMEOUT_S
-    while _blocked_on(lock) < waiters and time.monotonic() < deadline:
-        time.sleep(0.01)
-    contended = _blocked_on(lock) >= waiters
+    contended = False
+    while not contended and time.monotonic() < deadline:
+        contended = _blocked_on(lock) >= waiters
+        if not contended:
+            time.sleep(0.01)
     os.kill(holder, signal.SIGKILL)
     os.waitpid(holder, 0)
     return contended
