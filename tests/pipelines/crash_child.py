@@ -16,9 +16,12 @@ optionally:
   (SIGKILL) at its n-th crash point (see ``pipelines.store.files.CRASH_AT_ENV``);
 * ``kill_after_s``: seconds after its start, this process sends it SIGKILL;
 * ``crash_points``: true — run the command with crash_at = 1, 2, 3, … (``parallel`` at a
-  time, default 1) in fresh data dirs ``<data dir>-k<n>`` until a run finishes unkilled;
+  time, default 1, the next started as soon as one ends) in fresh data dirs
+  ``<data dir>-k<n>`` until a run finishes unkilled;
   with ``first`` and ``every`` only the points first, first + every, … (a share of the
   sweep: the shares 1…every of ``every`` sweeps together kill at every point);
+* ``pool``: k — not a command: the group's commands run k at a time, in their order, each
+  started as soon as a running one ends (not all at once);
 * ``hold_lock``: [data dir, participant, n] — not a command: a process holds the
   participant's write lock until n processes wait for it (``/proc/locks``), so that the
   group's commands meet at the lock; the result gains ``{"status": "contended"}`` (or
@@ -36,6 +39,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -91,19 +95,26 @@ def _hold_lock(root: str, participant: str) -> int:
 
 
 def _blocked_on(lock: Path) -> int:
-    """How many processes wait for ``lock`` (``/proc/locks`` marks waiters with ``->``)."""
-    inode = f":{lock.stat().st_ino} "
+    """How many processes wait for ``lock``: ``/proc/locks`` marks waiters with ``->``
+    (``1: -> FLOCK  ADVISORY  WRITE <pid> <major>:<minor>:<inode> 0 EOF``). Counted by pid:
+    the file is read in chunks while other processes' locks (SQLite's, many) come and go, so
+    a line can be read twice."""
+    inode = f":{lock.stat().st_ino}"
     with open("/proc/locks") as fh:
-        return sum(1 for line in fh if "->" in line and inode in f"{line.rstrip()} ")
+        waiting = (line.split() for line in fh if "->" in line)
+        return len({f[5] for f in waiting if len(f) > 6 and f[1] == "->" and f[6].endswith(inode)})
 
 
 def _release_when_waited_for(holder: int, lock: Path, waiters: int) -> bool:
     """Kill the lock holder (the kernel frees its lock) once ``waiters`` processes queue
-    behind it, or after ``TIMEOUT_S``; whether they all did."""
+    behind it, or after ``TIMEOUT_S``; whether they all did. (None of them can stop waiting
+    while the holder lives: once seen queued, they met at the lock.)"""
     deadline = time.monotonic() + TIMEOUT_S
-    while _blocked_on(lock) < waiters and time.monotonic() < deadline:
-        time.sleep(0.01)
-    contended = _blocked_on(lock) >= waiters
+    contended = False
+    while not contended and time.monotonic() < deadline:
+        contended = _blocked_on(lock) >= waiters
+        if not contended:
+            time.sleep(0.01)
     os.kill(holder, signal.SIGKILL)
     os.waitpid(holder, 0)
     return contended
@@ -116,27 +127,78 @@ def _start(command: dict[str, Any]) -> tuple[int, float]:
     return pid, time.monotonic()
 
 
-def _wait(pid: int, started: float, kill_after_s: float | None) -> dict[str, Any]:
-    """Wait for ``pid`` (killing it at ``kill_after_s``); reaped, so its pid is dead."""
-    killed_by_us = False
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+class _Run:
+    """A command running in a forked process."""
+
+    def __init__(self, command: dict[str, Any]) -> None:
+        self.kill_after_s: float | None = command.get("kill_after_s")
+        self.killed_by_us = False
+        self.pid, self.started = _start(command)
+
+    def poll(self) -> dict[str, Any] | None:
+        """Its result once it has ended (reaped, so its pid is dead), else None; kills it at
+        ``kill_after_s``, and when still running after ``TIMEOUT_S``."""
+        done, status = os.waitpid(self.pid, os.WNOHANG)
+        now = time.monotonic() - self.started
         if done:
-            break
-        now = time.monotonic() - started
-        if kill_after_s is not None and not killed_by_us and now >= kill_after_s:
-            os.kill(pid, signal.SIGKILL)
-            killed_by_us = True
+            if os.WIFSIGNALED(status):
+                return {"status": "killed", "signal": os.WTERMSIG(status), "elapsed_s": now}
+            return {"status": "exit", "code": os.WEXITSTATUS(status), "elapsed_s": now}
+        if self.kill_after_s is not None and not self.killed_by_us and now >= self.kill_after_s:
+            os.kill(self.pid, signal.SIGKILL)
+            self.killed_by_us = True
         elif now > TIMEOUT_S:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
             return {"status": "timeout", "code": None, "elapsed_s": now}
-        pending = kill_after_s - now if kill_after_s is not None and not killed_by_us else 1
-        time.sleep(min(0.02, max(pending, 0.0005)))
-    elapsed = time.monotonic() - started
-    if os.WIFSIGNALED(status):
-        return {"status": "killed", "signal": os.WTERMSIG(status), "elapsed_s": elapsed}
-    return {"status": "exit", "code": os.WEXITSTATUS(status), "elapsed_s": elapsed}
+        return None
+
+    def pause(self) -> float:
+        """How long to sleep before the next :meth:`poll` (short before a kill moment)."""
+        if self.kill_after_s is None or self.killed_by_us:
+            return 0.02
+        pending = self.kill_after_s - (time.monotonic() - self.started)
+        return min(0.02, max(pending, 0.0005))
+
+
+def _wait(run: _Run) -> dict[str, Any]:
+    while (result := run.poll()) is None:
+        time.sleep(run.pause())
+    return result
+
+
+def _pool(
+    commands: Iterable[dict[str, Any]],
+    parallel: int,
+    stop: Callable[[dict[str, Any]], bool] = lambda _: False,
+) -> list[dict[str, Any]]:
+    """Run ``commands`` in their order, ``parallel`` at a time, each started as soon as a
+    running one ends; once a result satisfies ``stop`` no further command starts (the
+    running ones finish). The results, in the commands' order, of those that ran."""
+    pending = iter(commands)
+    results: list[dict[str, Any]] = []
+    running: dict[int, _Run] = {}
+    starting = True
+    while True:
+        while starting and len(running) < parallel:
+            command = next(pending, None)
+            if command is None:
+                starting = False
+                break
+            running[len(results)] = _Run(command)
+            results.append({})
+        if not running:
+            return results
+        ended = False
+        for i, run in list(running.items()):
+            result = run.poll()
+            if result is not None:
+                results[i] = result
+                del running[i]
+                ended = True
+                starting = starting and not stop(result)
+        if not ended:
+            time.sleep(min(run.pause() for run in running.values()))
 
 
 def _with_data_dir(command: dict[str, Any], data_dir: str, n: int) -> dict[str, Any]:
@@ -153,43 +215,82 @@ def _crash_points(
     argv = command["argv"]
     base = argv[argv.index("--data-dir") + 1]
     points = range(first, MAX_CRASH_POINTS + 1, every)
-    results: list[dict[str, Any]] = []
-    for start in range(0, len(points), parallel):
-        batch = [(f"{base}-k{n}", n) for n in points[start : start + parallel]]
-        running = [(_start(_with_data_dir(command, d, n)), d, n) for d, n in batch]
-        for (pid, started), data_dir, n in running:
-            results.append(_wait(pid, started, None) | {"crash_at": n, "data_dir": data_dir})
-        finished = [i for i, r in enumerate(results) if r["status"] != "killed"]
-        if finished:
-            return results[: finished[0] + 1]
-    return results
+    runs = (_with_data_dir(command, f"{base}-k{n}", n) for n in points)
+    ran = _pool(runs, parallel, lambda r: r["status"] != "killed")
+    results = [
+        result | {"crash_at": n, "data_dir": f"{base}-k{n}"}
+        for n, result in zip(points[: len(ran)], ran, strict=True)
+    ]
+    finished = [i for i, r in enumerate(results) if r["status"] != "killed"]
+    return results[: finished[0] + 1] if finished else results
 
 
 def run_group(group: list[dict[str, Any]]) -> list[Any]:
     holds = [c["hold_lock"] for c in group if "hold_lock" in c]
-    commands = [c for c in group if "hold_lock" not in c]
+    pools = [int(c["pool"]) for c in group if "pool" in c]
+    commands = [c for c in group if "hold_lock" not in c and "pool" not in c]
     if any(c.get("crash_points") for c in commands):
         assert len(commands) == 1 and not holds, "a crash-point sweep runs alone"
         command = commands[0]
         parallel = int(command.get("parallel", 1))
         first, every = int(command.get("first", 1)), int(command.get("every", 1))
         return [_crash_points(command, parallel, first, every)]
+    if pools:
+        assert not holds, "a pool's commands do not meet at a lock"
+        return _pool(commands, pools[0])
     held = [(_hold_lock(root, participant), root, participant, n) for root, participant, n in holds]
-    running = [(_start(c), c.get("kill_after_s")) for c in commands]
+    running = [_Run(c) for c in commands]
     contended = [
         _release_when_waited_for(pid, Path(root) / "locks" / f"{participant}.lock", n)
         for pid, root, participant, n in held
     ]
-    results: list[Any] = [_wait(pid, started, kill) for (pid, started), kill in running]
+    results: list[Any] = [_wait(run) for run in running]
     return results + [{"status": "contended" if c else "uncontended"} for c in contended]
 
 
-def main(plan_path: str, result_path: str) -> None:
-    import pipelines.cli.main
-    import pipelines.orchestrate.flows  # noqa: F401  (imported once here, not in every child)
+# Imported on first use by a run — once here instead, before forking (≈ 0.45 s a run):
+# the readers (``ingest``, imported by format), Prefect's flow and task engines and what
+# they import when a flow run starts (FastAPI's encoder for the parameters, the flow graph,
+# anyio's event loop), and pyarrow's dataset reader (``pq.read_table``).
+PRELOAD = (
+    "prefect.flow_engine",
+    "prefect.task_engine",
+    "prefect.concurrency.context",
+    "prefect.concurrency.v1.context",
+    "prefect.utilities.visualization",
+    "prefect.telemetry.run_telemetry",
+    "fastapi.encoders",
+    "anyio._backends._asyncio",
+    "pyarrow.dataset",
+    "pyarrow.pandas_compat",
+)
 
+
+def _preload() -> None:
+    import importlib
+    import pkgutil
+
+    import ingest
+    import pipelines.cli.main
+    import pipelines.orchestrate.flows  # noqa: F401
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    for module in pkgutil.walk_packages(ingest.__path__, "ingest."):
+        importlib.import_module(module.name)
+
+
+def main(plan_path: str, result_path: str) -> None:
+    """Run the plan. The children run without Prefect's flow-run heartbeats (events a
+    server uses to find crashed runs, no part of the storage or the flows under test): the
+    heartbeat thread costs each run a websocket of its own and up to a second of waiting for
+    the thread to stop when the flow ends."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    _preload()
     plan = json.loads(Path(plan_path).read_text())
-    results = [run_group(group) for group in plan]
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        results = [run_group(group) for group in plan]
     Path(result_path).write_text(json.dumps(results, indent=1))
 
 

@@ -1,14 +1,14 @@
 """Crashes and concurrency lose nothing (docs/durability.md).
 
-The kill test runs the real ``backtrack ingest`` of a multi-file upload (FIT activities, a
-FIT monitoring file, GPX, a zip export with FIT, TCX and a duplicate, a settings file and a
-file that is no tracker file) and kills it with SIGKILL at every crash point of the
-storage — just before and just after each rename of a finished file into place — and at
-seeded random moments over a clean run's duration. After each kill: no lock is left held,
-every stored file reads (and a half-written temporary file is never read), then the
-ingest is run again and every table, the raw store and the file layout must equal a clean
-run's. The concurrency tests run ingests (and a refresh) at the same time and compare with
-running them one after the other.
+The kill test runs the real ``backtrack ingest`` of a multi-file upload (a FIT walk and a
+zip export with FIT activities, a FIT monitoring file, GPX, TCX, a duplicate of the walk, a
+settings file and a file that is no tracker file) and kills it with SIGKILL at every crash
+point of the storage — just before and just after each rename of a finished file into
+place — and at seeded random moments over a clean run's duration. After each kill: no
+lock is left held, every stored file reads (and a half-written temporary file is never
+read), then the ingest is run again and every table, the raw store and the file layout must
+equal a clean run's. The concurrency tests run ingests (and a refresh) at the same time and
+compare with running them one after the other.
 
 Processes are forked by ``tests/pipelines/crash_child.py`` and talk to this session's
 Prefect test server.

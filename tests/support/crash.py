@@ -1,6 +1,7 @@
-"""The crash-safety harness: the real ``backtrack ingest`` of a multi-file upload, run in
-child processes (``tests/pipelines/crash_child.py``) that are killed at every crash point of
-the storage and at seeded random moments; the checks after each kill. Shared by the three
+"""The crash-safety harness: the real ``backtrack ingest`` of a multi-file upload
+(``tests.support.uploads.crash_upload``), run in child processes
+(``tests/pipelines/crash_child.py``) that are killed at every crash point of the storage and
+at seeded random moments; the checks after each kill. Shared by the three
 shares of the kill test (tests/pipelines/test_crash_safety.py, test_crash_kills_2.py, _3.py)
 so that ``pytest -n 2 --dist loadfile`` spreads them over the workers."""
 
@@ -23,7 +24,7 @@ import pytest
 from pipelines import schemas
 from pipelines.schemas import DAILY, DAYS, FILES, SESSIONS, STEP_MINUTES
 from pipelines.store.storage import TEMP_PREFIX, Store
-from tests.support.uploads import multi_file_upload
+from tests.support.uploads import crash_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,7 +35,7 @@ RANDOM_KILLS = 8
 SHARES = 3  # the kill test in three files (this one, test_crash_kills_2.py, _3.py)
 
 
-PARALLEL = 2  # independent runs (own data dirs) at once: 2 cores
+PARALLEL = 2  # independent runs (own data dirs) at once, the next as soon as one ends
 
 
 SEED = 20240501
@@ -166,7 +167,7 @@ def killed_anywhere(child_env: dict[str, str], tmp_path: Path, share: int) -> No
     every crash point) and the seeded random moments ``i`` with ``i % SHARES == share − 1``;
     each share compares with a clean run of its own."""
     assert 1 <= share <= SHARES
-    upload = multi_file_upload(tmp_path / "upload")
+    upload = crash_upload(tmp_path / "upload")
     work = tmp_path / "work"
 
     def run(data: Path, **extra: Any) -> dict:
@@ -193,8 +194,9 @@ def killed_anywhere(child_env: dict[str, str], tmp_path: Path, share: int) -> No
     # random moments over a clean run's duration (measured here, in this environment)
     duration = min(first[0][0]["elapsed_s"], points[-1]["elapsed_s"])
     timed = [(tmp_path / f"timed-{share}-{i}", f * duration) for i, f in enumerate(fractions)]
-    second = drive(child_env, work, [[run(d, kill_after_s=s)] for d, s in timed])
-    for (data, seconds), [result] in zip(timed, second, strict=True):
+    pool = {"pool": PARALLEL}
+    [second] = drive(child_env, work, [[pool, *(run(d, kill_after_s=s) for d, s in timed)]])
+    for (data, seconds), result in zip(timed, second, strict=True):
         if result["status"] == "killed":  # else it finished first: not a kill point
             killed.append((data, f"SIGKILL after {seconds:.2f} s"))
 
@@ -202,15 +204,14 @@ def killed_anywhere(child_env: dict[str, str], tmp_path: Path, share: int) -> No
     temps = sum(assert_readable_after_a_kill(data) for data, _ in killed)
     assert temps > 0  # the points before a rename did leave (garbled) temporary files
 
-    pairs = [killed[i : i + PARALLEL] for i in range(0, len(killed), PARALLEL)]
-    reruns = drive(child_env, work, [[run(data) for data, _ in pair] for pair in pairs])
+    [reruns] = drive(child_env, work, [[pool, *(run(data) for data, _ in killed)]])
     expected = snapshot(clean)
     assert len(expected["tables"][SESSIONS.name]) == 7
     for table in (STEP_MINUTES.name, "wear", DAILY.name, "blocks", DAYS.name, "participants"):
         assert len(expected["tables"][table]) > 0, table
     statuses = expected["tables"][FILES.name]["status"].value_counts().to_dict()
     assert statuses == {"ok": 8, "duplicate": 1, "skipped": 1, "rejected": 1}
-    for (data, label), result in zip(killed, (r for g in reruns for r in g), strict=True):
+    for (data, label), result in zip(killed, reruns, strict=True):
         finished(result, str(work / f"{data.name}.log"))
         assert temp_files(data) == [], label  # the rerun removed what the dead run left
         assert_same(snapshot(data), expected, label)
