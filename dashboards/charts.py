@@ -21,6 +21,7 @@ BLOCK_COLORS: Final = ("#1a9850", "#d73027", "#bdbdbd")
 WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PAIN_KINDS: Final = ("pain", "flare-up (flagged by you)", "clearly above your usual level")
 PAIN_COLORS: Final = ("#4575b4", "#d73027", "#fdae61")
+WINDOW_WEEKS: Final = 12  # what the calendar and the blocks show without a program start
 
 register(
     {
@@ -71,16 +72,34 @@ def walking_band(
     return "in range" if walking_minutes <= target.max_minutes else "above range"
 
 
-def walking_heatmap(days: pd.DataFrame, target: Target) -> alt.Chart:
+def default_window(
+    first: date, last: date, program_start: date | None, weeks: int = WINDOW_WEEKS
+) -> tuple[date, date]:
+    """The days the walking calendar and the blocks show unless the person picks others:
+    from the program start (when one is set, and not after ``last``) to the last day, else
+    the last ``weeks`` weeks up to the last day — so that one old file uploaded into a
+    current program does not stretch the calendar over years. Never before ``first``."""
+    if program_start is not None and program_start <= last:
+        return max(first, program_start), last
+    return max(first, last - timedelta(days=7 * weeks - 1)), last
+
+
+def walking_heatmap(
+    days: pd.DataFrame, target: Target, window: tuple[date, date] | None = None
+) -> alt.Chart:
     """A calendar: one square per day (columns = ISO weeks, rows = weekdays), coloured by
     where the day's walking minutes fall against the min–max band; days without data grey;
-    days below target in a program week whose met days are reached pale blue (rest days)."""
+    days below target in a program week whose met days are reached pale blue (rest days).
+    ``window`` (first, last day) limits the days drawn; rest days are worked out on every
+    day first, so a week cut by the window keeps its colours."""
     frame = _calendar_days(days)
     rest_weeks = adherence.days_in_met_weeks(frame, target)
     frame["band"] = [
         walking_band(float(m), bool(h), target, d in rest_weeks)
         for m, h, d in zip(frame["walking_minutes"], frame["has_data"], frame["date"], strict=True)
     ]
+    if window is not None:
+        frame = frame.loc[(frame["date"] >= window[0]) & (frame["date"] <= window[1])].copy()
     frame["week_start"] = [(d - timedelta(days=d.weekday())).isoformat() for d in frame["date"]]
     frame["weekday"] = [t(WEEKDAYS[d.weekday()]) for d in frame["date"]]
     frame["band"] = [t(b) for b in frame["band"]]

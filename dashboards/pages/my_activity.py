@@ -59,6 +59,10 @@ register(
         "brisk minutes": "zügige Minuten",
         "steps": "Schritte",
         "Current streak": "Aktuelle Serie",
+        "Days shown": "Angezeigte Tage",
+        "The program so far, or the last 12 weeks without a program start.": (
+            "Das Programm bisher, ohne Programmstart die letzten 12 Wochen."
+        ),
         "{n} blocks": "{n} Blöcke",
         "{n} block": "{n} Block",
         "{n} day": "{n} Tag",
@@ -353,7 +357,19 @@ days = data.days(viewer, participant)
 if days.empty:
     st.info(t("No activity data yet."))
     st.stop()
-st.altair_chart(charts.walking_heatmap(days, target), width="stretch")
+first_day, last_day = min(days["date"]), max(days["date"])
+window = charts.default_window(first_day, last_day, target.program_start)
+picked = st.date_input(
+    t("Days shown"),
+    value=window,
+    min_value=first_day,
+    max_value=last_day,
+    help=t("The program so far, or the last 12 weeks without a program start."),
+    key="chart_window",
+)
+if isinstance(picked, tuple) and len(picked) == 2:  # while picking, only the first is set
+    window = (picked[0], picked[1])
+st.altair_chart(charts.walking_heatmap(days, target, window), width="stretch")
 st.caption(
     t(
         "Pale blue days are rest days: walking below the target on a day of a week that "
@@ -362,6 +378,7 @@ st.caption(
     )
 )
 blocks = data.blocks(viewer, participant)
+blocks = blocks.loc[(blocks["block_end"] >= window[0]) & (blocks["block_start"] <= window[1])]
 if not blocks.empty:
     st.altair_chart(charts.blocks_chart(blocks), width="stretch")
 if report["weeks"]:
