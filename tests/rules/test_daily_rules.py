@@ -104,6 +104,8 @@ BOUT_CASES = [
     ("min bout 3, pause 1 joins", [60, 0, 60], None, 60, 3, 1, [True, False, True]),
     ("min bout 3, pause 1 of 2 splits", [60, 0, 0, 60], None, 60, 3, 1, [False] * 4),
     ("no walking minute at all", [59, 10], None, 60, 1, 2, [False, False]),
+    ("a single walking minute is no bout", [0, 60, 0], None, 60, 10, 2, [False] * 3),
+    ("a single walking minute with min bout 1", [0, 60, 0], None, 60, 1, 2, [False, True, False]),
 ]
 
 
@@ -645,3 +647,65 @@ def test_wear_days_end_is_exclusive() -> None:
     assert daily._wear_days(rows, TZ) == [(D10, D10, "fit")]
     assert daily._wear_days(WEAR.empty(), TZ) == []
     assert np.array_equal(daily._ns(pd.Series([ts("1970-01-01T00:01")])), [MIN])
+
+
+def test_daily_activity_steps_only_without_totals() -> None:
+    # no sessions, no daily totals: a 12-minute bout at 120/min on the 10th (12 walking
+    # minutes, all brisk, 1440 steps, worn 12:00–12:12) and five zero-step minutes on the
+    # 11th (worn 5 minutes, a day with data, 0 steps)
+    intervals = [
+        *per_minute("2024-01-10T12:00:00+00:00", [120] * 12),
+        *per_minute("2024-01-11T08:00:00+00:00", [0] * 5),
+    ]
+    got = daily.daily_activity(
+        session_rows([], TZ),
+        steps.step_minutes("p1", SHA, intervals),
+        steps.wear_spans("p1", SHA, intervals),
+        tz=TZ,
+        min_bout_minutes=10,
+        max_pause_minutes=2,
+    )
+    want = pd.DataFrame(
+        [
+            row(
+                D10,
+                walking_minutes=12.0,
+                brisk_walking_minutes=12.0,
+                bout_walking_minutes=12.0,
+                steps=1440,
+                wear_minutes=12.0,
+                wear_basis="steps",
+            ),
+            row(D11, wear_minutes=5.0, wear_basis="steps"),
+        ]
+    )
+    want["wear_basis"] = want["wear_basis"].astype("string")
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_daily_activity_rounds_to_six_places_and_starts_at_the_first_data_day() -> None:
+    # a walk of 40 s from 10:00:20: 2/3 of a minute → 0.666667 walked and worn; a
+    # programme start after the first data day does not cut it off
+    got = daily.daily_activity(
+        sessions_frame([walk("2024-01-10T10:00:20", 40 / 60)]),
+        STEP_MINUTES.empty(),
+        WEAR.empty(),
+        tz=TZ,
+        min_bout_minutes=10,
+        max_pause_minutes=2,
+        program_start=D12,
+    )
+    want = pd.DataFrame(
+        [
+            row(
+                D10,
+                walking_minutes=0.666667,
+                session_walking_minutes=0.666667,
+                sessions_walking=1,
+                wear_minutes=0.666667,
+                wear_basis="session",
+            )
+        ]
+    )
+    want["wear_basis"] = want["wear_basis"].astype("string")
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, check_exact=True)
