@@ -496,9 +496,9 @@ def test_daily_activity_over_five_days() -> None:
         duplicates={2: 0},
     )
     intervals = [
-        # the 10th: 10:00–10:09 at 80/min inside A (walking but not counted again, and the
-        # step cadence 80 < 100 says these minutes are not brisk)
-        *per_minute("2024-01-10T10:00:00+00:00", [80] * 10),
+        # the 10th: 10:00–10:09 at 80, then 100/min inside A (walking but not counted
+        # again; the step cadence says 10:00–10:04 are not brisk, 10:05–10:09 are)
+        *per_minute("2024-01-10T10:00:00+00:00", [80] * 5 + [100] * 5),
         # a bout 12:00–12:11: 5 × 100, 2 × 30, 5 × 70 → 10 walking minutes, 5 brisk
         *per_minute("2024-01-10T12:00:00+00:00", [100] * 5 + [30] * 2 + [70] * 5),
         # one 60-min reading of 59 steps: coarse, below one walking minute's worth; no wear
@@ -550,18 +550,19 @@ def test_daily_activity_over_five_days() -> None:
             row(D9, steps=5000, sources="fitbit_csv"),
             # session minutes: 10:00–10:14 A (1 each), 10:15–10:19 max(A 1, B 0.5) = 1,
             # 10:20–10:24 B 0.5 each → 22.5; brisk: 10:10–10:19 by the sessions' cadence
-            # (the larger, 120) = 10, 10:00–10:09 have step cadence 80, B's own 60 → 10;
-            # bout 10 (brisk 5). Steps 800 + 910 + 59 = 1769 > the total 1000.
+            # (the larger, 120) = 10, 10:05–10:09 by step cadence 100 = 5 (10:00–10:04:
+            # 80), B's own 60 → 15; bout 10 (brisk 5). Steps 400 + 500 + 910 + 59 = 1869
+            # > the total 1000.
             # Wear: sessions 10:00–10:25, 10:40–10:50, 16:00–16:30 and step stretches
             # 10:00–10:10, 12:00–12:12 → 25 + 10 + 30 + 12 = 77
             row(
                 D10,
                 walking_minutes=32.5,
-                brisk_walking_minutes=15.0,
+                brisk_walking_minutes=20.0,
                 session_walking_minutes=22.5,
                 bout_walking_minutes=10.0,
                 training_minutes=30.0,
-                steps=1769,
+                steps=1869,
                 sessions_walking=2,
                 sessions_strength=1,
                 sources="fit,fitbit_csv",
