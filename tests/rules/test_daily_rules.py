@@ -652,11 +652,14 @@ def test_wear_days_end_is_exclusive() -> None:
 
 def test_daily_activity_steps_only_without_totals() -> None:
     # no sessions, no daily totals: a 12-minute bout at 120/min on the 10th (12 walking
-    # minutes, all brisk, 1440 steps, worn 12:00–12:12) and five zero-step minutes on the
-    # 11th (worn 5 minutes, a day with data, 0 steps)
+    # minutes, all brisk, 1440 steps, worn 12:00–12:12), five zero-step minutes on the
+    # 11th (worn 5 minutes, a day with data, 0 steps) and a phone reading without an
+    # offset at 23:30 UTC on the 11th: Berlin (+1 h in winter) puts it on the 12th
+    t0 = utc("2024-01-11T23:30:00")
     intervals = [
         *per_minute("2024-01-10T12:00:00+00:00", [120] * 12),
         *per_minute("2024-01-11T08:00:00+00:00", [0] * 5),
+        StepInterval(t0, t0 + pd.Timedelta(minutes=1).to_pytimedelta(), 30, PHONE, 6, None),
     ]
     got = daily.daily_activity(
         session_rows([], TZ),
@@ -678,6 +681,7 @@ def test_daily_activity_steps_only_without_totals() -> None:
                 wear_basis="steps",
             ),
             row(D11, wear_minutes=5.0, wear_basis="steps"),
+            row(D12, steps=30, wear_minutes=1.0, wear_basis="steps"),
         ]
     )
     want["wear_basis"] = want["wear_basis"].astype("string")
@@ -685,10 +689,11 @@ def test_daily_activity_steps_only_without_totals() -> None:
 
 
 def test_daily_activity_rounds_to_six_places_and_starts_at_the_first_data_day() -> None:
-    # a walk of 40 s from 10:00:20: 2/3 of a minute → 0.666667 walked and worn; a
-    # programme start after the first data day does not cut it off
+    # a walk of 40 s from 23:30:20 UTC on the 10th without an offset (Berlin, +1 h: the
+    # 11th): 2/3 of a minute → 0.666667 walked and worn; a programme start after the
+    # first data day does not cut it off
     got = daily.daily_activity(
-        sessions_frame([walk("2024-01-10T10:00:20", 40 / 60)]),
+        sessions_frame([walk("2024-01-10T23:30:20", 40 / 60, offset_h=None)]),
         STEP_MINUTES.empty(),
         WEAR.empty(),
         tz=TZ,
@@ -699,7 +704,7 @@ def test_daily_activity_rounds_to_six_places_and_starts_at_the_first_data_day() 
     want = pd.DataFrame(
         [
             row(
-                D10,
+                D11,
                 walking_minutes=0.666667,
                 session_walking_minutes=0.666667,
                 sessions_walking=1,
