@@ -289,7 +289,7 @@ def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataF
     pieces = _minute_pieces(wear, tz)
     is_hr = pieces["basis"].to_numpy() == "heart_rate"
     keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
-    drop = ~is_hr & keys.isin(keys[is_hr]) if is_hr.any() else np.zeros(len(pieces), dtype=bool)
+    drop = ~is_hr & keys.isin(keys[is_hr])  # without heart rate: nothing is dropped
     kept = pieces[~drop]
     hr_days = set(kept.loc[kept["basis"] == "heart_rate", "date"])
     step_days = set(kept.loc[kept["basis"] != "heart_rate", "date"])
