@@ -501,13 +501,15 @@ def test_duplicates_answer_on_the_frames_index() -> None:
 
 
 def test_duplicates_of_rows_not_sorted_by_start() -> None:
+    # Ids and row order say nothing about time: a 12:00 (gpx) and d 12:10 (fit) overlap by
+    # 20 of 30 minutes, c 08:00 (gpx) and b 08:05 (fit) by 25; a and b are four hours apart.
     rows = candidates(
-        walk_at("c", "gpx", "12:00", 30),
-        walk_at("b", "fit", "08:05", 30),
-        walk_at("a", "gpx", "08:00", 30),
+        walk_at("a", "gpx", "12:00", 30),
         walk_at("d", "fit", "12:10", 30),
+        walk_at("b", "fit", "08:05", 30),
+        walk_at("c", "gpx", "08:00", 30),
     )
-    pd.testing.assert_series_equal(sessions.duplicates(rows), duplicate_of("d", None, "b", None))
+    pd.testing.assert_series_equal(sessions.duplicates(rows), duplicate_of("d", None, None, "b"))
 
 
 @pytest.mark.parametrize(

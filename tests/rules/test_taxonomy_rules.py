@@ -43,6 +43,7 @@ WALKING = [
     (None, 1800, 4201, False),  # 140.03 steps/min
     (None, 60, 1, False),  # 1 step in a minute
     (None, 60, 100, True),  # 100 steps in one minute
+    (None, 1, 1, True),  # one step in one second: 60 steps/min, a step is a count
     (0, 1800, 3000, True),  # distance 0 is not known: the cadence decides
     (NAN, 1800, 3000, True),  # a missing distance (NaN) likewise
     (NAN, 1800, None, False),  # NaN distance, no steps: nothing known
