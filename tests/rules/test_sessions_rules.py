@@ -469,6 +469,15 @@ def test_duplicates_overlap_more_than_half_of_the_shorter(
             ],
             ["b", None, "b", None, None],
         ),
+        # a walk alone, then a pair: each cluster is looked at
+        (
+            [
+                ("a", "fit", "07:00", 30, 30),
+                ("b", "gpx", "08:00", 30, 30),
+                ("c", "fit", "08:00", 30, 30),
+            ],
+            [None, "c", None],
+        ),
         # two clusters, each with its own keeper
         (
             [
