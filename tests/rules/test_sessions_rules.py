@@ -6,6 +6,7 @@ kept record adopts; corrections by the participant. Expected rows are written ou
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -178,7 +179,9 @@ def test_records_frame_places_floating_times_in_the_zone() -> None:
     # offset of a floating record is not trusted. A second, fixed record stays as it is.
     floating = record("fitbit", "2024-07-01 08:00", 30, index=0, floating=True, offset_h=5)
     fixed = record("fitbit", "2024-07-01 12:00", 30, index=1, offset_h=None)
-    got = sessions.records_frame("p1", sha("b"), [floating, fixed], BERLIN)
+    with warnings.catch_warnings():  # no deprecated pandas spelling (a unit "S", ...)
+        warnings.simplefilter("error")
+        got = sessions.records_frame("p1", sha("b"), [floating, fixed], BERLIN)
     check(
         got,
         row(
@@ -307,7 +310,9 @@ def test_derive_places_floating_rows_in_the_zone_given_now() -> None:
     # Stored as placed in UTC; derived for Berlin: 08:00 wall time is 06:00 UTC in July.
     r = record("fitbit", "2024-07-01 08:00", 30, floating=True, sport=11)
     stored = sessions.records_frame("p1", sha("a"), [r], "UTC")
-    got = sessions.derive(stored, BERLIN)
+    with warnings.catch_warnings():  # no deprecated pandas spelling (a unit "S", ...)
+        warnings.simplefilter("error")
+        got = sessions.derive(stored, BERLIN)
     check(
         got,
         row(

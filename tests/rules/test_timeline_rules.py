@@ -7,6 +7,7 @@ and ended on 27 October at 01:00 UTC (03:00 → 02:00 local)."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 import pandas as pd
@@ -139,3 +140,18 @@ def test_wall_to_utc_from_text() -> None:
     got = timeline.wall_to_utc(pd.Series(["2024-01-15 08:00"]), BERLIN)
     expected = pd.Series(pd.to_datetime(["2024-01-15 07:00"], utc=True).as_unit("us"))
     pd.testing.assert_series_equal(got, expected)
+
+
+def test_local_days_use_no_deprecated_pandas_spelling() -> None:
+    # A unit pandas deprecates (e.g. "S" for seconds) would break the day rule on the next
+    # pandas: the rule must run without any warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = timeline.local_dates(INSTANTS, FILE_OFFSETS, BERLIN)
+    assert list(got) == [
+        date(2024, 3, 31),
+        date(2024, 3, 31),
+        date(2024, 4, 1),
+        date(2024, 1, 16),
+        date(2024, 7, 1),
+    ]
