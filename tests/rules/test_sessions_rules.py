@@ -411,6 +411,32 @@ def test_duplicates_overlap_more_than_half_of_the_shorter(
 
 
 @pytest.mark.parametrize(
+    ("second_start", "twin"),
+    [
+        ("08:00:00.400", True),  # overlaps the one-second session by 0.6 s: more than half
+        ("08:00:00.500", False),  # by 0.5 s: exactly half, not more
+    ],
+)
+def test_a_one_second_session_is_held_to_the_same_rule(second_start: str, twin: bool) -> None:
+    # a: 08:00:00–08:00:01 (one second, fit); b: a 30-minute walk (gpx) from second_start.
+    start = utc(f"2024-05-01 {second_start}")
+    rows = pd.DataFrame(
+        {
+            "session_id": ["a", "b"],
+            "source_format": ["fit", "gpx"],
+            "start_utc": [utc("2024-05-01 08:00:00"), start],
+            "end_utc": [utc("2024-05-01 08:00:01"), start + pd.Timedelta(minutes=30)],
+            "moving_s": [1.0, 1800.0],
+            "category": ["walking", "walking"],
+            "category_source": ["device", "device"],
+        }
+    )
+    pd.testing.assert_series_equal(
+        sessions.duplicates(rows), duplicate_of(None, "a" if twin else None)
+    )
+
+
+@pytest.mark.parametrize(
     ("rows", "expected"),
     [
         # source priority decides, whatever the ids, starts and moving times
