@@ -11,6 +11,7 @@ import warnings
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from pipelines.rules import timeline
 
@@ -155,3 +156,16 @@ def test_local_days_use_no_deprecated_pandas_spelling() -> None:
         date(2024, 1, 16),
         date(2024, 7, 1),
     ]
+
+
+def test_an_offset_that_is_no_number_is_no_stated_offset() -> None:
+    # "+02:00" or garbage is not a count of seconds: the zone decides (CET +1 h, CEST +2 h).
+    stated = pd.Series(["+02:00", "x"], index=INDEX[:2], dtype="object")
+    got = timeline.offsets_s(INSTANTS.iloc[:2], stated, BERLIN)
+    pd.testing.assert_series_equal(got, pd.Series([3600, 7200], index=INDEX[:2]))
+
+
+def test_an_offset_of_a_fraction_of_a_second_is_refused() -> None:
+    # Offsets are whole seconds; one that is not is refused, never rounded into another day.
+    with pytest.raises(TypeError):
+        timeline.offsets_s(INSTANTS.iloc[:1], pd.Series([3600.5], index=INDEX[:1]), BERLIN)
