@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -20,8 +21,8 @@ from pipelines.schemas import CATEGORY_OVERRIDES, SESSIONS
 WATCH = Device("garmin", "fenix5", "111")
 PHONE = Device("apple", "iphone", "222")
 BERLIN = "Europe/Berlin"
-WALK = {"sport": 11, "sub_sport": 0}  # FIT walking
-YOGA = {"sport": 10, "sub_sport": 43}  # FIT training/yoga
+WALK: dict[str, Any] = {"sport": 11, "sub_sport": 0}  # FIT walking
+YOGA: dict[str, Any] = {"sport": 10, "sub_sport": 43}  # FIT training/yoga
 
 
 def utc(text: str) -> datetime:
@@ -273,9 +274,9 @@ def test_derive_fills_category_day_and_zone_sorted_by_start() -> None:
     ],
 )
 def test_derive_classifies_from_every_field(
-    fields: dict[str, object], decided: tuple[str, str]
+    fields: dict[str, Any], decided: tuple[str, str]
 ) -> None:
-    r = record("gpx", "2024-05-01 08:00", 30, **fields)  # type: ignore[arg-type]
+    r = record("gpx", "2024-05-01 08:00", 30, **fields)
     got = sessions.derive(table(("a", r)), BERLIN)
     category, source = decided
     check(
