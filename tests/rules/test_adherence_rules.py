@@ -256,10 +256,24 @@ def test_blocks(case: str, every_n_days: int, end: date | None, expected: list[d
 
 
 def test_blocks_sum_in_day_order_and_round_to_6_decimals() -> None:
-    # 0.1 + 0.2 + 0.3 in day order is 0.6000000000000001: rounded to 0.6; rows reversed
-    frame = daily({2: {"w": 0.3}, 1: {"w": 0.2}, 0: {"w": 0.1}})
+    # 0.1 + 0.2 + 0.3 in day order is 0.6000000000000001: rounded to 0.6; rows reversed;
+    # 10.0000004 minutes: 10.0 at 6 decimals
+    frame = daily({2: {"w": 0.3}, 1: {"w": 0.2}, 0: {"w": 0.1}, 3: {"w": 10.0000004}})
     out = blocks(frame, Target(every_n_days=3, program_start=d(0)))
-    assert out.to_dict("records") == [block(0, 2, "missed", True, 0, 0.6)]
+    assert out.to_dict("records") == [
+        block(0, 2, "missed", True, 0, 0.6),
+        block(3, 5, "missed", False, 0, 10.0),
+    ]
+
+
+def test_blocks_without_rows_in_the_period() -> None:
+    # rows only before the anchor, blocks to day 3: two blocks without data, minutes 0.0
+    out = blocks(daily({-2: {"w": 40}, -1: {"w": 40}}), Target(program_start=d(0)), d(3))
+    assert out.to_dict("records") == [
+        block(0, 1, "no_data", True, 0, 0.0),
+        block(2, 3, "no_data", True, 0, 0.0),
+    ]
+    assert (out["met_days"].dtype, out["walking_minutes"].dtype) == (np.int16, np.float64)
 
 
 @pytest.mark.parametrize(
@@ -468,6 +482,9 @@ WEEK_3 = week(3, True, (False, 0, 0, 0.0, 0.0, 0, 0.0, 0, 0, 0), (0.0, 0.0, Fals
         # an anchor given for a window: week 1 is days 7…13
         ("first given", d(0), d(13), d(7),
          [{**WEEK_2, "week": 1}]),
+        # no row in the period: one week of zeros, minutes still floats
+        ("no rows", d(28), d(34), None,
+         [week(5, True, (False, 0, 0, 0.0, 0.0, 0, 0.0, 0, 0, 0), (0.0, 0.0, False))]),
         ("ending before the anchor", d(-5), d(-1), None, []),
         ("ending before the start", d(10), d(9), None, []),
     ],
@@ -509,13 +526,15 @@ def test_program_weeks_without_an_anchor() -> None:
 
 
 def test_program_weeks_round_minutes_to_6_decimals() -> None:
-    frame = daily({0: {"w": 0.1, "tm": 0.1}, 1: {"w": 0.2, "tm": 0.2}, 2: {"w": 0.3, "tm": 0.3}})
-    [row] = program_weeks(frame, Target(program_start=d(0)), d(0), d(6)).to_dict("records")
-    assert (row["walking_minutes"], row["walking_minutes_credited"], row["training_minutes"]) == (
-        0.6,
-        0.6,
-        0.6,
+    # 0.1 + 0.2 + 0.3 = 0.6000000000000001 → 0.6; 10.0000004 → 10.0 at 6 decimals
+    frame = daily(
+        {0: {"w": 0.1, "tm": 0.1}, 1: {"w": 0.2, "tm": 0.2}, 2: {"w": 0.3, "tm": 0.3}}
+        | {7: {"w": 10.0000004, "tm": 5.0000004}}
     )
+    rows = program_weeks(frame, Target(program_start=d(0)), d(0), d(13)).to_dict("records")
+    minutes = [(r["walking_minutes"], r["walking_minutes_credited"], r["training_minutes"])
+               for r in rows]  # fmt: skip
+    assert minutes == [(0.6, 0.6, 0.6), (10.0, 10.0, 5.0)]
 
 
 # ------------------------------------------------------------------ weekly scores
