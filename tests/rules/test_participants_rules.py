@@ -81,7 +81,9 @@ def test_the_stored_row_is_read_field_by_field() -> None:
 
 
 def test_the_last_of_several_rows_wins() -> None:
-    rows = pd.DataFrame([row("anna", min_minutes=25), row("anna", min_minutes=35)])
+    rows = pd.DataFrame(
+        [row("anna", min_minutes=25), row("anna", min_minutes=30), row("anna", min_minutes=35)]
+    )
     assert from_rows("anna", rows) == Participant(
         "anna", "Europe/Lisbon", CUSTOM.with_changes(min_minutes=35), "g7"
     )
