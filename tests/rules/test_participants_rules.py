@@ -216,8 +216,7 @@ def test_effective_start(
     case: str, columns: dict[str, list[Any]], program_start: date | None, expected: object
 ) -> None:
     # rows in reverse order: the start is the earliest day, not the first row
+    # has_data as it comes: bool, or an object column with <NA> where a join left it unknown
     frame = pd.DataFrame({"date": D} | columns).iloc[::-1]
-    if "has_data" in frame:
-        frame["has_data"] = frame["has_data"].astype("boolean")
     assert effective_start(frame, program_start) == expected, case
     assert effective_start(frame.set_index("date"), program_start) == expected, case
