@@ -588,3 +588,14 @@ def test_weekly_scores_without_an_anchor() -> None:
     frame = daily({0: {"has_data": False}})
     empty = WeeklySummary(0, 0, 0, None, None, 0, None)
     assert weekly_summary(frame, Target(), d(0), d(30)) == empty
+
+
+def test_weekly_summary_rounds_like_the_week_table() -> None:
+    # one complete week, 30.6225004 walking minutes on day 0: met 1 of 3 → 0.3333; both
+    # ways round the week's credited minutes to 6 decimals first (30.6225), so the dose
+    # is the week table's 30.6225 / 90 = 0.34025 → 0.3402, not 30.6225004 / 90 → 0.3403
+    frame = daily({0: {"w": 30.6225004}})
+    target = Target(program_start=d(0))
+    expected = WeeklySummary(1, 0, 0, 0.3333, 0.3402, 0, 0.0)
+    assert weekly_summary(frame, target, d(0), d(6)) == expected
+    assert summarize_weeks(program_weeks(frame, target, d(0), d(6)), target) == expected
