@@ -599,3 +599,14 @@ def test_weekly_summary_rounds_like_the_week_table() -> None:
     expected = WeeklySummary(1, 0, 0, 0.3333, 0.3402, 0, 0.0)
     assert weekly_summary(frame, target, d(0), d(6)) == expected
     assert summarize_weeks(program_weeks(frame, target, d(0), d(6)), target) == expected
+
+
+def test_a_week_above_target_scores_one() -> None:
+    # 4 met days of 40 minutes where 3 are needed: day ratio min(4/3, 1) = 1, dose
+    # min(160/90, 1) = 1; the summary likewise
+    frame = daily({i: {"w": 40} for i in range(4)})
+    target = Target(program_start=d(0))
+    [row] = program_weeks(frame, target, d(0), d(6)).to_dict("records")
+    assert (row["met_days"], row["day_ratio"], row["dose_ratio"]) == (4, 1.0, 1.0)
+    expected = WeeklySummary(1, 1, 0, 1.0, 1.0, 0, 0.0)
+    assert weekly_summary(frame, target, d(0), d(6)) == expected
