@@ -1,0 +1,308 @@
+"""The pain rules (pipelines/rules/pain.py) at their edges: the baseline's two windows day by
+day, the painkiller run and its warning, the rolling mean, the 14-day "reached" criteria,
+flare-up detection, episodes and rates, and the lag correlations' verdict. Every expected
+figure is worked out by hand from the module doc (the rule's specification)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.rules import pain
+from pipelines.rules.pain import Baseline, PainkillerRun, PainRules
+
+START = date(2024, 5, 1)
+NA = None
+T, F = True, False
+RULES = PainRules()
+
+
+def d(day: int) -> date:
+    """Day ``day`` of the test calendar (0 = START)."""
+    return START + timedelta(days=day)
+
+
+def diary(
+    pain_values: Sequence[float | None],
+    *,
+    painkiller: Sequence[bool | None] | None = None,
+    flare_up: Sequence[bool | None] | None = None,
+    has_data: Sequence[bool] | None = None,
+    walking: Sequence[float] | None = None,
+) -> pd.DataFrame:
+    """One row per day from START (None: nothing written that day)."""
+    n = len(pain_values)
+    return pd.DataFrame(
+        {
+            "date": [d(i) for i in range(n)],
+            "pain": [np.nan if v is None else float(v) for v in pain_values],
+            "flare_up": pd.array(list(flare_up) if flare_up else [NA] * n, dtype="boolean"),
+            "painkiller": pd.array(list(painkiller) if painkiller else [NA] * n, dtype="boolean"),
+            "walking_minutes": [float(w) for w in walking] if walking else [0.0] * n,
+            "has_data": list(has_data) if has_data is not None else [False] * n,
+        }
+    )
+
+
+def at(values: dict[int, float], n: int) -> list[float | None]:
+    """``n`` days with ``values`` on the given day numbers, nothing written on the others."""
+    return [values.get(i) for i in range(n)]
+
+
+# ------------------------------------------------------------------------ baseline
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "program_start", "expected"),
+    [
+        # start day 15: the window before it is days 1–14 (start − 14 … start − 1); day 0
+        # (start − 15) is outside: (10 + 20 + 30 + 40) / 4 = 25.0
+        ("before: both edge days count, the 15th day before not",
+         at({0: 90, 1: 10, 2: 20, 3: 30, 14: 40}, 15), 15,
+         Baseline(25.0, 4, (d(1), d(14)))),
+        # before the start only 3 values in days 1–14 (day 0 is the 15th day before): the
+        # program window days 15–28 (start … start + 13) instead; day 29 is outside:
+        # (40 + 50 + 60 + 70) / 4 = 55.0
+        ("program: its last day counts, the day after not",
+         at({0: 90, 2: 90, 3: 90, 14: 90, 15: 40, 16: 50, 17: 60, 28: 70, 29: 99}, 30), 15,
+         Baseline(55.0, 4, (d(15), d(28)))),
+        # three values in the program window (day 14 is the 15th program day): no baseline,
+        # and the window it looked at is the program window
+        ("too few: the program window and its count",
+         at({0: 40, 5: 50, 13: 60, 14: 70}, 15), 0, Baseline(None, 3, (d(0), d(13)))),
+        # only the day before the start: 1 value before (too few), none in the program
+        ("too few anywhere", at({0: 40, 1: 50}, 2), 1, Baseline(None, 1, (d(1), d(14)))),
+        # (40 + 41 + 41 + 41) / 4 = 40.75 → 40.8 (1 decimal)
+        ("rounded to 1 decimal", [40, 41, 41, 41], None, Baseline(40.8, 4, (d(0), d(13)))),
+    ],
+)  # fmt: skip
+def test_baseline_windows_day_by_day(
+    case: str, values: list[float | None], program_start: int | None, expected: Baseline
+) -> None:
+    start = None if program_start is None else d(program_start)
+    assert pain.baseline_window(diary(values), start, RULES) == expected
+    assert pain.baseline(diary(values), start, RULES) == expected.value
+
+
+def test_baseline_without_a_diary_has_no_start() -> None:
+    # activity data only, no program start: the first data day is no pain start
+    watch_only = diary([NA] * 20, has_data=[True] * 20)
+    assert pain.anchor(watch_only, None) is None
+    assert pain.baseline_window(watch_only, None, RULES) == Baseline(None, 0, None)
+    empty = diary([])
+    assert pain.anchor(empty, None) is None
+    assert pain.baseline_window(empty, None, RULES) == Baseline(None, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "answers", "program_start", "expected"),
+    [
+        ("the program start when set", [NA, NA, 40], None, 7, d(7)),
+        ("else the first diary day", [NA, NA, 40, 50], None, None, d(2)),
+        ("a painkiller answer alone is an entry", [NA, NA, NA], [NA, F, NA], None, d(1)),
+    ],
+)
+def test_anchor(
+    case: str,
+    values: list[float | None],
+    answers: list[bool | None] | None,
+    program_start: int | None,
+    expected: date,
+) -> None:
+    # activity data from day 0 on: never the start
+    days = diary(values, painkiller=answers, has_data=[True] * len(values))
+    start = None if program_start is None else d(program_start)
+    assert pain.anchor(days, start) == expected
+
+
+def test_baseline_window_and_minimum_are_the_rules() -> None:
+    # baseline_days 3: start day 3, the window before is days 0–2; min 2 values
+    rules = PainRules(baseline_days=3, baseline_min_entries=2)
+    assert pain.baseline_window(diary([10, NA, 20, 90]), d(3), rules) == Baseline(
+        15.0, 2, (d(0), d(2))
+    )
+    # one value before: the program window days 3–5 (day 6 outside): (30 + 50) / 2
+    assert pain.baseline_window(diary([10, NA, NA, 30, NA, 50, 90]), d(3), rules) == Baseline(
+        40.0, 2, (d(3), d(5))
+    )
+
+
+# ---------------------------------------------------------------------- painkillers
+
+
+@pytest.mark.parametrize(
+    ("case", "answers", "as_of", "expected"),
+    [
+        # two gaps of 2 unanswered days: each is bridged on its own (the count starts again
+        # at every "yes")
+        ("two gaps of two days", [T, NA, NA, T, NA, NA, T], 6, (7, 0, 6, False)),
+        ("a gap of three ends it", [T, NA, NA, NA, T, T], 5, (2, 4, 5, False)),
+        ("a single yes", [F, T], 1, (1, 1, 1, False)),
+        ("the first day is in the run", [T, T], 1, (2, 0, 1, False)),
+        # as_of before the first "yes": no run
+        ("as_of before any yes", [F, NA, T], 1, (0, None, None, False)),
+        # "no" long ago, a yes 3 days before as_of, nothing since: the diary stopped
+        ("stopped after one yes", [F, T, NA, NA, NA], 4, (1, 1, 1, True)),
+    ],
+)
+def test_painkiller_status(
+    case: str,
+    answers: list[bool | None],
+    as_of: int,
+    expected: tuple[int, int | None, int | None, bool],
+) -> None:
+    days_, first, last, stopped = expected
+    run = pain.painkiller_status(diary([NA] * len(answers), painkiller=answers), d(as_of), RULES)
+    assert run == PainkillerRun(
+        days_, None if first is None else d(first), None if last is None else d(last), stopped
+    )
+
+
+def test_painkiller_without_the_question() -> None:
+    days = diary([40, 50]).drop(columns="painkiller")
+    assert pain.painkiller_status(days, d(1), RULES) == PainkillerRun(0, None, None, False)
+    assert pain.painkiller_run(days, d(1), RULES) == 0
+    assert pain.painkiller_status(diary([]), d(1), RULES) == PainkillerRun(0, None, None, False)
+
+
+def test_painkiller_bridge_and_maximum_are_the_rules() -> None:
+    no_bridge = PainRules(painkiller_bridge_days=0)
+    days = diary([NA] * 4, painkiller=[T, NA, T, T])
+    # no unanswered day bridged: the run is days 2–3; one day after it unanswered: stopped
+    assert pain.painkiller_status(days, d(3), no_bridge) == PainkillerRun(2, d(2), d(3), False)
+    assert pain.painkiller_status(days, d(4), no_bridge) == PainkillerRun(2, d(2), d(3), True)
+    assert pain.painkiller_status(days, d(4), RULES) == PainkillerRun(4, d(0), d(3), False)
+    short = PainRules(painkiller_max_days=3)
+    assert [pain.painkiller_warning(n, short) for n in (0, 3, 4)] == [False, False, True]
+    assert [pain.painkiller_warning(n) for n in (14, 15)] == [False, True]
+
+
+# -------------------------------------------------------------------- rolling mean
+
+
+def test_rolling_mean_whole_series() -> None:
+    # days 0–8: 10, –, 20, 30, –, –, –, –, 40. Window of 7 days ending on the day, ≥ 3 values
+    days = diary([10, NA, 20, 30, NA, NA, NA, NA, 40])
+    expected = pd.Series(
+        [np.nan, np.nan, np.nan, 20.0, 20.0, 20.0, 20.0, np.nan, 30.0],
+        index=days.index,
+        name="pain_7d_mean",
+    )
+    pd.testing.assert_series_equal(pain.rolling_mean(days, RULES), expected)
+
+
+def test_rolling_mean_window_is_the_rule() -> None:
+    # window 2 days, 2 values: (10 + 11) / 2 = 10.5, (11 + 13) / 2 = 12.0, one value: none
+    days = diary([10, 11, 13, NA])
+    rules = PainRules(rolling_days=2, rolling_min_values=2)
+    expected = pd.Series([np.nan, 10.5, 12.0, np.nan], index=days.index, name="pain_7d_mean")
+    pd.testing.assert_series_equal(pain.rolling_mean(days, rules), expected)
+    # latest_mean with the same rules: the window ending on day 2
+    assert pain.latest_mean(days, d(2), rules) == 12.0
+    assert pain.latest_mean(days, d(3), rules) is None
+
+
+def test_rolling_mean_of_nothing() -> None:
+    days = diary([])
+    expected = pd.Series([], index=days.index, dtype="float64", name="pain_7d_mean")
+    pd.testing.assert_series_equal(pain.rolling_mean(days, RULES), expected)
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "as_of", "expected"),
+    [
+        # the 7 days ending on day 8 are days 2–8: 20, 30, 40 → 30.0 (day 1's 90 is outside)
+        ("the window's first day counts, the day before not", [0, 90, 20, 30, NA, NA, NA, NA, 40],
+         8, 30.0),
+        ("two values are too few", [NA, NA, 20, 30], 3, None),
+        ("three suffice", [NA, 10, 20, 30], 3, 20.0),
+        # (10 + 10 + 11) / 3 = 10.333… → 10.3
+        ("1 decimal", [10, 10, 11], 2, 10.3),
+    ],
+)  # fmt: skip
+def test_latest_mean(
+    case: str, values: list[float | None], as_of: int, expected: float | None
+) -> None:
+    assert pain.latest_mean(diary(values), d(as_of), RULES) == expected
+
+
+# ---------------------------------------------------------------- change / reached
+
+
+@pytest.mark.parametrize(
+    ("case", "values", "program_start", "as_of", "expected"),
+    [
+        # start day 4: baseline 50 from days 0–3; the 7-day mean of days 1–7 is
+        # (3 × 50 + 4 × 35) / 7 = 41.43 → 41.4; change 41.4 − 50 = −8.6
+        ("change", [50, 50, 50, 50, 35, 35, 35, 35], 4, 7, (50.0, 41.4, -8.6)),
+        # nothing after the baseline days: the 7-day mean has too few values
+        ("no latest mean", [50, 50, 50, 50] + [NA] * 10, None, 13, (50.0, None, None)),
+        # no baseline (3 values), but a 7-day mean
+        ("no baseline", [40, 50, 60], None, 2, (None, 50.0, None)),
+        # rows after as_of are not read: the baseline comes from days 0–3 only, not
+        # (4 × 50 + 4 × 10) / 8 = 30
+        ("rows after as_of", [50, 50, 50, 50, 10, 10, 10, 10], None, 3, (50.0, 50.0, 0.0)),
+    ],
+)
+def test_change_vs_baseline(
+    case: str,
+    values: list[float | None],
+    program_start: int | None,
+    as_of: int,
+    expected: tuple[float | None, float | None, float | None],
+) -> None:
+    start = None if program_start is None else d(program_start)
+    assert pain.change_vs_baseline(diary(values), start, d(as_of), RULES) == expected
+
+
+def test_overview_is_the_change_and_the_run() -> None:
+    # start day 4: baseline 50; as of day 7 the change is −8.6 (above); painkillers days 5–7
+    days = diary([50, 50, 50, 50, 35, 35, 35, 35], painkiller=[F] * 5 + [T] * 3)
+    assert pain.overview(days, d(4), d(7), RULES) == (-8.6, PainkillerRun(3, d(5), d(7), False))
+    # as of day 4: 7-day mean (4 × 50 + 35) / 5 = 47.0 → −3.0; the later "yes" not read
+    assert pain.overview(days, d(4), d(4), RULES) == (-3.0, PainkillerRun(0, None, None, False))
+
+
+@pytest.mark.parametrize(
+    ("case", "mean", "base", "expected"),
+    [
+        # 45 → 31.5: −13.5 points, exactly −30 %
+        ("30 % exactly", 31.5, 45.0, pain.Reached(31.5, -13.5, -30.0, False, True)),
+        # 45 → 31.6: −13.4 points, −29.8 %
+        ("just short of 30 %", 31.6, 45.0, pain.Reached(31.6, -13.4, -29.8, False, False)),
+        # 60 → 45: −15 points exactly, −25 %
+        ("15 points exactly", 45.0, 60.0, pain.Reached(45.0, -15.0, -25.0, True, False)),
+        ("14.9 points", 45.1, 60.0, pain.Reached(45.1, -14.9, -24.8, False, False)),
+        # worse, not better: positive change
+        ("worse", 70.0, 50.0, pain.Reached(70.0, 20.0, 40.0, False, False)),
+        ("no mean", None, 50.0, pain.Reached(None, None, None, False, False)),
+    ],
+)
+def test_reached_criteria(
+    case: str, mean: float | None, base: float | None, expected: pain.Reached
+) -> None:
+    assert pain._reached(mean, base, RULES) == expected
+
+
+def test_reached_needs_seven_values_in_fourteen_days() -> None:
+    # the 14 days ending on day 14 are days 1–14; day 0 (the 15th) is outside
+    values = at({0: 0, 1: 30, 3: 30, 5: 30, 7: 30, 9: 30, 11: 30, 14: 30}, 15)
+    assert pain.reached(diary(values), 50.0, d(14), RULES) == pain.Reached(
+        30.0, -20.0, -40.0, True, True
+    )
+    six = at({1: 30, 3: 30, 5: 30, 7: 30, 9: 30, 14: 30}, 15)
+    assert pain.reached(diary(six), 50.0, d(14), RULES) == pain.Reached(
+        None, None, None, False, False
+    )
+    # the rules' own window and thresholds: 2 days, 2 values, 10 points or 50 %
+    rules = PainRules(
+        reached_days=2, reached_min_values=2, reference_change=10, reference_percent=50
+    )
+    assert pain.reached(diary([0, 40, 40]), 50.0, d(2), rules) == pain.Reached(
+        40.0, -10.0, -20.0, True, False
+    )
