@@ -371,12 +371,6 @@ def _within(dates: Iterable[date], first: date | None, last: date) -> np.ndarray
     return np.array([(first is None or first <= d) and d <= last for d in dates], dtype=bool)
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    if value is None or math.isnan(value):
-        return None
-    return round(float(value), digits)
-
-
 # ------------------------------------------------------------------------ baseline
 
 
@@ -417,7 +411,7 @@ def _baseline(calendar: pd.DataFrame, start: date | None, rules: PainRules) -> B
     for first, last in (before, program):
         values = calendar.loc[_within(calendar.index, first, last), "pain"].dropna()
         if len(values) >= rules.baseline_min_entries:
-            return Baseline(_round(float(values.mean()), 1), len(values), (first, last))
+            return Baseline(round(float(values.mean()), 1), len(values), (first, last))
     return Baseline(None, len(values), program)
 
 
@@ -451,7 +445,7 @@ def _window_mean(calendar: pd.DataFrame, as_of: date, length: int, min_values: i
     window = calendar.loc[_within(calendar.index, first, as_of), "pain"].dropna()
     if len(window) < min_values:
         return None
-    return _round(float(window.mean()), 1)
+    return round(float(window.mean()), 1)  # at least min_values ≥ 1 values: a number
 
 
 def _percent(change: float | None, base: float | None) -> float | None:

@@ -306,3 +306,172 @@ def test_reached_needs_seven_values_in_fourteen_days() -> None:
     assert pain.reached(diary([0, 40, 40]), 50.0, d(2), rules) == pain.Reached(
         40.0, -10.0, -20.0, True, False
     )
+
+
+# ---------------------------------------------------------------------- flare-ups
+
+
+@pytest.mark.parametrize(
+    ("case", "rules", "base", "values", "expected"),
+    [
+        # base 40 (the usual level while fewer than 7 earlier values): high at +20 (60) or
+        # at +30 % (52, a rise of 12 ≥ 10 points)
+        ("three days needed: two are too few", PainRules(flare_min_days=3), 40.0,
+         [60, 60, 40], [F, F, F]),
+        ("three days needed: three", PainRules(flare_min_days=3), 40.0, [60, 60, 60], [T, T, T]),
+        ("two unwritten days bridged", PainRules(flare_bridge_days=2), 40.0,
+         [60, NA, NA, 60], [T, F, F, T]),
+        ("no day bridged", PainRules(flare_bridge_days=0), 40.0, [60, NA, 60], [F, F, F]),
+        # +10 points alone (30 % switched off by 99 %): 50 is high, 49.9 not
+        ("10 points", PainRules(flare_delta=10, flare_percent=99), 40.0, [50, 50], [T, T]),
+        ("9.9 points", PainRules(flare_delta=10, flare_percent=99), 40.0, [49.9, 49.9], [F, F]),
+        # no minimal rise: +30 % of a usual 5 is 1.5 points; 7 is 2 above
+        ("no minimal rise", PainRules(flare_min_rise=0), 5.0, [7, 7], [T, T]),
+        # +50 % of 10 is 5 points: 14 is 4 above (it would be high at +30 %: 3)
+        ("50 %, below it", PainRules(flare_percent=50, flare_min_rise=0), 10.0, [14, 14], [F, F]),
+        ("50 %, at it", PainRules(flare_percent=50, flare_min_rise=0), 10.0, [15, 15], [T, T]),
+        # usual level over 3 days with ≥ 2 values: days 0–1 use the base 40; day 2 the
+        # median of 10 and 20 (15): 35 is 20 above it; day 3 the median of 10, 20, 35 (20):
+        # 35 is 15 above it, ≥ 30 % of 20 and ≥ 10 points (with the base 40 it would not be)
+        ("the usual level's window", PainRules(usual_days=3, usual_min_values=2), 40.0,
+         [10, 20, 35, 35], [F, F, T, T]),
+    ],
+)  # fmt: skip
+def test_flare_detection_rules(
+    case: str, rules: PainRules, base: float, values: list[float | None], expected: list[bool]
+) -> None:
+    days = diary(values)
+    pd.testing.assert_series_equal(
+        pain.flare_detected(days, base, rules),
+        pd.Series(expected, index=days.index, name="flare_detected"),
+    )
+
+
+def test_usual_level_window_is_the_rule() -> None:
+    rules = PainRules(usual_days=3, usual_min_values=2)
+    # day 0–1: fewer than 2 values before → the base; day 2: median(10, 20); day 3:
+    # median(10, 20, –); day 4: median(20, –, 0)
+    calendar = np.array([10.0, 20.0, np.nan, 0.0, 50.0])
+    np.testing.assert_array_equal(
+        pain.usual_level(calendar, 40.0, rules), [40.0, 40.0, 15.0, 15.0, 10.0]
+    )
+    np.testing.assert_array_equal(pain.usual_level(calendar, None, rules)[:2], [np.nan, np.nan])
+    assert pain.usual_level(np.array([]), 40.0, rules).tolist() == []
+
+
+def test_flare_series_on_the_input_rows() -> None:
+    days = diary([40, 60, 60, 40], flare_up=[T, NA, NA, NA]).iloc[[3, 0, 2, 1]]
+    pd.testing.assert_series_equal(
+        pain.flare_detected(days, 40.0, RULES),
+        pd.Series([F, F, T, T], index=[3, 0, 2, 1], name="flare_detected"),
+    )
+    pd.testing.assert_series_equal(
+        pain.flare_days(days, 40.0, RULES),
+        pd.Series([F, T, T, T], index=[3, 0, 2, 1], name="flare_up"),
+    )
+    # no flag column: the detected days alone
+    pd.testing.assert_series_equal(
+        pain.flare_days(diary([60, 60]).drop(columns="flare_up"), 40.0, RULES),
+        pd.Series([T, T], name="flare_up"),
+    )
+
+
+def test_flare_series_of_nothing() -> None:
+    days = diary([])
+    for function, name in ((pain.flare_detected, "flare_detected"), (pain.flare_days, "flare_up")):
+        pd.testing.assert_series_equal(
+            function(days, 40.0, RULES), pd.Series([], index=days.index, dtype=bool, name=name)
+        )
+
+
+@pytest.mark.parametrize(
+    ("case", "rules", "values", "flags", "expected"),
+    [
+        ("no day bridged", PainRules(flare_bridge_days=0), [1, NA, 1], [T, F, T],
+         [(0, 0), (2, 2)]),
+        ("one day bridged", RULES, [1, NA, 1], [T, F, T], [(0, 2)]),
+        ("two days bridged", PainRules(flare_bridge_days=2), [1, NA, NA, 1], [T, F, F, T],
+         [(0, 3)]),
+        ("three days not", PainRules(flare_bridge_days=2), [1, NA, NA, NA, 1], [T, F, F, F, T],
+         [(0, 0), (4, 4)]),
+        # a flare-up day on the next day simply continues the episode
+        ("consecutive", RULES, [1, 1, 1, 1], [F, T, T, F], [(1, 2)]),
+    ],
+)  # fmt: skip
+def test_flare_episode_bridges(
+    case: str,
+    rules: PainRules,
+    values: list[float | None],
+    flags: list[bool],
+    expected: list[tuple[int, int]],
+) -> None:
+    days = diary(values)
+    episodes = pain.flare_episodes(days, pd.Series(flags, index=days.index), rules)
+    assert episodes == [(d(a), d(b)) for a, b in expected]
+
+
+def test_flare_episodes_written_days_and_absent_rows() -> None:
+    # a day missing from the frame is unwritten: bridged
+    days = diary([1, 1, 1]).drop(index=1)
+    assert pain.flare_episodes(days, pd.Series([T, T], index=days.index), RULES) == [(d(0), d(2))]
+    # the daily join's entry count says day 1 was written (without a pain value): it ends it
+    joined = diary([NA, NA, NA])
+    joined["pain_entries"] = [1, 1, 1]
+    flags = pd.Series([T, F, T], index=joined.index)
+    assert pain.flare_episodes(joined, flags, RULES) == [(d(0), d(0)), (d(2), d(2))]
+    # rows in any order
+    shuffled = diary([1, 1, 1, 1]).iloc[[3, 1, 0, 2]]
+    flags = pd.Series([T, F, T, F], index=shuffled.index)  # days 3 and 0
+    assert pain.flare_episodes(shuffled, flags, RULES) == [(d(0), d(0)), (d(3), d(3))]
+    assert pain.flare_episodes(diary([]), pd.Series([], dtype=bool), RULES) == []
+
+
+@pytest.mark.parametrize(
+    ("case", "rules", "starts", "start", "end", "expected"),
+    [
+        # an episode starting on the period's last day counts: 1 × 91.3 / 28
+        ("starting on the last day", RULES, [27], 0, 27, 3.26),
+        ("starting the day after", RULES, [28], 0, 27, 0.0),
+        ("starting on the first day", RULES, [3, 10], 3, 30, 6.52),
+        # min_rate_days 10: 10 days suffice, 9 do not; 2 × 91.3 / 10
+        ("10 days", PainRules(min_rate_days=10), [0, 9], 0, 9, 18.26),
+        ("9 days", PainRules(min_rate_days=10), [0, 8], 0, 8, None),
+    ],
+)
+def test_flare_rate_edges(
+    case: str, rules: PainRules, starts: list[int], start: int, end: int, expected: float | None
+) -> None:
+    episodes = [(d(s), d(s + 1)) for s in starts]
+    assert pain.flare_rate(episodes, d(start), d(end), rules) == expected
+
+
+@pytest.mark.parametrize(
+    ("case", "rules", "starts", "start", "as_of", "expected"),
+    [
+        # none after the baseline period: after 0.0, ratio 0 / 3.26 = 0.0
+        ("none after", RULES, [5], 0, 55,
+         pain.FlareRates((d(0), d(27)), (d(28), d(55)), 3.26, 0.0, 0.0)),
+        ("as_of on the period's last day", RULES, [5], 0, 27,
+         pain.FlareRates((d(0), d(27)), None, 3.26, None, None)),
+        ("one day after it", RULES, [5], 0, 28,
+         pain.FlareRates((d(0), d(27)), (d(28), d(28)), 3.26, None, None)),
+        # baseline period of 10 days, rates from 5 days: 1 × 91.3 / 10 on both sides
+        ("the period is a rule", PainRules(flare_baseline_days=10, min_rate_days=5), [2, 12],
+         0, 19, pain.FlareRates((d(0), d(9)), (d(10), d(19)), 9.13, 9.13, 1.0)),
+        # as_of on the start: a one-day period, a rate when one day suffices
+        ("one day", PainRules(min_rate_days=1), [0], 0, 0,
+         pain.FlareRates((d(0), d(0)), None, 91.3, None, None)),
+        ("as_of before the start", RULES, [], 5, 3,
+         pain.FlareRates((d(5), d(3)), None, None, None, None)),
+    ],
+)  # fmt: skip
+def test_flare_rate_change_edges(
+    case: str,
+    rules: PainRules,
+    starts: list[int],
+    start: int,
+    as_of: int,
+    expected: pain.FlareRates,
+) -> None:
+    episodes = [(d(s), d(s)) for s in starts]
+    assert pain.flare_rate_change(episodes, d(start), d(as_of), rules) == expected
