@@ -475,3 +475,119 @@ def test_flare_rate_change_edges(
 ) -> None:
     episodes = [(d(s), d(s)) for s in starts]
     assert pain.flare_rate_change(episodes, d(start), d(as_of), rules) == expected
+
+
+# -------------------------------------------------------------------- associations
+
+# A centred window of 41 days over 5 days of data holds every day: each deviation is the value
+# minus the mean of all known values, which keeps the values' order — rho is then Spearman's
+# rho of the raw values. With at most 7 pairs the moving blocks (7 pairs) are the whole
+# series, so every resample is the series itself: the bootstrap spread is 0 and the interval
+# is Bonett and Wright's: tanh(atanh(rho) ± q × sqrt((1 + rho²/2) / max(n − 3, 1))), with
+# q = the normal quantile of 1 − 0.05 / 4 / 2 = 2.4977 (1.96 for a single lag), and rho
+# taken as ±0.9999 at ±1.
+WHOLE = PainRules(detrend_days=41, detrend_min_values=1, min_pairs=3)
+WALK5 = [10.0, 20.0, 30.0, 40.0, 50.0]
+L = pain.LagCorrelation
+
+
+@pytest.mark.parametrize(
+    ("case", "rules", "pain_values", "expected"),
+    [
+        # lag 0: ranks (1..5) against (2, 1, 4, 3, 5): 1 − 6 × 4 / (5 × 24) = 0.8
+        # lag 1: (1..4) against (1, 3, 2, 4): 1 − 6 × 2 / (4 × 15) = 0.8
+        # lag 2: (1..3) against (2, 1, 3): 1 − 6 × 2 / (3 × 8) = 0.5; lag 3: 2 pairs < 3
+        ("a loose link", WHOLE, [20, 10, 40, 30, 50],
+         [L(0, 0.8, 5, -0.731, 0.996), L(1, 0.8, 4, -0.944, 0.999), L(2, 0.5, 3, -0.97, 0.997),
+          L(3, None, 2)]),
+        ("pain falls as walking rises", WHOLE, [50, 40, 30, 20, 10],
+         [L(0, -1.0, 5, -1.0, -0.992, "more_walking_less_pain"),
+          L(1, -1.0, 4, -1.0, -0.956, "more_walking_less_pain"),
+          L(2, -1.0, 3, -1.0, -0.956, "more_walking_less_pain"), L(3, None, 2)]),
+        ("pain rises with walking", WHOLE, [10, 20, 30, 40, 50],
+         [L(0, 1.0, 5, 0.992, 1.0, "more_walking_more_pain"),
+          L(1, 1.0, 4, 0.956, 1.0, "more_walking_more_pain"),
+          L(2, 1.0, 3, 0.956, 1.0, "more_walking_more_pain"), L(3, None, 2)]),
+        # one lag: no Bonferroni correction, q = 1.96
+        ("one lag", PainRules(detrend_days=41, detrend_min_values=1, min_pairs=3, max_lag_days=0),
+         [20, 10, 40, 30, 50], [L(0, 0.8, 5, -0.457, 0.991)]),
+        # 50 % confidence over 4 lags: q = the quantile of 1 − 0.5 / 8 = 1.534
+        ("50 % confidence",
+         PainRules(detrend_days=41, detrend_min_values=1, min_pairs=3, link_confidence=0.5),
+         [20, 10, 40, 30, 50],
+         [L(0, 0.8, 5, -0.147, 0.982), L(1, 0.8, 4, -0.581, 0.993), L(2, 0.5, 3, -0.792, 0.975),
+          L(3, None, 2)]),
+        # 5 pairs needed: only lag 0 has them
+        ("five pairs needed",
+         PainRules(detrend_days=41, detrend_min_values=1, min_pairs=5), [50, 40, 30, 20, 10],
+         [L(0, -1.0, 5, -1.0, -0.992, "more_walking_less_pain"), L(1, None, 4), L(2, None, 3),
+          L(3, None, 2)]),
+    ],
+)  # fmt: skip
+def test_lag_correlations_worked_out(
+    case: str, rules: PainRules, pain_values: list[float], expected: list[pain.LagCorrelation]
+) -> None:
+    days = diary(pain_values, walking=WALK5, has_data=[True] * 5)
+    assert pain.lag_correlations(days, rules) == expected
+
+
+def test_lag_pairs_need_a_known_walking_day_and_a_pain_value() -> None:
+    # day 1 without activity data (its walking minutes unknown), day 3 without pain: day d
+    # pairs with d − k when d has pain and d − k activity data. lag 0: days 0, 2, 4 —
+    # walking (10, 30, 50) against pain (50, 30, 10): rho −1; lag 1: 0→1, 3→4; lag 2: 0→2,
+    # 2→4; lag 3: 1→4 only, and day 1 has no data
+    days = diary([50, 40, 30, NA, 10], walking=WALK5, has_data=[T, F, T, T, T])
+    result = pain.lag_correlations(days, WHOLE)
+    assert [(c.lag_days, c.n) for c in result] == [(0, 3), (1, 2), (2, 2), (3, 0)]
+    assert result[0] == L(0, -1.0, 3, -1.0, -0.956, "more_walking_less_pain")
+
+
+def test_detrended_is_the_value_minus_its_centred_window() -> None:
+    # window 3 (the day and one each side), at least 2 known: day 0 → 1 − 1.5; day 1 →
+    # 2 − 7/3; day 2 → 4 − 3 (day 3 unknown though its value is 7); day 4: one known (10)
+    rules = PainRules(detrend_days=3, detrend_min_values=2)
+    values = np.array([1.0, 2.0, 4.0, 7.0, 10.0])
+    known = np.array([T, T, T, F, T])
+    np.testing.assert_allclose(
+        pain._detrended(values, known, rules), [-0.5, 2 - 7 / 3, 1.0, np.nan, np.nan]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rho", "low", "high", "rules", "verdict"),
+    [
+        (-0.5, -0.8, 0.0, RULES, "no_clear_link"),  # the interval reaches 0
+        (0.5, 0.0, 0.8, RULES, "no_clear_link"),
+        (0.4, 0.01, 0.7, RULES, "more_walking_more_pain"),
+        (0.399, 0.01, 0.7, RULES, "no_clear_link"),
+        (-0.5, None, None, RULES, "no_clear_link"),  # no interval
+        (0.5, 0.1, None, RULES, "no_clear_link"),
+        (0.5, None, 0.8, RULES, "no_clear_link"),
+        (-0.5, -0.8, -0.1, PainRules(link_min_rho=0.6), "no_clear_link"),
+        (-0.6, -0.8, -0.1, PainRules(link_min_rho=0.6), "more_walking_less_pain"),
+    ],
+)
+def test_verdict_edges(
+    rho: float, low: float | None, high: float | None, rules: PainRules, verdict: str
+) -> None:
+    assert pain._verdict(rho, low, high, rules) == verdict
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "index", "expected"),
+    [
+        # rows of a resample: the series, reversed pairs, one pair drawn three times
+        ([1, 2, 3], [1, 2, 3], [[0, 1, 2], [2, 1, 0], [0, 0, 0]], [1.0, 1.0, None]),
+        # (1, 2, 3) against (3, 1, 2): d = (−2, 1, 1): 1 − 6 × 6 / 24 = −0.5
+        ([1, 2, 3], [3, 1, 2], [[0, 1, 2], [1, 2, 2]], [-0.5, 1.0]),
+        # ties on both sides: ranks (1.5, 1.5, 3, 4) against (1, 2.5, 2.5, 4):
+        # centred (−1, −1, 0.5, 1.5) and (−1.5, 0, 0, 1.5): 3.75 / sqrt(4.5 × 4.5)
+        ([5, 5, 6, 7], [1, 2, 2, 3], [[0, 1, 2, 3]], [3.75 / 4.5]),
+    ],
+)
+def test_rho_of_rows(
+    x: list[float], y: list[float], index: list[list[int]], expected: list[float | None]
+) -> None:
+    rho = pain._rho_of_rows(np.array(x, dtype=float), np.array(y, dtype=float), np.array(index))
+    got = [None if math.isnan(r) else r for r in rho.tolist()]
+    assert got == pytest.approx(expected)
