@@ -80,7 +80,7 @@ when its ``pain``, ``flare_up`` or ``painkiller`` is filled in.
   never less than Bonett and Wright's (2000) sqrt((1 + rho²/2) / (n − 3)) for independent
   pairs, which a bootstrap of a few dozen pairs tends to undercut; the interval is rho ±
   the normal quantile of 95 % corrected for the four lags (Bonferroni: 1 − 0.05 / 8 →
-  2.73) times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
+  2.50) times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
   ``more_walking_more_pain`` (rho > 0) only when |rho| ≥ ``link_min_rho`` (0.4) **and**
   the interval excludes 0; else ``no_clear_link``. On independent noise (6 weeks) about
   3 % of people get a link at some lag (tests/pipelines/test_pain.py simulates it). An
