@@ -526,8 +526,6 @@ def usual_level(calendar_pain: np.ndarray, base: float | None, rules: PainRules)
     ``usual_min_values`` values, else ``base`` (NaN without either)."""
     n = len(calendar_pain)
     usual = np.full(n, np.nan if base is None else float(base))
-    if n == 0:
-        return usual
     padded = np.concatenate([np.full(rules.usual_days, np.nan), calendar_pain])
     windows = np.lib.stride_tricks.sliding_window_view(padded, rules.usual_days)[:n]
     enough = (~np.isnan(windows)).sum(axis=1) >= rules.usual_min_values
@@ -537,7 +535,7 @@ def usual_level(calendar_pain: np.ndarray, base: float | None, rules: PainRules)
 
 
 def _detected_calendar(calendar: pd.DataFrame, base: float | None, rules: PainRules) -> pd.Series:
-    pain_values = calendar["pain"].to_numpy(dtype="float64") if len(calendar) else np.array([])
+    pain_values = calendar["pain"].to_numpy(dtype="float64")
     usual = usual_level(pain_values, base, rules)
     rise = np.round(pain_values - usual, 6)  # NaN (no value or no usual level) is not high
     relative = np.round(usual * rules.flare_percent / 100.0, 6)
