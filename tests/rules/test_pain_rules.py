@@ -591,3 +591,106 @@ def test_rho_of_rows(
     rho = pain._rho_of_rows(np.array(x, dtype=float), np.array(y, dtype=float), np.array(index))
     got = [None if math.isnan(r) else r for r in rho.tolist()]
     assert got == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- rules
+
+POSITIVE = [
+    "baseline_days", "baseline_min_entries", "reached_days", "reached_min_values",
+    "usual_days", "usual_min_values", "flare_min_days", "flare_baseline_days", "min_rate_days",
+    "rolling_days", "rolling_min_values", "min_pairs", "detrend_days", "detrend_min_values",
+    "bootstrap_samples", "bootstrap_block_days",
+]  # fmt: skip
+# every count at its smallest allowed value (min_pairs: 3), every bridge at 0
+SMALLEST = dict.fromkeys(POSITIVE, 1) | {
+    "min_pairs": 3,
+    "flare_bridge_days": 0,
+    "max_lag_days": 0,
+    "painkiller_max_days": 0,
+    "painkiller_bridge_days": 0,
+    "flare_min_rise": 0.0,
+    "link_min_rho": 1.0,
+}
+
+
+def test_the_smallest_rules_are_valid() -> None:
+    rules = PainRules(**SMALLEST)  # type: ignore[arg-type]
+    assert (rules.baseline_days, rules.min_pairs, rules.max_lag_days) == (1, 3, 0)
+    PainRules(reference_change=0.1, reference_percent=0.1, flare_delta=0.1, flare_percent=0.1)
+    PainRules(link_confidence=0.001)
+    PainRules(link_confidence=0.999, link_min_rho=0.001)
+
+
+@pytest.mark.parametrize("name", [n for n in POSITIVE if n != "min_pairs"])
+def test_counts_must_be_positive(name: str) -> None:
+    with pytest.raises(ValueError, match=f"^{name} must be at least 1, got 0$"):
+        PainRules(**(SMALLEST | {name: 0}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("values", "window"),
+    [
+        ("rolling_min_values", "rolling_days"),
+        ("reached_min_values", "reached_days"),
+        ("usual_min_values", "usual_days"),
+        ("baseline_min_entries", "baseline_days"),
+        ("detrend_min_values", "detrend_days"),
+    ],
+)
+def test_a_window_holds_its_minimum(values: str, window: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{values} \(2\) cannot exceed {window} \(1\)$"):
+        PainRules(**(SMALLEST | {values: 2}))  # type: ignore[arg-type]
+
+
+BRIDGES = (
+    "flare_bridge_days, max_lag_days, painkiller_max_days and painkiller_bridge_days must be ≥ 0"
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"flare_bridge_days": -1}, BRIDGES),
+        ({"max_lag_days": -1}, BRIDGES),
+        ({"painkiller_max_days": -1}, BRIDGES),
+        ({"painkiller_bridge_days": -1}, BRIDGES),
+        ({"reference_change": 0.0}, "reference_change, reference_percent and flare_delta must "
+         "be positive"),
+        ({"reference_percent": 0.0}, "reference_change, reference_percent and flare_delta must "
+         "be positive"),
+        ({"flare_delta": 0.0}, "reference_change, reference_percent and flare_delta must be "
+         "positive"),
+        ({"flare_percent": 0.0}, "flare_percent must be positive and flare_min_rise ≥ 0"),
+        ({"flare_min_rise": -0.1}, "flare_percent must be positive and flare_min_rise ≥ 0"),
+        ({"link_min_rho": 0.0}, "link_min_rho must be in (0, 1] and link_confidence in (0, 1)"),
+        ({"link_min_rho": 1.01}, "link_min_rho must be in (0, 1] and link_confidence in (0, 1)"),
+        ({"link_confidence": 0.0}, "link_min_rho must be in (0, 1] and link_confidence in (0, 1)"),
+        ({"link_confidence": 1.0}, "link_min_rho must be in (0, 1] and link_confidence in (0, 1)"),
+        ({"min_pairs": 2}, "min_pairs must be at least 3, got 2"),
+    ],
+)  # fmt: skip
+def test_rules_are_refused_with_the_reason(changes: dict[str, float], message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        PainRules(**(SMALLEST | changes))  # type: ignore[arg-type]
+    assert str(refused.value) == message
+
+
+# --------------------------------------------------------------------------- input
+
+
+def test_input_refusals_name_the_day_and_the_remedy() -> None:
+    repeated = pd.concat([diary([40, 50, 60]), diary([70, 80])], ignore_index=True)
+    with pytest.raises(ValueError) as refused:
+        pain.baseline(repeated, None, RULES)
+    assert str(refused.value) == (
+        "one row per day expected; repeated: 2024-05-01, 2024-05-02 "
+        "(average the day's entries first: pipelines.rules.diary.per_day)"
+    )
+    with pytest.raises(ValueError) as refused:
+        pain.rolling_mean(diary([40, -1, 120]), RULES)
+    assert str(refused.value) == (
+        "pain must be on the 0–100 scale; 2024-05-02 has -1.0 "
+        "(0–10 diaries are multiplied by 10 when read)"
+    )
+    # 0 and 100 are on the scale
+    assert pain.latest_mean(diary([0, 100, 50]), d(2), RULES) == 50.0
