@@ -694,3 +694,92 @@ def test_input_refusals_name_the_day_and_the_remedy() -> None:
     )
     # 0 and 100 are on the scale
     assert pain.latest_mean(diary([0, 100, 50]), d(2), RULES) == 50.0
+
+
+# ------------------------------------------------------------------- week, summary
+
+WEEK_COLUMNS = [
+    "week",
+    "mean_pain",
+    "n_days",
+    "change_vs_baseline",
+    "mean_14d",
+    "reaches_reference",
+    "reaches_30_percent",
+]
+
+
+def test_weekly_every_week_the_frame_touches() -> None:
+    # Monday 29 April 2024 (2024-W18): 40 and 50; 2024-W19 nothing; Monday 13 May
+    # (2024-W20): 30. Baseline 45. No week's 14-day mean has 7 values.
+    days = diary([40, 50] + [NA] * 12 + [30])
+    days["date"] = [date(2024, 4, 29) + timedelta(days=i) for i in range(15)]
+    expected = pd.DataFrame(
+        {
+            "week": ["2024-W18", "2024-W19", "2024-W20"],
+            "mean_pain": [45.0, np.nan, 30.0],
+            "n_days": np.array([2, 0, 1], dtype="int64"),
+            "change_vs_baseline": [0.0, np.nan, -15.0],
+            "mean_14d": [np.nan] * 3,
+            "reaches_reference": [F, F, F],
+            "reaches_30_percent": [F, F, F],
+        }
+    )
+    pd.testing.assert_frame_equal(pain.weekly(days, 45.0, RULES), expected)
+    assert list(pain.weekly(diary([]), 45.0, RULES).columns) == WEEK_COLUMNS
+
+
+def test_weekly_reached_with_the_rules_window() -> None:
+    # 14-day mean from 7 days with ≥ 2 values: the week's own days here. Base 50; week
+    # 2024-W18 at 35: −15 points, −30 %; 2024-W19 at 40: −10, −20 %
+    days = diary([35] * 7 + [40] * 7)
+    days["date"] = [date(2024, 4, 29) + timedelta(days=i) for i in range(14)]
+    rules = PainRules(reached_days=7, reached_min_values=2)
+    expected = pd.DataFrame(
+        {
+            "week": ["2024-W18", "2024-W19"],
+            "mean_pain": [35.0, 40.0],
+            "n_days": np.array([7, 7], dtype="int64"),
+            "change_vs_baseline": [-15.0, -10.0],
+            "mean_14d": [35.0, 40.0],
+            "reaches_reference": [T, F],
+            "reaches_30_percent": [T, F],
+        }
+    )
+    pd.testing.assert_frame_equal(pain.weekly(days, 50.0, rules), expected)
+
+
+def test_summarize_every_figure() -> None:
+    # 56 days from the first diary day (no program start): pain 40 on days 0–41, two days
+    # at 70 (30, 31: 30 above the usual 40: one detected episode), 20 on days 42–55;
+    # painkillers "yes" on days 35–50, nothing answered since; no activity data.
+    values: list[float | None] = [40.0] * 42 + [20.0] * 14
+    values[30] = values[31] = 70.0
+    answers: list[bool | None] = [NA] * 35 + [T] * 16 + [NA] * 5
+    days = diary(values, painkiller=answers)
+    assert pain.summarize(days, None, d(55), RULES) == pain.PainSummary(
+        baseline=40.0,  # days 0–13
+        latest_7d_mean=20.0,  # days 49–55
+        change_vs_baseline=-20.0,
+        flare_ups_per_3_months=3.26,  # days 28–55: 1 × 91.3 / 28
+        flare_ups_per_3_months_baseline=0.0,  # days 0–27
+        painkiller_run_days=16,
+        painkiller_warning=True,
+        lag_correlations=[L(k, None, 0) for k in range(4)],  # no walking known
+        baseline_n=14,
+        baseline_window=(d(0), d(13)),
+        change_vs_baseline_percent=-50.0,
+        reached=pain.Reached(20.0, -20.0, -50.0, True, True),  # days 42–55
+        painkiller_run_first=d(35),
+        painkiller_run_last=d(50),
+        painkiller_diary_stopped=True,  # 5 days without an answer
+    )
+
+
+def test_summarize_on_the_start_day_and_without_a_diary() -> None:
+    # as_of on the start: a one-day flare-up period, which has a rate when one day suffices
+    one_day = pain.summarize(diary([40]), None, d(0), PainRules(min_rate_days=1))
+    assert (one_day.flare_ups_per_3_months_baseline, one_day.flare_ups_per_3_months) == (0.0, None)
+    # activity data only: no start, no rates
+    watch = pain.summarize(diary([NA] * 40, has_data=[T] * 40), None, d(39), RULES)
+    assert (watch.baseline_window, watch.flare_ups_per_3_months_baseline) == (None, None)
