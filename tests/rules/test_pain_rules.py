@@ -783,3 +783,56 @@ def test_summarize_on_the_start_day_and_without_a_diary() -> None:
     # activity data only: no start, no rates
     watch = pain.summarize(diary([NA] * 40, has_data=[T] * 40), None, d(39), RULES)
     assert (watch.baseline_window, watch.flare_ups_per_3_months_baseline) == (None, None)
+
+
+# ------------------------------------------------------------------ the calendar
+
+
+def test_six_repeated_days_name_the_first_five() -> None:
+    days = pd.concat([diary([40] * 7), diary([50] * 6)], ignore_index=True)
+    with pytest.raises(ValueError, match=r"repeated: 2024-05-01, 2024-05-02, 2024-05-03, "
+                       r"2024-05-04, 2024-05-05 \(average"):  # fmt: skip
+        pain.rolling_mean(days, RULES)
+
+
+def test_days_missing_from_the_frame_have_no_answer() -> None:
+    # days 2 and 3 are not in the frame: not a "yes", not a "no" — day 4 has a row without
+    # an answer. The run is days 0–1; more than 2 days since its last "yes": stopped
+    days = diary([NA] * 5, painkiller=[T, T, NA, NA, NA]).drop(index=[2, 3])
+    assert pain.painkiller_status(days, d(4), RULES) == PainkillerRun(2, d(0), d(1), True)
+    # bridged like unwritten days: yes on day 0 and day 3, days 1–2 missing
+    bridged = diary([NA] * 4, painkiller=[T, NA, NA, T]).drop(index=[1, 2])
+    assert pain.painkiller_status(bridged, d(3), RULES) == PainkillerRun(4, d(0), d(3), False)
+
+
+def test_the_daily_joins_entry_count_decides_what_was_written() -> None:
+    # the join fills the flags with "no" on every day; pain_entries says who wrote
+    days = diary([NA, NA, 40, NA, 50], flare_up=[F] * 5)
+    days["pain_entries"] = [0, 0, 1, np.nan, 1]
+    assert pain.anchor(days, None) == d(2)
+    # day 3 (no count) and the missing day 5 are unwritten: the flare-up days 2, 4 and 6
+    # are one episode
+    days = pd.concat([days, diary([NA] * 7, flare_up=[F] * 7).iloc[[6]]], ignore_index=True)
+    days.loc[5, "pain_entries"] = 1
+    flags = pd.Series([F, F, T, F, T, T], index=days.index)
+    assert pain.flare_episodes(days, flags, RULES) == [(d(2), d(6))]
+
+
+def test_unknown_activity_data_is_no_data() -> None:
+    # has_data unknown (<NA>) on day 1 is no activity data: lag 0 pairs days 0, 2, 3, 4
+    days = diary([50, 40, 30, 20, 10], walking=WALK5)
+    days["has_data"] = pd.array([T, None, T, T, T], dtype="boolean")
+    assert [c.n for c in pain.lag_correlations(days, WHOLE)] == [4, 3, 2, 1]
+
+
+def test_a_frame_with_the_pain_column_only() -> None:
+    days = pd.DataFrame({"date": [d(0), d(1), d(2), d(3)], "pain": [40.0, 50.0, 60.0, 70.0]})
+    assert pain.baseline_window(days, None, RULES) == Baseline(55.0, 4, (d(0), d(13)))
+    assert pain.painkiller_status(days, d(3), RULES) == PainkillerRun(0, None, None, False)
+    assert pain.flare_days(days, 40.0, RULES).tolist() == [F, F, T, T]
+
+
+def test_nothing_before_a_set_start() -> None:
+    # an empty diary with a program start: the program window, no value in it
+    assert pain.baseline_window(diary([]), d(0), RULES) == Baseline(None, 0, (d(0), d(13)))
+    assert pain.change_vs_baseline(diary([]), d(0), d(5), RULES) == (None, None, None)
