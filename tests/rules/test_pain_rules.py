@@ -753,7 +753,7 @@ def test_summarize_every_figure() -> None:
     # 56 days from the first diary day (no program start): pain 40 on days 0–41, two days
     # at 70 (30, 31: 30 above the usual 40: one detected episode), 20 on days 42–55;
     # painkillers "yes" on days 35–50, nothing answered since; no activity data.
-    values: list[float | None] = [40.0] * 42 + [20.0] * 14
+    values = [40.0] * 42 + [20.0] * 14
     values[30] = values[31] = 70.0
     answers: list[bool | None] = [NA] * 35 + [T] * 16 + [NA] * 5
     days = diary(values, painkiller=answers)
@@ -836,3 +836,20 @@ def test_nothing_before_a_set_start() -> None:
     # an empty diary with a program start: the program window, no value in it
     assert pain.baseline_window(diary([]), d(0), RULES) == Baseline(None, 0, (d(0), d(13)))
     assert pain.change_vs_baseline(diary([]), d(0), d(5), RULES) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("change", "base", "expected"),
+    [
+        (-13.5, 45.0, -30.0),
+        (-1.0, 3.0, -33.3),  # 1 decimal
+        (-0.5, 1.0, -50.0),  # a baseline of 1 is a baseline
+        (5.0, 0.0, None),  # no per cent of nothing
+        (None, 50.0, None),
+        (5.0, None, None),
+    ],
+)
+def test_change_in_per_cent(
+    change: float | None, base: float | None, expected: float | None
+) -> None:
+    assert pain._percent(change, base) == expected
