@@ -376,6 +376,20 @@ def test_flare_series_on_the_input_rows() -> None:
     )
 
 
+def test_flare_days_follow_the_rules() -> None:
+    # two high days are too few when three are needed; the person's flag still counts
+    days = diary([60, 60, 40], flare_up=[NA, NA, T])
+    rules = PainRules(flare_min_days=3)
+    assert pain.flare_days(days, 40.0, rules).tolist() == [F, F, T]
+    assert pain.flare_days(days, 40.0, RULES).tolist() == [T, T, T]
+
+
+def test_flare_flags_must_be_aligned_with_the_days() -> None:
+    days = diary([1, 1, 1])
+    with pytest.raises(ValueError):
+        pain.flare_episodes(days, pd.Series([T, T]), RULES)
+
+
 def test_flare_series_of_nothing() -> None:
     days = diary([])
     for function, name in ((pain.flare_detected, "flare_detected"), (pain.flare_days, "flare_up")):
