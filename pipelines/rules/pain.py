@@ -653,7 +653,7 @@ def _painkiller_run(calendar: pd.DataFrame, as_of: date, rules: PainRules) -> Pa
     if calendar.empty or "painkiller" not in calendar:
         return none
     upto = calendar.loc[_within(calendar.index, None, as_of), "painkiller"]
-    answered = upto.notna().to_numpy(dtype=bool)
+    answered = upto.notna().to_numpy()  # notna() is a bool Series
     said_yes = _true(upto).to_numpy()
     yes = np.flatnonzero(said_yes)
     if not len(yes):
