@@ -426,7 +426,7 @@ def _rolling(calendar: pd.DataFrame, rules: PainRules) -> pd.Series:
 def rolling_mean(days: pd.DataFrame, rules: PainRules = DEFAULT_RULES) -> pd.Series:
     """Trailing ``rolling_days`` calendar-day mean pain per row of ``days`` (NaN: too few)."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype="float64", name="pain_7d_mean")
+        return pd.Series(index=days.index, dtype="float64", name="pain_7d_mean")
     return _aligned(_rolling(_calendar(days), rules), days)
 
 
@@ -568,7 +568,7 @@ def flare_detected(
     """Per row of ``days``: pain clearly above the usual level (detected, not the person's
     flag); ``base`` is the baseline, the usual level while the diary is young."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype=bool, name="flare_detected")
+        return pd.Series(index=days.index, dtype=bool, name="flare_detected")
     return _aligned(_detected_calendar(_calendar(days), base, rules), days)
 
 
@@ -577,7 +577,7 @@ def flare_days(
 ) -> pd.Series:
     """Per row of ``days``: a flare-up day (flagged by the person, or detected)."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype=bool, name="flare_up")
+        return pd.Series(index=days.index, dtype=bool, name="flare_up")
     return _aligned(_flare_calendar(_calendar(days), base, rules), days)
 
 

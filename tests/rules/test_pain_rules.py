@@ -390,6 +390,17 @@ def test_flare_flags_must_be_aligned_with_the_days() -> None:
         pain.flare_episodes(days, pd.Series([T, T]), RULES)
 
 
+def test_per_row_results_of_nothing_keep_the_rows_index() -> None:
+    # a participant's rows filtered down to nothing, labelled by something else than 0..n
+    days = diary([40]).set_axis(pd.Index(["p1 2024-05-01"]), axis=0).iloc[[]]
+    for result, name, dtype in (
+        (pain.rolling_mean(days, RULES), "pain_7d_mean", "float64"),
+        (pain.flare_detected(days, 40.0, RULES), "flare_detected", "bool"),
+        (pain.flare_days(days, 40.0, RULES), "flare_up", "bool"),
+    ):
+        pd.testing.assert_series_equal(result, pd.Series(index=days.index, dtype=dtype, name=name))
+
+
 def test_flare_series_of_nothing() -> None:
     days = diary([])
     for function, name in ((pain.flare_detected, "flare_detected"), (pain.flare_days, "flare_up")):
