@@ -6,6 +6,7 @@ figure is worked out by hand from the module doc (the rule's specification)."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -878,3 +879,34 @@ def test_change_in_per_cent(
     change: float | None, base: float | None, expected: float | None
 ) -> None:
     assert pain._percent(change, base) == expected
+
+
+def test_a_constant_side_gives_no_rho_quietly() -> None:
+    # x constant in the first row, y in the second: no rho, and no division warning
+    x, y = np.array([1.0, 1.0, 2.0]), np.array([1.0, 2.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rho = pain._rho_of_rows(x, y, np.array([[0, 1, 1], [1, 2, 2], [0, 1, 2]]))
+        assert pain._spearman(np.array([3.0, 3.0, 3.0]), np.array([1.0, 2.0, 3.0])) is None
+    # third row: ranks (1.5, 1.5, 3) against (1, 2.5, 2.5): 0.75 / sqrt(1.5 × 1.5) = 0.5
+    assert [None if math.isnan(r) else r for r in rho.tolist()] == [None, None, 0.5]
+
+
+@pytest.mark.parametrize(
+    ("samples", "expected"),
+    [
+        # one resample is no spread: no interval, no verdict
+        (1, L(0, -1.0, 5, None, None)),
+        # two resamples suffice (both the series itself: the Bonett–Wright interval)
+        (2, L(0, -1.0, 5, -1.0, -0.992, "more_walking_less_pain")),
+    ],
+)
+def test_the_bootstrap_needs_two_resamples(samples: int, expected: pain.LagCorrelation) -> None:
+    rules = PainRules(
+        detrend_days=41,
+        detrend_min_values=1,
+        min_pairs=5,
+        bootstrap_samples=samples,
+    )
+    days = diary([50, 40, 30, 20, 10], walking=WALK5, has_data=[True] * 5)
+    assert pain.lag_correlations(days, rules)[0] == expected
