@@ -627,7 +627,7 @@ def flare_rate_change(
     baseline_period = (start, min(baseline_end, as_of))
     after_start = baseline_end + timedelta(days=1)
     after_period = (after_start, as_of) if as_of >= after_start else None
-    before = flare_rate(episodes, *baseline_period, rules) if as_of >= start else None
+    before = flare_rate(episodes, *baseline_period, rules)  # None when as_of < start: no days
     after = flare_rate(episodes, *after_period, rules) if after_period else None
     ratio = round(after / before, 2) if before and after is not None else None
     return FlareRates(baseline_period, after_period, before, after, ratio)

@@ -477,6 +477,9 @@ def test_flare_rate_edges(
         # none after the baseline period: after 0.0, ratio 0 / 3.26 = 0.0
         ("none after", RULES, [5], 0, 55,
          pain.FlareRates((d(0), d(27)), (d(28), d(55)), 3.26, 0.0, 0.0)),
+        # after: 1 × 91.3 / 30 = 3.04; ratio 3.04 / 3.26 = 0.9325 → 0.93
+        ("ratio to 2 decimals", RULES, [5, 40], 0, 57,
+         pain.FlareRates((d(0), d(27)), (d(28), d(57)), 3.26, 3.04, 0.93)),
         ("as_of on the period's last day", RULES, [5], 0, 27,
          pain.FlareRates((d(0), d(27)), None, 3.26, None, None)),
         ("one day after it", RULES, [5], 0, 28,
