@@ -282,6 +282,9 @@ def test_overview_is_the_change_and_the_run() -> None:
         # worse, not better: positive change
         ("worse", 70.0, 50.0, pain.Reached(70.0, 20.0, 40.0, False, False)),
         ("no mean", None, 50.0, pain.Reached(None, None, None, False, False)),
+        # a baseline given with 2 decimals: the change is still shown (and compared) at 1:
+        # 30 − 45.26 = −15.26 → −15.3; −15.3 / 45.26 = −33.8 %
+        ("change to 1 decimal", 30.0, 45.26, pain.Reached(30.0, -15.3, -33.8, True, True)),
     ],
 )
 def test_reached_criteria(
