@@ -329,6 +329,9 @@ def test_reached_needs_seven_values_in_fourteen_days() -> None:
         # +10 points alone (30 % switched off by 99 %): 50 is high, 49.9 not
         ("10 points", PainRules(flare_delta=10, flare_percent=99), 40.0, [50, 50], [T, T]),
         ("9.9 points", PainRules(flare_delta=10, flare_percent=99), 40.0, [49.9, 49.9], [F, F]),
+        # +30 % of 45 is 13.5 points (not rounded to 14): 58.5 reaches it, 58.4 not
+        ("30 % of 45", RULES, 45.0, [58.5, 58.5], [T, T]),
+        ("short of 30 % of 45", RULES, 45.0, [58.4, 58.4], [F, F]),
         # no minimal rise: +30 % of a usual 5 is 1.5 points; 7 is 2 above
         ("no minimal rise", PainRules(flare_min_rise=0), 5.0, [7, 7], [T, T]),
         # +50 % of 10 is 5 points: 14 is 4 above (it would be high at +30 %: 3)
