@@ -80,7 +80,7 @@ when its ``pain``, ``flare_up`` or ``painkiller`` is filled in.
   never less than Bonett and Wright's (2000) sqrt((1 + rho²/2) / (n − 3)) for independent
   pairs, which a bootstrap of a few dozen pairs tends to undercut; the interval is rho ±
   the normal quantile of 95 % corrected for the four lags (Bonferroni: 1 − 0.05 / 8 →
-  2.73) times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
+  2.50) times it, back on the rho scale. ``verdict``: ``more_walking_less_pain`` (rho < 0) or
   ``more_walking_more_pain`` (rho > 0) only when |rho| ≥ ``link_min_rho`` (0.4) **and**
   the interval excludes 0; else ``no_clear_link``. On independent noise (6 weeks) about
   3 % of people get a link at some lag (tests/pipelines/test_pain.py simulates it). An
@@ -371,12 +371,6 @@ def _within(dates: Iterable[date], first: date | None, last: date) -> np.ndarray
     return np.array([(first is None or first <= d) and d <= last for d in dates], dtype=bool)
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    if value is None or math.isnan(value):
-        return None
-    return round(float(value), digits)
-
-
 # ------------------------------------------------------------------------ baseline
 
 
@@ -417,7 +411,7 @@ def _baseline(calendar: pd.DataFrame, start: date | None, rules: PainRules) -> B
     for first, last in (before, program):
         values = calendar.loc[_within(calendar.index, first, last), "pain"].dropna()
         if len(values) >= rules.baseline_min_entries:
-            return Baseline(_round(float(values.mean()), 1), len(values), (first, last))
+            return Baseline(round(float(values.mean()), 1), len(values), (first, last))
     return Baseline(None, len(values), program)
 
 
@@ -432,7 +426,7 @@ def _rolling(calendar: pd.DataFrame, rules: PainRules) -> pd.Series:
 def rolling_mean(days: pd.DataFrame, rules: PainRules = DEFAULT_RULES) -> pd.Series:
     """Trailing ``rolling_days`` calendar-day mean pain per row of ``days`` (NaN: too few)."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype="float64", name="pain_7d_mean")
+        return pd.Series(index=days.index, dtype="float64", name="pain_7d_mean")
     return _aligned(_rolling(_calendar(days), rules), days)
 
 
@@ -451,7 +445,7 @@ def _window_mean(calendar: pd.DataFrame, as_of: date, length: int, min_values: i
     window = calendar.loc[_within(calendar.index, first, as_of), "pain"].dropna()
     if len(window) < min_values:
         return None
-    return _round(float(window.mean()), 1)
+    return round(float(window.mean()), 1)  # at least min_values ≥ 1 values: a number
 
 
 def _percent(change: float | None, base: float | None) -> float | None:
@@ -532,8 +526,6 @@ def usual_level(calendar_pain: np.ndarray, base: float | None, rules: PainRules)
     ``usual_min_values`` values, else ``base`` (NaN without either)."""
     n = len(calendar_pain)
     usual = np.full(n, np.nan if base is None else float(base))
-    if n == 0:
-        return usual
     padded = np.concatenate([np.full(rules.usual_days, np.nan), calendar_pain])
     windows = np.lib.stride_tricks.sliding_window_view(padded, rules.usual_days)[:n]
     enough = (~np.isnan(windows)).sum(axis=1) >= rules.usual_min_values
@@ -543,7 +535,7 @@ def usual_level(calendar_pain: np.ndarray, base: float | None, rules: PainRules)
 
 
 def _detected_calendar(calendar: pd.DataFrame, base: float | None, rules: PainRules) -> pd.Series:
-    pain_values = calendar["pain"].to_numpy(dtype="float64") if len(calendar) else np.array([])
+    pain_values = calendar["pain"].to_numpy(dtype="float64")
     usual = usual_level(pain_values, base, rules)
     rise = np.round(pain_values - usual, 6)  # NaN (no value or no usual level) is not high
     relative = np.round(usual * rules.flare_percent / 100.0, 6)
@@ -576,7 +568,7 @@ def flare_detected(
     """Per row of ``days``: pain clearly above the usual level (detected, not the person's
     flag); ``base`` is the baseline, the usual level while the diary is young."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype=bool, name="flare_detected")
+        return pd.Series(index=days.index, dtype=bool, name="flare_detected")
     return _aligned(_detected_calendar(_calendar(days), base, rules), days)
 
 
@@ -585,7 +577,7 @@ def flare_days(
 ) -> pd.Series:
     """Per row of ``days``: a flare-up day (flagged by the person, or detected)."""
     if days.empty:
-        return pd.Series([], index=days.index, dtype=bool, name="flare_up")
+        return pd.Series(index=days.index, dtype=bool, name="flare_up")
     return _aligned(_flare_calendar(_calendar(days), base, rules), days)
 
 
@@ -635,7 +627,7 @@ def flare_rate_change(
     baseline_period = (start, min(baseline_end, as_of))
     after_start = baseline_end + timedelta(days=1)
     after_period = (after_start, as_of) if as_of >= after_start else None
-    before = flare_rate(episodes, *baseline_period, rules) if as_of >= start else None
+    before = flare_rate(episodes, *baseline_period, rules)  # None when as_of < start: no days
     after = flare_rate(episodes, *after_period, rules) if after_period else None
     ratio = round(after / before, 2) if before and after is not None else None
     return FlareRates(baseline_period, after_period, before, after, ratio)
@@ -661,7 +653,7 @@ def _painkiller_run(calendar: pd.DataFrame, as_of: date, rules: PainRules) -> Pa
     if calendar.empty or "painkiller" not in calendar:
         return none
     upto = calendar.loc[_within(calendar.index, None, as_of), "painkiller"]
-    answered = upto.notna().to_numpy(dtype=bool)
+    answered = upto.notna().to_numpy()  # notna() is a bool Series
     said_yes = _true(upto).to_numpy()
     yes = np.flatnonzero(said_yes)
     if not len(yes):
