@@ -211,7 +211,10 @@ def test_every_figure_of_a_members_row(last_painkiller: bool | None, expected: d
 def test_a_no_after_as_of_does_not_end_the_run_but_one_before_does() -> None:
     """As of 12 April with the "no" of 30 March: the run of 24–28 March ended."""
     row = overview.member("p1", _history(False), PERSON, date(2026, 4, 12))
-    assert row == AS_OF_APRIL_12 | {"painkiller_run_days": 0, "painkiller_days_since_last_yes": None}
+    assert row == AS_OF_APRIL_12 | {
+        "painkiller_run_days": 0,
+        "painkiller_days_since_last_yes": None,
+    }
 
 
 def test_walking_before_the_set_start_changes_nothing() -> None:
@@ -394,5 +397,10 @@ def test_the_table_of_a_group_without_data() -> None:
     out = overview.table({"p2": _empty()}, {"p2": person}, None)
     assert [{k: _plain(v) for k, v in r.items()} for r in out.to_dict("records")] == [
         dict.fromkeys(overview.COLUMNS)
-        | {"participant": "p2", "painkiller_run_days": 0, "missed_days_14d": 0, "not_worn_days_14d": 0}
+        | {
+            "participant": "p2",
+            "painkiller_run_days": 0,
+            "missed_days_14d": 0,
+            "not_worn_days_14d": 0,
+        }
     ]
