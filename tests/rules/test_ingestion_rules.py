@@ -51,7 +51,7 @@ def _plain(value: object) -> object:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 # A walk recorded on 14 January 2026 at 10:00 wall-clock time without a zone (floating: placed
@@ -68,11 +68,15 @@ WALK = SessionRecord(
     device=WATCH,
     floating=True,
 )
-# 150 steps over 07:00–07:03 UTC (offset +1 h stated): 50 per minute; a reading of 0 steps
-# 07:03–07:05 (worn, no steps: wear but no step minute).
+# 150 steps over 08:00–08:03 wall-clock time, floating (07:00–07:03 UTC in Europe/Berlin):
+# 50 per minute; a reading of 0 steps 08:03–08:05 (worn, no steps: wear, no step minute).
 STEPS = (
-    StepInterval(_utc("2026-01-15T07:00:00"), _utc("2026-01-15T07:03:00"), 150, WATCH, 6, 3600),
-    StepInterval(_utc("2026-01-15T07:03:00"), _utc("2026-01-15T07:05:00"), 0, WATCH, 6, 3600),
+    StepInterval(
+        _utc("2026-01-15T08:00:00"), _utc("2026-01-15T08:03:00"), 150, WATCH, 6, floating=True
+    ),
+    StepInterval(
+        _utc("2026-01-15T08:03:00"), _utc("2026-01-15T08:05:00"), 0, WATCH, 6, floating=True
+    ),
 )
 # heart rate 06:00–06:30 wall-clock, floating: 05:00–05:30 UTC in Europe/Berlin
 HEART = (WearSpan(_utc("2026-01-15T06:00:00"), _utc("2026-01-15T06:30:00"), WATCH, floating=True),)
@@ -241,7 +245,7 @@ def test_every_member_gets_its_status_and_only_ok_members_give_rows() -> None:
             "device": KEY,
             "minute_utc": _ts(f"2026-01-15T07:0{m}:00"),
             "steps": 50,
-            "utc_offset_s": 3600,
+            "utc_offset_s": None,
             "file_sha256": A,
             "source": "gpx",
             "resolution_s": 180,
@@ -250,13 +254,13 @@ def test_every_member_gets_its_status_and_only_ok_members_give_rows() -> None:
     ]
     assert list(out.wear.columns) == WEAR.names
     assert _records(out.wear) == [
-        {  # the step readings 07:00–07:05, the zero-step one included
+        {  # the step readings 08:00–08:05 Berlin wall time, the zero-step one included
             "participant": "p1",
             "device": KEY,
             "file_sha256": A,
             "start_utc": _ts("2026-01-15T07:00:00"),
             "end_utc": _ts("2026-01-15T07:05:00"),
-            "utc_offset_s": 3600,
+            "utc_offset_s": None,
             "source": "gpx",
             "basis": "steps",
         },
@@ -347,7 +351,7 @@ def test_a_member_against_the_manifest(
                 n_step_intervals=int(counted),
             )
         ]
-    # 150 steps over 3 minutes (UTC: no floating records here) only when counted
+    # 150 steps over 3 minutes only when counted
     assert out.step_minutes["steps"].tolist() == ([50, 50, 50] if counted else [])
     assert out.wear["basis"].tolist() == (["steps"] if counted else [])
     assert out.sessions.empty and out.daily_steps.empty
