@@ -275,6 +275,8 @@ def test_every_member_gets_its_status_and_only_ok_members_give_rows() -> None:
             "basis": "heart_rate",
         },
     ]
+    # each table numbered from 0 (the frames of one file each start at 0)
+    assert out.wear.index.tolist() == [0, 1]
     assert list(out.daily_steps.columns) == DAILY_STEPS.names
     assert _records(out.daily_steps) == [
         {
@@ -363,13 +365,13 @@ def test_two_uploads_the_second_repeating_the_first() -> None:
     parsed = ParsedFile(format="fit", kind="monitoring", step_intervals=STEPS[:1])
     first = ingestion.Upload("a.fit", A, (_member("a.fit", A, parsed=parsed),))
     again = ingestion.Upload(
-        "b.zip", B, (_member("b.zip/a.fit", A, parsed=parsed), _member("a.fit", A, parsed=parsed))
+        "b.zip", B, (_member("a.fit", A, parsed=parsed), _member("b.zip/a.fit", A, parsed=parsed))
     )
     out = ingestion.ingest_rows("p1", [first, again], FILES.empty(), NOW)
     assert [(o.name, o.status, o.reason) for o in out.outcomes] == [
         ("a.fit", "ok", None),
-        ("b.zip/a.fit", "duplicate", "same content as 'a.fit', already counted"),
         ("a.fit", "already", "already ingested (same content, same name): nothing changed"),
+        ("b.zip/a.fit", "duplicate", "same content as 'a.fit', already counted"),
     ]
     assert out.files["upload_sha256"].tolist() == [A, B]
     assert out.step_minutes["steps"].tolist() == [50, 50, 50]
@@ -396,6 +398,7 @@ def test_no_uploads_change_nothing() -> None:
     assert not out.changed
     assert out.outcomes == []
     assert out.files.empty and list(out.files.columns) == FILES.names
+    assert out.files.dtypes.to_dict() == FILES.empty().dtypes.to_dict()
 
 
 def test_an_ok_file_without_warnings_has_no_reason() -> None:
