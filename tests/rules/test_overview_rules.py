@@ -404,3 +404,9 @@ def test_the_table_of_a_group_without_data() -> None:
             "not_worn_days_14d": 0,
         }
     ]
+
+
+def test_the_table_of_an_empty_group_has_every_column() -> None:
+    out = overview.table({}, {}, None)
+    assert out.empty
+    assert list(out.columns) == overview.COLUMNS
