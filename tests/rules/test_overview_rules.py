@@ -197,10 +197,69 @@ AS_OF_APRIL_12 = AS_OF_29 | {
 }
 
 
+# As of Mon 30 March (the first day of week 5): the 14 days 17–30 March hold week 4, the 28
+# days 3–30 March weeks 2–4 (week 1 began on 2 March), the 14 before (3–16 March) week 2.
+# Blocks from 4–5 March to 28–29 March lie inside; 30–31 March is in progress and met.
+AS_OF_30 = AS_OF_29 | {
+    "as_of": date(2026, 3, 30),
+    "adherence_14d": 1.0,
+    "weeks_total_14d": 1,
+    "blocks_met_14d": 4,  # 18–19 … 28–29 March: 6 blocks, the last 4 met
+    "blocks_total_14d": 6,
+    "adherence_28d": 0.4444,  # (1/3 + 0 + 1)/3
+    "weeks_total_28d": 3,
+    "dose_28d": 0.5741,  # (60/90 + 5/90 + 1)/3 = 31/54
+    "training_28d": 0.3333,  # week 4
+    "blocks_met_28d": 7,  # 4–5, 6–7, 8–9, 22–23 … 28–29 March
+    "blocks_total_28d": 13,
+    "blocks_no_data_28d": 4,
+    "current_streak_blocks": 5,  # 30–31 March (in progress, met) + 4
+    "days_since_last_walk": 0,
+    "adherence_prev_14d": 0.3333,  # week 2
+    "adherence_trend_14d": 0.6667,
+    "painkiller_run_days": 0,  # the "no" of 30 March ended the run
+    # of 17–30 March: 5 days without a row + 20 (low wear), 24, 26, 29 March (below)
+    "missed_days_14d": 9,
+    "not_worn_days_14d": 6,
+}
+
+# As of Sun 15 March: both windows hold weeks 1–2 (nothing before the start counts); the 14
+# days before lie wholly before the start: no figure, no trend.
+AS_OF_15 = AS_OF_29 | {
+    "as_of": date(2026, 3, 15),
+    "adherence_14d": 0.6667,  # (1 + 1/3)/2
+    "weeks_total_14d": 2,
+    "blocks_met_14d": 4,  # 2–3 … 14–15 March: 7 blocks, the first 4 met
+    "blocks_total_14d": 7,
+    "adherence_28d": 0.6667,
+    "weeks_total_28d": 2,
+    "dose_28d": 0.8333,  # (1 + 60/90)/2
+    "training_28d": 0.5,
+    "blocks_met_28d": 4,
+    "blocks_total_28d": 7,
+    "blocks_no_data_28d": 2,  # 12–13, 14–15 March
+    "current_streak_blocks": 0,
+    "days_since_last_walk": 5,  # 10 March (20 minutes)
+    "pain_change_vs_baseline": None,  # no pain 9–15 March
+    "adherence_prev_14d": None,
+    "adherence_trend_14d": None,
+    "days_without_data": 5,  # 11–15 March without data
+    "painkiller_run_days": 0,
+    "missed_days_14d": 10,  # 2–15 March: 4 met
+    "not_worn_days_14d": 5,  # 11–15 March no data
+}
+
+
 @pytest.mark.parametrize(
     ("last_painkiller", "expected"),
-    [(False, AS_OF_29), (False, AS_OF_26), (None, AS_OF_APRIL_12)],
-    ids=["29-march", "26-march", "12-april"],
+    [
+        (False, AS_OF_29),
+        (False, AS_OF_26),
+        (None, AS_OF_APRIL_12),
+        (False, AS_OF_30),
+        (False, AS_OF_15),
+    ],
+    ids=["29-march", "26-march", "12-april", "30-march", "15-march"],
 )
 def test_every_figure_of_a_members_row(last_painkiller: bool | None, expected: dict) -> None:
     row = overview.member("p1", _history(last_painkiller), PERSON, expected["as_of"])
