@@ -469,3 +469,14 @@ def test_the_table_of_an_empty_group_has_every_column() -> None:
     out = overview.table({}, {}, None)
     assert out.empty
     assert list(out.columns) == overview.COLUMNS
+
+
+def test_the_pain_baseline_counts_from_the_set_start() -> None:
+    """Pain 80 on 3 March (in the first program days) leaves the baseline of the 14 days
+    before the set start (50.0); counted from the first diary day (20 February) it would be
+    (50 + 60 + 40 + 50 + 80)/5 = 56.0."""
+    frame = _history()
+    on_3_march = frame["date"] == date(2026, 3, 3)
+    frame.loc[on_3_march, "pain"] = 80.0
+    frame.loc[on_3_march, "pain_entries"] = 1
+    assert overview.member("p1", frame, PERSON, date(2026, 3, 29)) == AS_OF_29
