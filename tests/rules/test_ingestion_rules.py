@@ -465,3 +465,15 @@ def test_merged_step_minutes_take_the_larger_count_per_minute() -> None:
     ]
     assert ingestion.merged_step_minutes(existing, new.iloc[:0]) is existing
     assert ingestion.merged_step_minutes(existing.iloc[:0], new) is new
+
+
+def test_a_member_the_reader_gave_nothing_for_is_rejected() -> None:
+    """A reader result with neither records nor an error (ingest.read never gives one)."""
+    member = _member("odd.fit", A)
+    out = ingestion.ingest_rows(
+        "p1", [ingestion.Upload("odd.fit", UP, (member,))], FILES.empty(), NOW
+    )
+    assert _records(out.files) == [_file_row("odd.fit", A, "rejected", "reader returned nothing")]
+    assert out.outcomes == [
+        ingestion.Outcome("odd.fit", "rejected", "reader returned nothing", 0, 0, A)
+    ]
