@@ -38,17 +38,18 @@ EQUIVALENT = Path(__file__).with_name("equivalent.toml")
 STATUS = {
     1: "killed",
     3: "killed",
-    36: "killed",  # timeout: the mutant made the code loop
-    24: "killed",
-    -24: "killed",
-    152: "killed",
-    255: "killed",
+    36: "timeout",  # the mutant made the tests run far longer: counted as killed
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
     0: "survived",
     5: "no tests",
     33: "no tests",
     34: "skipped",
     None: "not run",
 }
+KILLED = ("killed", "timeout")
 _NAME = re.compile(r"^(?P<function>.+)__mutmut_(?P<n>\d+|orig)$")
 
 
@@ -95,7 +96,7 @@ def mutants(root: Path = MUTANTS) -> list[Mutant]:
             mutated = functions.get(short, "").replace(
                 short, f"{match['function']}__mutmut_orig", 1
             )
-            change = _change(original, mutated) if match and status != "killed" else ""
+            change = _change(original, mutated) if match and status not in KILLED else ""
             found.append(Mutant(name, module, status, change))
     return found
 
@@ -113,7 +114,7 @@ def equivalent() -> dict[str, str]:
 
 def score(found: list[Mutant], equal: dict[str, str]) -> tuple[int, int]:
     counted = [m for m in found if m.name not in equal and m.status not in ("skipped", "not run")]
-    return sum(m.status == "killed" for m in counted), len(counted)
+    return sum(m.status in KILLED for m in counted), len(counted)
 
 
 def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) -> str:
@@ -133,9 +134,9 @@ def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) ->
         f"{len([m for m in found if m.name in equal])} equivalent mutants left out, "
         f"{sum(m.status == 'not run' for m in found)} of {len(found)} not run yet.",
         "",
-        "| module | mutants | not run yet | killed | survived | no test reaches it "
-        "| equivalent | score |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| module | mutants | not run yet | killed | of which timeouts | survived "
+        "| no test reaches it | equivalent | score |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     by_module: dict[str, list[Mutant]] = {}
     for m in found:
@@ -144,13 +145,14 @@ def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) ->
         c = Counter(m.status for m in items if m.name not in equal)
         k, n = score(items, equal)
         lines.append(
-            f"| `{module}` | {len(items)} | {c['not run']} | {c['killed']} | {c['survived']} "
+            f"| `{module}` | {len(items)} | {c['not run']} | {c['killed'] + c['timeout']} "
+            f"| {c['timeout']} | {c['survived']} "
             f"| {c['no tests']} "
             f"| {sum(m.name in equal for m in items)} | "
             + (f"{100 * k / n:.1f} % |" if n else "– |")
         )
     open_ = [
-        m for m in found if m.status not in ("killed", "skipped", "not run") and m.name not in equal
+        m for m in found if m.status not in (*KILLED, "skipped", "not run") and m.name not in equal
     ]
     lines += ["", f"## Not killed ({len(open_)})", ""]
     if open_:
@@ -161,7 +163,7 @@ def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) ->
     if equal:
         lines += ["| mutant | why no test can tell it apart |", "|---|---|"]
         for name, why in sorted(equal.items()):
-            stale = "" if names.get(name) and names[name].status != "killed" else " (stale)"
+            stale = "" if names.get(name) and names[name].status not in KILLED else " (killed)"
             lines.append(f"| `{name}`{stale} | {_cell(why)} |")
     return "\n".join(lines) + "\n"
 
