@@ -535,7 +535,10 @@ def zip_archive(members: Sequence[tuple[str, bytes]], method: int = zipfile.ZIP_
     with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w", method) as archive:
         warnings.simplefilter("ignore")  # "Duplicate name": wanted here
         for name, data in members:
-            archive.writestr(name, data)
+            # a fixed time: with the clock's, two builds a second apart differ (flaky)
+            member = zipfile.ZipInfo(name, date_time=(2026, 3, 4, 12, 0, 0))
+            member.compress_type = method
+            archive.writestr(member, data)
     return buffer.getvalue()
 
 
