@@ -39,6 +39,22 @@ def raw_key_file() -> Iterator[Path]:
         os.environ["BACKTRACK_KEY_FILE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def main_module_restored() -> Iterator[None]:
+    """Put ``sys.modules["__main__"]`` back after every test.
+
+    Streamlit's script runner (so every AppTest) installs the page it ran as ``__main__`` and
+    never restores it. A later test in the same worker that starts processes by *spawn* (the
+    Dask runner's nanny) would then re-run that page in each child, which fails there ("Nanny
+    failed to start") — a failure that depended only on which tests a worker ran before."""
+    import sys
+
+    before = sys.modules.get("__main__")
+    yield
+    if before is not None:
+        sys.modules["__main__"] = before
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for the whole session (≈ 12 s once)."""
