@@ -38,8 +38,9 @@ def join(
     activity_columns = [c for c in DAILY.names if c != "participant"]
     activity = daily[activity_columns].set_index("date").reindex(index)
     activity = _fill_activity(activity)
-    entries = diary_days.set_index("date").reindex(index)
-    out = activity.join(entries[DIARY_COLUMNS]).rename_axis("date").reset_index()
+    entries = diary_days.set_index("date")[DIARY_COLUMNS]
+    # a left join on the day: the range is the activity's reindexed days
+    out = activity.join(entries).rename_axis("date").reset_index()
     out["pain_entries"] = out["pain_entries"].fillna(0).astype("int16")
     out["flare_up_flagged"] = out["flare_up_flagged"].fillna(False).astype(bool)
     out["painkiller"] = out["painkiller"].astype("boolean")
@@ -53,9 +54,8 @@ def join(
     out["pain_7d_mean"] = pain.rolling_mean(rule_input, rules).to_numpy()
     detected = pain.flare_detected(rule_input, base, rules).fillna(False).astype(bool).to_numpy()
     out["flare_detected"] = detected
-    out["flare_up"] = out["flare_up_flagged"].to_numpy(dtype=bool) | detected
-    out.insert(0, "participant", participant)
-    out["participant"] = out["participant"].astype("string")
+    out["flare_up"] = out["flare_up_flagged"].to_numpy() | detected
+    out["participant"] = pd.Series([participant] * len(out), dtype="string")
     return out[DAYS.names]
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.rules import joined
+from pipelines.rules.pain import PainRules
 from pipelines.schemas import DAYS
 from tests.support.rules import activity_days, diary_days
 
@@ -87,3 +88,76 @@ def test_a_detected_flare_up_counts_as_a_flare_up() -> None:
 def test_nothing_to_join_is_an_empty_days_table() -> None:
     out = joined.join("p1", activity_days({}), diary_days({}), program_start=None)
     assert out.empty and list(out.columns) == DAYS.names
+
+
+def test_every_column_has_the_days_tables_type() -> None:
+    """The types the days table's schema gives (docs/tables.md), also on the days the join
+    fills: booleans stay booleans (not 0 or NaN), the painkiller and exercise-pain answers
+    stay three-valued (yes / no / not answered), wear basis and sources stay strings."""
+    activity = activity_days({D[1]: 35.0})
+    activity["wear_minutes"] = [610.0]
+    activity["wear_basis"] = pd.array(["steps"], dtype="string")
+    activity["approximate"] = [True]
+    diary = diary_days({D[0]: 40.0, D[2]: 20.0})
+    out = joined.join("p7", activity, diary, program_start=None)
+    floats = [
+        "walking_minutes", "brisk_walking_minutes", "session_walking_minutes",
+        "bout_walking_minutes", "training_minutes", "wear_minutes", "credited_minutes",
+        "above_range_minutes", "training_sessions", "pain", "pain_7d_mean",
+    ]  # fmt: skip
+    sessions = ["walking", "strength", "pilates", "yoga", "tai_chi", "other"]
+    expected = (
+        {"participant": "string", "date": "object", "steps": "int64", "pain_entries": "int16"}
+        | {name: "float64" for name in floats}
+        | {f"sessions_{name}": "int16" for name in sessions}
+        | {name: "string" for name in ("sources", "wear_basis", "status")}
+        | {name: "bool" for name in ("has_data", "approximate", "met")}
+        | {name: "bool" for name in ("flare_up_flagged", "flare_up", "flare_detected")}
+        | {"painkiller": "boolean", "exercise_pain": "boolean"}
+    )
+    assert {name: str(out[name].dtype) for name in out.columns} == expected
+    assert list(out.columns) == DAYS.names
+    assert _records(
+        out, ["participant", "date", "wear_minutes", "wear_basis", "approximate", "has_data"]
+    ) == [
+        ("p7", D[0], None, None, False, False),
+        ("p7", D[1], 610.0, "steps", True, True),
+        ("p7", D[2], None, None, False, False),
+    ]
+    assert out["flare_up_flagged"].tolist() == [False, False, False]
+
+
+def test_the_pain_rules_given_are_the_ones_the_join_uses() -> None:
+    """Non-default rules reach the baseline, the trailing mean and the detection.
+
+    Program start Sat 4 May; pain 30 on 2 and 3 May, 50 on 4 May, 30 on 5 May; activity
+    only on 6 May. Rules: a baseline from 2 days with a value, a trailing mean over 2 days
+    from 1 value, a flare-up from 1 day. Baseline = mean(30, 30) = 30; 4 May: 50 ≥ 30 × 1.3 =
+    39 and ≥ 30 + 10 → detected; 5 May: 30 is not. Trailing means: 30, 30, (30+50)/2 = 40,
+    (50+30)/2 = 40, 6 May: only 5 May's 30 in its 2 days → 30. With the default rules
+    there would be no baseline (4 values needed) and so nothing detected, and no trailing
+    mean before 3 values."""
+    rules = PainRules(
+        baseline_min_entries=2, rolling_days=2, rolling_min_values=1, flare_min_days=1
+    )
+    pain = {date(2024, 5, 2): 30.0, date(2024, 5, 3): 30.0, D[3]: 50.0, D[4]: 30.0}
+    out = joined.join("p1", activity_days({D[5]: 5.0}), diary_days(pain), D[3], rules)
+    assert _records(out, ["date", "pain", "pain_7d_mean", "flare_detected", "flare_up"]) == [
+        (D[1], 30.0, 30.0, False, False),
+        (D[2], 30.0, 30.0, False, False),
+        (D[3], 50.0, 40.0, True, True),
+        (D[4], 30.0, 40.0, False, False),
+        (D[5], None, 30.0, False, False),
+    ]
+
+
+def test_the_baseline_is_taken_before_the_program_start() -> None:
+    """Pain 30 on 2 and 3 May, the program starts on 4 May, pain 50 on 4 and 5 May. Baseline
+    (2 values suffice here): the days before the start, 30 → 50 is ≥ 30 × 1.3 and ≥ 30 + 10
+    on 2 days in a row: both detected. A baseline over all four days (40) would detect
+    nothing (50 < 52)."""
+    pain = {date(2024, 5, 2): 30.0, date(2024, 5, 3): 30.0, D[3]: 50.0, D[4]: 50.0}
+    out = joined.join(
+        "p1", activity_days({}), diary_days(pain), D[3], PainRules(baseline_min_entries=2)
+    )
+    assert out["flare_detected"].tolist() == [False, False, True, True]

@@ -121,13 +121,14 @@ def activity_days(minutes: dict[date, float], participant: str = "p1") -> pd.Dat
         row: dict[str, object] = {c.name: 0 for c in DAILY.columns}
         row |= {"participant": participant, "date": d, "walking_minutes": float(m)}
         row |= {"has_data": True, "met": m >= 30, "sources": "fit"}
-        row |= {"status": "met" if m >= 30 else "below"}
+        row |= {"status": "met" if m >= 30 else "below", "wear_basis": None}
         rows.append(row)
     frame = pd.DataFrame(rows, columns=DAILY.names) if rows else DAILY.empty()
     for column in DAILY.columns:
         if column.name.startswith("sessions_"):
             frame[column.name] = frame[column.name].astype("int16")
     frame["steps"] = frame["steps"].astype("int64")
+    frame["wear_basis"] = frame["wear_basis"].astype("string")
     return frame
 
 
