@@ -13,10 +13,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.rules import pain
 from pipelines.schemas import DAILY, DAYS
 
+FILLS = {"sources": "", "status": "no_data"}  # the text a day without activity data gets
 DIARY_COLUMNS = ["pain", "pain_entries", "flare_up_flagged", "painkiller", "exercise_pain"]
 
 
@@ -35,8 +37,7 @@ def join(
         return DAYS.empty()
     first, last = min(dates), max(dates)
     index = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    activity_columns = [c for c in DAILY.names if c != "participant"]
-    activity = daily[activity_columns].set_index("date").reindex(index)
+    activity = daily.drop(columns="participant").set_index("date").reindex(index)
     activity = _fill_activity(activity)
     entries = diary_days.set_index("date")[DIARY_COLUMNS]
     # a left join on the day: the range is the activity's reindexed days
@@ -52,7 +53,7 @@ def join(
     ]
     base = pain.baseline(rule_input, program_start, rules)
     out["pain_7d_mean"] = pain.rolling_mean(rule_input, rules).to_numpy()
-    detected = pain.flare_detected(rule_input, base, rules).fillna(False).astype(bool).to_numpy()
+    detected = pain.flare_detected(rule_input, base, rules).astype(bool).to_numpy()
     out["flare_detected"] = detected
     out["flare_up"] = out["flare_up_flagged"].to_numpy() | detected
     out["participant"] = pd.Series([participant] * len(out), dtype="string")
@@ -60,25 +61,17 @@ def join(
 
 
 def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
-    """Days the activity table lacks: no data, nothing counted."""
+    """Days the activity table lacks: no data, nothing counted; every column of the daily
+    table's type (a gap day must not turn a count into a float)."""
     out = activity.copy()
     for column in DAILY.columns:
         name = column.name
-        if name in ("participant", "date"):
-            continue
-        if name in ("has_data", "met", "approximate"):
-            out[name] = out[name].astype("boolean").fillna(False).astype(bool)
-        elif name == "sources":
-            out[name] = out[name].astype("string").fillna("")
-        elif name == "status":
-            out[name] = out[name].astype("string").fillna("no_data")
-        elif name == "wear_minutes":  # null: nothing says
-            out[name] = pd.to_numeric(out[name]).astype("float64")
-        elif name == "wear_basis":  # null: nothing says
-            out[name] = out[name].astype("string")
+        if name in ("participant", "date", "wear_minutes", "wear_basis"):
+            continue  # the key; wear stays null: nothing says
+        if name in FILLS:
+            fill: object = FILLS[name]
         else:
-            out[name] = out[name].fillna(0)
-    for name in [c for c in out.columns if c.startswith("sessions_")]:
-        out[name] = out[name].astype("int16")
-    out["steps"] = out["steps"].astype("int64")
-    return out
+            fill = False if column.type == pa.bool_() else 0
+        out[name] = out[name].astype(object).fillna(fill)
+    types = DAILY.empty().dtypes
+    return out.astype({name: types[name] for name in out.columns})

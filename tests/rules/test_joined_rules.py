@@ -7,6 +7,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipelines.rules import joined
 from pipelines.rules.pain import PainRules
@@ -38,9 +39,9 @@ def test_activity_and_diary_side_by_side_over_the_union_of_their_days() -> None:
         ["date", "walking_minutes", "has_data", "met", "status", "sources", "wear_minutes"],
     ) == [
         (D[0], 0.0, False, False, "no_data", "", None),  # diary only: nothing counted
-        (D[1], 35.0, True, True, "met", "fit", 0.0),
+        (D[1], 35.0, True, True, "met", "fit", None),  # wear unknown in the daily table
         (D[2], 0.0, False, False, "no_data", "", None),  # neither: a day all the same
-        (D[3], 10.0, True, False, "below", "fit", 0.0),
+        (D[3], 10.0, True, False, "below", "fit", None),
         (D[4], 0.0, False, False, "no_data", "", None),
     ]
     # pain: the day's value; the 7-day mean from 3 days with a value (40, 50, 60 → 50);
@@ -90,24 +91,27 @@ def test_nothing_to_join_is_an_empty_days_table() -> None:
     assert out.empty and list(out.columns) == DAYS.names
 
 
-def test_every_column_has_the_days_tables_type() -> None:
+@pytest.mark.parametrize("pain", [{D[0]: 40.0, D[2]: 20.0}, {}], ids=["diary", "no diary"])
+def test_every_column_has_the_days_tables_type(pain: dict[date, float]) -> None:
     """The types the days table's schema gives (docs/tables.md), also on the days the join
-    fills: booleans stay booleans (not 0 or NaN), the painkiller and exercise-pain answers
-    stay three-valued (yes / no / not answered), wear basis and sources stay strings."""
-    activity = activity_days({D[1]: 35.0})
-    activity["wear_minutes"] = [610.0]
-    activity["wear_basis"] = pd.array(["steps"], dtype="string")
-    activity["approximate"] = [True]
-    diary = diary_days({D[0]: 40.0, D[2]: 20.0})
-    out = joined.join("p7", activity, diary, program_start=None)
+    fills and without any diary: booleans stay booleans (not 0 or NaN), the painkiller and
+    exercise-pain answers stay three-valued (yes / no / not answered), wear basis and
+    sources stay strings."""
+    activity = activity_days({D[1]: 35.0, D[2]: 5.0})
+    activity["wear_minutes"] = [610.0, None]
+    activity["wear_basis"] = pd.array(["steps", None], dtype="string")
+    activity["approximate"] = [True, False]
+    out = joined.join("p7", activity, diary_days(pain), program_start=None)
+    first = D[0] if pain else D[1]
     floats = [
         "walking_minutes", "brisk_walking_minutes", "session_walking_minutes",
         "bout_walking_minutes", "training_minutes", "wear_minutes", "credited_minutes",
-        "above_range_minutes", "training_sessions", "pain", "pain_7d_mean",
+        "above_range_minutes", "pain", "pain_7d_mean",
     ]  # fmt: skip
     sessions = ["walking", "strength", "pilates", "yoga", "tai_chi", "other"]
     expected = (
         {"participant": "string", "date": "object", "steps": "int64", "pain_entries": "int16"}
+        | {"training_sessions": "int16"}
         | {name: "float64" for name in floats}
         | {f"sessions_{name}": "int16" for name in sessions}
         | {name: "string" for name in ("sources", "wear_basis", "status")}
@@ -117,14 +121,18 @@ def test_every_column_has_the_days_tables_type() -> None:
     )
     assert {name: str(out[name].dtype) for name in out.columns} == expected
     assert list(out.columns) == DAYS.names
-    assert _records(
-        out, ["participant", "date", "wear_minutes", "wear_basis", "approximate", "has_data"]
-    ) == [
-        ("p7", D[0], None, None, False, False),
-        ("p7", D[1], 610.0, "steps", True, True),
-        ("p7", D[2], None, None, False, False),
-    ]
-    assert out["flare_up_flagged"].tolist() == [False, False, False]
+    assert (
+        _records(
+            out, ["participant", "date", "wear_minutes", "wear_basis", "approximate", "has_data"]
+        )
+        == [
+            ("p7", D[0], None, None, False, False),
+            ("p7", D[1], 610.0, "steps", True, True),
+            ("p7", D[2], None, None, False, True),
+        ][0 if pain else 1 :]
+    )
+    assert out["date"].iloc[0] == first
+    assert out["flare_up_flagged"].tolist() == [False] * len(out)
 
 
 def test_the_pain_rules_given_are_the_ones_the_join_uses() -> None:

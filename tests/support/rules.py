@@ -112,24 +112,21 @@ def day(frame: pd.DataFrame, iso: str) -> dict[str, object]:
 
 
 def activity_days(minutes: dict[date, float], participant: str = "p1") -> pd.DataFrame:
-    """A ``daily`` table (schema DAILY) with ``minutes`` of walking on the given days, each
-    a day with data; met from 30 minutes (the default target)."""
+    """A ``daily`` table (schema DAILY, its types) with ``minutes`` of walking on the given
+    days, each a day with data; met from 30 minutes (the default target); every other
+    figure 0, wear unknown."""
     from pipelines.schemas import DAILY
 
     rows = []
     for d, m in sorted(minutes.items()):
-        row: dict[str, object] = {c.name: 0 for c in DAILY.columns}
+        row: dict[str, object] = {c.name: 0 for c in DAILY.columns} | {"wear_minutes": None}
         row |= {"participant": participant, "date": d, "walking_minutes": float(m)}
         row |= {"has_data": True, "met": m >= 30, "sources": "fit"}
         row |= {"status": "met" if m >= 30 else "below", "wear_basis": None}
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=DAILY.names) if rows else DAILY.empty()
-    for column in DAILY.columns:
-        if column.name.startswith("sessions_"):
-            frame[column.name] = frame[column.name].astype("int16")
-    frame["steps"] = frame["steps"].astype("int64")
-    frame["wear_basis"] = frame["wear_basis"].astype("string")
-    return frame
+    empty = DAILY.empty()
+    frame = pd.DataFrame(rows, columns=DAILY.names) if rows else empty
+    return frame.astype(empty.dtypes.to_dict())  # the table's types, as the store reads them
 
 
 def diary_days(
