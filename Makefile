@@ -17,15 +17,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The whole system on the demo cohort (docs/running.md): the cohort is generated (or reused),
+# then Prefect server, served flows with the upload worker and dashboard run until Ctrl-C.
 demo: setup
 	$(BIN)/backtrack-demo --data-dir demo-data
-	@echo "Serving the dashboard for the demo cohort at http://127.0.0.1:8501"
-	@echo "  sign in as p01 (a participant), coach-a (a coach) or admin; password: backtrack-demo"
-	@echo "  (Ctrl-C stops it)"
-	BACKTRACK_DATA_DIR=demo-data/data BACKTRACK_KEY_FILE=$(CURDIR)/demo-data/raw.key \
-		$(BIN)/streamlit run dashboards/app.py \
-		--server.headless true --server.address 127.0.0.1 --server.port 8501 \
-		--browser.gatherUsageStats false
+	BACKTRACK_KEY_FILE=$(CURDIR)/demo-data/raw.key $(BIN)/backtrack up \
+		--data-dir demo-data/data --prefect-home demo-data/prefect --logs demo-data/logs \
+		--banner "sign in as p01 (a participant), coach-a (a coach) or admin; password: backtrack-demo"
 
 test: setup lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q

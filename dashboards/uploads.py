@@ -21,6 +21,13 @@ before) and keeps the flow run's name and state in ``flow-run.json``, which ``jo
 reads — so the page shows the run's state without this process ever loading Prefect
 (docs/prefect.md).
 
+With the system running (``backtrack up``, ``make demo``) none of that: ``backtrack serve``
+keeps a worker warm and beats a heartbeat in the inbox, and while it is fresh the page only
+files a request for it (``pipelines.app.jobs``) — the worker runs the ingest flow in its
+own process at once, records the run on the Prefect server and writes ``flow-run.json``,
+``ingest.log`` and ``result.json`` into the upload's folder. Should the worker go away before
+taking the request, the page takes it back and starts the process above.
+
 A file beyond the upload limits (``ingest.limits``: size of one file, files and bytes per
 upload, size of a diary file) is never stored: it is shown as rejected with the limit and
 its value, and the other files of the upload go on.
@@ -33,7 +40,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
@@ -42,11 +49,11 @@ import pandas as pd
 
 from dashboards import data
 from pipelines.app import diary as diary_app
-from pipelines.app import uploads
+from pipelines.app import jobs, uploads
 from pipelines.store.storage import INBOX_FOLDER, check_participant
 
-LOG_NAME: Final = "ingest.log"
-RUN_FILE: Final = "flow-run.json"
+LOG_NAME: Final = jobs.LOG_NAME
+RUN_FILE: Final = jobs.RUN_FILE
 LOG_TAIL_CHARS: Final = 2000
 PROCESSING: Final = "processing"
 
@@ -54,7 +61,8 @@ PROCESSING: Final = "processing"
 class Process(Protocol):
     """What ``job_status`` needs of the ingest process (``subprocess.Popen`` has it)."""
 
-    pid: int
+    @property
+    def pid(self) -> int: ...
 
     def poll(self) -> int | None: ...
 
@@ -140,6 +148,45 @@ def ingest_command(
     ]
 
 
+WORKER_GONE: Final = 75  # QueuedRun's exit code when the worker stopped during the job
+
+
+class QueuedRun:
+    """The ingest of an upload handed to the served worker (``pipelines.app.jobs``): done
+    when the worker wrote its result. Should the heartbeat go stale while the request still
+    waits, the request is taken back and ``fallback`` starts the ingest process instead;
+    should it go stale while the worker had the job, the job ends as failed
+    (``WORKER_GONE``) — uploading the files again is safe (files ingested before are
+    recognised)."""
+
+    def __init__(self, folder: Path, inbox: Path, fallback: Callable[[], Process]) -> None:
+        self.folder = folder
+        self.inbox = inbox
+        self.fallback = fallback
+        self.process: Process | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid if self.process is not None else 0
+
+    def poll(self) -> int | None:
+        if self.process is not None:
+            return self.process.poll()
+        ended = jobs.result(self.folder)
+        if ended is not None:
+            return ended.exit_code
+        request = self.folder / jobs.REQUEST
+        if jobs.worker_alive(self.inbox):
+            return None
+        # taken back only when nobody took it first: then nobody else will run it
+        if request.exists() and jobs.claim(request) is not None:
+            self.process = self.fallback()
+            return self.process.poll()
+        if jobs.claimed(self.folder) and jobs.result(self.folder) is None:
+            return WORKER_GONE  # the worker took it and stopped before it ended
+        return None
+
+
 def _launch(command: list[str], log_path: Path) -> Process:
     """Start ``command`` detached from the page, output to ``log_path`` (tests replace it)."""
     with open(log_path, "wb") as log:
@@ -182,9 +229,17 @@ def start_ingest(
     if not sealed:
         return UploadJob(upload_id, participant, folder, known, log_path, _NothingToRun(), refused)
     listed = uploads.put_upload_list(store, participant, sealed)
-    run_file = folder / RUN_FILE if os.environ.get("PREFECT_API_URL") else None
+    has_server = bool(os.environ.get("PREFECT_API_URL"))
+    run_file = folder / RUN_FILE if has_server else None
     command = ingest_command(listed, participant, store.root.resolve(), run_file)
-    process = _launch(command, log_path)
+    inbox = store.root.resolve() / INBOX_FOLDER
+    process: Process
+    if jobs.worker_alive(inbox):
+        jobs.request(folder, participant, listed, store.root)
+        process = QueuedRun(folder, inbox, lambda: _launch(command, log_path))
+        run_file = folder / RUN_FILE
+    else:
+        process = _launch(command, log_path)
     return UploadJob(
         upload_id, participant, folder, known + new, log_path, process, refused, run_file
     )
@@ -197,7 +252,15 @@ def job_status(viewer: data.Viewer, job: UploadJob, tables: data.Tables | None =
     exit_code = job.process.poll()
     error = None
     if exit_code not in (None, 0) and any(s.status == PROCESSING for s in statuses):
-        error = _log_tail(job.log_path) or f"ingest exited with code {exit_code}"
+        ended = jobs.result(job.folder)
+        if exit_code == WORKER_GONE and isinstance(job.process, QueuedRun):
+            error = "the upload worker stopped before this upload was done; upload it again"
+        else:
+            error = (
+                (ended.error if ended is not None else None)
+                or _log_tail(job.log_path)
+                or f"ingest exited with code {exit_code}"
+            )
     return JobStatus(statuses, exit_code, error, read_flow_run(job.run_file))
 
 

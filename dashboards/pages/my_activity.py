@@ -331,7 +331,7 @@ if job is not None:
     if uploads.job_status(viewer, job).done:
         _show_job(job)
     else:
-        st.fragment(_poll_job, run_every="2s")()
+        st.fragment(_poll_job, run_every="1s")()  # a served upload takes ~1-2 s
 
 # ---------------------------------------------------------------- the person's own data
 if viewer.role == "participant":  # only their own (enforced in data.participant_export)

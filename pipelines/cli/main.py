@@ -1,6 +1,7 @@
 """``backtrack`` — the command line (typer + rich). Thin: every command calls the library.
 
-One module per command group: ``flows`` (ingest, refresh, serve), ``report``,
+One module per command group: ``flows`` (ingest, refresh, serve), ``up`` (the whole
+system), ``report``,
 ``participants`` (participant, session), ``diary``, ``users``, ``raw`` (keys, raw,
 participant reprocess), ``rights`` (audit, participant export/delete/reuse-id); ``common``
 holds what they share.
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 
 from pipelines import config
-from pipelines.cli import flows, report
+from pipelines.cli import flows, report, up
 from pipelines.cli.diary import diary_app
 from pipelines.cli.participants import participant_app, session_app
 from pipelines.cli.raw import keys_app, raw_app
@@ -30,6 +31,7 @@ app = typer.Typer(
 app.command()(flows.ingest)
 app.command()(flows.refresh)
 app.command()(flows.serve)
+app.command()(up.up)
 app.command()(report.report)
 app.add_typer(participant_app, name="participant")
 app.add_typer(session_app, name="session")

@@ -10,8 +10,11 @@ With ``pipelines.orchestrate.flows`` the only module that imports Prefect (tests
   03:00 in the data's default time zone unless told otherwise): the blocks of a program go
   on even when nobody uploads.
 * the inbox watcher — a thread polling ``<inbox>/<participant>/`` (``pipelines.orchestrate.inbox``)
-and
-  ingesting what is dropped there through the ``ingest`` deployment.
+  and ingesting what is dropped there through the ``ingest`` deployment.
+* the upload worker — a thread taking the dashboard's upload jobs (``pipelines.app.jobs``)
+  and running the ingest flow for each in this process, which is warm: a dashboard upload
+  is ingested about a second after the click, recorded on the server as a flow run of
+  ``ingest`` with its artifact, without a new process paying Prefect's start-up.
 
 Serving needs a real Prefect server (``PREFECT_API_URL``): the temporary in-process server
 Prefect starts otherwise lives only as long as the process and nobody else could reach it.
@@ -35,13 +38,14 @@ from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 from prefect.settings import get_current_settings
 
-from pipelines.app import uploads
+from pipelines.app import jobs, uploads
 from pipelines.orchestrate import inbox as inbox_mod
+from pipelines.orchestrate import runs
 from pipelines.orchestrate.flows import ingest_flow, refresh_flow
 from pipelines.rules.ingestion import Outcome
 from pipelines.schemas import FILES
 from pipelines.store.files import atomic_write_bytes
-from pipelines.store.storage import Store
+from pipelines.store.storage import INBOX_FOLDER, Store
 
 if TYPE_CHECKING:
     from prefect.client.schemas.objects import FlowRun
@@ -51,6 +55,7 @@ INGEST_DEPLOYMENT: Final = "ingest/ingest"
 REFRESH_DEPLOYMENT: Final = "refresh/refresh"
 NIGHTLY: Final = "0 3 * * *"
 POLL_SECONDS: Final = 10.0
+JOB_POLL_SECONDS: Final = 0.25  # how soon the upload worker sees a dashboard's request
 START_TIMEOUT_S: Final = 300.0  # a run nobody picks up (no runner serving) is given up
 NO_SERVER: Final = """\
 backtrack serve needs a Prefect server: PREFECT_API_URL is not set.
@@ -245,6 +250,67 @@ def watch_inbox(
         stop.wait(poll_s)
 
 
+def run_job(job: jobs.Job) -> jobs.Result:
+    """Run one upload job's ingest flow in this process; its state in ``flow-run.json`` as
+    it goes, one line per file (by hash prefix) in ``ingest.log``."""
+    run_file = job.folder / jobs.RUN_FILE
+    name = f"ingest-{job.participant}"
+    write_run_file(run_file, {"name": name, "state": "RUNNING", "state_name": "Running"})
+    try:
+        state = ingest_flow(
+            participant=job.participant,
+            upload_list=job.upload_list,
+            data_dir=job.data_dir,
+            return_state=True,
+        )
+    except Exception as exc:  # the flow could not even start (e.g. the server went away)
+        write_run_file(run_file, {"name": name, "state": "FAILED", "state_name": "Failed"})
+        return jobs.Result(1, f"{type(exc).__name__}: {exc}")
+    flow_run_id = state.state_details.flow_run_id
+    status: dict[str, Any] = {"name": name, "state": state.type.value, "state_name": state.name}
+    if flow_run_id is not None:
+        status |= {"flow_run_id": str(flow_run_id), "final": state.is_final()}
+    write_run_file(run_file, status)
+    if not state.is_completed():
+        return jobs.Result(1, f"flow run {name} ended {state.name}: {state.message}")
+    outcomes = cast("list[Outcome]", state.result())
+    lines = [*runs.log_lines(outcomes), f"flow run {name} completed"]
+    atomic_write_bytes(job.folder / jobs.LOG_NAME, ("\n".join(lines) + "\n").encode())
+    return jobs.Result(0, None)
+
+
+def work_jobs(
+    inbox: Path,
+    stop: threading.Event,
+    run: Callable[[jobs.Job], jobs.Result] = run_job,
+    poll_s: float = JOB_POLL_SECONDS,
+    report: Callable[[str], None] = print,
+) -> None:
+    """Take the dashboard's upload jobs one at a time until ``stop`` is set."""
+    while not stop.is_set():
+        for path in jobs.pending(inbox):
+            job = jobs.claim(path)
+            if job is None:  # taken back by the dashboard, or unreadable
+                continue
+            try:
+                result = run(job)
+            except Exception as exc:  # never let one job stop the worker
+                result = jobs.Result(1, f"{type(exc).__name__}: {exc}")
+            jobs.finish(job.folder, result)
+            report(f"upload {job.participant}: " + ("done" if result.exit_code == 0 else "failed"))
+        stop.wait(poll_s)
+
+
+def keep_beating(inbox: Path, stop: threading.Event, every_s: float = jobs.BEAT_EVERY_S) -> None:
+    """The upload worker's heartbeat until ``stop`` is set; then no new jobs come."""
+    try:
+        while not stop.is_set():
+            jobs.beat(inbox)
+            stop.wait(every_s)
+    finally:
+        jobs.stop_beating(inbox)
+
+
 def serve(
     data_dir: Path,
     inbox: Path,
@@ -263,9 +329,23 @@ def serve(
         name="backtrack-inbox",
         daemon=True,
     )
+    uploads_folder = data_dir / INBOX_FOLDER  # where the dashboard files its jobs
+    worker = threading.Thread(
+        target=work_jobs,
+        args=(uploads_folder, stop, run_job, JOB_POLL_SECONDS, report),
+        name="backtrack-uploads",
+        daemon=True,
+    )
+    heart = threading.Thread(
+        target=keep_beating, args=(uploads_folder, stop), name="backtrack-heartbeat", daemon=True
+    )
     watcher.start()
-    report(f"watching {inbox}/<participant>/ every {poll_s:g} s")
+    worker.start()
+    heart.start()
+    report(f"watching {inbox}/<participant>/ every {poll_s:g} s; taking dashboard uploads")
     try:
         prefect_serve(*served)
     finally:
         stop.set()
+        heart.join(timeout=5)
+        jobs.stop_beating(uploads_folder)

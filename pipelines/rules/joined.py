@@ -69,7 +69,7 @@ def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
         if name in ("participant", "date", "wear_minutes", "wear_basis"):
             continue  # the key; wear stays null: nothing says
         if name in FILLS:
-            fill: object = FILLS[name]
+            fill: str | bool | int = FILLS[name]
         else:
             fill = False if column.type == pa.bool_() else 0
         out[name] = out[name].astype(object).fillna(fill)
