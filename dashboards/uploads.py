@@ -39,6 +39,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -148,6 +149,7 @@ def ingest_command(
     ]
 
 
+SERVED_WAIT_S: Final = 8.0  # how long the page waits for the served worker before polling
 WORKER_GONE: Final = 75  # QueuedRun's exit code when the worker stopped during the job
 
 
@@ -262,6 +264,27 @@ def job_status(viewer: data.Viewer, job: UploadJob, tables: data.Tables | None =
                 or f"ingest exited with code {exit_code}"
             )
     return JobStatus(statuses, exit_code, error, read_flow_run(job.run_file))
+
+
+def served(job: UploadJob) -> bool:
+    """Whether the served worker has ``job`` (it takes a second or two, not a process's start)."""
+    return isinstance(job.process, QueuedRun)
+
+
+def wait(
+    viewer: data.Viewer,
+    job: UploadJob,
+    timeout_s: float,
+    poll_s: float = 0.1,
+    tables: data.Tables | None = None,
+) -> JobStatus:
+    """``job_status`` once the job is done, or after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    status = job_status(viewer, job, tables)
+    while not status.done and time.monotonic() < deadline:
+        time.sleep(poll_s)
+        status = job_status(viewer, job, tables)
+    return status
 
 
 def read_flow_run(path: Path | None) -> FlowRun | None:

@@ -88,6 +88,7 @@ register(
         "duplicate": "Duplikat",
         "skipped": "übersprungen",
         "rejected": "abgelehnt",
+        "Reading your files …": "Ihre Dateien werden eingelesen …",
         "Reading {n} file(s) — this page updates by itself.": (
             "{n} Datei(en) werden eingelesen — die Seite aktualisiert sich selbst."
         ),
@@ -323,7 +324,12 @@ with st.expander(t("Add tracker files"), expanded=participant not in _jobs()):
             st.warning(t("Choose at least one file."))
         else:
             files = [(f.name, f.getvalue()) for f in chosen]
-            _jobs()[participant] = uploads.start_ingest(viewer, participant, files)
+            started = uploads.start_ingest(viewer, participant, files)
+            _jobs()[participant] = started
+            if uploads.served(started):  # the warm worker takes a second or two: wait here
+                with st.spinner(t("Reading your files …")):
+                    if uploads.wait(viewer, started, uploads.SERVED_WAIT_S).done:
+                        st.rerun()  # the whole page with the new figures
 
 job = _jobs().get(participant)
 if job is not None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-import pyarrow as pa
 
 from pipelines.rules import pain
 from pipelines.schemas import DAILY, DAYS
@@ -68,10 +67,7 @@ def _fill_activity(activity: pd.DataFrame) -> pd.DataFrame:
         name = column.name
         if name in ("participant", "date", "wear_minutes", "wear_basis"):
             continue  # the key; wear stays null: nothing says
-        if name in FILLS:
-            fill: str | bool | int = FILLS[name]
-        else:
-            fill = False if column.type == pa.bool_() else 0
-        out[name] = out[name].astype(object).fillna(fill)
+        # 0: nothing counted (the boolean columns read it as False)
+        out[name] = out[name].astype(object).fillna(FILLS.get(name, 0))
     types = DAILY.empty().dtypes
     return out.astype({name: types[name] for name in out.columns})

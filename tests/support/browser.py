@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from dashboards import i18n
+from demo.accounts import DEMO_PASSWORD
 from pipelines.app import participants as settings
 from pipelines.rules import report as report_mod
 from pipelines.schemas import DAYS
@@ -129,6 +131,57 @@ def metric_value(page: Page, label: str) -> Locator:
 def wait_until_idle(page: Page) -> None:
     """Until Streamlit's "Running…" status widget has gone (the script run has finished)."""
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url)
+    expect(page.get_by_test_id("stApp")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+
+
+def sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Open the app and sign in through its form (the only page a visitor sees)."""
+    open_app(page, url)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def upload(page: Page, path: Path) -> float:
+    """Choose ``path`` in the page's tracker-file uploader and, when the uploader sits in a
+    form, submit it; the moment of the click (``time.monotonic()``)."""
+    inputs = page.locator("input[type=file]")
+    expect(inputs.first).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    fit_inputs = page.locator("input[type=file][accept*='.fit' i]")
+    file_input = (fit_inputs if fit_inputs.count() else inputs).first
+    file_input.set_input_files(path)
+    uploader = page.get_by_test_id("stFileUploader").filter(has=file_input)
+    expect(uploader).to_contain_text(path.name)  # the browser has sent it to the server
+    form = page.get_by_test_id("stForm").filter(has=file_input)
+    clicked = time.monotonic()
+    if form.count():
+        form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    return clicked
+
+
+def shown_as_ingested(page: Page, name: str) -> Locator:
+    """Where the page says ``name`` was ingested: a row of a data grid (st.dataframe mirrors
+    its visible cells in an accessibility table) or a line of text outside the uploader."""
+    exact = re.compile(rf"^\s*{re.escape(name)}\s*$")
+    ingested = re.compile(r"^\s*ingested\s*$", re.I)
+    row = (
+        page.locator("tr[role=row]")
+        .filter(has=page.locator("td", has_text=exact))
+        .filter(has=page.locator("td", has_text=ingested))
+    )
+    line = page.get_by_text(
+        re.compile(
+            rf"{re.escape(name)}.*(?<!not )\bingested\b|(?<!not )\bingested\b.*{re.escape(name)}",
+            re.I,
+        )
+    ).filter(has_not=page.get_by_test_id("stFileUploader"))
+    return row.or_(line)
 
 
 def expected_adherence(data_dir: Path, participant: str) -> str:
