@@ -14,30 +14,20 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from demo import fitwriter
-from demo.accounts import DEMO_PASSWORD
 from pipelines.app import participants as settings
 from pipelines.schemas import FILES, PARTICIPANTS
 from pipelines.store.storage import Store
-from tests.support.browser import PAGE_TIMEOUT_MS, expected_adherence, metric_value, wait_until_idle
+from tests.support.browser import (
+    PAGE_TIMEOUT_MS,
+    expected_adherence,
+    metric_value,
+    sign_in,
+    wait_until_idle,
+)
 from tests.support.plaintext import plaintext_uploads
 
 INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up
 UPLOAD_NAME = "browser-walk.fit"
-
-
-def open_app(page: Page, url: str) -> None:
-    page.goto(url)
-    expect(page.get_by_test_id("stApp")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-
-
-def sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Open the app and sign in through its form (the only page a visitor sees)."""
-    open_app(page, url)
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
 
 
 def upload(page: Page, path: Path) -> None:
