@@ -22,6 +22,10 @@ WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PAIN_KINDS: Final = ("pain", "flare-up (flagged by you)", "clearly above your usual level")
 PAIN_COLORS: Final = ("#4575b4", "#d73027", "#fdae61")
 WINDOW_WEEKS: Final = 12  # what the calendar and the blocks show without a program start
+# For a chart of a set height: the width fills the page, the set height is the plot's.
+# Without it Streamlit's autosize ("fit") makes it the whole chart's, title and axis labels
+# included — the blocks' 50 px left their squares 0.25 px: only the title to be seen.
+_FIT_WIDTH: Final = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 register(
     {
@@ -165,7 +169,7 @@ def blocks_chart(blocks: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("complete:N", title=t("complete")),
             ],
         )
-        .properties(height=50, title=t("Blocks"))
+        .properties(height=50, title=t("Blocks"), autosize=_FIT_WIDTH)
     )
 
 
@@ -373,6 +377,9 @@ def group_heatmap(
                 "band:N",
                 scale=alt.Scale(domain=[t(b) for b in BAND_ORDER], range=list(BAND_COLORS)),
                 title=t("walking vs target"),
+                # below: on the right its five entries outgrow a group of one or two
+                # rows, and the browser cut off the last ones
+                legend=alt.Legend(orient="bottom", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("participant:N", title=t("participant")),

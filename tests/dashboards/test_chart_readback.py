@@ -364,7 +364,8 @@ def check_calendar(spec: dict[str, Any], w: dict[str, str], first: str = "") -> 
 
 def check_blocks(spec: dict[str, Any], w: dict[str, str]) -> None:
     assert spec["title"] == w["blocks title"]
-    assert spec["height"] == 50
+    assert spec["height"] == 50  # the squares' height: the width fits the page, not the height
+    assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
     assert spec["mark"] == {"type": "rect", "stroke": "white", "strokeWidth": 1}
     assert values(spec, spec) == [
         {"start": start, "end": end, "status": w[status], "walking_minutes": minutes,
@@ -463,6 +464,8 @@ def check_group(spec: dict[str, Any], w: dict[str, str], first: date, last: date
         "scale": {"domain": [w[b] for b in BANDS], "range": BAND_COLOURS},
         "title": w["walking vs target"],
         "type": "nominal",
+        # below the calendar: on the right, five entries were cut off below one row
+        "legend": {"orient": "bottom", "direction": "horizontal"},
     }
     assert [(x["field"], x["title"]) for x in encoding["tooltip"]] == [
         ("participant", w["participant"]),

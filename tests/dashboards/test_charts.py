@@ -88,3 +88,28 @@ def test_chart_titles_axes_and_legends_are_translated(
     assert len(legend) == 3 and (lang == "en") == ("flare-up (flagged by you)" in legend)
     assert heatmap["title"] == heatmap_title
     assert sessions["title"] == sessions_title
+
+
+def test_a_set_height_is_the_plots_height(tables: data.StoreTables) -> None:
+    """Streamlit gives a spec without ``autosize`` the type "fit": a set height is then the
+    whole chart's, title and axis labels included, and the blocks' 50 px left their squares
+    0.25 px in the browser (tests/browser/test_charts_render.py). A chart of a set height
+    says the height is the plot's: "fit-x" (the width still fills the page)."""
+    days = data.days(P01, "p01", tables)
+    report = data.report(P01, "p01", tables)
+    targets = {"p01": Target()}
+    first, last = min(days["date"]), max(days["date"])
+    specs = {
+        "heatmap": charts.walking_heatmap(days, Target()).to_dict(),
+        "blocks": charts.blocks_chart(data.blocks(P01, "p01", tables)).to_dict(),
+        "sessions": charts.sessions_per_week_chart(report["weeks"]).to_dict(),
+        "training": charts.training_chart(report["weeks"], 2).to_dict(),
+        "pain": charts.pain_chart(days, report["pain"]["baseline"], 15.0).to_dict(),
+        "group": charts.group_heatmap(
+            days.assign(participant="p01"), targets, first, last
+        ).to_dict(),
+    }
+    assert specs["blocks"]["height"] == 50
+    for name, spec in specs.items():
+        if "height" in spec:
+            assert spec.get("autosize") == {"type": "fit-x", "contains": "padding"}, name

@@ -13,7 +13,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
@@ -121,18 +123,6 @@ def new_page(browser: Browser) -> Iterator[Page]:
 PAGE_TIMEOUT_MS = 30_000
 
 
-def metric_value(page: Page, label: str) -> Locator:
-    metric = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return metric.get_by_test_id("stMetricValue")
-
-
-def wait_until_idle(page: Page) -> None:
-    """Until Streamlit's "Running…" status widget has gone (the script run has finished)."""
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
-
-
 def open_app(page: Page, url: str) -> None:
     page.goto(url)
     expect(page.get_by_test_id("stApp")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
@@ -146,6 +136,26 @@ def sign_in(page: Page, url: str, username: str, password: str = DEMO_PASSWORD) 
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
     expect(page.get_by_role("heading", name="Sign in")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
+
+
+def go_to(page: Page, title: str, heading: str | re.Pattern[str]) -> None:
+    """Open the page ``title`` through the sidebar's navigation (the session, and with it the
+    sign-in, stays); wait until it shows ``heading`` and its script has run."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    wait_until_idle(page)
+
+
+def metric_value(page: Page, label: str) -> Locator:
+    metric = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return metric.get_by_test_id("stMetricValue")
+
+
+def wait_until_idle(page: Page) -> None:
+    """Until Streamlit's "Running…" status widget has gone (the script run has finished)."""
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=PAGE_TIMEOUT_MS)
 
 
 def upload(page: Page, path: Path) -> float:
@@ -191,3 +201,88 @@ def expected_adherence(data_dir: Path, participant: str) -> str:
     )
     i18n.use("en")
     return i18n.fmt_percent(report["adherence"]["ratio"])  # as the page formats it
+
+
+# ---------------------------------------------------------------- the charts
+
+# What Vega drew for each chart (Streamlit embeds Vega-Lite with Vega's SVG renderer): the
+# chart's title, the size of its plot area (the root group's background) and its data marks
+# (``role-mark`` groups; axes, legends and titles are other roles), counting as *visible*
+# only a mark inside the drawn SVG of at least 2 × 2 px — or 2 px long for a rule or line,
+# whose box has no height when it is level — a mark squeezed to no height, or cut off below
+# the chart, is no mark anyone sees — and the texts that reach out of the SVG (cut off).
+_DRAWN_CHARTS_JS = """
+() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map((chart) => {
+  const svg = chart.querySelector('svg.marks');
+  if (svg === null) return {title: '', drawn: false, plot: [0, 0], marks: 0, visible: 0, cut: []};
+  const box = svg.getBoundingClientRect();
+  const frame = svg.querySelector('g.role-frame.root > g > path.background');
+  const plot = frame === null ? {width: 0, height: 0} : frame.getBBox();
+  const marks = [...svg.querySelectorAll('g.role-mark > *')];
+  const visible = marks.filter((mark) => {
+    const r = mark.getBoundingClientRect();
+    const width = Math.min(r.right, box.right) - Math.max(r.left, box.left);
+    const height = Math.min(r.bottom, box.bottom) - Math.max(r.top, box.top);
+    const stroke = mark.parentElement.matches('.mark-rule, .mark-line');
+    return stroke ? width >= 0 && height >= 0 && Math.max(width, height) >= 2
+                  : width >= 2 && height >= 2;
+  });
+  // titles, axis and legend labels whose middle lies outside the drawn SVG (a text's box
+  // holds the font's whole line height, which may stick out by a pixel or two)
+  const cut = [...svg.querySelectorAll('text')].filter((text) => {
+    const r = text.getBoundingClientRect();
+    const x = (r.left + r.right) / 2;
+    const y = (r.top + r.bottom) / 2;
+    return r.width > 0 && (x < box.left || x > box.right || y < box.top || y > box.bottom);
+  }).map((text) => text.textContent);
+  const title = svg.querySelector('.role-title-text text');
+  return {
+    title: title === null ? '' : title.textContent,
+    drawn: true,
+    plot: [plot.width, plot.height],
+    marks: marks.length,
+    visible: visible.length,
+    cut: cut,
+  };
+})
+"""
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """One ``st.altair_chart`` as the browser's Vega drew it (see ``drawn_charts``)."""
+
+    title: str
+    drawn: bool  # Vega has put its SVG in the page
+    plot: tuple[float, float]  # width, height of the plot area in px
+    marks: int  # data marks (rects, symbols, lines, rules …), axes and legends not counted
+    visible: int  # of those, the ones to be seen (2 × 2 px, a rule or line 2 px long)
+    cut_off: tuple[str, ...]  # texts (titles, axis and legend labels) out of the SVG
+
+    @property
+    def blank(self) -> bool:
+        """Nothing of the data to be seen: no SVG, no plot area or no visible mark."""
+        return not self.drawn or min(self.plot) < 2 or self.visible == 0
+
+
+def drawn_charts(page: Page, count: int) -> list[DrawnChart]:
+    """The page's ``count`` Vega-Lite charts in page order, once it has that many and Vega
+    has drawn every one of them."""
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(count, timeout=PAGE_TIMEOUT_MS)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+                 .every((chart) => chart.querySelector('svg.marks g.role-frame.root'))""",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    found: list[dict[str, Any]] = page.evaluate(_DRAWN_CHARTS_JS)
+    return [
+        DrawnChart(
+            title=str(f["title"]),
+            drawn=bool(f["drawn"]),
+            plot=(float(f["plot"][0]), float(f["plot"][1])),
+            marks=int(f["marks"]),
+            visible=int(f["visible"]),
+            cut_off=tuple(str(text) for text in f["cut"]),
+        )
+        for f in found
+    ]
