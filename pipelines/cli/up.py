@@ -58,7 +58,7 @@ def parts(
                 [*PREFECT_SERVER, "--host", host, "--port", str(prefect_port)],
                 base | {"PREFECT_HOME": str(prefect_home.resolve())},
                 lambda: system.http_ok(f"{api}/health"),
-                f"http://{host}:{prefect_port} (Prefect UI and API)",
+                f"http://{host}:{prefect_port} (Prefect UI; its API: {api})",
             )
         )
     found.append(
