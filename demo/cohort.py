@@ -34,7 +34,7 @@ on different weekdays (start + 0..6 days). Profiles:
   America/New_York; those days' files carry the New York offset. Flying home, the first
   Berlin day starts where the last New York day ended (06:00 local).
 
-Europe/Berlin leaves summer time on 2026-10-25, inside the default 12 weeks.
+Europe/Berlin leaves summer time on 2026-10-25, inside the fixed cohort's default 12 weeks.
 
 **Live mode** (``end=``, what ``backtrack-demo`` uses by default: the day before today). The
 cohort then ends on ``end``: the earliest program start is ``end - weeks × 7 + 1``, the

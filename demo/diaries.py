@@ -181,7 +181,9 @@ def _flare_episodes(rng: random.Random, profile: str, total_days: int) -> dict[i
     improving = profile in IMPROVEMENT
     last_day = total_days - QUIET_DAYS - 1  # the last day a flare-up may reach
     candidates = list(range(FLARE_FIRST_DAY, max(FLARE_FIRST_DAY + 1, last_day - 1)))
-    weights = [(1.5 - i / total_days) if improving else 1.0 for i in candidates]
+    # at least 0.01: a diary of under 10 days (a late start in the live mode) has no room
+    # for an episode, and rng.choices needs a positive weight all the same
+    weights = [max(0.01, 1.5 - i / total_days) if improving else 1.0 for i in candidates]
     above: dict[int, float] = {}
     placed = 0
     for _ in range(wanted * 20):

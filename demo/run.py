@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from demo.cohort import HOME_TZ, DemoParticipant, first_program_start
+from demo.cohort import HOME_TZ, DemoParticipant, first_program_start, generate_cohort
 from pipelines import config
 from pipelines.app import diary as diary_app
 from pipelines.app import participants as settings
@@ -88,27 +88,30 @@ def run_demo(
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
     }
-    stamp = read_stamp(root)
-    with demo_key(root) as key_file:
-        made = (root / "input" / "cohort.json").is_file() and (root / "data").is_dir()
-        if made and stamp == wanted | {"complete": True}:
-            made_for = end.isoformat() if end else f"the fixed cohort from {wanted['start']}"
+    made = (root / "input" / "cohort.json").is_file() and (root / "data").is_dir()
+    if made and read_stamp(root) == wanted | {"complete": True}:
+        if end is not None:
             console.print(
-                f"reusing the demo data of {made_for} in {root} (nothing generated or "
-                f"ingested; the cohort is made anew when the day changes)"
+                f"reusing the demo data of {end} in {root} (nothing generated or ingested; "
+                "a run on another day makes the cohort anew)"
             )
-            store = Store(root / "data")
-            cohort = _listed_cohort(root / "input")
-            reports = [_report(store, person.id) for person in cohort]
-            about = {p.id: (p.group, p.profile) for p in cohort}
-            console.print(summary_table(reports, about))
-            console.print(f"tables in {store.root / 'tables'}")
-            return reports
-        clear_generated(root)
-        write_stamp(root, wanted | {"complete": False})
-        reports = _run_demo(root, key_file, participants, weeks, start, end, console)
-        write_stamp(root, wanted | {"complete": True})
+        else:
+            console.print(
+                f"reusing the demo data of the fixed cohort from {start} in {root} "
+                "(nothing generated or ingested)"
+            )
+        store = Store(root / "data")
+        cohort = _listed_cohort(root / "input")
+        reports = [_report(store, person.id) for person in cohort]
+        console.print(summary_table(reports, {p.id: (p.group, p.profile) for p in cohort}))
+        console.print(f"tables in {store.root / 'tables'}")
         return reports
+    clear_generated(root)  # before anything is written: a folder not the demo's stays as it is
+    write_stamp(root, wanted | {"complete": False})
+    with demo_key(root) as key_file:
+        reports = _run_demo(root, key_file, participants, weeks, start, end, console)
+    write_stamp(root, wanted | {"complete": True})
+    return reports
 
 
 def read_stamp(root: Path) -> dict[str, Any] | None:
@@ -177,7 +180,6 @@ def _run_demo(
     console: Console,
 ) -> list[dict[str, object]]:
     from demo.accounts import COACHES, DEMO_PASSWORD, create_demo_accounts
-    from demo.cohort import generate_cohort
     from demo.diaries import write_diaries
     from pipelines.cli.flows import run_ingest
     from pipelines.orchestrate.prefect_env import quiet_prefect
@@ -205,7 +207,8 @@ def _run_demo(
         bad = [o for o in outcomes if o.status in ("rejected", "skipped")]
         for o in bad:
             console.print(f"  {person.id}: {o.name} {o.status}: {o.reason}")
-        diary = diary_app.import_diary_file(store, person.id, diaries[person.id])
+        today = None if end is None else end + timedelta(days=1)  # the clock's, in Berlin
+        diary = diary_app.import_diary_file(store, person.id, diaries[person.id], today)
         for error in diary.errors:
             console.print(f"  {person.id}: diary row {error.row}: {error.message}")
         reports.append(_report(store, person.id))

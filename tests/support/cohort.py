@@ -3,7 +3,7 @@ settings, diaries; no Prefect), as the dashboard and browser tests start from.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from demo.cohort import generate_cohort
@@ -36,5 +36,6 @@ def ingested_cohort(
         )
         uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, person.id)
-        diary_app.import_diary_file(store, person.id, diaries[person.id])
+        today = None if end is None else end + timedelta(days=1)  # the live cohort's today
+        diary_app.import_diary_file(store, person.id, diaries[person.id], today)
     return store, [person.id for person in cohort]
