@@ -34,7 +34,33 @@ on different weekdays (start + 0..6 days). Profiles:
   America/New_York; those days' files carry the New York offset. Flying home, the first
   Berlin day starts where the last New York day ended (06:00 local).
 
-Europe/Berlin leaves summer time on 2026-10-25, inside the default 12 weeks.
+Europe/Berlin leaves summer time on 2026-10-25, inside the fixed cohort's default 12 weeks.
+
+**Live mode** (``end=``, what ``backtrack-demo`` uses by default: the day before today). The
+cohort then ends on ``end``: the earliest program start is ``end - weeks × 7 + 1``, the
+others start 0..6 days later as above, and each participant's data runs from their program
+start to ``end`` inclusive (so a later start means fewer days; the profiles' drift, travel and
+gaps scale with each person's own days). It adds what a coach sees on a live Group page:
+
+* everyone's watch synced on ``end`` (that day is worn), so the last day with data is
+  ``end`` — except ``NOT_SYNCING_PARTICIPANT`` (p05): their watch has not synced for the last
+  ``NOT_SYNCED_DAYS`` (9) days, ``end - 8`` … ``end``: no file at all for those days (and no
+  diary entries, ``demo.diaries``); ``end - 9`` is worn, their last day with data. p05
+  starts 5 days after the earliest start, so ``end`` is day 2 of a program week and the
+  last complete program week (``end - 8`` … ``end - 2``) lies wholly in those days: the
+  ``no_data`` alert (9 days as of ``end``) and ``low_adherence`` 0 "not worn / not synced".
+* ``DROPPING_OFF_PARTICIPANT`` (p02, ``drifting``) has dropped off in the last
+  ``DROP_OFF_DAYS`` (21) days: the watch is worn as a ``steady`` one's and all day long
+  (a few slow steps in every half hour from waking to bedtime, so the rules see well over
+  10 hours of wear), but no walk is recorded and there is at most one unrecorded brisk walk
+  a day, of at most 15 minutes — no day reaches the 30 walking minutes, so the 14 days up
+  to ``end`` score adherence 0 with the device worn: ``low_adherence`` "inactive".
+  (Meanwhile their painkiller run is still going on ``end``: ``painkiller_run``,
+  ``demo.diaries``.)
+* p01 (``steady``) raises no alert, and their pain improves (``demo.diaries``).
+
+Without ``end`` (``start=``, default 2026-08-31) nothing of this applies and the bytes are
+those of the fixed cohort.
 """
 
 from __future__ import annotations
@@ -51,7 +77,18 @@ from zoneinfo import ZoneInfo
 
 from demo import fitwriter
 
-__all__ = ["DemoParticipant", "generate_cohort", "write_export"]
+__all__ = [
+    "DROPPING_OFF_PARTICIPANT",
+    "DROP_OFF_DAYS",
+    "NOT_SYNCED_DAYS",
+    "NOT_SYNCING_PARTICIPANT",
+    "DemoParticipant",
+    "first_program_start",
+    "generate_cohort",
+    "program_days",
+    "synced_days",
+    "write_export",
+]
 
 HOME_TZ = "Europe/Berlin"
 TRAVEL_TZ = "America/New_York"
@@ -72,6 +109,12 @@ PROFILES = (
 EXPORT_ZIP_PARTICIPANT = "p07"
 EXPORT_ZIP_FOLDER = "DI_CONNECT/DI-Connect-Uploaded-Files/UploadedFiles_0-_Part1"
 DEMO_RECORD_INTERVAL_S = 10
+DEFAULT_START = date(2026, 8, 31)
+NOT_SYNCING_PARTICIPANT = "p05"  # live mode: no data for the last NOT_SYNCED_DAYS days
+NOT_SYNCED_DAYS = 9
+DROPPING_OFF_PARTICIPANT = "p02"  # live mode: has stopped walking in the last DROP_OFF_DAYS
+DROP_OFF_DAYS = 21
+DROPPED_LONGEST_BRISK_MIN = 15
 
 SPORT_FITNESS_EQUIPMENT, SPORT_TRAINING, SPORT_WALKING, SPORT_HIKING = 4, 10, 11, 17
 SUB_GENERIC, SUB_STRENGTH, SUB_YOGA, SUB_PILATES = 0, 20, 43, 44
@@ -362,6 +405,7 @@ def _activities_of_day(
     script: _Script,
     total_days: int,
     travelling: bool,
+    dropped: bool = False,
 ) -> list[_Activity]:
     profile = participant.profile
     activities: list[_Activity] = []
@@ -373,7 +417,7 @@ def _activities_of_day(
         start = _random_start(rng, day, 9, 11)
         moving = rng.randint(90, 150) * 60
         activities.append(_recorded_walk(rng, log, day, walker, start, moving_s=moving, hike=True))
-    elif rng.random() < _walk_chance(profile, day, total_days, travelling):
+    elif not dropped and rng.random() < _walk_chance(profile, day, total_days, travelling):
         start = _random_start(rng, day, walker.wake + 1, 19)
         moving = _walk_length_s(rng, profile, day, total_days)
         pause = rng.randint(2, 8) * 60 + rng.randint(0, 59) if rng.random() < 0.25 else 0
@@ -388,11 +432,16 @@ def _activities_of_day(
     return activities
 
 
-def _unrecorded_walks(rng: random.Random, log: _StepLog, day: _Day, walker: _Walker) -> None:
-    """Brisk walks the watch counted but nobody started a recording for."""
-    for _ in range(rng.choice((0, 0, 1, 1, 2))):
+def _unrecorded_walks(
+    rng: random.Random, log: _StepLog, day: _Day, walker: _Walker, *, dropped: bool = False
+) -> None:
+    """Brisk walks the watch counted but nobody started a recording for (``dropped``: at
+    most one, of at most 15 minutes)."""
+    count = rng.choice((0, 1)) if dropped else rng.choice((0, 0, 1, 1, 2))
+    longest = DROPPED_LONGEST_BRISK_MIN if dropped else 40
+    for _ in range(count):
         start = _random_start(rng, day, walker.wake, walker.sleep - 1)
-        seconds = rng.randint(8, 40) * 60 + rng.randint(0, 59)
+        seconds = rng.randint(8, longest) * 60 + rng.randint(0, 59)
         if log.is_free(start, seconds):
             log.add_bout(rng, start, seconds, rng.uniform(100.0, 120.0))
 
@@ -404,6 +453,17 @@ def _background(rng: random.Random, log: _StepLog, day: _Day, walker: _Walker) -
         seconds = rng.randint(1, 6) * 60
         if log.is_free(start, seconds):
             log.add_bout(rng, start, seconds, rng.uniform(8.0, 60.0))
+
+
+def _pottering(rng: random.Random, log: _StepLog, day: _Day, walker: _Walker) -> None:
+    """A few slow steps in every half hour from waking to bedtime: the watch is on all day
+    (its step readings are never an hour apart), whoever wears it hardly walks."""
+    for slot in range(walker.wake * 60, walker.sleep * 60, 30):
+        minute = slot + rng.randint(0, 20)
+        start = day.at(minute // 60, minute % 60)
+        seconds = rng.randint(1, 3) * 60
+        if log.is_free(start, seconds):
+            log.add_bout(rng, start, seconds, rng.uniform(8.0, 40.0))
 
 
 # ---------------------------------------------------------------------- simulation
@@ -419,7 +479,16 @@ class _Simulation:
     log: _StepLog
 
 
-def _simulate(participant: DemoParticipant, rng: random.Random, total_days: int) -> _Simulation:
+def _simulate(
+    participant: DemoParticipant,
+    rng: random.Random,
+    total_days: int,
+    last_synced: int | None = None,
+    dropped_from: int | None = None,
+) -> _Simulation:
+    """``last_synced`` (live mode): the index of the last day that reaches the files — worn
+    whatever the luck; later days have none. From ``dropped_from`` on the participant has
+    dropped off (the module doc)."""
     travel = _travel_days(participant.profile, total_days)
     days = _days(participant, total_days, travel)
     script = _script(rng, days, participant.profile)
@@ -431,9 +500,13 @@ def _simulate(participant: DemoParticipant, rng: random.Random, total_days: int)
     worn: list[_Day] = []
     activities: list[_Activity] = []
     for day in days:
-        must_wear = day.index in script.worn_days
+        if last_synced is not None and day.index > last_synced:
+            break
+        must_wear = day.index in script.worn_days or day.index == last_synced
         unworn = day.index == script.unworn_day or day.index in gaps
-        if not must_wear and (unworn or not _worn(rng, participant.profile, day, total_days)):
+        dropped = dropped_from is not None and day.index >= dropped_from
+        wearing = "steady" if dropped else participant.profile
+        if not must_wear and (unworn or not _worn(rng, wearing, day, total_days)):
             continue
         worn.append(day)
         activities += _activities_of_day(
@@ -445,9 +518,12 @@ def _simulate(participant: DemoParticipant, rng: random.Random, total_days: int)
             script=script,
             total_days=total_days,
             travelling=day.index in travel,
+            dropped=dropped,
         )
-        _unrecorded_walks(rng, log, day, walker)
+        _unrecorded_walks(rng, log, day, walker, dropped=dropped)
         _background(rng, log, day, walker)
+        if dropped:
+            _pottering(rng, log, day, walker)
     return _Simulation(days, worn, activities, log)
 
 
@@ -553,13 +629,24 @@ def generate_cohort(
     seed: int = 7,
     participants: int = 12,
     weeks: int = 12,
-    start: date = date(2026, 8, 31),
+    start: date | None = None,
+    end: date | None = None,
 ) -> list[DemoParticipant]:
-    """Write the demo cohort under ``out_dir`` (see the module doc); same seed, same bytes."""
+    """Write the demo cohort under ``out_dir`` (see the module doc); same seed, same bytes.
+
+    Programs start on ``start`` (default 2026-08-31) + 0..6 days and last ``weeks`` × 7 days
+    each; or, with ``end`` (the live mode), the data of everyone ends on ``end`` and the
+    earliest program start is ``end - weeks × 7 + 1``. Give ``start`` or ``end``, not both.
+    """
     out_dir = Path(out_dir)
+    first = first_program_start(weeks, start=start, end=end)
     cohort = []
-    for participant, rng in _participants(participants, start, random.Random(seed)):
-        simulation = _simulate(participant, rng, weeks * 7)
+    for participant, rng in _participants(participants, first, random.Random(seed)):
+        total_days = program_days(participant, weeks, end)
+        last_synced = None if end is None else synced_days(participant, total_days, end) - 1
+        dropping = end is not None and participant.id == DROPPING_OFF_PARTICIPANT
+        dropped_from = total_days - DROP_OFF_DAYS if dropping else None
+        simulation = _simulate(participant, rng, total_days, last_synced, dropped_from)
         home = out_dir / participant.id
         serial = _serial(participant)
         if participant.id == EXPORT_ZIP_PARTICIPANT:
@@ -574,6 +661,31 @@ def generate_cohort(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "cohort.json").write_text(json.dumps(listing, indent=2) + "\n", encoding="utf-8")
     return cohort
+
+
+def first_program_start(weeks: int, *, start: date | None, end: date | None) -> date:
+    """The earliest program start: ``start`` (default 2026-08-31), or ``end - weeks × 7 + 1``
+    in the live mode."""
+    if start is not None and end is not None:
+        raise ValueError("give the cohort's start or its end, not both")
+    if end is None:
+        return DEFAULT_START if start is None else start
+    return end - timedelta(days=weeks * 7 - 1)
+
+
+def program_days(participant: DemoParticipant, weeks: int, end: date | None) -> int:
+    """The participant's simulated days: ``weeks`` × 7 from their program start, or (live
+    mode) from their program start to ``end`` inclusive."""
+    return weeks * 7 if end is None else (end - participant.program_start).days + 1
+
+
+def synced_days(participant: DemoParticipant, total_days: int, end: date | None) -> int:
+    """Of the participant's ``total_days``, how many (from the first) reach the files and the
+    diary: all, but in the live mode ``NOT_SYNCING_PARTICIPANT``'s last ``NOT_SYNCED_DAYS``
+    are missing."""
+    if end is None or participant.id != NOT_SYNCING_PARTICIPANT:
+        return total_days
+    return max(0, total_days - NOT_SYNCED_DAYS)
 
 
 # -------------------------------------------------------------------- benchmark data

@@ -1,9 +1,10 @@
 """Deterministic demo pain diaries for the demo cohort, in backtrack's diary template.
 
 ``write_diaries(cohort_dir, participants)`` writes ``cohort_dir/<id>/diary.csv`` for every
-participant, one row per entry, from the program start for ``weeks`` × 7 days. The same seed
-gives the same bytes; each participant has their own random stream, so p01's diary is the
-same in any cohort. The diaries are derived from the profile alone (never from the FIT
+participant, one row per entry, from the program start for ``weeks`` × 7 days — or, with
+``end`` (the live mode of ``demo.cohort``), from the program start to ``end`` inclusive. The
+same seed gives the same bytes; each participant has their own random stream, so p01's diary
+is the same in any cohort. The diaries are derived from the profile alone (never from the FIT
 files), so they stay independent of the activity pipeline.
 
 Formats (UTF-8, ``\\n`` line ends):
@@ -35,7 +36,12 @@ What the entries look like:
   it is a yes; now and then someone flags a bad day that is not a flare-up by the numbers.
 * Painkillers mostly on flare-up days (3 in 4), rarely otherwise (1 in 25);
   ``PAINKILLER_RUN_PARTICIPANT`` (p02) takes them every day for 16–21 days in a row in
-  weeks 4–9, writing every day, a little worse meanwhile — a run the rules warn about.
+  weeks 4–9, writing every day, a little worse meanwhile — a run the rules warn about. In
+  the live mode the run lasts up to ``end`` (still going yesterday: the Group page's
+  ``painkiller_run`` alert looks at the run around the last "yes", and a "no" after it would
+  end it).
+* Live mode only: ``demo.cohort.NOT_SYNCING_PARTICIPANT`` (p05) writes nothing in the last
+  ``NOT_SYNCED_DAYS`` (9) days, as their watch sends nothing.
 * ``exercise_pain`` (English diaries): sore after exercise on about 1 day in 12, 1 in 4 on
   the studio participant's class days; some fill in "no", others only ever "yes". Notes
   now and then ("Slept badly", "Gartenarbeit"; "Long flight" when the traveller leaves).
@@ -50,7 +56,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from demo.cohort import STUDIO_CLASSES, DemoParticipant, _travel_days
+from demo.cohort import (
+    STUDIO_CLASSES,
+    DemoParticipant,
+    _travel_days,
+    program_days,
+    synced_days,
+)
 
 __all__ = [
     "GERMAN_PARTICIPANTS",
@@ -169,7 +181,9 @@ def _flare_episodes(rng: random.Random, profile: str, total_days: int) -> dict[i
     improving = profile in IMPROVEMENT
     last_day = total_days - QUIET_DAYS - 1  # the last day a flare-up may reach
     candidates = list(range(FLARE_FIRST_DAY, max(FLARE_FIRST_DAY + 1, last_day - 1)))
-    weights = [(1.5 - i / total_days) if improving else 1.0 for i in candidates]
+    # at least 0.01: a diary of under 10 days (a late start in the live mode) has no room
+    # for an episode, and rng.choices needs a positive weight all the same
+    weights = [max(0.01, 1.5 - i / total_days) if improving else 1.0 for i in candidates]
     above: dict[int, float] = {}
     placed = 0
     for _ in range(wanted * 20):
@@ -189,26 +203,36 @@ def _flare_episodes(rng: random.Random, profile: str, total_days: int) -> dict[i
     return above
 
 
-def _painkiller_run(rng: random.Random, participant: DemoParticipant, total_days: int) -> range:
+def _painkiller_run(
+    rng: random.Random, participant: DemoParticipant, total_days: int, *, live: bool = False
+) -> range:
     if participant.id != PAINKILLER_RUN_PARTICIPANT or total_days < 28:
         return range(0)
     length = rng.randint(16, 21)
     latest = total_days - length
     first = rng.randint(min(21, latest), min(42, latest))
+    if live:  # still going on the last day
+        first = latest
     return range(first, first + length)
 
 
 def _entries(
-    rng: random.Random, participant: DemoParticipant, person: _Person, total_days: int
+    rng: random.Random,
+    participant: DemoParticipant,
+    person: _Person,
+    total_days: int,
+    synced: int | None = None,
 ) -> list[_Entry]:
+    """The entries of ``total_days``; ``synced`` (live mode): only the first ``synced`` days
+    are written, and a painkiller run lasts up to the last day."""
     profile = participant.profile
     flares = _flare_episodes(rng, profile, total_days)
     travel = _travel_days(profile, total_days)
-    painkiller_run = _painkiller_run(rng, participant, total_days)
+    painkiller_run = _painkiller_run(rng, participant, total_days, live=synced is not None)
     evening = rng.randint(19, 21)
     noise = 0.0
     entries: list[_Entry] = []
-    for index in range(total_days):
+    for index in range(total_days if synced is None else synced):
         day = participant.program_start + timedelta(days=index)
         noise = 0.6 * noise + rng.gauss(0.0, 4.0)
         level = person.base + _trend(person, profile, index) + noise
@@ -323,13 +347,19 @@ def write_diaries(
     *,
     seed: int = 5,
     weeks: int = 12,
+    end: date | None = None,
 ) -> dict[str, Path]:
-    """Write ``cohort_dir/<id>/diary.csv`` for each participant; returns id → path."""
+    """Write ``cohort_dir/<id>/diary.csv`` for each participant; returns id → path.
+
+    ``end``: the live mode (module doc) — each diary runs to ``end``, as the participant's
+    FIT files from ``generate_cohort(..., end=end)``."""
     paths: dict[str, Path] = {}
     for participant in participants:
         rng = random.Random(f"diary:{seed}:{participant.id}")
         person = _person(rng, participant)
-        entries = _entries(rng, participant, person, weeks * 7)
+        total_days = program_days(participant, weeks, end)
+        synced = None if end is None else synced_days(participant, total_days, end)
+        entries = _entries(rng, participant, person, total_days, synced)
         path = Path(cohort_dir) / participant.id / "diary.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as out:
