@@ -13,8 +13,9 @@ Three parts, started in this order, each only once the one before answers:
 Every part runs in a process group of its own with its output in ``<logs>/<part>.log``.
 The supervisor watches them: when one ends by itself the others are stopped and the
 supervisor fails with that part's log tail. Ctrl-C or SIGTERM stop every part the same way:
-SIGTERM to each group, newest first, then SIGKILL to what is still there after a grace
-period — nothing is left running. No Prefect import: the server is a process like the
+SIGINT to each group, newest first (what Ctrl-C in a terminal sends; every part shuts down
+cleanly on it), SIGTERM to what still runs after a grace period, then SIGKILL — nothing is
+left running. No Prefect import: the server is a process like the
 others.
 """
 
@@ -113,6 +114,7 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             env=part.env,
             start_new_session=True,  # its own process group: stopped as a whole
+            preexec_fn=_default_interrupt,
         )
         running = Running(part, process, log_path, log)
         self.running.append(running)
@@ -142,19 +144,28 @@ class Supervisor:
             time.sleep(every_s)
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> None:
-        """SIGTERM to every part's process group, newest first; SIGKILL after ``grace_s``."""
-        for running in reversed(self.running):
-            _signal_group(running.process, signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        for running in reversed(self.running):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                running.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        """Stop every part as Ctrl-C in a terminal would: SIGINT to each part's process group
+        (newest first); SIGTERM to what still runs after ``grace_s``; SIGKILL 5 s later."""
+        for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGTERM, 5.0)):
+            waiting = [r for r in reversed(self.running) if r.process.poll() is None]
+            for running in waiting:
+                _signal_group(running.process, sig)
+            deadline = time.monotonic() + wait_s
+            for running in waiting:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    running.process.wait(timeout=max(0.1, deadline - time.monotonic()))
         for running in self.running:  # what is left, and any child a part left behind
             _signal_group(running.process, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 running.process.wait(timeout=5)
             running.log.close()
         self.running = []
+
+
+def _default_interrupt() -> None:
+    """In the part's process before it starts: SIGINT does what it does by default, even when
+    the supervisor was started with it ignored (``nohup … &``, a background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
@@ -164,16 +175,18 @@ def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None
 
 @contextlib.contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (systemd's stop, ``docker stop``) ends the supervisor like Ctrl-C does."""
+    """Ctrl-C and SIGTERM (systemd's stop, ``docker stop``) end the supervisor the same way —
+    also when it was started with SIGINT ignored (a background job)."""
 
     def handler(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, action in previous.items():
+            signal.signal(sig, action)
 
 
 def run(parts: Sequence[Part], logs: Path, report: Callable[[str], None] = print) -> int:

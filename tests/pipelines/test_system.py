@@ -75,7 +75,13 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start(folder: Path, *names: str) -> subprocess.Popen[str]:
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start(folder: Path, *names: str, background: bool = False) -> subprocess.Popen[str]:
+    """The supervisor over stand-in parts; ``background``: started with SIGINT ignored, as a
+    shell starts a background job (``make demo &``)."""
     (folder / "part.py").write_text(PART)
     (folder / "supervisor.py").write_text(SUPERVISOR)
     return subprocess.Popen(
@@ -84,6 +90,7 @@ def _start(folder: Path, *names: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=_ignore_interrupt if background else None,
     )
 
 
@@ -94,9 +101,15 @@ def _wait_for(path: Path, timeout_s: float = 60) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
-def test_a_stop_signal_stops_every_part_and_its_children(tmp_path: Path, sig: int) -> None:
-    supervisor = _start(tmp_path, "server", "worker", "dashboard")
+@pytest.mark.parametrize(
+    ("sig", "background"),
+    [(signal.SIGINT, False), (signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["Ctrl-C", "SIGTERM", "Ctrl-C to a background job"],
+)
+def test_a_stop_signal_stops_every_part_and_its_children(
+    tmp_path: Path, sig: int, background: bool
+) -> None:
+    supervisor = _start(tmp_path, "server", "worker", "dashboard", background=background)
     try:
         assert supervisor.stdout is not None
         head = []
@@ -120,8 +133,9 @@ def test_a_stop_signal_stops_every_part_and_its_children(tmp_path: Path, sig: in
     assert starts == ["starting server …", "starting worker …", "starting dashboard …"]
     assert any(line.startswith("  dashboard is up at http://127.0.0.1/dashboard") for line in lines)
     assert lines[-2:] == ["stopping …", "stopped: nothing left running"]
-    # each part's output in its own log
-    assert (tmp_path / "logs" / "worker.log").read_text() == "worker started\n"
+    # each part's output in its own log; a Python part ends on SIGINT like on Ctrl-C
+    log = (tmp_path / "logs" / "worker.log").read_text()
+    assert log.startswith("worker started\n") and log.rstrip().endswith("KeyboardInterrupt")
 
 
 def test_a_part_that_ends_by_itself_stops_the_others(tmp_path: Path) -> None:
@@ -170,6 +184,28 @@ def test_a_part_that_never_answers_fails_the_start_in_time(tmp_path: Path) -> No
     finally:
         supervisor.stop()
     assert not _alive(pid)
+
+
+def test_a_part_deaf_to_interrupt_and_terminate_is_killed(tmp_path: Path) -> None:
+    """A part that ignores SIGINT and SIGTERM (a hung process) is killed after the grace."""
+    deaf = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "open(sys.argv[1], 'w').close()\n"
+        "time.sleep(600)\n"
+    )
+    ready = tmp_path / "deaf.ready"
+    supervisor = system.Supervisor(tmp_path / "logs", report=lambda _: None)
+    part = system.Part(
+        "deaf", [sys.executable, "-c", deaf, str(ready)], dict(os.environ), ready.exists
+    )
+    supervisor.start(part, timeout_s=60)
+    pid = supervisor.running[0].process.pid
+    started = time.monotonic()
+    supervisor.stop(grace_s=1)
+    assert not _alive(pid)
+    assert time.monotonic() - started < 15  # 1 s after SIGINT, 5 s after SIGTERM, then KILL
 
 
 def test_a_port_in_use_is_seen(tmp_path: Path) -> None:
