@@ -12,11 +12,11 @@ Three parts, started in this order, each only once the one before answers:
 
 Every part runs in a process group of its own with its output in ``<logs>/<part>.log``.
 The supervisor watches them: when one ends by itself the others are stopped and the
-supervisor fails with that part's log tail. Ctrl-C or SIGTERM stop every part the same way:
-SIGINT to each group, newest first (what Ctrl-C in a terminal sends; every part shuts down
-cleanly on it), SIGTERM to what still runs after a grace period, then SIGKILL — nothing is
-left running. No Prefect import: the server is a process like the
-others.
+supervisor fails with that part's log tail. Ctrl-C or SIGTERM stop every part the same way,
+one at a time, newest first (so ``backtrack serve`` still reaches the server as it shuts
+down): SIGINT to its group (what Ctrl-C in a terminal sends; every part shuts down cleanly on
+it), SIGTERM when it still runs after a grace period, then SIGKILL — nothing is left running.
+No Prefect import: the server is a process like the others.
 """
 
 from __future__ import annotations
@@ -144,17 +144,17 @@ class Supervisor:
             time.sleep(every_s)
 
     def stop(self, grace_s: float = STOP_GRACE_S) -> None:
-        """Stop every part as Ctrl-C in a terminal would: SIGINT to each part's process group
-        (newest first); SIGTERM to what still runs after ``grace_s``; SIGKILL 5 s later."""
-        for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGTERM, 5.0)):
-            waiting = [r for r in reversed(self.running) if r.process.poll() is None]
-            for running in waiting:
+        """Stop the parts one at a time, newest first — the dashboard, then ``backtrack
+        serve`` while the server it talks to is still up, then the server — each as Ctrl-C in
+        a terminal would: SIGINT to its process group, SIGTERM when it still runs after
+        ``grace_s``, SIGKILL 5 s later (and to whatever it left in its group)."""
+        for running in reversed(self.running):
+            for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGTERM, 5.0)):
+                if running.process.poll() is not None:
+                    break
                 _signal_group(running.process, sig)
-            deadline = time.monotonic() + wait_s
-            for running in waiting:
                 with contextlib.suppress(subprocess.TimeoutExpired):
-                    running.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        for running in self.running:  # what is left, and any child a part left behind
+                    running.process.wait(timeout=wait_s)
             _signal_group(running.process, signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 running.process.wait(timeout=5)
