@@ -405,3 +405,10 @@ def test_pain_on_0_10_is_the_0_100_value_divided_by_ten(pain: float) -> None:
 def test_every_participant_id_becomes_a_valid_fhir_id(participant: str) -> None:
     assert re.fullmatch(r"[A-Za-z0-9\-.]{1,64}", fhir.fhir_id(participant))
     assert fhir.fhir_id(participant).replace(".", "_") == participant
+
+
+def test_the_worked_examples_in_the_docstring() -> None:
+    import doctest
+
+    result = doctest.testmod(fhir)
+    assert result.attempted >= 4 and result.failed == 0
