@@ -165,7 +165,9 @@ def has_steps(row: Mapping[Any, Any]) -> bool:
     unknown, not zero."""
     if not bool(row["has_data"]):
         return False
-    return not (int(row["steps"]) == 0 and row.get("wear_basis") == "session")
+    basis = row.get("wear_basis")
+    only_sessions = basis is not None and not pd.isna(basis) and str(basis) == "session"
+    return not (int(row["steps"]) == 0 and only_sessions)
 
 
 def bundle(export: Export) -> dict[str, Any]:

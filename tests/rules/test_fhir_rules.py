@@ -100,6 +100,8 @@ DAYS_ROWS = [
     },
     # no activity data, a diary entry of 20 → pain only (2.0)
     {"date": date(2026, 3, 30), "has_data": False, "pain": 20.0, "pain_entries": 1},
+    # a stated total of 0 steps (a daily-total source), wear unknown: 0 steps, 0 minutes
+    {"date": date(2026, 3, 31), "steps": 0, "walking_minutes": 0.0, "has_data": True},
 ]
 
 SESSION_ROWS = [
@@ -178,12 +180,12 @@ def test_the_bundle_equals_the_golden_file(bundle: dict[str, Any]) -> None:
 def test_every_resource_validates_and_every_reference_resolves(bundle: dict[str, Any]) -> None:
     parsed = parse_each(bundle)
     kinds = [type(r).__name__ for r in parsed]
-    # Patient, 2 Goals; steps on the 27th and 29th, walking on 27–29, pain on 27, 29, 30;
-    # 2 sessions × (panel, activity, duration); the PEG-3 of the 29th
+    # Patient, 2 Goals; steps on the 27th, 29th and 31st, walking on 27–29 and 31, pain on
+    # 27, 29, 30; 2 sessions × (panel, activity, duration); the PEG-3 of the 29th
     assert kinds.count("Patient") == 1 and kinds.count("Goal") == 2
-    assert kinds.count("Observation") == 2 + 3 + 3 + 2 * 3
+    assert kinds.count("Observation") == 3 + 4 + 3 + 2 * 3
     assert kinds.count("QuestionnaireResponse") == 1
-    assert len(parsed) == 1 + 2 + 14 + 1
+    assert len(parsed) == 1 + 2 + 16 + 1
     assert unresolved_references(bundle) == []
     assert bundle["type"] == "collection" and bundle["timestamp"] == "2026-04-02T09:30:00Z"
     ids = [e["resource"]["id"] for e in bundle["entry"]]
@@ -215,6 +217,7 @@ def test_the_validator_refuses_a_broken_resource(
         (date(2026, 3, 28), None, 0.0, 2.8, None, None),
         (date(2026, 3, 29), 8000, 41.2, 100.0, 4.75, 47.5),
         (date(2026, 3, 30), None, None, None, 2.0, 20.0),
+        (date(2026, 3, 31), 0, 0.0, None, None, None),
     ],
 )
 def test_daily_figures_worked_out_by_hand(
@@ -236,7 +239,7 @@ def test_daily_figures_worked_out_by_hand(
 
 def test_the_range_is_the_reports_by_default_and_can_be_narrowed(bundle: dict[str, Any]) -> None:
     assert min(daily_figures(bundle)) == date(2026, 3, 27)  # the program start, not the 26th
-    assert max(daily_figures(bundle)) == date(2026, 3, 30)  # the last diary day
+    assert max(daily_figures(bundle)) == date(2026, 3, 31)  # the last day with data
     narrow = fhir.bundle(export(start=date(2026, 3, 28), end=date(2026, 3, 28)))
     assert set(daily_figures(narrow)) == {date(2026, 3, 28)}
     panels = by_code(narrow, fhir.PA_CODES, "PAPanel")
