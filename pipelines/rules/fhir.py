@@ -127,8 +127,8 @@ def resource_id(participant: str, kind: str, key: object) -> str:
 def resolve_range(
     p: Participant, days: pd.DataFrame, start: date | None, end: date | None
 ) -> tuple[date, date] | None:
-    """The range as ``backtrack report`` takes it: a missing end is the report's default
-    (``report.default_range``); None when neither is given nor known."""
+    """The range as ``backtrack report`` takes it: a missing start or end is the report's
+    default (``report.default_range``); None when one is neither given nor known."""
     default = report_mod.default_range(p, days)
     first = start or (default[0] if default else None)
     last = end or (default[1] if default else None)
