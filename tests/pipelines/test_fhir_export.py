@@ -155,3 +155,22 @@ def test_refusals(cohort: tuple[Store, str], tmp_path: Path) -> None:
     )
     assert backwards.exit_code == 2 and "ends before it starts" in backwards.output
     assert not out.exists()
+
+
+def test_a_bundle_that_does_not_validate_is_neither_written_nor_audited(
+    cohort: tuple[Store, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.rules import fhir
+
+    store, pid = cohort
+    before = len(AuditLog(store.root).entries())
+
+    def broken(document: dict[str, Any]) -> None:
+        raise ValueError("entry.3.resource.status: Field required")
+
+    monkeypatch.setattr(fhir, "validate", broken)
+    out = tmp_path / "never.json"
+    with pytest.raises(ValueError, match="status"):
+        fhir_export.write(store, pid, out, actor="test")
+    assert not out.exists()
+    assert len(AuditLog(store.root).entries()) == before

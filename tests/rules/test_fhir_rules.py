@@ -415,3 +415,41 @@ def test_the_worked_examples_in_the_docstring() -> None:
 
     result = doctest.testmod(fhir)
     assert result.attempted >= 4 and result.failed == 0
+
+
+DAY = st.fixed_dictionaries(
+    {
+        "has_data": st.booleans(),
+        "steps": st.integers(0, 40_000),
+        "walking_minutes": st.floats(0, 600, allow_nan=False),
+        "wear_minutes": st.none() | st.floats(0, 1500, allow_nan=False),
+        "wear_basis": st.sampled_from([None, "heart_rate", "steps", "session"]),
+        "pain": st.none() | st.floats(0, 100, allow_nan=False),
+    }
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(DAY, min_size=1, max_size=20), st.sampled_from(["Europe/Berlin", "UTC"]))
+def test_any_days_give_a_valid_bundle_with_one_figure_of_a_kind_per_day(
+    rows: list[dict[str, Any]], tz: str
+) -> None:
+    first = date(2026, 10, 20)  # the clocks go back in Berlin on the 25th: a 1500-minute day
+    for i, row in enumerate(rows):
+        row["date"] = date.fromordinal(first.toordinal() + i)
+        row["pain_entries"] = 0 if row["pain"] is None else 1
+    person = Participant("p1", tz, Target(program_start=first))
+    days = days_frame([r | {"participant": "p1"} for r in rows])
+    document = fhir.bundle(fhir.Export(person, days, sessions_frame(SESSION_ROWS)[:0], NOW))
+    parse_each(document)
+    assert unresolved_references(document) == []
+    figures = daily_figures(document)
+    with_data = {r["date"] for r in rows if r["has_data"]}
+    assert {d for d, f in figures.items() if "walking_minutes" in f} == with_data
+    assert {d for d, f in figures.items() if "steps" in f} <= with_data
+    assert {d for d, f in figures.items() if "pain" in f} == {
+        r["date"] for r in rows if r["pain"] is not None
+    }
+    for f in figures.values():
+        assert 0 <= f.get("wear_percent", 0) <= 100
+        assert 0 <= f.get("pain_0_10", 0) <= 10
