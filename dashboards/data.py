@@ -19,7 +19,8 @@ cached ones — pages call them without it, tests pass ``StoreTables``.
 
 Privacy (docs/audit.md, docs/rights.md): ``record_view`` / ``record_group_view`` write the
 audit trail's ``view`` entries (scoped like the reads, deduplicated per 10 minutes),
-``audit_trail`` is the admins', ``participant_export`` a participant's own export; every
+``audit_trail`` is the admins', ``participant_export`` a participant's own export,
+``fhir_bundle`` the FHIR export (docs/fhir.md) for whoever may see the participant; every
 cached read is dropped when a participant is erased (``erased.json`` changes).
 """
 
@@ -38,9 +39,9 @@ import pandas as pd
 
 from pipelines import config
 from pipelines.app import diary as diary_app
+from pipelines.app import fhir_export, rights
 from pipelines.app import participants as app_participants
 from pipelines.app import refresh as refreshing
-from pipelines.app import rights
 from pipelines.config import Target
 from pipelines.rules import alerts as alerts_mod
 from pipelines.rules import overview, participants
@@ -650,6 +651,22 @@ def participant_export(viewer: Viewer, participant: str, tables: Tables | None =
     buffer = io.BytesIO()
     rights.write_export(tables.store, participant, buffer, actor=_actor(viewer))
     return buffer.getvalue()
+
+
+def fhir_bundle(
+    viewer: Viewer,
+    participant: str,
+    start: date | None = None,
+    end: date | None = None,
+    tables: Tables | None = None,
+) -> bytes:
+    """The participant's FHIR bundle for ``[start, end]`` (defaults: the report's range;
+    ``pipelines.app.fhir_export``, validated and audited as the viewer's export): a coach or
+    admin for the participants they see, a participant for themself."""
+    tables = tables or cached_tables()
+    require(viewer, participant, tables)
+    exported = fhir_export.export(tables.store, participant, start, end, actor=_actor(viewer))
+    return exported.content
 
 
 _erased_seen: dict[str, float] = {}

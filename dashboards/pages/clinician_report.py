@@ -72,3 +72,30 @@ st.download_button(
     mime="application/pdf",
     key="clinician_pdf",
 )
+
+# ---------------------------------------------- the same period as FHIR (docs/fhir.md)
+register(
+    {
+        "The same period as a FHIR R4 bundle (JSON) for a clinic system: daily steps, "
+        "walking minutes and pain, sessions and the training goals; pseudonymous id only.": (
+            "Derselbe Zeitraum als FHIR-R4-Bundle (JSON) für ein Kliniksystem: Schritte, "
+            "Gehminuten und Schmerz pro Tag, Einheiten und die Trainingsziele; nur das "
+            "Pseudonym."
+        ),
+        "Download FHIR (JSON)": "FHIR herunterladen (JSON)",
+    }
+)
+st.caption(
+    t(
+        "The same period as a FHIR R4 bundle (JSON) for a clinic system: daily steps, "
+        "walking minutes and pain, sessions and the training goals; pseudonymous id only."
+    )
+)
+st.download_button(
+    t("Download FHIR (JSON)"),
+    lambda: data.fhir_bundle(viewer, participant, start, end),  # built on the click only
+    file_name=f"backtrack-{participant}-{start.isoformat()}-{end.isoformat()}.fhir.json",
+    mime="application/fhir+json",
+    key="clinician_fhir",
+    on_click="ignore",
+)

@@ -358,6 +358,40 @@ if viewer.role == "participant":  # only their own (enforced in data.participant
             on_click="ignore",
         )
 
+# ------------------------------------- the person's own figures as FHIR (docs/fhir.md)
+# Here and not at the page's end: the charts below stop the page when there is nothing
+# to draw, and the download must not depend on that.
+if viewer.role == "participant":
+    register(
+        {
+            "Your figures for your doctor or clinic": "Ihre Werte für Praxis oder Klinik",
+            "Your daily steps, walking minutes and pain, your sessions and your training "
+            "goals over the report's range, as a FHIR file (a standard that clinic systems "
+            "read). It holds your pseudonym only.": (
+                "Ihre Schritte, Gehminuten und Schmerzwerte pro Tag, Ihre Einheiten und Ihre "
+                "Trainingsziele im Zeitraum des Berichts als FHIR-Datei (ein Standard, den "
+                "Kliniksysteme lesen). Sie enthält nur Ihr Pseudonym."
+            ),
+            "Download FHIR file": "FHIR-Datei herunterladen",
+        }
+    )
+    with st.expander(t("Your figures for your doctor or clinic")):
+        st.caption(
+            t(
+                "Your daily steps, walking minutes and pain, your sessions and your training "
+                "goals over the report's range, as a FHIR file (a standard that clinic systems "
+                "read). It holds your pseudonym only."
+            )
+        )
+        st.download_button(
+            t("Download FHIR file"),
+            functools.partial(data.fhir_bundle, viewer, participant, range_start, range_end),
+            file_name=f"backtrack-{participant}.fhir.json",
+            mime="application/fhir+json",
+            key="fhir_own_data",
+            on_click="ignore",
+        )
+
 # ----------------------------------------------------------------------------- charts
 days = data.days(viewer, participant)
 if days.empty:

@@ -3,8 +3,8 @@
 One module per command group: ``flows`` (ingest, refresh, serve), ``up`` (the whole
 system), ``report``,
 ``participants`` (participant, session), ``diary``, ``users``, ``raw`` (keys, raw,
-participant reprocess), ``rights`` (audit, participant export/delete/reuse-id); ``common``
-holds what they share.
+participant reprocess), ``rights`` (audit, participant export/delete/reuse-id), ``export``
+(fhir); ``common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import typer
 from pipelines import config
 from pipelines.cli import flows, report, up
 from pipelines.cli.diary import diary_app
+from pipelines.cli.export import export_app
 from pipelines.cli.participants import participant_app, session_app
 from pipelines.cli.raw import keys_app, raw_app
 from pipelines.cli.rights import audit_app
@@ -40,6 +41,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(raw_app, name="raw")
 app.add_typer(audit_app, name="audit")
+app.add_typer(export_app, name="export")
 
 
 @app.callback()

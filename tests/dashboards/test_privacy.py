@@ -112,7 +112,8 @@ def test_a_participant_downloads_their_own_export_only(
     monkeypatch: pytest.MonkeyPatch, root: Path
 ) -> None:
     at = _app(monkeypatch, root, participant="p01")
-    assert [b.label for b in at.get("download_button")] == ["Download all my data"]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download all my data", "Download FHIR file"]  # FHIR: docs/fhir.md
     coach = _app(monkeypatch, root, coach="group-a")
     coach.switch_page("pages/my_activity.py").run()
     assert not coach.get("download_button")
