@@ -561,3 +561,80 @@ def test_the_pain_baseline_counts_from_the_set_start() -> None:
         "diary_days_28d": 4,  # 3 March is a diary day now: 4/28
         "diary_share_28d": 0.1429,
     }
+
+
+# ------------------------------------------------------------ the group's summary row
+
+LOW = alerts.Alert("low_adherence", 0.3, 0.5, "inactive")
+SILENT = alerts.Alert("no_data", 9.0, 7)
+
+
+def _members(*rows: tuple[str, float | None, float | None, float | None, list]) -> pd.DataFrame:
+    """Overview rows: participant, 28-day adherence, walking minutes a week, training
+    ratio, alerts."""
+    return pd.DataFrame(
+        {
+            "participant": [r[0] for r in rows],
+            "adherence_28d": pd.Series([r[1] for r in rows], dtype="float64"),
+            "walking_minutes_per_week_28d": pd.Series([r[2] for r in rows], dtype="float64"),
+            "training_received_28d": pd.Series([r[3] for r in rows], dtype="object"),
+            "alerts": pd.Series([r[4] for r in rows], dtype="object"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (  # odd count: medians are the middle value; 0.8 itself is "at ≥ 80 %"
+            _members(
+                ("p1", 0.9, 120.0, 1.0, []),
+                ("p2", 0.8, 80.5, 0.5, [LOW]),
+                ("p3", 0.5, None, 0.25, []),
+                ("p4", None, 200.0, None, [SILENT, LOW]),
+            ),
+            # adherence of p1–p3: 0.5, 0.8, 0.9 → 0.8; at ≥ 0.8: p1, p2 → 2/3; walking of
+            # p1, p2, p4: 80.5, 120, 200 → 120; training 0.25, 0.5, 1.0 → 0.5
+            overview.GroupSummary(4, 3, 0.8, 2, 0.6667, 2, 120.0, 0.5),
+        ),
+        (  # even count: the mean of the two middle values; 0.7999 is below 80 %
+            _members(("p1", 0.7999, 90.0, 0.5, []), ("p2", 0.85, 100.5, 1.5, [])),
+            # (0.7999 + 0.85)/2 = 0.82495 → 0.8250 (4 decimals, as the ratios); 1 of 2;
+            # (90 + 100.5)/2 = 95.25 → 95.2 (half to even); (0.5 + 1.5)/2 = 1.0
+            overview.GroupSummary(2, 2, 0.825, 1, 0.5, 0, 95.2, 1.0),
+        ),
+        (  # nobody has a complete week yet: no median, no share (not 0)
+            _members(("p1", None, None, None, [SILENT]), ("p2", None, None, None, [])),
+            overview.GroupSummary(2, 0, None, 0, None, 1, None, None),
+        ),
+        (_members(), overview.GroupSummary(0, 0, None, 0, None, 0, None, None)),
+    ],
+    ids=["odd", "even", "unknown", "empty"],
+)
+def test_group_summary(rows: pd.DataFrame, expected: overview.GroupSummary) -> None:
+    assert overview.group_summary(rows) == expected
+
+
+def test_group_summary_of_the_rule_table() -> None:
+    """From ``table`` itself (29 March): p1 (AS_OF_29) and p2 without rows; p1 has an alert."""
+    frames = {"p1": _history(until=date(2026, 3, 29)), "p2": _empty()}
+    people = {"p1": PERSON, "p2": Participant("p2", "Europe/Berlin", Target())}
+    rows = overview.table(frames, people, date(2026, 3, 29))
+    rows["alerts"] = pd.Series([[LOW], []], dtype="object")
+    # only p1 has figures: adherence 0.5833 (< 0.8), 96.6 minutes, training 0.5
+    assert overview.group_summary(rows) == overview.GroupSummary(2, 1, 0.5833, 0, 0.0, 1, 96.6, 0.5)
+
+
+def test_attention_order_puts_alerts_first_then_the_lowest_adherence() -> None:
+    rows = _members(
+        ("p1", 0.3, None, None, []),
+        ("p2", 0.9, None, None, [LOW]),
+        ("p3", None, None, None, [SILENT]),
+        ("p4", None, None, None, []),
+        ("p5", 0.2, None, None, [LOW, SILENT]),
+        ("p6", 0.3, None, None, []),
+    )
+    # with alerts: p5 (0.2), p2 (0.9), p3 (unknown); without: p1, p6 (0.3, by id), p4
+    ordered = overview.attention_order(rows)
+    assert list(ordered["participant"]) == ["p5", "p2", "p3", "p1", "p6", "p4"]
+    assert list(ordered.index) == [4, 1, 2, 0, 5, 3]  # the rows themselves, unchanged
