@@ -48,8 +48,8 @@ def completeness(days: pd.DataFrame, start: date, end: date) -> Completeness:
     total = max((end - start).days + 1, 0)
     dates = days["date"].tolist()
     inside = np.array([start <= d <= end for d in dates], dtype=bool)
-    statuses = days["status"].astype("string").fillna("no_data").to_numpy(dtype=object)
-    worn = inside & np.array([s not in NOT_WORN for s in statuses], dtype=bool)
+    status = days["status"]  # no status stored: no_data
+    worn = inside & status.notna().to_numpy() & ~status.isin(NOT_WORN).to_numpy(dtype=bool)
     diary = inside & written(days)
     worn_days = len({d for d, w in zip(dates, worn, strict=True) if w})
     diary_days = len({d for d, k in zip(dates, diary, strict=True) if k})

@@ -75,3 +75,12 @@ def test_without_a_pain_entries_column_a_diary_day_is_any_answer() -> None:
 def test_an_empty_table_is_a_period_without_data() -> None:
     empty = frame({})
     assert completeness(empty, d(0), d(27)) == Completeness(28, 0, 0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize("module", ["pipelines.rules.completeness", "pipelines.rules.adherence"])
+def test_the_docstring_examples_hold(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
