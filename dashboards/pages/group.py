@@ -12,6 +12,7 @@ entry in ``shown`` and ``config`` (and in ``exported`` when the CSV needs anothe
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -276,8 +277,11 @@ def _why(raised: list[Alert]) -> str:
     return "" if reason is None else t(REASON_WORDS[reason])
 
 
-def _band(low: object, high: object) -> str:
-    return f"{low}–{high}"
+def _band(low: Any, high: Any) -> str:
+    """The prescribed walking minutes a week as "90–180" ("" while unknown)."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return ""
+    return f"{int(low)}–{int(high)}"
 
 
 def _float(column: str) -> pd.Series:

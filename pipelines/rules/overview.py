@@ -158,9 +158,6 @@ def member(
     """The overview row of one member (see the module doc)."""
     row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row |= {"participant": participant, "as_of": as_of, "last_data_day": last_data_day(frame)}
-    low, high = adherence.weekly_band_minutes(p.target)
-    row |= {"walking_band_min_per_week": low, "walking_band_max_per_week": high}
-    row["training_target_per_week"] = p.target.training_sessions_per_week
     if as_of is None:
         row |= {"painkiller_run_days": 0, "missed_days_14d": 0, "not_worn_days_14d": 0}
         return row
@@ -219,11 +216,13 @@ def member(
 def _completeness_and_dose(
     recent: pd.DataFrame, p: Participant, as_of: date, first: date | None
 ) -> dict[str, Any]:
-    """The 28-day completeness (from the program start when it is later) and dose received."""
+    """The 28-day completeness (from the program start when it is later) and the dose
+    received against the prescription. Added last, after every other figure of the row."""
     widest = max(WINDOWS_DAYS)
     start = as_of - timedelta(days=widest - 1)
     c = completeness(recent, max(start, first) if first is not None else start, as_of)
     dose = adherence.weekly_dose(recent, p.target, start, as_of, first=first)
+    low, high = adherence.weekly_band_minutes(p.target)
     return {
         f"days_{widest}d": c.days,
         f"worn_days_{widest}d": c.worn_days,
@@ -231,10 +230,13 @@ def _completeness_and_dose(
         f"diary_days_{widest}d": c.diary_days,
         f"diary_share_{widest}d": c.diary_share,
         f"walking_minutes_per_week_{widest}d": dose.walking_minutes_per_week,
+        "walking_band_min_per_week": low,
+        "walking_band_max_per_week": high,
         f"walking_vs_band_{widest}d": adherence.band_position(
             dose.walking_minutes_per_week, p.target
         ),
         f"training_sessions_per_week_{widest}d": dose.training_sessions_per_week,
+        "training_target_per_week": p.target.training_sessions_per_week,
         f"training_received_{widest}d": dose.training_received,
     }
 
