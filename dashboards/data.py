@@ -321,6 +321,7 @@ COACH_COLUMNS: Final = [
     *OVERVIEW_COLUMNS,
     "adherence_prev_14d",
     "adherence_trend_14d",
+    *overview.GROUP_COLUMNS,  # completeness and dose received over the 28 days
     "last_upload",
     "alerts",
 ]
@@ -383,8 +384,10 @@ def coach_overview(
     thresholds: Thresholds | None = None,
 ) -> pd.DataFrame:
     """``group_overview`` as of ``as_of`` plus the 14-day trend (adherence over the 14 days
-    before the last 14), the last upload and the alerts (a list of ``Alert`` per row) under
-    ``thresholds`` (default: the group's)."""
+    before the last 14), the 28-day completeness and dose received
+    (``overview.GROUP_COLUMNS``), the last upload and the alerts (a list of ``Alert`` per
+    row) under ``thresholds`` (default: the group's). ``overview.group_summary`` of it is
+    the Group page's summary row."""
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")

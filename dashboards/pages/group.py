@@ -1,18 +1,27 @@
-"""A coach's group: every participant's adherence, trend, last walk and upload, pain change and
-alerts (``pipelines.rules.alerts``, thresholds per group), a participants × days heatmap, a
-drill-down to one participant and the CSV export."""
+"""A coach's group: a summary row (``pipelines.rules.overview.group_summary``), every
+participant's adherence, trend, data completeness, walking minutes a week against the band,
+training sessions a week against the target, last walk and upload, pain change and alerts
+(``pipelines.rules.alerts``, thresholds per group) — members with alerts first — a
+participants × days heatmap, a drill-down to one participant and the CSV export.
+
+The table and the CSV share their columns: ``shown`` (key → the values on the page) and
+``config`` (key → its ``st.column_config``) list them in order; ``exported`` overrides a key's
+values in the CSV (codes, ISO dates, plain ratios instead of words). A new column is one
+entry in ``shown`` and ``config`` (and in ``exported`` when the CSV needs another form)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data
 from dashboards import viewer as viewer_mod
-from dashboards.i18n import fmt_date, fmt_number, register, t
+from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
 from dashboards.pdf_report import alert_text
+from pipelines.rules import overview as overview_rules
 from pipelines.rules.alerts import Alert, Thresholds
 
 register(
@@ -60,6 +69,48 @@ register(
         "Download CSV": "CSV herunterladen",
         "Open a participant": "Teilnehmende öffnen",
         "Open their activity": "Aktivität öffnen",
+        "Median adherence 28 d": "Median Adhärenz 28 T.",
+        "Members at ≥ 80 %": "Teilnehmende mit ≥ 80 %",
+        "Members with alerts": "Teilnehmende mit Hinweisen",
+        "Median walking (min/week)": "Median Gehen (Min./Woche)",
+        "Median training (sessions ÷ target)": "Median Training (Einheiten ÷ Ziel)",
+        "{share} ({k} of {n})": "{share} ({k} von {n})",
+        "{k} of {n}": "{k} von {n}",
+        "Summary over the 28 days up to {day}: adherence, walking minutes and training "
+        "sessions over the complete program weeks in them; {n} of {total} members have such a "
+        "week — the others are left out of the medians and the share, not counted as 0.": (
+            "Überblick über die 28 Tage bis zum {day}: Adhärenz, Gehminuten und "
+            "Trainingseinheiten über die vollständigen Programmwochen darin; {n} von {total} "
+            "Teilnehmenden haben eine solche Woche — die übrigen zählen bei Median und Anteil "
+            "nicht mit (nicht als 0)."
+        ),
+        "Days worn = share of the 28 days (from the program start when it is later) the "
+        "device was worn long enough: the walking target was met, or it was worn at least "
+        "the minimum wear time; days without data count as not worn. Diary days = share of "
+        "those days with a diary entry. Walking min/week against the band = walking minutes "
+        "a week (every minute, over the complete program weeks) against target days × the "
+        "minimum to × the maximum minutes. Training = sessions a week against the target; "
+        "received = sessions ÷ sessions prescribed.": (
+            "Getragene Tage = Anteil der 28 Tage (ab dem Programmstart, wenn er später liegt), "
+            "an denen das Gerät lange genug getragen wurde: das Gehziel wurde erreicht oder es "
+            "wurde mindestens die Mindesttragezeit getragen; Tage ohne Daten zählen als nicht "
+            "getragen. Tagebuchtage = Anteil dieser Tage mit einem Tagebucheintrag. Gehminuten "
+            "pro Woche zum Zielbereich = Gehminuten pro Woche (jede Minute, über die "
+            "vollständigen Programmwochen) im Vergleich zu Zieltagen × Mindest- bis × "
+            "Höchstminuten. Training = Einheiten pro Woche im Vergleich zum Ziel; erhalten = "
+            "Einheiten ÷ vorgegebene Einheiten."
+        ),
+        "days worn 28 d": "getragene Tage 28 T.",
+        "diary days 28 d": "Tagebuchtage 28 T.",
+        "walking min/week": "Gehminuten/Woche",
+        "target band (min/week)": "Zielbereich (Min./Woche)",
+        "walking vs band": "Gehen zum Zielbereich",
+        "below the band": "unter dem Zielbereich",
+        "within the band": "im Zielbereich",
+        "above the band": "über dem Zielbereich",
+        "training/week": "Training/Woche",
+        "training target/week": "Trainingsziel/Woche",
+        "training received": "Training erhalten",
     }
 )
 
@@ -147,6 +198,45 @@ if len(last_days) and max(last_days) < as_of:
             day=fmt_date(max(last_days)),
         )
     )
+BAND_WORDS = {"below": "below the band", "within": "within the band", "above": "above the band"}
+
+
+def _band_word(position: object) -> str:
+    return "" if not isinstance(position, str) else t(BAND_WORDS[position])
+
+
+overview = overview_rules.attention_order(overview).reset_index(drop=True)
+summary = overview_rules.group_summary(overview)
+cells = st.columns(5)
+cells[0].metric(t("Median adherence 28 d"), fmt_percent(summary.median_adherence_28d))
+cells[1].metric(
+    t("Members at ≥ 80 %"),
+    "–"
+    if summary.share_adherent is None
+    else t(
+        "{share} ({k} of {n})",
+        share=fmt_percent(summary.share_adherent),
+        k=summary.members_adherent,
+        n=summary.members_with_adherence,
+    ),
+)
+cells[2].metric(
+    t("Members with alerts"), t("{k} of {n}", k=summary.members_with_alerts, n=summary.members)
+)
+cells[3].metric(t("Median walking (min/week)"), fmt_number(summary.median_walking_minutes_per_week))
+cells[4].metric(
+    t("Median training (sessions ÷ target)"), fmt_percent(summary.median_training_received)
+)
+st.caption(
+    t(
+        "Summary over the 28 days up to {day}: adherence, walking minutes and training "
+        "sessions over the complete program weeks in them; {n} of {total} members have such a "
+        "week — the others are left out of the medians and the share, not counted as 0.",
+        day=fmt_date(as_of),
+        n=summary.members_with_adherence,
+        total=summary.members,
+    )
+)
 st.caption(
     t(
         "Adherence = per complete program week in the window, met days ÷ the weekly target "
@@ -154,6 +244,17 @@ st.caption(
         "weeks with the target number of training sessions. Trend = adherence over the last 14 "
         "days minus the 14 days before, in percentage points. A walk = a day with at least 1 "
         "walking minute."
+    )
+)
+st.caption(
+    t(
+        "Days worn = share of the 28 days (from the program start when it is later) the "
+        "device was worn long enough: the walking target was met, or it was worn at least "
+        "the minimum wear time; days without data count as not worn. Diary days = share of "
+        "those days with a diary entry. Walking min/week against the band = walking minutes "
+        "a week (every minute, over the complete program weeks) against target days × the "
+        "minimum to × the maximum minutes. Training = sessions a week against the target; "
+        "received = sessions ÷ sessions prescribed."
     )
 )
 
@@ -176,54 +277,105 @@ def _why(raised: list[Alert]) -> str:
     return "" if reason is None else t(REASON_WORDS[reason])
 
 
-table = pd.DataFrame(
-    {
-        "participant": overview["participant"],
-        "adherence_14d": overview["adherence_14d"].astype(float),
-        "adherence_28d": overview["adherence_28d"].astype(float),
-        "training_28d": overview["training_28d"].astype(float),
-        "trend": [trend_text(c) for c in overview["adherence_trend_14d"]],
-        "adherence_trend_14d": [
-            None if c is None else round(float(c) * 100) for c in overview["adherence_trend_14d"]
-        ],
-        "days_since_last_walk": overview["days_since_last_walk"],
-        "last_data_day": [fmt_date(d) for d in overview["last_data_day"]],
-        "last_upload": [None if u is None else fmt_date(u.date()) for u in overview["last_upload"]],
-        "pain_change_vs_baseline": overview["pain_change_vs_baseline"].astype(float),
-        "low_adherence_reason": [_why(a) for a in overview["alerts"]],
-        "alerts": [_alerts(a) for a in overview["alerts"]],
-    }
-)
-st.dataframe(
-    table,
-    hide_index=True,
-    column_config={
-        "participant": st.column_config.TextColumn(t("participant")),
-        "adherence_14d": st.column_config.ProgressColumn(
-            t("adherence 14 d"), format="percent", min_value=0.0, max_value=1.0
-        ),
-        "adherence_28d": st.column_config.ProgressColumn(
-            t("adherence 28 d"), format="percent", min_value=0.0, max_value=1.0
-        ),
-        "training_28d": st.column_config.ProgressColumn(
-            t("training 28 d"), format="percent", min_value=0.0, max_value=1.0
-        ),
-        "trend": st.column_config.TextColumn(t("trend")),
-        "adherence_trend_14d": st.column_config.NumberColumn(t("trend (pp)"), format="%+d"),
-        "days_since_last_walk": st.column_config.NumberColumn(t("days since last walk")),
-        "last_data_day": st.column_config.TextColumn(t("last data day")),
-        "last_upload": st.column_config.TextColumn(t("last upload")),
-        "pain_change_vs_baseline": st.column_config.NumberColumn(
-            t("pain change vs baseline"), format="%+.1f"
-        ),
-        "low_adherence_reason": st.column_config.TextColumn(t("low adherence: why")),
-        "alerts": st.column_config.TextColumn(t("alerts"), width="large"),
-    },
-)
-export = overview.assign(
-    low_adherence_reason=[low_adherence_reason(raised) or "" for raised in overview["alerts"]],
-    alerts=[",".join(a.code for a in raised) for raised in overview["alerts"]],
-)
+def _band(low: Any, high: Any) -> str:
+    """The prescribed walking minutes a week as "90–180" ("" while unknown)."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return ""
+    return f"{int(low)}–{int(high)}"
+
+
+def _float(column: str) -> pd.Series:
+    return pd.to_numeric(overview[column], errors="coerce").astype(float)
+
+
+shown: dict[str, object] = {
+    "participant": overview["participant"],
+    "adherence_14d": _float("adherence_14d"),
+    "adherence_28d": _float("adherence_28d"),
+    "training_28d": _float("training_28d"),
+    "trend": [trend_text(c) for c in overview["adherence_trend_14d"]],
+    "adherence_trend_14d": [
+        None if c is None else round(float(c) * 100) for c in overview["adherence_trend_14d"]
+    ],
+    "worn_share_28d": _float("worn_share_28d"),
+    "diary_share_28d": _float("diary_share_28d"),
+    "walking_minutes_per_week_28d": _float("walking_minutes_per_week_28d"),
+    "walking_band": [
+        _band(low, high)
+        for low, high in zip(
+            overview["walking_band_min_per_week"],
+            overview["walking_band_max_per_week"],
+            strict=True,
+        )
+    ],
+    "walking_vs_band_28d": [_band_word(p) for p in overview["walking_vs_band_28d"]],
+    "training_sessions_per_week_28d": _float("training_sessions_per_week_28d"),
+    "training_target_per_week": overview["training_target_per_week"],
+    "training_received_28d": _float("training_received_28d"),
+    "days_since_last_walk": overview["days_since_last_walk"],
+    "last_data_day": [fmt_date(d) for d in overview["last_data_day"]],
+    "last_upload": [None if u is None else fmt_date(u.date()) for u in overview["last_upload"]],
+    "pain_change_vs_baseline": _float("pain_change_vs_baseline"),
+    "low_adherence_reason": [_why(a) for a in overview["alerts"]],
+    "alerts": [_alerts(a) for a in overview["alerts"]],
+}
+config = {
+    "participant": st.column_config.TextColumn(t("participant")),
+    "adherence_14d": st.column_config.ProgressColumn(
+        t("adherence 14 d"), format="percent", min_value=0.0, max_value=1.0
+    ),
+    "adherence_28d": st.column_config.ProgressColumn(
+        t("adherence 28 d"), format="percent", min_value=0.0, max_value=1.0
+    ),
+    "training_28d": st.column_config.ProgressColumn(
+        t("training 28 d"), format="percent", min_value=0.0, max_value=1.0
+    ),
+    "trend": st.column_config.TextColumn(t("trend")),
+    "adherence_trend_14d": st.column_config.NumberColumn(t("trend (pp)"), format="%+d"),
+    "worn_share_28d": st.column_config.ProgressColumn(
+        t("days worn 28 d"), format="percent", min_value=0.0, max_value=1.0
+    ),
+    "diary_share_28d": st.column_config.ProgressColumn(
+        t("diary days 28 d"), format="percent", min_value=0.0, max_value=1.0
+    ),
+    "walking_minutes_per_week_28d": st.column_config.NumberColumn(
+        t("walking min/week"), format="%.0f"
+    ),
+    "walking_band": st.column_config.TextColumn(t("target band (min/week)")),
+    "walking_vs_band_28d": st.column_config.TextColumn(t("walking vs band")),
+    "training_sessions_per_week_28d": st.column_config.NumberColumn(
+        t("training/week"), format="%.1f"
+    ),
+    "training_target_per_week": st.column_config.NumberColumn(t("training target/week")),
+    "training_received_28d": st.column_config.NumberColumn(
+        t("training received"), format="percent"
+    ),
+    "days_since_last_walk": st.column_config.NumberColumn(t("days since last walk")),
+    "last_data_day": st.column_config.TextColumn(t("last data day")),
+    "last_upload": st.column_config.TextColumn(t("last upload")),
+    "pain_change_vs_baseline": st.column_config.NumberColumn(
+        t("pain change vs baseline"), format="%+.1f"
+    ),
+    "low_adherence_reason": st.column_config.TextColumn(t("low adherence: why")),
+    "alerts": st.column_config.TextColumn(t("alerts"), width="large"),
+}
+assert list(config) == list(shown), "every column of the table has its header"
+st.dataframe(pd.DataFrame(shown), hide_index=True, column_config=config)
+
+# The CSV: the table's columns in its order (the arrow ``trend`` is a picture of
+# ``adherence_trend_14d``), as values a program reads, then the overview's other figures.
+exported: dict[str, object] = {
+    "adherence_trend_14d": overview["adherence_trend_14d"],
+    "walking_vs_band_28d": overview["walking_vs_band_28d"],
+    "last_data_day": overview["last_data_day"],
+    "last_upload": overview["last_upload"],
+    "low_adherence_reason": [low_adherence_reason(raised) or "" for raised in overview["alerts"]],
+    "alerts": [",".join(a.code for a in raised) for raised in overview["alerts"]],
+}
+csv_columns = [k for k in shown if k != "trend"]
+export = pd.DataFrame({k: exported.get(k, shown[k]) for k in csv_columns})
+rest = [c for c in overview.columns if c not in csv_columns]
+export = pd.concat([export, overview[rest].reset_index(drop=True)], axis=1)
 st.download_button(
     t("Download CSV"),
     export.to_csv(index=False).encode("utf-8"),

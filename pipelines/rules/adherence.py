@@ -22,6 +22,10 @@
   ``weekly_target_minutes``, 1), averaged, with ``weekly_target_minutes`` =
   ``weekly_target_days`` × ``min_minutes`` (90 by default). Shows the minutes done when days
   fall short of ``min_minutes`` (29 minutes daily: adherence 0, dose 1).
+* **Weekly walking band** (``weekly_band_minutes``): ``weekly_target_days`` × ``min_minutes``
+  to ``weekly_target_days`` × ``max_minutes`` walking minutes a week (90–180 by default).
+  ``weekly_dose`` averages the walking minutes (not capped) and the training sessions of the
+  complete weeks of a period; ``band_position`` says where the walking falls against the band.
 * **Training** (strength/stabilisation, Pilates, Yoga, Tai-Chi): a counted session of at
   least ``min_training_minutes`` moving minutes (default 15) is a *training session*; a
   complete week meets the training target with ≥ ``training_sessions_per_week`` (default 2).
@@ -42,6 +46,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -73,6 +78,34 @@ def weekly_target_minutes(target: Target) -> int:
     90
     """
     return weekly_target_days(target) * target.min_minutes
+
+
+def weekly_band_minutes(target: Target) -> tuple[int, int]:
+    """The prescribed walking minutes a week, lowest to highest: ``weekly_target_days`` ×
+    ``min_minutes`` .. × ``max_minutes``.
+
+    >>> weekly_band_minutes(Target()), weekly_band_minutes(Target(min_minutes=20, max_minutes=40))
+    ((90, 180), (60, 120))
+    """
+    days = weekly_target_days(target)
+    return days * target.min_minutes, days * target.max_minutes
+
+
+BandPosition = Literal["below", "within", "above"]
+
+
+def band_position(minutes_per_week: float | None, target: Target) -> BandPosition | None:
+    """Where walking minutes a week fall against ``weekly_band_minutes`` (both ends inside).
+
+    >>> [band_position(m, Target()) for m in (89.9, 90, 180, 180.1, None)]
+    ['below', 'within', 'within', 'above', None]
+    """
+    if minutes_per_week is None or np.isnan(minutes_per_week):
+        return None
+    low, high = weekly_band_minutes(target)
+    if minutes_per_week < low:
+        return "below"
+    return "above" if minutes_per_week > high else "within"
 
 
 def apply_target(
@@ -427,4 +460,43 @@ def _summary(
         dose_ratio=mean(np.minimum(credited / weekly_target_minutes(target), 1.0)),
         training_weeks_met=int(trained.sum()),
         training_ratio=mean(trained.astype(float)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyDose:
+    """What the complete program weeks of a period received, per week (``None``: no
+    complete week)."""
+
+    weeks_total: int
+    walking_minutes_per_week: float | None  # mean walking minutes (not capped), 1 decimal
+    training_sessions_per_week: float | None  # mean training sessions, 2 decimals
+    training_received: float | None  # training sessions ÷ sessions prescribed, 4 decimals
+
+
+def weekly_dose(
+    daily: pd.DataFrame, target: Target, start: date, end: date, first: date | None = None
+) -> WeeklyDose:
+    """The dose received over the complete program weeks of ``[start, end]`` (the weeks
+    ``weekly_summary`` scores; ``first`` overrides the anchor as there): the mean walking
+    minutes a week (every minute walked, also beyond ``max_minutes``; a week without data
+    counts 0 as in the adherence), the mean training sessions a week and the ratio of
+    sessions received to prescribed (the weeks × ``training_sessions_per_week``; not capped:
+    more sessions than prescribed give more than 1)."""
+    first = first if first is not None else anchor(daily, target)
+    if first is None or end < max(start, first):
+        return WeeklyDose(0, None, None, None)
+    columns = ("walking_minutes", "training_sessions")
+    first_week, count, sums = _week_sums(daily, start, end, first, columns)
+    done = _complete(first, first_week, count, start, end)
+    weeks = int(done.sum())
+    if not weeks:
+        return WeeklyDose(0, None, None, None)
+    walking = float(np.round(sums["walking_minutes"][done], 6).sum()) / weeks
+    sessions = float(sums["training_sessions"][done].sum())
+    return WeeklyDose(
+        weeks_total=weeks,
+        walking_minutes_per_week=round(walking, 1),
+        training_sessions_per_week=round(sessions / weeks, 2),
+        training_received=round(sessions / (weeks * target.training_sessions_per_week), 4),
     )

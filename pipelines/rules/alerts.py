@@ -39,13 +39,13 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 
+from pipelines.rules.daily import NOT_WORN  # the statuses "not worn / not synced", one place
 from pipelines.rules.pain import PainRules
 
 AlertCode = Literal[
     "no_data", "low_adherence", "pain_up", "painkiller_run", "painkiller_diary_stopped"
 ]
 AlertReason = Literal["not_worn", "inactive"]
-NOT_WORN: Final = ("low_wear", "no_data")  # the day statuses that say "not worn / not synced"
 CODES: Final[tuple[AlertCode, ...]] = (
     "no_data",
     "low_adherence",

@@ -62,6 +62,7 @@ ACTIVITY_COLUMNS = [
     "approximate",
 ]
 STATUSES = ("met", "below", "low_wear", "no_data")
+NOT_WORN = ("low_wear", "no_data")  # the statuses of a day not (adequately) worn or not synced
 
 
 def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:

@@ -24,12 +24,27 @@ Per member, as of ``as_of`` (default: the group's latest day with data):
 * ``pain_change_vs_baseline``, ``painkiller_run_days`` and
   ``painkiller_days_since_last_yes`` (only when the diary stopped during the run);
 * ``missed_days_14d`` / ``not_worn_days_14d``: days of the 14 not met, and of those the days
-  not worn or not synced (the reason of the ``low_adherence`` alert).
+  not worn or not synced (the reason of the ``low_adherence`` alert);
+* the data completeness over the 28 days (``pipelines.rules.completeness``), counted from the
+  effective program start when it falls inside them: ``days_28d``, ``worn_days_28d`` /
+  ``worn_share_28d`` (days adequately worn), ``diary_days_28d`` / ``diary_share_28d``;
+* the dose received over the complete weeks of the 28 days (``adherence.weekly_dose``):
+  ``walking_minutes_per_week_28d`` against the prescribed band ``walking_band_min_per_week``
+  .. ``walking_band_max_per_week`` (``walking_vs_band_28d``: ``below`` / ``within`` /
+  ``above``), ``training_sessions_per_week_28d`` against ``training_target_per_week`` and
+  ``training_received_28d`` (sessions received ÷ prescribed).
+
+For the whole group (``group_summary``, over the members' rows with their alerts): the median
+28-day adherence, the members at ≥ 80 % (``ADHERENT_FROM``), the members with alerts, the
+median walking minutes a week and the median training ratio; ``attention_order`` puts the
+members with alerts first.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final
 
@@ -37,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.rules import adherence, alerts, pain
+from pipelines.rules.completeness import completeness
 from pipelines.rules.participants import Participant
 from pipelines.rules.report import pain_history
 
@@ -44,6 +60,21 @@ WINDOWS_DAYS: Final = (14, 28)
 TREND_DAYS: Final = 14  # the trend compares the last 14 days with the 14 before them
 assert max(WINDOWS_DAYS) >= 2 * TREND_DAYS, "the trend's earlier half must lie in the window"
 
+# The Group page's completeness and dose columns (their window: the widest, 28 days).
+GROUP_COLUMNS: Final = (
+    "days_28d",
+    "worn_days_28d",
+    "worn_share_28d",
+    "diary_days_28d",
+    "diary_share_28d",
+    "walking_minutes_per_week_28d",
+    "walking_band_min_per_week",
+    "walking_band_max_per_week",
+    "walking_vs_band_28d",
+    "training_sessions_per_week_28d",
+    "training_target_per_week",
+    "training_received_28d",
+)
 COLUMNS: Final = [
     "participant",
     "as_of",
@@ -69,7 +100,9 @@ COLUMNS: Final = [
     "missed_days_14d",
     "not_worn_days_14d",
     "painkiller_days_since_last_yes",
+    *GROUP_COLUMNS,
 ]
+ADHERENT_FROM: Final = 0.8  # a member "at ≥ 80 %" on the summary row (docs/rules.md)
 
 # The ``days`` columns the figures read (a narrower frame makes every per-member slice cheaper).
 INPUTS: Final = (
@@ -176,7 +209,92 @@ def member(
     if run.diary_stopped and run.last is not None:
         row["painkiller_days_since_last_yes"] = (as_of - run.last).days
     row["missed_days_14d"], row["not_worn_days_14d"] = alerts.missed_days(frame, as_of)
+    row |= _completeness_and_dose(recent, p, as_of, first)
     return row
+
+
+def _completeness_and_dose(
+    recent: pd.DataFrame, p: Participant, as_of: date, first: date | None
+) -> dict[str, Any]:
+    """The 28-day completeness (from the program start when it is later) and the dose
+    received against the prescription. Added last, after every other figure of the row."""
+    widest = max(WINDOWS_DAYS)
+    start = as_of - timedelta(days=widest - 1)
+    c = completeness(recent, max(start, first) if first is not None else start, as_of)
+    dose = adherence.weekly_dose(recent, p.target, start, as_of, first=first)
+    low, high = adherence.weekly_band_minutes(p.target)
+    return {
+        f"days_{widest}d": c.days,
+        f"worn_days_{widest}d": c.worn_days,
+        f"worn_share_{widest}d": c.worn_share,
+        f"diary_days_{widest}d": c.diary_days,
+        f"diary_share_{widest}d": c.diary_share,
+        f"walking_minutes_per_week_{widest}d": dose.walking_minutes_per_week,
+        "walking_band_min_per_week": low,
+        "walking_band_max_per_week": high,
+        f"walking_vs_band_{widest}d": adherence.band_position(
+            dose.walking_minutes_per_week, p.target
+        ),
+        f"training_sessions_per_week_{widest}d": dose.training_sessions_per_week,
+        "training_target_per_week": p.target.training_sessions_per_week,
+        f"training_received_{widest}d": dose.training_received,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """The summary row of a group (``group_summary``); a median is ``None`` without values."""
+
+    members: int
+    members_with_adherence: int  # members with a 28-day adherence (a complete week)
+    median_adherence_28d: float | None
+    members_adherent: int  # of those, at ≥ ADHERENT_FROM
+    share_adherent: float | None  # members_adherent ÷ members_with_adherence
+    members_with_alerts: int
+    median_walking_minutes_per_week: float | None
+    median_training_received: float | None
+
+
+def group_summary(rows: pd.DataFrame) -> GroupSummary:
+    """The group's summary over its members' overview rows (``rows``: ``table``'s columns
+    and ``alerts``, a list of raised alerts per member). Members without a figure (no
+    complete week in the 28 days) are left out of that figure's median and share, never
+    counted as 0 — their completeness says why."""
+    ratios = _known(rows["adherence_28d"])
+    adherent = sum(r >= ADHERENT_FROM for r in ratios)
+    walking = _known(rows["walking_minutes_per_week_28d"])
+    training = _known(rows["training_received_28d"])
+    return GroupSummary(
+        members=len(rows),
+        members_with_adherence=len(ratios),
+        median_adherence_28d=round(statistics.median(ratios), 4) if ratios else None,
+        members_adherent=adherent,
+        share_adherent=round(adherent / len(ratios), 4) if ratios else None,
+        members_with_alerts=sum(bool(len(raised)) for raised in rows["alerts"]),
+        median_walking_minutes_per_week=round(statistics.median(walking), 1) if walking else None,
+        median_training_received=round(statistics.median(training), 4) if training else None,
+    )
+
+
+def attention_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` in the order a coach reads them: members with alerts first, then the lowest
+    28-day adherence first (unknown after known), then by id."""
+
+    def key(i: int) -> tuple[bool, bool, float, str]:
+        ratio = rows["adherence_28d"].iloc[i]
+        unknown = ratio is None or bool(pd.isna(ratio))
+        return (
+            not len(rows["alerts"].iloc[i]),
+            unknown,
+            0.0 if unknown else float(ratio),
+            str(rows["participant"].iloc[i]),
+        )
+
+    return rows.iloc[sorted(range(len(rows)), key=key)]
+
+
+def _known(values: pd.Series) -> list[float]:
+    return [float(v) for v in values.tolist() if v is not None and not pd.isna(v)]
 
 
 def facts(row: Mapping[Any, Any]) -> alerts.Facts:

@@ -16,9 +16,11 @@ from pipelines.config import Target
 from pipelines.rules.adherence import (
     WEEK_COLUMNS,
     Summary,
+    WeeklyDose,
     WeeklySummary,
     anchor,
     apply_target,
+    band_position,
     blocks,
     days_in_met_weeks,
     longest_gap,
@@ -27,6 +29,8 @@ from pipelines.rules.adherence import (
     summarize,
     summarize_weeks,
     training_sessions,
+    weekly_band_minutes,
+    weekly_dose,
     weekly_summary,
     weekly_target_days,
     weekly_target_minutes,
@@ -610,3 +614,69 @@ def test_a_week_above_target_scores_one() -> None:
     assert (row["met_days"], row["day_ratio"], row["dose_ratio"]) == (4, 1.0, 1.0)
     expected = WeeklySummary(1, 1, 0, 1.0, 1.0, 0, 0.0)
     assert weekly_summary(frame, target, d(0), d(6)) == expected
+
+
+# ------------------------------------------------------- the dose received a week
+
+
+@pytest.mark.parametrize(
+    ("case", "target", "start", "end", "expected"),
+    [
+        # weeks 1–3 (days 0–20) of WEEK_DAYS_DATA: walking 40 + 70 + 30 + 0.5 + 1 = 141.5,
+        # 35 + 20 = 55, 0 → 196.5/3 = 65.5 (not capped: day 2's 70 counts whole); training
+        # 2 + 1 + 0 = 3 → 1.0 a week; 3 ÷ (3 weeks × 2) = 0.5
+        ("default target", Target(program_start=d(0)), d(-5), d(23),
+         WeeklyDose(3, 65.5, 1.0, 0.5)),
+        # the same weeks against 1 session a week: 3 ÷ (3 × 1) = 1.0
+        ("one session", Target(program_start=d(0), training_sessions_per_week=1), d(0),
+         d(20), WeeklyDose(3, 65.5, 1.0, 1.0)),
+        # weeks 1–2: (141.5 + 55)/2 = 98.25 → 98.2 (half to even); sessions 3/2 = 1.5;
+        # 3 ÷ (2 × 2) = 0.75
+        ("two weeks", Target(program_start=d(0)), d(0), d(19), WeeklyDose(2, 98.2, 1.5, 0.75)),
+        # more than prescribed is more than 1: week 1 has 2 sessions against 1
+        ("above the target", Target(program_start=d(0), training_sessions_per_week=1), d(0),
+         d(6), WeeklyDose(1, 141.5, 2.0, 2.0)),
+        # days 3–12 hold no whole program week
+        ("no complete week", Target(program_start=d(0)), d(3), d(12),
+         WeeklyDose(0, None, None, None)),
+        ("before the anchor", Target(program_start=d(0)), d(-9), d(-1),
+         WeeklyDose(0, None, None, None)),
+    ],
+)  # fmt: skip
+def test_weekly_dose(
+    case: str, target: Target, start: date, end: date, expected: WeeklyDose
+) -> None:
+    assert weekly_dose(daily(WEEK_DAYS_DATA), target, start, end) == expected, case
+
+
+def test_weekly_dose_with_the_anchor_given() -> None:
+    # week 1 = days 7…13: walking 35 + 20 = 55, one session: 0.5 of 2
+    got = weekly_dose(daily(WEEK_DAYS_DATA), Target(program_start=d(0)), d(7), d(13), d(7))
+    assert got == WeeklyDose(1, 55.0, 1.0, 0.5)
+
+
+def test_weekly_dose_without_an_anchor() -> None:
+    frame = daily({0: {"has_data": False}})
+    assert weekly_dose(frame, Target(), d(0), d(13)) == WeeklyDose(0, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("target", "band"),
+    [
+        (Target(), (90, 180)),  # 3 days × 30 … 60
+        (Target(min_minutes=20, max_minutes=40), (60, 120)),  # 3 days × 20 … 40
+        (Target(every_n_days=1), (210, 420)),  # 7 days × 30 … 60
+        (Target(every_n_days=3, min_minutes=45, max_minutes=90), (90, 180)),  # 2 × 45 … 90
+    ],
+)
+def test_weekly_band_minutes(target: Target, band: tuple[int, int]) -> None:
+    assert weekly_band_minutes(target) == band
+
+
+@pytest.mark.parametrize(
+    ("minutes", "position"),
+    [(0.0, "below"), (89.9, "below"), (90.0, "within"), (135.0, "within"), (180.0, "within"),
+     (180.1, "above"), (None, None), (float("nan"), None)],
+)  # fmt: skip
+def test_band_position_both_ends_inside(minutes: float | None, position: str | None) -> None:
+    assert band_position(minutes, Target()) == position

@@ -105,6 +105,12 @@ def _empty() -> pd.DataFrame:
 
 
 PERSON = Participant("p1", "Europe/Berlin", Target(program_start=START))
+# the default prescription as a week: 3 walking days of 30–60 minutes, 2 training sessions
+PRESCRIBED = {
+    "walking_band_min_per_week": 90,
+    "walking_band_max_per_week": 180,
+    "training_target_per_week": 2,
+}
 
 # As of Sun 29 March: the 14 days are weeks 3–4, the 28 days weeks 1–4, the 14 before weeks
 # 1–2. Blocks of 2 days from 2 March: 2–3, 4–5, 6–7 (7 Mar: 0, 6 Mar met) and 8–9 March
@@ -138,6 +144,21 @@ AS_OF_29 = {
     "missed_days_14d": 10,
     "not_worn_days_14d": 7,  # the 6 without a row + 20 March
     "painkiller_days_since_last_yes": None,  # last "yes" 1 day ago: within the bridge
+    # completeness over 2–29 March (28 days from the start): worn 2–10 and 23–29 March (met
+    # or below with unknown wear); 11–15 no data, 16–19 and 21–22 no row, 20 low wear
+    "days_28d": 28,
+    "worn_days_28d": 16,
+    "worn_share_28d": 0.5714,  # 16/28
+    "diary_days_28d": 3,  # 24, 26, 28 March (25 March: a painkiller answer, no entry)
+    "diary_share_28d": 0.1071,  # 3/28
+    # weeks 1–4: 105 + 60 + 5 + 216.5 (70 + 70 + 1 + 30 + 45 + 0.5, not capped) = 386.5
+    "walking_minutes_per_week_28d": 96.6,  # 386.5/4 = 96.625 → 96.6 (half to even)
+    "walking_band_min_per_week": 90,  # 3 days × 30
+    "walking_band_max_per_week": 180,  # 3 days × 60
+    "walking_vs_band_28d": "within",
+    "training_sessions_per_week_28d": 1.0,  # 2 + 0 + 0 + 2 = 4 in 4 weeks
+    "training_target_per_week": 2,
+    "training_received_28d": 0.5,  # 4 ÷ (4 × 2)
 }
 
 # As of Thu 26 March (mid-week): the 14 days 13–26 March hold one whole week (week 3), the
@@ -167,6 +188,17 @@ AS_OF_26 = AS_OF_29 | {
     "missed_days_14d": 12,
     "not_worn_days_14d": 10,
 }
+AS_OF_26 |= {
+    "days_28d": 25,  # 2–26 March: the 28 days from 27 February, counted from the start
+    "worn_days_28d": 13,  # 2–10 and 23–26 March
+    "worn_share_28d": 0.52,
+    "diary_days_28d": 2,  # 24, 26 March
+    "diary_share_28d": 0.08,
+    "walking_minutes_per_week_28d": 56.7,  # weeks 1–3: (105 + 60 + 5)/3 = 56.67
+    "walking_vs_band_28d": "below",
+    "training_sessions_per_week_28d": 0.67,  # 2/3
+    "training_received_28d": 0.3333,  # 2 ÷ (3 × 2)
+}
 
 # As of Sun 12 April, 13 days after the last data (30 March unanswered): the 14 days are
 # weeks 5–6, the 28 days weeks 3–6, the 14 before weeks 3–4. Blocks 16–17 March … 11–12
@@ -194,6 +226,16 @@ AS_OF_APRIL_12 = AS_OF_29 | {
     "missed_days_14d": 13,  # 30 March met, 31 March – 12 April without a row
     "not_worn_days_14d": 13,
     "painkiller_days_since_last_yes": 15,  # 28 March → 12 April: the diary stopped
+    # 16 March – 12 April: worn 23–30 March; 16–22 March and 31 March – 12 April not
+    "days_28d": 28,
+    "worn_days_28d": 8,
+    "worn_share_28d": 0.2857,  # 8/28
+    "diary_days_28d": 3,
+    "diary_share_28d": 0.1071,
+    "walking_minutes_per_week_28d": 67.9,  # weeks 3–6: (5 + 216.5 + 50 + 0)/4 = 67.875
+    "walking_vs_band_28d": "below",
+    "training_sessions_per_week_28d": 0.5,  # 2 in week 4
+    "training_received_28d": 0.25,  # 2 ÷ (4 × 2)
 }
 
 
@@ -221,6 +263,14 @@ AS_OF_30 = AS_OF_29 | {
     # of 17–30 March: 5 days without a row + 20 (low wear), 24, 26, 29 March (below)
     "missed_days_14d": 9,
     "not_worn_days_14d": 6,
+    # 3–30 March: worn 3–10 and 23–30 March
+    "days_28d": 28,
+    "worn_days_28d": 16,
+    "worn_share_28d": 0.5714,
+    "walking_minutes_per_week_28d": 93.8,  # weeks 2–4: (60 + 5 + 216.5)/3 = 93.83
+    "walking_vs_band_28d": "within",
+    "training_sessions_per_week_28d": 0.67,  # 2/3
+    "training_received_28d": 0.3333,
 }
 
 # As of Sun 15 March: both windows hold weeks 1–2 (nothing before the start counts); the 14
@@ -247,6 +297,17 @@ AS_OF_15 = AS_OF_29 | {
     "painkiller_run_days": 0,
     "missed_days_14d": 10,  # 2–15 March: 4 met
     "not_worn_days_14d": 5,  # 11–15 March no data
+    # 2–15 March (the 28 days from 16 February, counted from the start): worn 2–10 March;
+    # the February pain entries lie before the start
+    "days_28d": 14,
+    "worn_days_28d": 9,
+    "worn_share_28d": 0.6429,  # 9/14
+    "diary_days_28d": 0,
+    "diary_share_28d": 0.0,
+    "walking_minutes_per_week_28d": 82.5,  # weeks 1–2: (105 + 60)/2
+    "walking_vs_band_28d": "below",
+    "training_sessions_per_week_28d": 1.0,  # 2 in week 1
+    "training_received_28d": 0.5,
 }
 
 
@@ -316,6 +377,13 @@ EMPTY_ROW = dict.fromkeys(overview.COLUMNS) | {
     "painkiller_run_days": 0,
     "missed_days_14d": 14,  # no row at all: 14 days without data
     "not_worn_days_14d": 14,
+    # no start, no row: the whole 28 days count, none worn, no entry; no week to average
+    "days_28d": 28,
+    "worn_days_28d": 0,
+    "worn_share_28d": 0.0,
+    "diary_days_28d": 0,
+    "diary_share_28d": 0.0,
+    **PRESCRIBED,
 }
 
 
@@ -329,6 +397,8 @@ def test_without_a_diary_column_only_the_pain_figures_are_unknown() -> None:
     assert overview.member("p1", frame, PERSON, date(2026, 3, 29)) == AS_OF_29 | {
         "pain_change_vs_baseline": None,
         "painkiller_run_days": 0,
+        "diary_days_28d": 0,
+        "diary_share_28d": 0.0,
     }
 
 
@@ -351,6 +421,12 @@ def test_without_a_set_start_weeks_count_from_the_first_diary_day() -> None:
         "training_28d": 0.3333,  # only 20–26 March has 2 trainings (24, 26 March)
         "adherence_prev_14d": 0.6667,  # 6–12 March
         "adherence_trend_14d": 0.0,
+        # the same days counted (2–29 March lie after 20 February); walking 6–12 March 95,
+        # 13–19 March 0, 20–26 March 5 + 70 + 70 + 1 = 146 → 241/3 = 80.33
+        "walking_minutes_per_week_28d": 80.3,
+        "walking_vs_band_28d": "below",
+        "training_sessions_per_week_28d": 0.67,  # 2 in 20–26 March
+        "training_received_28d": 0.3333,
     }
 
 
@@ -479,4 +555,84 @@ def test_the_pain_baseline_counts_from_the_set_start() -> None:
     on_3_march = frame["date"] == date(2026, 3, 3)
     frame.loc[on_3_march, "pain"] = 80.0
     frame.loc[on_3_march, "pain_entries"] = 1
-    assert overview.member("p1", frame, PERSON, date(2026, 3, 29)) == AS_OF_29
+    assert overview.member("p1", frame, PERSON, date(2026, 3, 29)) == AS_OF_29 | {
+        "diary_days_28d": 4,  # 3 March is a diary day now: 4/28
+        "diary_share_28d": 0.1429,
+    }
+
+
+# ------------------------------------------------------------ the group's summary row
+
+LOW = alerts.Alert("low_adherence", 0.3, 0.5, "inactive")
+SILENT = alerts.Alert("no_data", 9.0, 7)
+
+
+def _members(*rows: tuple[str, float | None, float | None, float | None, list]) -> pd.DataFrame:
+    """Overview rows: participant, 28-day adherence, walking minutes a week, training
+    ratio, alerts."""
+    return pd.DataFrame(
+        {
+            "participant": [r[0] for r in rows],
+            "adherence_28d": pd.Series([r[1] for r in rows], dtype="float64"),
+            "walking_minutes_per_week_28d": pd.Series([r[2] for r in rows], dtype="float64"),
+            "training_received_28d": pd.Series([r[3] for r in rows], dtype="object"),
+            "alerts": pd.Series([r[4] for r in rows], dtype="object"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (  # odd count: medians are the middle value; 0.8 itself is "at ≥ 80 %"
+            _members(
+                ("p1", 0.9, 120.0, 1.0, []),
+                ("p2", 0.8, 80.5, 0.5, [LOW]),
+                ("p3", 0.5, None, 0.25, []),
+                ("p4", None, 200.0, None, [SILENT, LOW]),
+            ),
+            # adherence of p1–p3: 0.5, 0.8, 0.9 → 0.8; at ≥ 0.8: p1, p2 → 2/3; walking of
+            # p1, p2, p4: 80.5, 120, 200 → 120; training 0.25, 0.5, 1.0 → 0.5
+            overview.GroupSummary(4, 3, 0.8, 2, 0.6667, 2, 120.0, 0.5),
+        ),
+        (  # even count: the mean of the two middle values; 0.7999 is below 80 %
+            _members(("p1", 0.7999, 90.0, 0.5, []), ("p2", 0.85, 100.5, 1.5, [])),
+            # (0.7999 + 0.85)/2 = 0.82495 → 0.8250 (4 decimals, as the ratios); 1 of 2;
+            # (90 + 100.5)/2 = 95.25 → 95.2 (half to even); (0.5 + 1.5)/2 = 1.0
+            overview.GroupSummary(2, 2, 0.825, 1, 0.5, 0, 95.2, 1.0),
+        ),
+        (  # nobody has a complete week yet: no median, no share (not 0)
+            _members(("p1", None, None, None, [SILENT]), ("p2", None, None, None, [])),
+            overview.GroupSummary(2, 0, None, 0, None, 1, None, None),
+        ),
+        (_members(), overview.GroupSummary(0, 0, None, 0, None, 0, None, None)),
+    ],
+    ids=["odd", "even", "unknown", "empty"],
+)
+def test_group_summary(rows: pd.DataFrame, expected: overview.GroupSummary) -> None:
+    assert overview.group_summary(rows) == expected
+
+
+def test_group_summary_of_the_rule_table() -> None:
+    """From ``table`` itself (29 March): p1 (AS_OF_29) and p2 without rows; p1 has an alert."""
+    frames = {"p1": _history(until=date(2026, 3, 29)), "p2": _empty()}
+    people = {"p1": PERSON, "p2": Participant("p2", "Europe/Berlin", Target())}
+    rows = overview.table(frames, people, date(2026, 3, 29))
+    rows["alerts"] = pd.Series([[LOW], []], dtype="object")
+    # only p1 has figures: adherence 0.5833 (< 0.8), 96.6 minutes, training 0.5
+    assert overview.group_summary(rows) == overview.GroupSummary(2, 1, 0.5833, 0, 0.0, 1, 96.6, 0.5)
+
+
+def test_attention_order_puts_alerts_first_then_the_lowest_adherence() -> None:
+    rows = _members(
+        ("p1", 0.3, None, None, []),
+        ("p2", 0.9, None, None, [LOW]),
+        ("p3", None, None, None, [SILENT]),
+        ("p4", None, None, None, []),
+        ("p5", 0.2, None, None, [LOW, SILENT]),
+        ("p6", 0.3, None, None, []),
+    )
+    # with alerts: p5 (0.2), p2 (0.9), p3 (unknown); without: p1, p6 (0.3, by id), p4
+    ordered = overview.attention_order(rows)
+    assert list(ordered["participant"]) == ["p5", "p2", "p3", "p1", "p6", "p4"]
+    assert list(ordered.index) == [4, 1, 2, 0, 5, 3]  # the rows themselves, unchanged
