@@ -219,6 +219,7 @@ GAP: Final = 4.0  # between two side-by-side boxes
 CHART_HEIGHT: Final = 54.0
 PAIN_HEIGHT: Final = 52.0
 BODY: Final = 7.0  # pt: the small text
+MAX_BAR: Final = 10.0  # mm: the widest bar (a short period)
 PREVIEW_DPI: Final = 110
 
 GREEN: Final = (26, 152, 80)
@@ -674,9 +675,8 @@ def _bar_chart(
             page.add(Text(centre, plot_bottom - 0.8, "-", 7, "B", MUTED, "center"))
         elif bar.value > 0:
             height = min(bar.value, top) * scale
-            page.add(
-                Rect(centre - slot * 0.35, plot_bottom - height, slot * 0.7, height, bar.color)
-            )
+            width = min(slot * 0.7, MAX_BAR)
+            page.add(Rect(centre - width / 2, plot_bottom - height, width, height, bar.color))
         if bar.value is not None and slot >= 5.5:
             label_y = at(min(bar.value, top)) - 0.8
             page.add(Text(centre, label_y, bar.text, 5.5, color=DARK, align="center"))
