@@ -44,7 +44,15 @@ from dashboards.i18n import category_label, fmt_date, fmt_number, fmt_percent, r
 from pipelines.rules.alerts import Alert
 from pipelines.rules.taxonomy import CATEGORIES
 
-__all__ = ["alert_text", "build", "document", "latin1", "layout", "preview"]
+__all__ = [
+    "QuestionnaireScore",
+    "alert_text",
+    "build",
+    "document",
+    "latin1",
+    "layout",
+    "preview",
+]
 
 FOOTNOTE: Final = (
     "Adherence = per complete program week, met days (at least the minimum walking minutes) "
@@ -443,7 +451,7 @@ def _header(page: Page, report: dict[str, Any], generated: date, y: float) -> fl
 
 # ------------------------------------------------- prescribed vs received, completeness
 
-TABLE_COLUMNS: Final = (28.0, 38.0, 30.0, 36.0)  # mm: what, target, received, reached
+TABLE_COLUMNS: Final = (26.0, 36.0, 28.0, 40.0)  # mm: what, target, received, reached
 
 
 def _prescribed_and_completeness(page: Page, report: dict[str, Any], y: float) -> float:
