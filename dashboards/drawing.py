@@ -139,10 +139,16 @@ def text_width(text: str, size: float, style: str = "") -> float:
 
 def wrap(text: str, width: float, size: float, style: str = "") -> list[str]:
     """``text`` broken at spaces into lines no wider than ``width`` mm (a single word wider
-    than that stays on its own line)."""
+    than that stays on its own line; a "%" stays with its number)."""
     lines: list[str] = []
     current = ""
+    words: list[str] = []
     for word in text.split():
+        if words and word[:1] in "%)":  # "67 %" and "(a b )" stay together
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    for word in words:
         candidate = f"{current} {word}" if current else word
         if current and text_width(candidate, size, style) > width:
             lines.append(current)
@@ -216,8 +222,9 @@ def _aligned_x(x: float, width: float, align: Align) -> float:
 def render_png(page: Page, dpi: float = 110, oversample: int = 2) -> bytes:
     """The page as a PNG of ``dpi`` dots per inch (white background), drawn at
     ``oversample`` times the size and scaled down for smooth lines and text."""
+    final = (round(page.width * dpi / 25.4), round(page.height * dpi / 25.4))
     scale = dpi / 25.4 * oversample  # pixels per mm
-    size = (round(page.width * scale), round(page.height * scale))
+    size = (final[0] * oversample, final[1] * oversample)
     image = Image.new("RGB", size, "white")
     canvas = ImageDraw.Draw(image)
     for shape in page.shapes:
@@ -261,9 +268,7 @@ def render_png(page: Page, dpi: float = 110, oversample: int = 2) -> bytes:
             cx, cy = shape.x * scale, shape.y * scale
             canvas.ellipse((cx - r, cy - r, cx + r, cy + r), fill=shape.fill)
     if oversample > 1:
-        image = image.resize(
-            (round(size[0] / oversample), round(size[1] / oversample)), Image.Resampling.LANCZOS
-        )
+        image = image.resize(final, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

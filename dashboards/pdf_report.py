@@ -220,15 +220,16 @@ QuestionnaireScore = tuple[str, float | None, float | None]
 
 LEFT: Final = 12.0
 RIGHT: Final = 198.0
-TOP: Final = 12.0
-BOTTOM: Final = 288.0
+TOP: Final = 10.0
+BOTTOM: Final = 289.0
 WIDTH: Final = RIGHT - LEFT
 GAP: Final = 4.0  # between two side-by-side boxes
-CHART_HEIGHT: Final = 54.0
-PAIN_HEIGHT: Final = 52.0
+CHART_HEIGHT: Final = 50.0
+PAIN_HEIGHT: Final = 48.0
 BODY: Final = 7.0  # pt: the small text
 MAX_BAR: Final = 10.0  # mm: the widest bar (a short period)
 PREVIEW_DPI: Final = 110
+SCORES_ONE_COLUMN: Final = 3  # more questionnaires: two columns
 
 GREEN: Final = (26, 152, 80)
 ORANGE: Final = (244, 165, 130)
@@ -902,30 +903,47 @@ def _more_figures(page: Page, report: dict[str, Any], y: float) -> float:
     sessions = (
         t("Sessions:") + " " + "; ".join(f"{category_label(c)} {totals[c]}" for c in CATEGORIES)
     )
-    y = _paragraph(page, blocks, LEFT, y, WIDTH, BODY)
-    return _paragraph(page, sessions, LEFT, y, WIDTH, BODY)
+    return _paragraph(page, f"{blocks} {sessions}", LEFT, y, WIDTH, BODY)
 
 
 def _questionnaires(page: Page, scores: Sequence[QuestionnaireScore], y: float) -> float:
-    """A framed section of its own: name, latest score and change per questionnaire."""
-    rows = max(1, len(scores))
+    """A framed section of its own: name, latest score and change per questionnaire (in two
+    columns when there are more than ``SCORES_ONE_COLUMN``)."""
+    per_column = len(scores) if len(scores) <= SCORES_ONE_COLUMN else math.ceil(len(scores) / 2)
+    rows = max(1, per_column)
     height = 5.2 + (3.3 if scores else 0) + rows * 3.3 + 1.2
     page.add(Rect(LEFT, y, WIDTH, height, fill=SCORES_FILL, stroke=BLUE, width=0.3))
     inner = LEFT + 2.5
     page.add(Text(inner, y + 4.2, t("Questionnaires"), 8.5, "B"))
-    row_y = y + 5.2
+    top = y + 5.2
     if not scores:
-        page.add(Text(inner, row_y + 2.6, t("None recorded."), BODY, color=DARK))
+        page.add(Text(inner, top + 2.6, t("None recorded."), BODY, color=DARK))
         return y + height
-    columns = (inner, inner + 70, inner + 100)
-    for x, label in zip(columns, (t("Questionnaire"), t("Latest score"), t("Change")), strict=True):
-        page.add(Text(x, row_y + 2.6, label, BODY, "B", MUTED))
-    for name, latest, change in scores:
-        row_y += 3.3
-        page.add(Text(columns[0], row_y + 2.6, name, BODY))
-        page.add(Text(columns[1], row_y + 2.6, _score(latest), BODY))
-        page.add(Text(columns[2], row_y + 2.6, "–" if change is None else _signed(change), BODY))
+    half = (WIDTH - 5) / 2
+    for column in range(2 if len(scores) > per_column else 1):
+        x = inner + column * half
+        name_w, score_w = 52.0, 16.0
+        columns = (x, x + name_w, x + name_w + score_w)
+        labels = (t("Questionnaire"), t("Latest score"), t("Change"))
+        for cx, label in zip(columns, labels, strict=True):
+            page.add(Text(cx, top + 2.6, label, BODY, "B", MUTED))
+        row_y = top
+        for name, latest, change in scores[column * per_column : (column + 1) * per_column]:
+            row_y += 3.3
+            page.add(Text(columns[0], row_y + 2.6, _fit(name, name_w - 2, BODY), BODY))
+            page.add(Text(columns[1], row_y + 2.6, _score(latest), BODY))
+            shown = "–" if change is None else _signed(change)
+            page.add(Text(columns[2], row_y + 2.6, shown, BODY))
     return y + height
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """``text``, cut with "..." where it would be wider than ``width`` mm."""
+    if text_width(text, size) <= width:
+        return text
+    while text and text_width(text + "...", size) > width:
+        text = text[:-1]
+    return text.rstrip() + "..."
 
 
 def _alerts(page: Page, alerts: Sequence[Alert], y: float) -> float:
@@ -933,10 +951,10 @@ def _alerts(page: Page, alerts: Sequence[Alert], y: float) -> float:
     page.add(Text(LEFT, y + 3, head, 8.5, "B"))
     x = LEFT + text_width(head, 8.5, "B") + 3
     if not alerts:
-        page.add(Text(x, y + 3, t("None."), BODY + 0.5))
+        page.add(Text(x, y + 3, t("None."), BODY))
         return y + 4
     for alert in alerts:
-        y = _paragraph(page, f"- {alert_text(alert)}", x, y, RIGHT - x, BODY + 0.5) + 0.3
+        y = _paragraph(page, f"- {alert_text(alert)}", x, y + 0.4, RIGHT - x, BODY)
     return y
 
 

@@ -14,8 +14,10 @@
   adherence, dose and training figures count.
 * **Data completeness**: a day is *adequately worn* unless its status is ``low_wear``
   (worn less than the participant's minimum wear time and the target not met) or
-  ``no_data``; a day *has a diary entry* when a pain value or a painkiller answer was
-  written or the person flagged a flare-up. Shares of all days of the period.
+  ``no_data`` — the statuses the alerts call "not worn / not synced"
+  (``pipelines.rules.alerts.NOT_WORN``); a day *has a diary entry* when a pain value or a
+  painkiller answer was written or the person flagged a flare-up. Shares of all days of the
+  period.
 * **Pain lines** (the pain rules, ``pipelines.rules.pain``): the baseline, the baseline −
   ``reference_change`` (15 points) and the baseline − ``reference_percent`` (30 %) — the two
   criteria for a meaningful fall, which the rules judge on the 14-day mean.
@@ -26,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
-NOT_ADEQUATELY_WORN: Final = frozenset({"low_wear", "no_data"})
+from pipelines.rules.alerts import NOT_WORN
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,7 @@ class Completeness:
 
 def adequately_worn(day: Mapping[str, Any]) -> bool:
     """The day's status is neither ``low_wear`` nor ``no_data``."""
-    return str(day.get("status", "no_data")) not in NOT_ADEQUATELY_WORN
+    return str(day.get("status", "no_data")) not in NOT_WORN
 
 
 def has_diary_entry(day: Mapping[str, Any]) -> bool:
