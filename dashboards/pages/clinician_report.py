@@ -14,7 +14,7 @@ from dashboards import data, pdf_report
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, register, t
 
-PREVIEW_WIDTH_PX = 700  # the page's picture on screen (rendered at 110 dpi: 909 px wide)
+PREVIEW_WIDTH_PX = 800  # the page's picture on screen (rendered at 110 dpi: 909 px wide)
 
 register(
     {
