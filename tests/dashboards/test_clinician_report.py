@@ -142,3 +142,25 @@ def test_the_walking_band_follows_the_target() -> None:
         "adherence": {"weekly_target_days": 2},
     }
     assert report_figures.walking_band(report) == (40.0, 80.0)
+
+
+@pytest.mark.parametrize(
+    ("complete", "met_days", "sessions", "walking_met", "training_met"),
+    [
+        (True, 3, 2, True, True),  # exactly the targets (3 met days, 2 sessions) meet them
+        (True, 2, 1, False, False),
+        (True, 7, 5, True, True),
+        (False, 3, 2, None, None),  # a week in progress is neither met nor missed
+    ],
+)
+def test_a_week_meets_the_target_from_the_target_on(
+    complete: bool, met_days: int, sessions: int, walking_met: bool | None,
+    training_met: bool | None,
+) -> None:  # fmt: skip
+    week = {"week": 1, "start": "2024-05-06", "complete": complete, "has_data": True,
+            "walking_minutes": 100.0, "met_days": met_days,
+            "training_sessions": sessions}  # fmt: skip
+    report = {"adherence": {"weekly_target_days": 3},
+              "training": {"target_sessions_per_week": 2}, "weeks": [week]}  # fmt: skip
+    [shown] = report_figures.weeks(report)
+    assert (shown.walking_met, shown.training_met) == (walking_met, training_met)
