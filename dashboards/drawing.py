@@ -205,7 +205,10 @@ def _stroke(pdf: FPDF, color: Color, width: float, dash: float | None) -> None:
     if dash is None:
         pdf.set_dash_pattern()
     else:
-        pdf.set_dash_pattern(dash, dash)
+        # fpdf2 draws with projecting square caps, which lengthen every dash by the line's
+        # width (half at each end): shorten the dash and widen the gap by that much so the
+        # PDF shows what the preview does — ``dash`` on, ``dash`` off
+        pdf.set_dash_pattern(max(dash - width, 0.01), dash + width)
 
 
 def _aligned_x(x: float, width: float, align: Align) -> float:
