@@ -273,7 +273,7 @@ def render_png(page: Page, dpi: float = 110, oversample: int = 2) -> bytes:
     if oversample > 1:
         image = image.resize(final, Image.Resampling.LANCZOS)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
 
 
