@@ -1,5 +1,8 @@
-"""The one-page clinician report (PDF) for a participant: adherence, blocks, sessions, pain,
-flare-ups, painkillers and the alerts as of the period's end. Pseudonymous id only."""
+"""The one-page clinician report (PDF) for a participant: charts of the weekly walking minutes
+against the band, the training sessions against the target and the pain against its baseline
+and reference lines; prescribed vs received, data completeness, questionnaire scores, the
+alerts as of the period's end and the safety text (docs/clinician-report.md). The page shows
+a picture of the PDF page first, the download below it. Pseudonymous id only."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import streamlit as st
 from dashboards import data, pdf_report
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import fmt_date, register, t
+
+PREVIEW_WIDTH_PX = 800  # the page's picture on screen (rendered at 110 dpi: 909 px wide)
 
 register(
     {
@@ -27,6 +32,7 @@ register(
             "Eine A4-Seite für {participant}, {start} bis {end}, Hinweise zum Stand {end}."
         ),
         "Download PDF": "PDF herunterladen",
+        "Preview of the PDF page": "Vorschau der PDF-Seite",
     }
 )
 
@@ -54,7 +60,9 @@ if not isinstance(start, date) or not isinstance(end, date) or end < start:
 
 period = data.report(viewer, participant, start=start, end=end)
 alerts = data.participant_alerts(viewer, participant, as_of=end)
-pdf = pdf_report.build(period, alerts, date.today())
+today = date.today()
+scores: list[pdf_report.QuestionnaireScore] = []  # (name, latest score, change) per questionnaire
+pdf = pdf_report.build(period, alerts, today, scores)
 st.caption(
     t(
         "One A4 page for {participant}, {start} to {end}, alerts as of {end}.",
@@ -65,6 +73,12 @@ st.caption(
 )
 for alert in alerts:
     st.warning(pdf_report.alert_text(alert))
+st.image(
+    pdf_report.preview(period, alerts, today, scores),
+    caption=t("Preview of the PDF page"),
+    width=PREVIEW_WIDTH_PX,
+    output_format="PNG",
+)
 st.download_button(
     t("Download PDF"),
     pdf,

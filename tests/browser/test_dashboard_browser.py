@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from demo import fitwriter
@@ -104,3 +105,26 @@ def test_participant_uploads_a_fit_file(
     assert plaintext_uploads(data_dir, [fit.read_bytes()]) == []
     wait_until_idle(page)
     page.screenshot(path=screenshots / "upload.png", full_page=True)
+
+
+def test_coach_sees_the_clinician_report_preview(
+    page: Page, dashboard_url: str, screenshots: Path
+) -> None:
+    sign_in(page, dashboard_url, "coach-a")
+    page.get_by_role("link", name="Clinician report").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Clinician report"))).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    preview = page.get_by_test_id("stImage").locator("img").first
+    expect(preview).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(page.get_by_text("Preview of the PDF page")).to_be_visible()
+    # the picture has loaded (an A4 page: taller than wide) and the download sits below it
+    width, height = preview.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert width > 0 and height / width == pytest.approx(297 / 210, rel=0.01)
+    download = page.get_by_role("button", name="Download PDF")
+    expect(download).to_be_visible()
+    image_box, button_box = preview.bounding_box(), download.bounding_box()
+    assert image_box is not None and button_box is not None
+    assert button_box["y"] >= image_box["y"] + image_box["height"]
+    wait_until_idle(page)
+    page.screenshot(path=screenshots / "clinician-report.png", full_page=True)

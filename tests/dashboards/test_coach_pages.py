@@ -4,12 +4,14 @@ pipelines.rules.adherence."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, pdf_report
@@ -251,9 +253,26 @@ def test_a_bad_prescription_is_refused_with_a_message(
 def test_the_clinician_report_is_one_pdf_page(
     monkeypatch: pytest.MonkeyPatch, data_dir: Path, tables: data.StoreTables
 ) -> None:
+    previews: list[bytes] = []
+    real_preview = pdf_report.preview
+
+    def recorded(*args: Any, **kwargs: Any) -> bytes:
+        previews.append(real_preview(*args, **kwargs))
+        return previews[-1]
+
+    monkeypatch.setattr(pdf_report, "preview", recorded)
     at = page(monkeypatch, data_dir, "clinician_report.py", COACH_A)
     assert not at.exception and not at.error
     assert any(str(b.label) == "Download PDF" for b in at.get("download_button"))
+    # the preview: a picture of the page (an A4 PNG), shown above the download button
+    kinds = [element.type for element in at.main]
+    assert "image" in kinds and kinds.index("image") < kinds.index("download_button")
+    [shown] = at.get("image")
+    assert [img.caption for img in shown.proto.imgs] == ["Preview of the PDF page"]
+    assert [img.url.rsplit(".", 1)[-1] for img in shown.proto.imgs] == ["png"]
+    [png] = previews
+    width, height = Image.open(io.BytesIO(png)).size
+    assert png.startswith(b"\x89PNG") and height / width == pytest.approx(297 / 210, rel=0.01)
     report = data.report(COACH_A, "p01", tables)
     alerts = data.participant_alerts(COACH_A, "p01", tables, as_of=last_day(tables.store.root))
     pdf = pdf_report.document(report, alerts, date(2026, 10, 1))
