@@ -12,12 +12,11 @@
   neither met nor missed.
 * **Received** (per week): the mean over the complete program weeks — the weeks the
   adherence, dose and training figures count.
-* **Data completeness**: a day is *adequately worn* unless its status is ``low_wear``
-  (worn less than the participant's minimum wear time and the target not met) or
-  ``no_data`` — the statuses the alerts call "not worn / not synced"
-  (``pipelines.rules.alerts.NOT_WORN``); a day *has a diary entry* when a pain value or a
-  painkiller answer was written or the person flagged a flare-up. Shares of all days of the
-  period.
+* **Data completeness**: the rule of ``pipelines.rules.completeness`` (the Group page's too):
+  a day is *adequately worn* unless its status is ``low_wear`` (worn less than the
+  participant's minimum wear time and the target not met) or ``no_data`` — the statuses the
+  alerts call "not worn / not synced" (``pipelines.rules.daily.NOT_WORN``); a day *has a diary
+  entry* when the person wrote one (``pain_entries`` > 0). Shares of all days of the period.
 * **Pain lines** (the pain rules, ``pipelines.rules.pain``): the baseline, the baseline −
   ``reference_change`` (15 points) and the baseline − ``reference_percent`` (30 %) — the two
   criteria for a meaningful fall, which the rules judge on the 14-day mean.
@@ -30,7 +29,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipelines.rules.alerts import NOT_WORN
+import pandas as pd
+
+from pipelines.rules import completeness as completeness_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,34 +148,29 @@ class Completeness:
         return self.diary_days / self.days if self.days else None
 
 
-def adequately_worn(day: Mapping[str, Any]) -> bool:
-    """The day's status is neither ``low_wear`` nor ``no_data``."""
-    return str(day.get("status", "no_data")) not in NOT_WORN
-
-
-def has_diary_entry(day: Mapping[str, Any]) -> bool:
-    """A pain value or a painkiller answer was written, or the person flagged a flare-up."""
-    return (
-        day.get("pain") is not None
-        or day.get("painkiller") is not None
-        or bool(day.get("flare_up"))
-    )
-
-
 def completeness(days: Sequence[Mapping[str, Any]]) -> Completeness:
-    """Days adequately worn and days with a diary entry among the report's ``days``.
+    """Days adequately worn and days with a diary entry among the report's ``days`` — the
+    rule of ``pipelines.rules.completeness`` (the Group page's), over the report's days.
 
-    >>> c = completeness([{"status": "met", "pain": 40.0}, {"status": "below"},
-    ...                   {"status": "low_wear", "painkiller": False},
-    ...                   {"status": "no_data", "pain": None, "flare_up": False}])
+    >>> c = completeness([
+    ...     {"date": "2026-09-01", "status": "met", "pain": 40.0, "pain_entries": 1},
+    ...     {"date": "2026-09-02", "status": "below", "pain_entries": 0},
+    ...     {"date": "2026-09-03", "status": "low_wear", "painkiller": False, "pain_entries": 1},
+    ...     {"date": "2026-09-04", "status": "no_data", "pain": None, "pain_entries": 0}])
     >>> c.worn_days, c.diary_days, c.worn_share, c.diary_share
     (2, 2, 0.5, 0.5)
     """
-    return Completeness(
-        days=len(days),
-        worn_days=sum(adequately_worn(d) for d in days),
-        diary_days=sum(has_diary_entry(d) for d in days),
+    if not days:
+        return Completeness(days=0, worn_days=0, diary_days=0)
+    frame = pd.DataFrame(
+        {
+            "date": [date.fromisoformat(str(d["date"])) for d in days],
+            "status": [d.get("status", "no_data") for d in days],
+            "pain_entries": [int(d.get("pain_entries") or 0) for d in days],
+        }
     )
+    found = completeness_rule.completeness(frame, min(frame["date"]), max(frame["date"]))
+    return Completeness(days=found.days, worn_days=found.worn_days, diary_days=found.diary_days)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import category_label, fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules import adherence
+from pipelines.rules.daily import NOT_WORN
 from pipelines.rules.taxonomy import CATEGORIES
 
 register(
@@ -150,7 +151,6 @@ register(
 
 JOBS_KEY: Final = "upload_jobs"  # participant → UploadJob
 SOURCE_DAYS: Final = 14
-NOT_WORN: Final = ("low_wear", "no_data")
 STATUS_WORDS: Final = {
     "met": "target reached",
     "below": "below target",

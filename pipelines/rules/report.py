@@ -271,6 +271,7 @@ def _day(row: dict[Any, Any]) -> dict[str, Any]:
         **(
             {
                 "pain": _round(row["pain"]),
+                "pain_entries": int(row.get("pain_entries") or 0),
                 "pain_7d_mean": _round(row["pain_7d_mean"]),
                 "flare_up": bool(row.get("flare_up_flagged", False)),
                 "flare_detected": bool(row.get("flare_detected", False)),

@@ -121,18 +121,21 @@ def test_the_figure_rules_hold_their_worked_examples() -> None:
 
 
 @pytest.mark.parametrize(
-    ("day", "worn", "diary"),
+    ("status", "entries", "worn", "diary"),
     [
-        ({"status": "met"}, True, False),
-        ({"status": "below", "pain": 20.0}, True, True),
-        ({"status": "low_wear", "painkiller": False}, False, True),
-        ({"status": "no_data", "flare_up": True}, False, True),
-        ({"status": "no_data", "pain": None, "painkiller": None, "flare_up": False}, False, False),
+        ("met", 0, True, False),
+        ("below", 1, True, True),
+        ("low_wear", 2, False, True),  # two entries: one day with a diary entry
+        ("no_data", 0, False, False),
     ],
 )
-def test_a_day_counts_as_worn_and_written(day: dict[str, object], worn: bool, diary: bool) -> None:
-    assert report_figures.adequately_worn(day) is worn
-    assert report_figures.has_diary_entry(day) is diary
+def test_a_day_counts_as_worn_and_written(
+    status: str, entries: int, worn: bool, diary: bool
+) -> None:
+    """The PDF counts a day as the Group page does (``pipelines.rules.completeness``)."""
+    day = {"date": "2026-09-01", "status": status, "pain_entries": entries}
+    found = report_figures.completeness([day])
+    assert (found.days, found.worn_days, found.diary_days) == (1, int(worn), int(diary))
 
 
 def test_the_walking_band_follows_the_target() -> None:
