@@ -47,7 +47,16 @@ from pipelines.rules import overview, participants
 from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
 from pipelines.rules.participants import Participant
-from pipelines.schemas import BLOCKS, DAYS, FILES, PARTICIPANTS, SESSIONS, TABLES, TableSchema
+from pipelines.schemas import (
+    BLOCKS,
+    DAYS,
+    FILES,
+    PARTICIPANTS,
+    QUESTIONNAIRES,
+    SESSIONS,
+    TABLES,
+    TableSchema,
+)
 from pipelines.store import audit, tombstones
 from pipelines.store import groups as groups_mod
 from pipelines.store.storage import Store
@@ -202,7 +211,8 @@ def report(
     tables = tables or cached_tables()
     frame = days(viewer, participant_id, tables)
     p = participants.from_rows(participant_id, tables.read(PARTICIPANTS, [participant_id]))
-    return report_mod.build(p, frame, start, end)
+    answers = tables.read(QUESTIONNAIRES, [participant_id])
+    return report_mod.build(p, frame, start, end, answers)
 
 
 def group_overview(
