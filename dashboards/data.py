@@ -39,11 +39,13 @@ import pandas as pd
 from pipelines import config
 from pipelines.app import diary as diary_app
 from pipelines.app import participants as app_participants
+from pipelines.app import questionnaires as app_questionnaires
 from pipelines.app import refresh as refreshing
 from pipelines.app import rights
 from pipelines.config import Target
 from pipelines.rules import alerts as alerts_mod
 from pipelines.rules import overview, participants
+from pipelines.rules import questionnaires as q_rules
 from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
 from pipelines.rules.participants import Participant
@@ -679,3 +681,107 @@ def _forget_erased(store: Store) -> None:
         if seen is not None:
             clear_cache()
         _erased_seen[root] = stamp
+
+
+# ------------------------------------------------------------------ questionnaires
+# (issue 17 item 3; docs/questionnaires.md). Reads are scoped like every read; an answer is
+# written by the signed-in participant for themself only — a coach or an admin reads.
+
+
+@dataclass(frozen=True, slots=True)
+class DueQuestionnaire:
+    definition: q_rules.Definition
+    due: q_rules.Due
+    last_items: dict[str, q_rules.Value]  # the latest earlier answer (PSFS: the activities)
+
+
+def questionnaire_definitions(tables: Tables | None = None) -> dict[str, q_rules.Definition]:
+    """The questionnaires of the data directory (backtrack's and the clinic's), by id."""
+    tables = tables or cached_tables()
+    return app_questionnaires.definitions(tables.store)
+
+
+def questionnaire_answers(
+    viewer: Viewer, participant: str, tables: Tables | None = None
+) -> pd.DataFrame:
+    """The participant's ``questionnaires`` rows sorted by questionnaire and date, with
+    ``change`` against their first score of the same questionnaire (NaN for the first)."""
+    return q_rules.with_change(_scoped_read(viewer, participant, QUESTIONNAIRES, tables))
+
+
+def due_questionnaires(
+    viewer: Viewer, participant: str, tables: Tables | None = None, *, today: date | None = None
+) -> list[DueQuestionnaire]:
+    """The questionnaires due for the participant on ``today`` (``rules.questionnaires.due``,
+    counted from their effective program start), each with the items of its latest answer."""
+    tables = tables or cached_tables()
+    require(viewer, participant, tables)
+    known = questionnaire_definitions(tables)
+    answers = tables.read(QUESTIONNAIRES, [participant])
+    start = participants.effective_start(
+        tables.read(DAYS, [participant], ["date", "has_data", "pain_entries"]),
+        settings(viewer, participant, tables).target.program_start,
+    )
+    answered = zip(answers["questionnaire"].astype(str), answers["date"], strict=True)
+    due = q_rules.due(
+        known.values(), None if start is None else start.date, today or date.today(), answered
+    )
+    out = []
+    for d in due:
+        earlier = answers.loc[answers["questionnaire"] == d.questionnaire].sort_values("date")
+        last = q_rules.items_of(str(earlier["items"].iloc[-1])) if len(earlier) else {}
+        out.append(DueQuestionnaire(known[d.questionnaire], d, last))
+    return out
+
+
+def answer_questionnaire(
+    viewer: Viewer,
+    participant: str,
+    questionnaire: str,
+    day: date,
+    values: dict[str, object],
+    tables: Tables | None = None,
+) -> app_questionnaires.Answered:
+    """Store the signed-in participant's own answer (``pipelines.app.questionnaires.answer``;
+    ``rules.questionnaires.AnswerError`` lists every problem). Anyone else — a coach, an
+    admin — may read answers but not give them: ``PermissionError``."""
+    tables = tables or cached_tables()
+    if viewer.role != "participant" or participant != viewer.participant:
+        raise PermissionError(
+            f"{_who(viewer)} may not answer a questionnaire for participant {participant!r}"
+        )
+    require(viewer, participant, tables)
+    try:
+        return app_questionnaires.answer(
+            tables.store, participant, questionnaire, day, values, source="dashboard"
+        )
+    finally:
+        clear_cache()
+
+
+def questionnaire_scores(
+    viewer: Viewer, participant: str, tables: Tables | None = None
+) -> list[dict[str, Any]]:
+    """Per questionnaire the participant answered (sorted by id): ``id``, ``title``
+    (``rules.questionnaires.Text``, None for a definition no longer there), ``answers``,
+    ``first_date``/``first_score``, the latest ``date``/``score``, ``change`` (latest minus
+    first; None with one answer) and ``higher_is_better`` (None without a definition) —
+    for the Group page and the clinician report (issue 17 items 1–2)."""
+    tables = tables or cached_tables()
+    answers = _scoped_read(viewer, participant, QUESTIONNAIRES, tables)
+    if answers.empty:
+        return []
+    known = questionnaire_definitions(tables)
+    out = []
+    for entry in q_rules.latest(answers):
+        definition = known.get(entry["id"])
+        out.append(
+            entry
+            | {
+                "title": None if definition is None else definition.title,
+                "higher_is_better": (
+                    None if definition is None else definition.scoring.higher_is_better
+                ),
+            }
+        )
+    return out

@@ -524,7 +524,9 @@ def _number(x: float) -> float:
 
 
 def _shown(x: object) -> str:
-    return str(_number(float(x))) if isinstance(x, int | float) else str(x)
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    return str(_number(float(x))) if math.isfinite(x) else str(x)
 
 
 # ------------------------------------------------------------------------------ scores
