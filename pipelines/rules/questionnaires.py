@@ -180,8 +180,9 @@ def _definition(file: str, raw: Mapping[str, Any], problems: list[str]) -> Defin
     description = _text(raw.get("description"), "description", problems)
     source = _string(raw.get("source"), "source", problems)
     licence = _string(raw.get("licence"), "licence", problems)
-    items = _items(raw.get("items"), problems)
-    scoring = _scoring(raw.get("scoring"), items, problems)
+    declared: set[str] = set()  # item ids, of broken items too (reported once, there)
+    items = _items(raw.get("items"), problems, declared)
+    scoring = _scoring(raw.get("scoring"), items, declared, problems)
     schedule = _schedule(raw.get("schedule"), problems)
     if problems or title is None or description is None or scoring is None or schedule is None:
         return None
@@ -216,7 +217,7 @@ def _number_field(raw: Mapping[str, Any], name: str, where: str, problems: list[
     return float(value)
 
 
-def _items(value: object, problems: list[str]) -> list[Item]:
+def _items(value: object, problems: list[str], declared: set[str]) -> list[Item]:
     if not isinstance(value, list) or not value:
         problems.append("items: at least one [[items]] is needed")
         return []
@@ -238,6 +239,7 @@ def _items(value: object, problems: list[str]) -> list[Item]:
         if item_id in seen:
             problems.append(f"{where}.id: used twice")
         seen.add(item_id)
+        declared.add(item_id)
         unknown = sorted(
             set(raw) - {"id", "text", "kind", "min", "max", "step", "anchors", "max_length"}
         )
@@ -308,7 +310,9 @@ def _scale_item(
     return Item(item_id, Text("", ""), "scale", item.min, item.max, item.step, tuple(anchors))
 
 
-def _scoring(value: object, items: Sequence[Item], problems: list[str]) -> Scoring | None:
+def _scoring(
+    value: object, items: Sequence[Item], declared: set[str], problems: list[str]
+) -> Scoring | None:
     if not isinstance(value, Mapping):
         problems.append("scoring: missing ([scoring] with method and items)")
         return None
@@ -324,8 +328,10 @@ def _scoring(value: object, items: Sequence[Item], problems: list[str]) -> Scori
         problems.append(f"scoring.items: method 'item' scores exactly one item, not {len(names)}")
     by_id = {i.id: i for i in items}
     for name in names:
-        if name not in by_id:
+        if name not in declared:
             problems.append(f"scoring.items: {name!r} is not an item")
+        elif name not in by_id:
+            continue  # a broken item: its problem is named already
         elif by_id[name].kind != "scale":
             problems.append(f"scoring.items: {name!r} is a text item and cannot be scored")
     better = value.get("higher_is_better")
