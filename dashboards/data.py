@@ -14,8 +14,9 @@ Two layers, so the rules are testable without Streamlit:
   table's modification time (``Store.mtime``): a new ingest or refresh invalidates it.
 
 The scoped functions (``visible_participants``, ``settings``, ``days``, ``blocks``, ``sessions``,
-``report``, ``group_overview``) take the tables as their last argument and default to the
-cached ones — pages call them without it, tests pass ``StoreTables``.
+``report``, ``group_overview``, the questionnaires' ``questionnaire_answers``,
+``questionnaire_scores``, ``due_questionnaires``) take the tables as their last argument and
+default to the cached ones — pages call them without it, tests pass ``StoreTables``.
 
 Privacy (docs/audit.md, docs/rights.md): ``record_view`` / ``record_group_view`` write the
 audit trail's ``view`` entries (scoped like the reads, deduplicated per 10 minutes),
@@ -712,22 +713,15 @@ def questionnaire_answers(
 def due_questionnaires(
     viewer: Viewer, participant: str, tables: Tables | None = None, *, today: date | None = None
 ) -> list[DueQuestionnaire]:
-    """The questionnaires due for the participant on ``today`` (``rules.questionnaires.due``,
-    counted from their effective program start), each with the items of its latest answer."""
+    """The questionnaires due for the participant on ``today``
+    (``pipelines.app.questionnaires.due``: counted from their effective program start), each
+    with the items of its latest earlier answer."""
     tables = tables or cached_tables()
     require(viewer, participant, tables)
     known = questionnaire_definitions(tables)
     answers = tables.read(QUESTIONNAIRES, [participant])
-    start = participants.effective_start(
-        tables.read(DAYS, [participant], ["date", "has_data", "pain_entries"]),
-        settings(viewer, participant, tables).target.program_start,
-    )
-    answered = zip(answers["questionnaire"].astype(str), answers["date"], strict=True)
-    due = q_rules.due(
-        known.values(), None if start is None else start.date, today or date.today(), answered
-    )
     out = []
-    for d in due:
+    for d in app_questionnaires.due(tables.store, participant, today):
         earlier = answers.loc[answers["questionnaire"] == d.questionnaire].sort_values("date")
         last = q_rules.items_of(str(earlier["items"].iloc[-1])) if len(earlier) else {}
         out.append(DueQuestionnaire(known[d.questionnaire], d, last))

@@ -173,3 +173,33 @@ def test_a_coach_sees_what_is_due_and_the_scores_but_cannot_answer(
 
 def _peg(pain: int, enjoyment: int, activity: int) -> dict[str, object]:
     return {"pain": pain, "enjoyment": enjoyment, "activity": activity}
+
+
+def test_the_psfs_form_at_week_6_holds_the_activities_named_at_the_start(
+    monkeypatch: pytest.MonkeyPatch, week6: Path
+) -> None:
+    named = {
+        "activity_1": "lifting a crate", "rating_1": 3, "activity_2": "gardening",
+        "rating_2": 5, "activity_3": "sitting an hour", "rating_3": 4,
+    }  # fmt: skip
+    app_questionnaires.answer(Store(week6), "p01", "psfs", date.today() - timedelta(42), named)
+    at = open_page(monkeypatch, week6, "en", participant="p01")
+    texts = {t.key: t.value for t in at.text_input if (t.key or "").startswith("q_psfs_")}
+    assert texts == {
+        "q_psfs_activity_1": "lifting a crate",
+        "q_psfs_activity_2": "gardening",
+        "q_psfs_activity_3": "sitting an hour",
+    }
+    for n, rating in enumerate((6, 7, 8), start=1):  # the ratings are asked anew
+        field = at.number_input(key=f"q_psfs_rating_{n}")
+        assert field.value is None
+        field.set_value(rating)
+    at = submit(at, "psfs")
+    assert [s.value for s in at.success] == [
+        "Answers saved: PSFS: activities that matter to you, score 7.0."
+    ]  # (6 + 7 + 8) / 3
+    [scores] = data.questionnaire_scores(
+        data.Viewer("participant", participant="p01"), "p01", data.StoreTables(Store(week6))
+    )
+    assert (scores["first_score"], scores["score"], scores["change"]) == (4.0, 7.0, 3.0)
+    assert scores["higher_is_better"] is True and scores["answers"] == 2

@@ -380,3 +380,18 @@ def test_not_toml_and_an_id_defined_twice() -> None:
     with pytest.raises(DefinitionError, match=r"a/peg3.toml: id: 'peg3' is already defined by"):
         q.check_catalogue([PEG, PGIC, clinic])
     assert list(q.check_catalogue([PEG, PGIC, PSFS])) == ["peg3", "pgic", "psfs"]
+
+
+@given(st.data())
+def test_every_value_on_the_scales_is_accepted_and_scores_inside_the_range(
+    drawn: st.DataObject,
+) -> None:
+    for definition in (PEG, PGIC, PSFS):
+        answer: dict[str, object] = {
+            i.id: drawn.draw(st.text(min_size=1, max_size=20).filter(str.strip))
+            if i.kind == "text"
+            else drawn.draw(st.sampled_from(i.values))
+            for i in definition.items
+        }
+        low, high = definition.score_range
+        assert low <= q.score(definition, q.check_answer(definition, answer)) <= high
