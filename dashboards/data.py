@@ -779,3 +779,36 @@ def questionnaire_scores(
             }
         )
     return out
+
+
+GROUP_QUESTIONNAIRE_COLUMNS: Final = [
+    "participant",
+    "questionnaire",
+    "answers",
+    "first_date",
+    "first_score",
+    "date",
+    "score",
+    "change",
+]
+
+
+def group_questionnaire_scores(
+    viewer: Viewer, group: str, tables: Tables | None = None
+) -> pd.DataFrame:
+    """:func:`questionnaire_scores` of every visible member of ``group`` in one read: one row
+    per member × questionnaire answered (``GROUP_QUESTIONNAIRE_COLUMNS``; ``change`` NaN with
+    one answer), sorted by member and questionnaire — for the Group page."""
+    tables = tables or cached_tables()
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    members = _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
+    answers = tables.read(QUESTIONNAIRES, members)
+    rows = [
+        {"participant": str(member), "questionnaire": entry.pop("id")} | entry
+        for member, mine in answers.groupby("participant", sort=True)
+        for entry in q_rules.latest(mine)
+    ]
+    frame = pd.DataFrame(rows, columns=GROUP_QUESTIONNAIRE_COLUMNS)
+    frame["change"] = pd.to_numeric(frame["change"]).astype(float)
+    return frame

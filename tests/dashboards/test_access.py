@@ -76,6 +76,7 @@ ON_GROUP: dict[str, Call] = {
     ),
     "group_days": lambda v, g, t: data.group_days(v, g, t, start=SOME_DAY, end=SOME_DAY),
     "record_group_view": lambda v, g, t: data.record_group_view(v, "test", g, [], t),
+    "group_questionnaire_scores": lambda v, g, t: data.group_questionnaire_scores(v, g, t),
 }
 # Functions that take a viewer but only ever narrow to it.
 SCOPE_ITSELF = {"visible_participants", "visible_groups"}

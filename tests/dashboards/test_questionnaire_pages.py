@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -203,3 +204,24 @@ def test_the_psfs_form_at_week_6_holds_the_activities_named_at_the_start(
     )
     assert (scores["first_score"], scores["score"], scores["change"]) == (4.0, 7.0, 3.0)
     assert scores["higher_is_better"] is True and scores["answers"] == 2
+
+
+def test_the_group_scores_hold_each_members_latest_score_and_change(week6: Path) -> None:
+    store = Store(week6)
+    start = date.today() - timedelta(days=42)
+    app_questionnaires.answer(store, "p01", "peg3", start, _peg(7, 5, 6))  # 6.0
+    app_questionnaires.answer(store, "p01", "peg3", start + timedelta(7), _peg(5, 4, 4))  # 4.33
+    app_questionnaires.answer(store, "p03", "pgic", start, {"change": 3})
+    app_questionnaires.answer(store, "p02", "pgic", start, {"change": 7})  # group-b
+    coach = data.Viewer("coach", groups=frozenset({"group-a"}))
+    frame = data.group_questionnaire_scores(coach, "group-a", data.StoreTables(store))
+    assert list(frame.columns) == data.GROUP_QUESTIONNAIRE_COLUMNS
+    records = frame[["participant", "questionnaire", "answers", "score", "change"]]
+    assert records.to_dict("records")[0] == {
+        "participant": "p01", "questionnaire": "peg3", "answers": 2, "score": 4.33,
+        "change": -1.67,
+    }  # fmt: skip
+    assert records.iloc[1][["participant", "questionnaire", "score"]].tolist() == [
+        "p03", "pgic", 3.0,
+    ]  # fmt: skip
+    assert pd.isna(records.iloc[1]["change"]) and len(records) == 2  # p02 is not in group-a
