@@ -104,3 +104,11 @@ def print_report(result: dict[str, object]) -> None:
                 str(s["tai_chi"]),
             )
         console.print(table)
+    answers = result.get("questionnaires") or []
+    assert isinstance(answers, list)
+    if answers:
+        table = Table("date", "questionnaire", "score", "change vs first")
+        for a in answers:
+            change = "–" if a["change"] is None else f"{a['change']:+g}"
+            table.add_row(a["date"], a["id"], f"{a['score']:g}", change)
+        console.print(table)

@@ -212,6 +212,12 @@ def test_report_json_holds_every_answer_with_its_change(store: Store) -> None:
     ]
     code, out = cli(store, "report", "-p", "p01", "--json", "--end", "2026-10-01")
     assert [q["date"] for q in json.loads(out)["questionnaires"]] == ["2026-09-07"]
+    code, out = cli(store, "report", "-p", "p01")
+    assert code == 0 and "change vs first" in out
+    assert [line.split()[1:] for line in out.splitlines() if "2026-10-19" in line] == [
+        ["2026-10-19", "│", "pgic", "│", "6", "│", "–", "│"],
+        ["2026-10-19", "│", "psfs", "│", "7", "│", "+3", "│"],
+    ]
     p = settings.load_participant(store, "p01")
     assert report_mod.build(p, store.read(DAYS, ["p01"]))["questionnaires"] == []
 
