@@ -254,7 +254,7 @@ def _diary_upload() -> None:
 
 def _scale_input(item: q_rules.Item, key: str, lang: str) -> object:
     """A radio of labelled answers when every value has an anchor (PGIC), else a number
-    input with the end anchors as help; empty until the person answers (no default that
+    input with the end anchors below it; empty until the person answers (no default that
     could pass for an answer). The range is checked by the rule, not clamped here, so that
     a wrong value gets a message."""
     labels = {a.value: a.label.get(lang) for a in item.anchors}
@@ -267,20 +267,19 @@ def _scale_input(item: q_rules.Item, key: str, lang: str) -> object:
             key=key,
         )
     low, high = item.values[0], item.values[-1]
-    return st.number_input(
-        item.text.get(lang),
-        value=None,
-        step=float(item.step),
-        format="%g",
-        key=key,
-        help=t(
+    value = st.number_input(
+        item.text.get(lang), value=None, step=float(item.step), format="%g", key=key
+    )
+    st.caption(
+        t(
             "{low} = {low_text}, {high} = {high_text}",
             low=fmt_number(low),
             low_text=labels.get(low, ""),
             high=fmt_number(high),
             high_text=labels.get(high, ""),
-        ),
+        )
     )
+    return value
 
 
 def _problem_text(problem: q_rules.Problem, definition: q_rules.Definition, lang: str) -> str:

@@ -74,6 +74,7 @@ def test_the_due_questionnaires_appear_as_forms_in_both_languages(
     until = date.today() + timedelta(days=6)  # scheduled today (day 42), open 7 days
     due = f"Due until {until:%Y-%m-%d} (week 6 of the program)."
     assert sum(due in str(c.value) for c in at.caption) == 3
+    assert "0 = No pain, 10 = Pain as bad as you can imagine" in [c.value for c in at.caption]
     [pgic] = [r for r in at.radio if r.key == "q_pgic_change"]
     assert len(pgic.options) == 7 and pgic.value is None
     assert pgic.options[6].startswith("7 — A great deal better")
