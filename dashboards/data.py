@@ -14,8 +14,9 @@ Two layers, so the rules are testable without Streamlit:
   table's modification time (``Store.mtime``): a new ingest or refresh invalidates it.
 
 The scoped functions (``visible_participants``, ``settings``, ``days``, ``blocks``, ``sessions``,
-``report``, ``group_overview``) take the tables as their last argument and default to the
-cached ones — pages call them without it, tests pass ``StoreTables``.
+``report``, ``group_overview``, the questionnaires' ``questionnaire_answers``,
+``questionnaire_scores``, ``due_questionnaires``) take the tables as their last argument and
+default to the cached ones — pages call them without it, tests pass ``StoreTables``.
 
 Privacy (docs/audit.md, docs/rights.md): ``record_view`` / ``record_group_view`` write the
 audit trail's ``view`` entries (scoped like the reads, deduplicated per 10 minutes),
@@ -41,14 +42,25 @@ from pipelines import config
 from pipelines.app import diary as diary_app
 from pipelines.app import fhir_export, rights
 from pipelines.app import participants as app_participants
+from pipelines.app import questionnaires as app_questionnaires
 from pipelines.app import refresh as refreshing
 from pipelines.config import Target
 from pipelines.rules import alerts as alerts_mod
 from pipelines.rules import overview, participants
+from pipelines.rules import questionnaires as q_rules
 from pipelines.rules import report as report_mod
 from pipelines.rules.alerts import Thresholds
 from pipelines.rules.participants import Participant
-from pipelines.schemas import BLOCKS, DAYS, FILES, PARTICIPANTS, SESSIONS, TABLES, TableSchema
+from pipelines.schemas import (
+    BLOCKS,
+    DAYS,
+    FILES,
+    PARTICIPANTS,
+    QUESTIONNAIRES,
+    SESSIONS,
+    TABLES,
+    TableSchema,
+)
 from pipelines.store import audit, tombstones
 from pipelines.store import groups as groups_mod
 from pipelines.store.storage import Store
@@ -203,7 +215,8 @@ def report(
     tables = tables or cached_tables()
     frame = days(viewer, participant_id, tables)
     p = participants.from_rows(participant_id, tables.read(PARTICIPANTS, [participant_id]))
-    return report_mod.build(p, frame, start, end)
+    answers = tables.read(QUESTIONNAIRES, [participant_id])
+    return report_mod.build(p, frame, start, end, answers)
 
 
 def group_overview(
@@ -689,3 +702,133 @@ def _forget_erased(store: Store) -> None:
         if seen is not None:
             clear_cache()
         _erased_seen[root] = stamp
+
+
+# ------------------------------------------------------------------ questionnaires
+# (issue 17 item 3; docs/questionnaires.md). Reads are scoped like every read; an answer is
+# written by the signed-in participant for themself only — a coach or an admin reads.
+
+
+@dataclass(frozen=True, slots=True)
+class DueQuestionnaire:
+    definition: q_rules.Definition
+    due: q_rules.Due
+    last_items: dict[str, q_rules.Value]  # the latest earlier answer (PSFS: the activities)
+
+
+def questionnaire_definitions(tables: Tables | None = None) -> dict[str, q_rules.Definition]:
+    """The questionnaires of the data directory (backtrack's and the clinic's), by id."""
+    tables = tables or cached_tables()
+    return app_questionnaires.definitions(tables.store)
+
+
+def questionnaire_answers(
+    viewer: Viewer, participant: str, tables: Tables | None = None
+) -> pd.DataFrame:
+    """The participant's ``questionnaires`` rows sorted by questionnaire and date, with
+    ``change`` against their first score of the same questionnaire (NaN for the first)."""
+    return q_rules.with_change(_scoped_read(viewer, participant, QUESTIONNAIRES, tables))
+
+
+def due_questionnaires(
+    viewer: Viewer, participant: str, tables: Tables | None = None, *, today: date | None = None
+) -> list[DueQuestionnaire]:
+    """The questionnaires due for the participant on ``today``
+    (``pipelines.app.questionnaires.due``: counted from their effective program start), each
+    with the items of its latest earlier answer."""
+    tables = tables or cached_tables()
+    require(viewer, participant, tables)
+    known = questionnaire_definitions(tables)
+    answers = tables.read(QUESTIONNAIRES, [participant])
+    out = []
+    for d in app_questionnaires.due(tables.store, participant, today):
+        earlier = answers.loc[answers["questionnaire"] == d.questionnaire].sort_values("date")
+        last = q_rules.items_of(str(earlier["items"].iloc[-1])) if len(earlier) else {}
+        out.append(DueQuestionnaire(known[d.questionnaire], d, last))
+    return out
+
+
+def answer_questionnaire(
+    viewer: Viewer,
+    participant: str,
+    questionnaire: str,
+    day: date,
+    values: dict[str, object],
+    tables: Tables | None = None,
+) -> app_questionnaires.Answered:
+    """Store the signed-in participant's own answer (``pipelines.app.questionnaires.answer``;
+    ``rules.questionnaires.AnswerError`` lists every problem). Anyone else — a coach, an
+    admin — may read answers but not give them: ``PermissionError``."""
+    tables = tables or cached_tables()
+    if viewer.role != "participant" or participant != viewer.participant:
+        raise PermissionError(
+            f"{_who(viewer)} may not answer a questionnaire for participant {participant!r}"
+        )
+    require(viewer, participant, tables)
+    try:
+        return app_questionnaires.answer(
+            tables.store, participant, questionnaire, day, values, source="dashboard"
+        )
+    finally:
+        clear_cache()
+
+
+def questionnaire_scores(
+    viewer: Viewer, participant: str, tables: Tables | None = None
+) -> list[dict[str, Any]]:
+    """Per questionnaire the participant answered (sorted by id): ``id``, ``title``
+    (``rules.questionnaires.Text``, None for a definition no longer there), ``answers``,
+    ``first_date``/``first_score``, the latest ``date``/``score``, ``change`` (latest minus
+    first; None with one answer) and ``higher_is_better`` (None without a definition) —
+    for the Group page and the clinician report (issue 17 items 1–2)."""
+    tables = tables or cached_tables()
+    answers = _scoped_read(viewer, participant, QUESTIONNAIRES, tables)
+    if answers.empty:
+        return []
+    known = questionnaire_definitions(tables)
+    out = []
+    for entry in q_rules.latest(answers):
+        definition = known.get(entry["id"])
+        out.append(
+            entry
+            | {
+                "title": None if definition is None else definition.title,
+                "higher_is_better": (
+                    None if definition is None else definition.scoring.higher_is_better
+                ),
+            }
+        )
+    return out
+
+
+GROUP_QUESTIONNAIRE_COLUMNS: Final = [
+    "participant",
+    "questionnaire",
+    "answers",
+    "first_date",
+    "first_score",
+    "date",
+    "score",
+    "change",
+]
+
+
+def group_questionnaire_scores(
+    viewer: Viewer, group: str, tables: Tables | None = None
+) -> pd.DataFrame:
+    """:func:`questionnaire_scores` of every visible member of ``group`` in one read: one row
+    per member × questionnaire answered (``GROUP_QUESTIONNAIRE_COLUMNS``; ``change`` NaN with
+    one answer), sorted by member and questionnaire — for the Group page."""
+    tables = tables or cached_tables()
+    if group not in visible_groups(viewer, tables):
+        raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
+    members = _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
+    answers = tables.read(QUESTIONNAIRES, members)
+    rows = [
+        {"participant": str(member), "questionnaire": entry.pop("id")} | entry
+        for member, mine in answers.groupby("participant", sort=True)
+        for entry in q_rules.latest(mine)
+    ]
+    frame = pd.DataFrame(rows, columns=GROUP_QUESTIONNAIRE_COLUMNS)
+    frame["change"] = pd.to_numeric(frame["change"]).astype(float)
+    return frame

@@ -500,6 +500,33 @@ GROUP_SETTINGS = TableSchema(
     ),
 )
 
+QUESTIONNAIRES = TableSchema(
+    name="questionnaires",
+    grain="one row per participant × questionnaire × date answered",
+    key=("participant", "questionnaire", "date"),
+    doc="Questionnaire answers and their scores (pipelines.rules.questionnaires; the "
+    "definitions: docs/questionnaires.md). Answering the same questionnaire again on the same "
+    "date replaces the earlier answer.",
+    columns=(
+        PARTICIPANT,
+        _c("questionnaire", pa.string(), "the definition's id (`peg3`, `pgic`, `psfs`, ...)"),
+        _c("date", pa.date32(), "local calendar day the answer was given for"),
+        _c(
+            "score",
+            pa.float64(),
+            "the definition's score (mean, sum or a single item), rounded to 2 decimals",
+        ),
+        _c(
+            "items",
+            pa.string(),
+            "every item's answer as a JSON object, item id → number (scale) or text "
+            '(e.g. `{"pain": 7, "enjoyment": 5, "activity": 6}`)',
+        ),
+        _c("source", pa.string(), "`cli` or `dashboard`"),
+        _c("answered_at", UTC_TS, "when the answer was stored (UTC)"),
+    ),
+)
+
 TABLES: Final[dict[str, TableSchema]] = {
     t.name: t
     for t in (
@@ -515,6 +542,7 @@ TABLES: Final[dict[str, TableSchema]] = {
         BLOCKS,
         PARTICIPANTS,
         GROUP_SETTINGS,
+        QUESTIONNAIRES,
     )
 }
 

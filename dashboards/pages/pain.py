@@ -10,7 +10,8 @@ import streamlit as st
 
 from dashboards import charts, data, safety, uploads
 from dashboards import viewer as viewer_mod
-from dashboards.i18n import fmt_number, register, t
+from dashboards.i18n import current, fmt_date, fmt_number, register, t
+from pipelines.rules import questionnaires as q_rules
 
 register(
     {
@@ -127,6 +128,40 @@ register(
         "rho": "rho",
         "paired days": "Tagespaare",
         "reading": "Lesart",
+        # questionnaires (docs/questionnaires.md); their own texts come from the definitions
+        "Questionnaires": "Fragebögen",
+        "Questionnaires due": "Fällige Fragebögen",
+        "Due until {until} (week {week} of the program).": (
+            "Fällig bis {until} (Woche {week} des Programms)."
+        ),
+        "Nothing to answer today.": "Heute ist nichts zu beantworten.",
+        "Send answers": "Antworten senden",
+        "choose": "bitte wählen",
+        "Answers saved: {title}, score {score}.": "Antworten gespeichert: {title}, Wert {score}.",
+        "The answers were not saved:": "Die Antworten wurden nicht gespeichert:",
+        "The questionnaires cannot be shown: {error}": (
+            "Die Fragebögen können nicht angezeigt werden: {error}"
+        ),
+        "{title} is due (until {until}); only the participant can answer it.": (
+            "{title} ist fällig (bis {until}); nur die teilnehmende Person kann ihn beantworten."
+        ),
+        "questionnaire": "Fragebogen",
+        "first": "erster",
+        "latest": "letzter",
+        "score": "Wert",
+        "change": "Veränderung",
+        "answers": "Antworten",
+        "{low} = {low_text}, {high} = {high_text}": "{low} = {low_text}, {high} = {high_text}",
+        q_rules.MISSING: "Frage {item} ist nicht beantwortet",
+        q_rules.UNKNOWN: "{item} ist keine Frage von {questionnaire} (Fragen: {items})",
+        q_rules.NOT_A_NUMBER: "Frage {item}: {value} ist keine Zahl",
+        q_rules.BELOW: "Frage {item}: {value} liegt unter dem kleinsten Wert {min}",
+        q_rules.ABOVE: "Frage {item}: {value} liegt über dem größten Wert {max}",
+        q_rules.OFF_STEP: (
+            "Frage {item}: {value} liegt nicht auf der Skala (Schritte von {step} ab {min})"
+        ),
+        q_rules.EMPTY_TEXT: "Frage {item}: der Text ist leer",
+        q_rules.LONG_TEXT: "Frage {item}: der Text ist länger als {max_length} Zeichen",
     }
 )
 
@@ -217,10 +252,140 @@ def _diary_upload() -> None:
         )
 
 
+def _scale_input(item: q_rules.Item, key: str, lang: str) -> object:
+    """A radio of labelled answers when every value has an anchor (PGIC), else a number
+    input with the end anchors below it; empty until the person answers (no default that
+    could pass for an answer). The range is checked by the rule, not clamped here, so that
+    a wrong value gets a message."""
+    labels = {a.value: a.label.get(lang) for a in item.anchors}
+    if all(v in labels for v in item.values):
+        return st.radio(
+            item.text.get(lang),
+            item.values,
+            index=None,
+            format_func=lambda v: f"{fmt_number(v)} — {labels[v]}",
+            key=key,
+        )
+    low, high = item.values[0], item.values[-1]
+    value = st.number_input(
+        item.text.get(lang), value=None, step=float(item.step), format="%g", key=key
+    )
+    st.caption(
+        t(
+            "{low} = {low_text}, {high} = {high_text}",
+            low=fmt_number(low),
+            low_text=labels.get(low, ""),
+            high=fmt_number(high),
+            high_text=labels.get(high, ""),
+        )
+    )
+    return value
+
+
+def _problem_text(problem: q_rules.Problem, definition: q_rules.Definition, lang: str) -> str:
+    values = dict(problem.values)
+    item = definition.item(str(values.get("item", "")))
+    if item is not None:  # the person knows the question, not its id
+        values["item"] = f"«{item.text.get(lang)}»"
+    return t(problem.template, **values)
+
+
+def _questionnaire_form(due: data.DueQuestionnaire, lang: str) -> None:
+    definition = due.definition
+    with st.form(f"questionnaire_{definition.id}"):
+        st.markdown(f"**{definition.title.get(lang)}**")
+        st.caption(
+            definition.description.get(lang)
+            + " "
+            + t(
+                "Due until {until} (week {week} of the program).",
+                until=fmt_date(due.due.until),
+                week=due.due.week,
+            )
+        )
+        given: dict[str, object] = {}
+        for item in definition.items:
+            key = f"q_{definition.id}_{item.id}"
+            if item.kind == "text":
+                given[item.id] = st.text_input(
+                    item.text.get(lang),
+                    value=str(due.last_items.get(item.id, "")),
+                    max_chars=item.max_length,
+                    key=key,
+                )
+            else:
+                given[item.id] = _scale_input(item, key, lang)
+        if not st.form_submit_button(t("Send answers")):
+            return
+    try:
+        result = data.answer_questionnaire(viewer, participant, definition.id, date.today(), given)
+    except q_rules.AnswerError as error:
+        st.error(
+            t("The answers were not saved:")
+            + "\n\n"
+            + "\n".join(f"- {_problem_text(p, definition, lang)}" for p in error.problems)
+        )
+    except ValueError as error:
+        st.error(t("The answers were not saved:") + " " + str(error))
+    else:
+        st.success(
+            t(
+                "Answers saved: {title}, score {score}.",
+                title=definition.title.get(lang),
+                score=fmt_number(result.score, 1),
+            )
+        )
+
+
+def _questionnaires() -> None:
+    """Due questionnaires (a form each for the participant; a note for anyone else) and the
+    scores so far."""
+    lang = current()
+    try:
+        due = data.due_questionnaires(viewer, participant)
+        scores = data.questionnaire_scores(viewer, participant)
+    except q_rules.DefinitionError as error:
+        st.error(t("The questionnaires cannot be shown: {error}", error=str(error)))
+        return
+    if due:
+        st.subheader(t("Questionnaires due"))
+    for entry in due:
+        if viewer.role == "participant":
+            _questionnaire_form(entry, lang)
+        else:
+            st.info(
+                t(
+                    "{title} is due (until {until}); only the participant can answer it.",
+                    title=entry.definition.title.get(lang),
+                    until=fmt_date(entry.due.until),
+                )
+            )
+    if scores:
+        st.subheader(t("Questionnaires"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("questionnaire"): [
+                        s["id"] if s["title"] is None else s["title"].get(lang) for s in scores
+                    ],
+                    t("answers"): [s["answers"] for s in scores],
+                    f"{t('first')} ({t('score')})": [s["first_score"] for s in scores],
+                    f"{t('latest')} ({t('score')})": [s["score"] for s in scores],
+                    t("date"): [s["date"] for s in scores],
+                    t("change"): [s["change"] for s in scores],
+                }
+            ),
+            hide_index=True,
+        )
+    elif not due and viewer.role == "participant":
+        st.caption(t("Nothing to answer today."))
+
+
 viewer = viewer_mod.current()
 participant = viewer_mod.pick_participant(viewer, "pain")
 
 st.title(t("Pain") if viewer.role == "participant" else t("Pain — {p}", p=participant))
+_questionnaires()
 with st.expander(t("Add a diary entry")):
     _entry_form()
 with st.expander(t("Import a diary file")):

@@ -1,10 +1,9 @@
 """``backtrack`` — the command line (typer + rich). Thin: every command calls the library.
 
 One module per command group: ``flows`` (ingest, refresh, serve), ``up`` (the whole
-system), ``report``,
-``participants`` (participant, session), ``diary``, ``users``, ``raw`` (keys, raw,
-participant reprocess), ``rights`` (audit, participant export/delete/reuse-id), ``export``
-(fhir); ``common`` holds what they share.
+system), ``report``, ``participants`` (participant, session), ``diary``, ``questionnaires``
+(questionnaire), ``users``, ``raw`` (keys, raw, participant reprocess), ``rights`` (audit,
+participant export/delete/reuse-id), ``export`` (fhir); ``common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from pipelines.cli import flows, report, up
 from pipelines.cli.diary import diary_app
 from pipelines.cli.export import export_app
 from pipelines.cli.participants import participant_app, session_app
+from pipelines.cli.questionnaires import questionnaire_app
 from pipelines.cli.raw import keys_app, raw_app
 from pipelines.cli.rights import audit_app
 from pipelines.cli.users import users_app
@@ -37,6 +37,7 @@ app.command()(report.report)
 app.add_typer(participant_app, name="participant")
 app.add_typer(session_app, name="session")
 app.add_typer(diary_app, name="diary")
+app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(raw_app, name="raw")

@@ -19,7 +19,7 @@ from pipelines.cli.common import (
     store_at,
 )
 from pipelines.rules import report as report_mod
-from pipelines.schemas import DAILY, DAYS
+from pipelines.schemas import DAILY, DAYS, QUESTIONNAIRES
 
 
 def report(
@@ -36,7 +36,10 @@ def report(
     days = store.read(DAYS, [participant])
     if days.empty:  # tables from before the diary join: the activity alone
         days = store.read(DAILY, [participant])
-    result = report_mod.build(p, days, parse_date(start, "--start"), parse_date(end, "--end"))
+    answers = store.read(QUESTIONNAIRES, [participant])
+    result = report_mod.build(
+        p, days, parse_date(start, "--start"), parse_date(end, "--end"), answers
+    )
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         return
@@ -100,4 +103,12 @@ def print_report(result: dict[str, object]) -> None:
                 str(s["yoga"]),
                 str(s["tai_chi"]),
             )
+        console.print(table)
+    answers = result.get("questionnaires") or []
+    assert isinstance(answers, list)
+    if answers:
+        table = Table("date", "questionnaire", "score", "change vs first")
+        for a in answers:
+            change = "–" if a["change"] is None else f"{a['change']:+g}"
+            table.add_row(a["date"], a["id"], f"{a['score']:g}", change)
         console.print(table)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines.rules import adherence, pain
+from pipelines.rules import adherence, pain, questionnaires
 from pipelines.rules.participants import Participant, effective_start, written
 from pipelines.rules.taxonomy import CATEGORIES
 
@@ -53,10 +53,16 @@ def pre_program(daily: pd.DataFrame, start: date) -> dict[str, Any]:
 
 
 def build(
-    p: Participant, daily: pd.DataFrame, start: date | None = None, end: date | None = None
+    p: Participant,
+    daily: pd.DataFrame,
+    start: date | None = None,
+    end: date | None = None,
+    questionnaires: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The report for ``[start, end]`` (defaults: ``default_range``)."""
+    """The report for ``[start, end]`` (defaults: ``default_range``); ``questionnaires``: the
+    participant's ``questionnaires`` rows (:func:`questionnaire_answers`)."""
     mine = daily[daily["participant"] == p.id] if "participant" in daily else daily
+    answered = questionnaire_answers(questionnaires, start, end)
     default = default_range(p, mine)
     if default is None and (start is None or end is None):
         start = end = None
@@ -77,6 +83,7 @@ def build(
         },
         "range": {"start": _iso(start), "end": _iso(end)},
         "program_start": _program_start(p, mine),
+        "questionnaires": answered,
     }
     if start is None or end is None or end < start:
         report |= {
@@ -115,6 +122,33 @@ def build(
         if b["block_start"] >= start and b["block_start"] <= end
     ]
     return report
+
+
+def questionnaire_answers(
+    answers: pd.DataFrame | None, start: date | None, end: date | None
+) -> list[dict[str, Any]]:
+    """The report's ``questionnaires``: every answer dated from ``start`` to ``end`` as given
+    (a side not given is open — not the default range, which ends at the last day with
+    activity data or a diary entry), sorted by date and id, with ``change`` against the
+    participant's first score of that questionnaire (``questionnaires.with_change``: also
+    when the first lies before ``start``; null for the first)."""
+    if answers is None or answers.empty:
+        return []
+    rows = questionnaires.with_change(answers).sort_values(["date", "questionnaire"])
+    out = []
+    for row in rows.to_dict("records"):
+        if (start is not None and row["date"] < start) or (end is not None and row["date"] > end):
+            continue
+        out.append(
+            {
+                "id": str(row["questionnaire"]),
+                "date": _iso(row["date"]),
+                "score": float(row["score"]),
+                "change": None if pd.isna(row["change"]) else float(row["change"]),
+                "items": questionnaires.items_of(str(row["items"])),
+            }
+        )
+    return out
 
 
 def _program_start(p: Participant, daily: pd.DataFrame) -> dict[str, Any] | None:

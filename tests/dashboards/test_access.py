@@ -49,6 +49,12 @@ ON_PARTICIPANT: dict[str, Call] = {
     "record_view": lambda v, p, t: data.record_view(v, "test", p, t),
     "participant_export": lambda v, p, t: data.participant_export(v, p, t),
     "audit_trail": lambda v, p, t: data.audit_trail(v, t),  # admins only: any p is outside
+    "questionnaire_answers": lambda v, p, t: data.questionnaire_answers(v, p, t),
+    "questionnaire_scores": lambda v, p, t: data.questionnaire_scores(v, p, t),
+    "due_questionnaires": lambda v, p, t: data.due_questionnaires(v, p, t, today=SOME_DAY),
+    "answer_questionnaire": lambda v, p, t: data.answer_questionnaire(
+        v, p, "pgic", SOME_DAY, {"change": 5}, t
+    ),
     "set_prescription": lambda v, p, t: data.set_prescription(
         v,
         p,
@@ -70,6 +76,7 @@ ON_GROUP: dict[str, Call] = {
     ),
     "group_days": lambda v, g, t: data.group_days(v, g, t, start=SOME_DAY, end=SOME_DAY),
     "record_group_view": lambda v, g, t: data.record_group_view(v, "test", g, [], t),
+    "group_questionnaire_scores": lambda v, g, t: data.group_questionnaire_scores(v, g, t),
 }
 # Functions that take a viewer but only ever narrow to it.
 SCOPE_ITSELF = {"visible_participants", "visible_groups"}

@@ -22,8 +22,8 @@ from demo.cohort import generate_cohort
 from demo.diaries import write_diaries
 from pipelines.app import diary as diary_app
 from pipelines.app import participants as settings
+from pipelines.app import questionnaires, rights, uploads
 from pipelines.app import refresh as refreshing
-from pipelines.app import rights, uploads
 from pipelines.cli.main import app
 from pipelines.schemas import PARTICIPANTS
 from pipelines.store import tombstones
@@ -60,6 +60,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         uploads.record(store, person.id, uploads.parse_stored(stored, workers=1))
         refreshing.refresh_participant(store, person.id)
         diary_app.import_diary_file(store, person.id, diaries[person.id])
+        questionnaires.answer(
+            store,
+            person.id,
+            "peg3",
+            person.program_start,
+            {"pain": 5, "enjoyment": 4, "activity": 6},
+        )
     accounts = Accounts(store.root)
     accounts.add_user(
         "anna", "participant", participant="p01", display_name="Anna K.", email="anna@x.example",
@@ -121,7 +128,7 @@ def test_the_export_holds_every_table_row_of_theirs_and_nobody_elses(data_dir: P
         pd.testing.assert_frame_equal(parquet.to_pandas(types_mapper=_string), mine)
         csv = pd.read_csv(io.BytesIO(zf.read(f"backtrack-p01/tables/{schema.name}.csv")))
         assert list(csv.columns) == schema.names and len(csv) == len(mine)
-    for name in ("sessions", "diary", "participants", "days", "files"):
+    for name in ("sessions", "diary", "participants", "days", "files", "questionnaires"):
         assert len(store.read(rights.TABLES[name], ["p01"])) > 0, name
 
 
@@ -237,6 +244,7 @@ def test_an_erased_id_is_refused_until_an_audited_override(
         ["ingest", str(built[1] / "p01"), "-p", "p01"],
         ["participant", "set", "p01", "--group", "group-a"],
         ["diary", "add", "-p", "p01", "--date", "2026-01-01", "--pain", "20"],
+        ["questionnaire", "answer", "-p", "p01", "pgic", "--date", "2026-01-01", "change=5"],
         ["users", "add", "again", "--role", "participant", "-p", "p01", "--no-password"],
         ["participant", "export", "p01"],
     ]

@@ -1,0 +1,397 @@
+"""The questionnaire rules (pipelines/rules/questionnaires.py): scoring, answer checks, due
+windows, change vs the first score, and the definition loader's messages. Every expected
+figure is worked out by hand in the table; the three shipped definitions are read from their
+files (the same text a clinic would copy)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipelines.rules import questionnaires as q
+from pipelines.rules.questionnaires import AnswerError, Definition, DefinitionError, Due
+
+FOLDER = Path(__file__).resolve().parents[2] / "pipelines" / "questionnaires"
+
+
+def shipped(name: str) -> Definition:
+    return q.parse_definition(f"{name}.toml", (FOLDER / f"{name}.toml").read_text())
+
+
+PEG, PGIC, PSFS = shipped("peg3"), shipped("pgic"), shipped("psfs")
+START = date(2026, 9, 7)  # a Monday
+
+
+def d(day: int) -> date:
+    return START + timedelta(days=day)
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@pytest.mark.parametrize(
+    ("definition", "answer", "score"),
+    [
+        (PEG, {"pain": 7, "enjoyment": 5, "activity": 6}, 6.0),  # 18 / 3
+        (PEG, {"pain": 7, "enjoyment": 5, "activity": 5}, 5.67),  # 17 / 3 = 5.666…
+        (PEG, {"pain": 0, "enjoyment": 0, "activity": 1}, 0.33),  # 1 / 3
+        (PEG, {"pain": "10", "enjoyment": "10", "activity": "10"}, 10.0),  # typed as text
+        (PGIC, {"change": 6}, 6.0),  # the single answer
+        (PGIC, {"change": "1"}, 1.0),
+        (
+            PSFS,
+            {
+                "activity_1": "lifting",
+                "rating_1": 3,
+                "activity_2": "garden",
+                "rating_2": 5,
+                "activity_3": "sitting",
+                "rating_3": 4,
+            },
+            4.0,
+        ),  # (3 + 5 + 4) / 3
+        (
+            PSFS,
+            {
+                "activity_1": "a",
+                "rating_1": 10,
+                "activity_2": "b",
+                "rating_2": 0,
+                "activity_3": "c",
+                "rating_3": 1,
+            },
+            3.67,
+        ),  # 11 / 3 = 3.666…
+    ],
+)
+def test_scores(definition: Definition, answer: dict[str, object], score: float) -> None:
+    assert q.score(definition, q.check_answer(definition, answer)) == score
+
+
+def test_a_sum_score_and_its_range() -> None:
+    text = VALID.replace('method = "mean"', 'method = "sum"')
+    summed = q.parse_definition("clinic.toml", text)
+    assert q.score(summed, q.check_answer(summed, {"a": 1.5, "b": 2})) == 3.5
+    assert summed.score_range == (0, 8)  # 0–4 twice
+    assert q.parse_definition("clinic.toml", VALID).score_range == (0, 4)
+    assert PGIC.score_range == (1, 7) and PEG.score_range == (0, 10)
+
+
+def test_checked_answers_keep_the_item_order_whole_numbers_as_int_texts_stripped() -> None:
+    items = q.check_answer(
+        PSFS,
+        {"rating_3": "4", "activity_3": " sitting ", "rating_1": 3.0, "activity_1": "lift",
+         "rating_2": "5,0", "activity_2": "garden"},
+    )  # fmt: skip
+    assert list(items) == ["activity_1", "rating_1", "activity_2", "rating_2", "activity_3",
+                           "rating_3"]  # fmt: skip
+    assert items["rating_1"] == 3 and isinstance(items["rating_1"], int)
+    assert items["rating_2"] == 5 and items["activity_3"] == "sitting"
+
+
+# ------------------------------------------------------------------------ validation
+
+
+@pytest.mark.parametrize(
+    ("definition", "answer", "messages"),
+    [
+        (PEG, {"pain": 11, "enjoyment": 5, "activity": 6},
+         ["item pain: 11 is above the highest value 10"]),
+        (PEG, {"pain": -1, "enjoyment": 5, "activity": 6},
+         ["item pain: -1 is below the lowest value 0"]),
+        (PEG, {"pain": 2.5, "enjoyment": 5, "activity": 6},
+         ["item pain: 2.5 is not on the scale (steps of 1 from 0)"]),
+        (PEG, {"pain": "lots", "enjoyment": 5, "activity": 6},
+         ["item pain: lots is not a number"]),
+        (PEG, {"pain": True, "enjoyment": 5, "activity": 6},
+         ["item pain: True is not a number"]),
+        (PEG, {"pain": "nan", "enjoyment": 5, "activity": 6},
+         ["item pain: nan is not a number"]),
+        (PEG, {"pain": 3, "activity": 6}, ["item enjoyment is missing"]),
+        (PEG, {"pain": 3, "enjoyment": "", "activity": 6}, ["item enjoyment is missing"]),
+        (PEG, {"pain": 3, "enjoyment": None, "activity": 6}, ["item enjoyment is missing"]),
+        (PGIC, {"change": 0}, ["item change: 0 is below the lowest value 1"]),
+        (PGIC, {"change": 8}, ["item change: 8 is above the highest value 7"]),
+        (PGIC, {"change": 4, "mood": 3},
+         ["mood is not an item of pgic (its items: change)"]),
+        (PEG, {"pain": 11, "enjoyment": 5},  # every problem at once, unknown items first
+         ["item pain: 11 is above the highest value 10", "item activity is missing"]),
+        (PSFS, {"activity_1": "  ", "rating_1": 3, "activity_2": "x" * 101, "rating_2": 5,
+                "activity_3": "c", "rating_3": 4},
+         ["item activity_1: the text is empty",
+          "item activity_2: the text is longer than 100 characters"]),
+    ],
+)  # fmt: skip
+def test_answers_refused_with_every_problem_named(
+    definition: Definition, answer: dict[str, object], messages: list[str]
+) -> None:
+    with pytest.raises(AnswerError) as caught:
+        q.check_answer(definition, answer)
+    assert [p.message for p in caught.value.problems] == messages
+    assert str(caught.value) == "; ".join(messages)
+
+
+def test_a_half_step_scale_takes_its_steps_only() -> None:
+    half = q.parse_definition("clinic.toml", VALID)  # items a, b: 0–4 in steps of 0.5
+    assert half.item("a") is not None and half.item("a").values == [  # type: ignore[union-attr]
+        0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4
+    ]  # fmt: skip
+    assert q.check_answer(half, {"a": 2.5, "b": "0.5"}) == {"a": 2.5, "b": 0.5}
+    with pytest.raises(AnswerError, match=r"item a: 2.25 is not on the scale \(steps of 0.5"):
+        q.check_answer(half, {"a": 2.25, "b": 1})
+
+
+# ------------------------------------------------------------------------------- due
+
+
+def due(
+    definition: Definition, day: int, answered: list[int] = (), start: date | None = START
+) -> list[tuple[int, date, date]]:
+    found = q.due([definition], start, d(day), [(definition.id, d(a)) for a in answered])
+    return [(x.week, x.scheduled, x.until) for x in found]
+
+
+@pytest.mark.parametrize(
+    ("definition", "day", "answered", "expected"),
+    [
+        # PEG-3: weekly from the start, each due for 7 days (days 0–6, 7–13, …), up to week 12
+        (PEG, 0, [], [(0, d(0), d(6))]),
+        (PEG, 6, [], [(0, d(0), d(6))]),
+        (PEG, 7, [], [(1, d(7), d(13))]),  # a missed week is not carried over
+        (PEG, 3, [2], []),  # answered inside the window
+        (PEG, 8, [2], [(1, d(7), d(13))]),  # last week's answer does not count for this one
+        (PEG, 9, [7], []),
+        (PEG, 84, [], [(12, d(84), d(90))]),  # week 12: the last
+        (PEG, 91, [], []),  # week 13: past until_week
+        (PEG, -1, [], []),  # before the program start
+        # PGIC: weeks 6 and 12 (days 42–48 and 84–90)
+        (PGIC, 41, [], []),
+        (PGIC, 42, [], [(6, d(42), d(48))]),
+        (PGIC, 48, [], [(6, d(42), d(48))]),
+        (PGIC, 49, [], []),
+        (PGIC, 45, [44], []),
+        (PGIC, 45, [41], [(6, d(42), d(48))]),  # the day before the window does not count
+        (PGIC, 86, [44], [(12, d(84), d(90))]),
+        # PSFS: the start, weeks 6 and 12
+        (PSFS, 0, [], [(0, d(0), d(6))]),
+        (PSFS, 7, [], []),
+        (PSFS, 43, [0], [(6, d(42), d(48))]),
+        (PSFS, 90, [0, 42], [(12, d(84), d(90))]),
+        (PSFS, 90, [0, 42, 90], []),
+    ],
+)
+def test_due(
+    definition: Definition, day: int, answered: list[int], expected: list[tuple[int, date, date]]
+) -> None:
+    assert due(definition, day, answered) == expected
+
+
+def test_nothing_is_due_without_a_program_start_and_several_are_sorted_by_id() -> None:
+    assert q.due([PEG, PGIC, PSFS], None, d(42), []) == []
+    assert q.due([PSFS, PGIC, PEG], START, d(42), [("peg3", d(43))]) == [
+        Due("pgic", 6, d(42), d(48)),
+        Due("psfs", 6, d(42), d(48)),
+    ]
+
+
+def test_the_example_in_the_module_doc() -> None:
+    # program start Mon 2026-09-07, PGIC due 2026-10-19 … 2026-10-25 and 2026-11-30 … 12-06
+    assert q.due([PGIC], START, date(2026, 10, 19), []) == [
+        Due("pgic", 6, date(2026, 10, 19), date(2026, 10, 25))
+    ]
+    assert q.due([PGIC], START, date(2026, 12, 6), []) == [
+        Due("pgic", 12, date(2026, 11, 30), date(2026, 12, 6))
+    ]
+    assert q.due([PGIC], START, date(2026, 10, 22), [("pgic", date(2026, 10, 21))]) == []
+
+
+@given(st.integers(0, 120), st.lists(st.integers(0, 120), max_size=6))
+def test_at_most_one_window_per_questionnaire_is_open_and_it_holds_the_day(
+    day: int, answered: list[int]
+) -> None:
+    for definition in (PEG, PGIC, PSFS):
+        found = q.due([definition], START, d(day), [(definition.id, d(a)) for a in answered])
+        assert len(found) <= 1
+        for x in found:
+            assert x.scheduled <= d(day) <= x.until
+            assert not any(x.scheduled <= d(a) <= x.until for a in answered)
+
+
+# ----------------------------------------------------------------- change vs the first
+
+
+def answers(*rows: tuple[str, int, float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "participant": "p01",
+            "questionnaire": [r[0] for r in rows],
+            "date": [d(r[1]) for r in rows],
+            "score": [r[2] for r in rows],
+            "items": "{}",
+        }
+    )
+
+
+def test_change_against_the_first_score_of_the_same_questionnaire() -> None:
+    frame = answers(("peg3", 14, 5.0), ("pgic", 42, 5), ("peg3", 0, 6.67), ("peg3", 7, 6.33))
+    out = q.with_change(frame)
+    assert list(zip(out["questionnaire"], out["date"], out["score"], strict=True)) == [
+        ("peg3", d(0), 6.67), ("peg3", d(7), 6.33), ("peg3", d(14), 5.0), ("pgic", d(42), 5.0),
+    ]  # fmt: skip
+    # 6.33 − 6.67 = −0.34; 5.0 − 6.67 = −1.67; first answers: none
+    assert out["change"].tolist()[1:3] == [-0.34, -1.67]
+    assert pd.isna(out["change"].iloc[0]) and pd.isna(out["change"].iloc[3])
+    assert q.latest(frame) == [
+        {"id": "peg3", "answers": 3, "first_date": d(0), "first_score": 6.67, "date": d(14),
+         "score": 5.0, "change": -1.67},
+        {"id": "pgic", "answers": 1, "first_date": d(42), "first_score": 5.0, "date": d(42),
+         "score": 5.0, "change": None},
+    ]  # fmt: skip
+
+
+def test_a_new_answer_on_the_same_day_replaces_the_old_one() -> None:
+    held = answers(("peg3", 0, 6.0), ("peg3", 7, 5.0))
+    new = answers(("peg3", 7, 3.0), ("pgic", 42, 6))
+    out = q.apply_answer(held, new)
+    assert list(zip(out["questionnaire"], out["date"], out["score"], strict=True)) == [
+        ("peg3", d(0), 6.0), ("peg3", d(7), 3.0), ("pgic", d(42), 6.0)
+    ]  # fmt: skip
+
+
+def test_a_row_carries_the_items_as_json() -> None:
+    row = q.row("p01", PEG, d(0), {"pain": "7", "enjoyment": 5, "activity": 6})
+    assert row == {
+        "participant": "p01", "questionnaire": "peg3", "date": d(0), "score": 6.0,
+        "items": '{"pain": 7, "enjoyment": 5, "activity": 6}',
+    }  # fmt: skip
+    assert json.loads(row["items"]) == q.items_of(row["items"])
+
+
+# ----------------------------------------------------------------------- definitions
+
+VALID = """
+id = "clinic"
+source = "a source"
+licence = "the clinic's licence"
+title = { en = "A title", de = "Ein Titel" }
+description = { en = "What it measures", de = "Was er misst" }
+
+[[items]]
+id = "a"
+text = { en = "Question a", de = "Frage a" }
+min = 0
+max = 4
+step = 0.5
+anchors = [{ value = 0, en = "none", de = "keine" }, { value = 4, en = "all", de = "alle" }]
+
+[[items]]
+id = "b"
+text = { en = "Question b", de = "Frage b" }
+min = 0
+max = 4
+step = 0.5
+anchors = [{ value = 0, en = "none", de = "keine" }, { value = 4, en = "all", de = "alle" }]
+
+[scoring]
+method = "mean"
+items = ["a", "b"]
+higher_is_better = false
+
+[schedule]
+weeks = [0, 12]
+"""
+
+
+def test_the_shipped_definitions() -> None:
+    assert [i.id for i in PEG.items] == ["pain", "enjoyment", "activity"]
+    assert PEG.schedule.every_weeks == 1 and PEG.schedule.until_week == 12
+    assert PGIC.schedule.weeks == (6, 12) and PSFS.schedule.weeks == (0, 6, 12)
+    assert [i.kind for i in PSFS.items] == ["text", "scale"] * 3
+    assert (PEG.scoring.higher_is_better, PGIC.scoring.higher_is_better,
+            PSFS.scoring.higher_is_better) == (False, True, True)  # fmt: skip
+    assert "Krebs" in PEG.source and "Hurst" in PGIC.source and "Stratford" in PSFS.source
+    assert all(i.text.de and i.text.en for x in (PEG, PGIC, PSFS) for i in x.items)
+    assert [a.value for a in PGIC.items[0].anchors] == [1, 2, 3, 4, 5, 6, 7]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('id = "clinic"', 'id = "Clinic!"'), "id: 'Clinic!' must be lower-case letters"),
+        (('id = "clinic"', 'id = "other"'), "id: 'other' must match the file's name (clinic.toml)"),
+        (('title = { en = "A title", de = "Ein Titel" }', 'title = { en = "A title" }'),
+         "title.de: missing or empty"),
+        (('source = "a source"', ""), "source: missing or empty"),
+        (('licence = "the clinic\'s licence"', 'licence = ""'), "licence: missing or empty"),
+        (("max = 4\nstep = 0.5\nanchors = [{ value = 0, en = \"none\", de = \"keine\" }, "
+          "{ value = 4, en = \"all\", de = \"alle\" }]\n\n[scoring]",
+          "max = 4\nstep = 0.3\nanchors = []\n\n[scoring]"),
+         "items[2] (b).step: 0.3 must be positive and divide max − min (4)"),
+        (('id = "b"\ntext = { en = "Question b", de = "Frage b" }\nmin = 0\nmax = 4',
+          'id = "b"\ntext = { en = "Question b", de = "Frage b" }\nmin = 4\nmax = 0'),
+         "items[2] (b): max 0 must be above min 4"),
+        (('id = "b"', 'id = "a"'), "items[2] (a).id: used twice"),
+        (('id = "b"\ntext', 'id = "b"\nkind = "choice"\ntext'),
+         "items[2] (b).kind: 'choice' must be one of scale, text"),
+        (('{ value = 4, en = "all", de = "alle" }]\n\n[scoring]',
+          '{ value = 5, en = "all", de = "alle" }]\n\n[scoring]'),
+         "items[2] (b).anchors[2].value: 5 is not a value of the scale"),
+        (('{ value = 4, en = "all", de = "alle" }]\n\n[scoring]',
+          '{ value = 3, en = "all", de = "alle" }]\n\n[scoring]'),
+         "items[2] (b).anchors: name at least the lowest (0) and the highest (4) value"),
+        (('method = "mean"', 'method = "median"'),
+         "scoring.method: 'median' must be one of mean, sum, item"),
+        (('method = "mean"', 'method = "item"'),
+         "scoring.items: method 'item' scores exactly one item, not 2"),
+        (('items = ["a", "b"]', 'items = ["a", "c"]'), "scoring.items: 'c' is not an item"),
+        (("higher_is_better = false", ""), "scoring.higher_is_better: true or false is needed"),
+        (("weeks = [0, 12]", "weeks = [0, 12]\nevery_weeks = 2"),
+         "schedule: give either weeks = [...] or every_weeks = n"),
+        (("weeks = [0, 12]", "weeks = [12, 0]"), "schedule.weeks: list each week once, in order"),
+        (("weeks = [0, 12]", "weeks = [0, -1]"), "schedule.weeks: [0, -1] must be a list"),
+        (("weeks = [0, 12]", "every_weeks = 1\nwindow_days = 8"),
+         "schedule.window_days: 8 is longer than the 7 days between two scheduled days"),
+        (("weeks = [0, 12]", "weeks = [0, 1]\nwindow_days = 8"),
+         "schedule.window_days: 8 days overlap the next scheduled week"),
+        (("weeks = [0, 12]", "weeks = [0, 12]\ncolour = 'red'"),
+         "schedule: unknown field(s) colour"),
+        (("[scoring]", "[scorings]"), "unknown field(s) scorings"),
+    ],
+)  # fmt: skip
+def test_a_wrong_definition_names_its_file_and_field(change: tuple[str, str], message: str) -> None:
+    old, new = change
+    assert old in VALID
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic/clinic.toml", VALID.replace(old, new, 1))
+    assert str(caught.value).startswith("clinic/clinic.toml: ")
+    assert any(p.startswith(message) for p in caught.value.problems), caught.value.problems
+
+
+def test_not_toml_and_an_id_defined_twice() -> None:
+    with pytest.raises(DefinitionError, match=r"^x\.toml: not valid TOML"):
+        q.parse_definition("x.toml", "id = ")
+    clinic = q.parse_definition("a/peg3.toml", (FOLDER / "peg3.toml").read_text())
+    with pytest.raises(DefinitionError, match=r"a/peg3.toml: id: 'peg3' is already defined by"):
+        q.check_catalogue([PEG, PGIC, clinic])
+    assert list(q.check_catalogue([PEG, PGIC, PSFS])) == ["peg3", "pgic", "psfs"]
+
+
+@given(st.data())
+def test_every_value_on_the_scales_is_accepted_and_scores_inside_the_range(
+    drawn: st.DataObject,
+) -> None:
+    for definition in (PEG, PGIC, PSFS):
+        answer: dict[str, object] = {
+            i.id: drawn.draw(st.text(min_size=1, max_size=20).filter(str.strip))
+            if i.kind == "text"
+            else drawn.draw(st.sampled_from(i.values))
+            for i in definition.items
+        }
+        low, high = definition.score_range
+        assert low <= q.score(definition, q.check_answer(definition, answer)) <= high
