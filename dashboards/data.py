@@ -774,15 +774,18 @@ def answer_questionnaire(
 
 
 def questionnaire_scores(
-    viewer: Viewer, participant: str, tables: Tables | None = None
+    viewer: Viewer, participant: str, tables: Tables | None = None, *, until: date | None = None
 ) -> list[dict[str, Any]]:
     """Per questionnaire the participant answered (sorted by id): ``id``, ``title``
     (``rules.questionnaires.Text``, None for a definition no longer there), ``answers``,
     ``first_date``/``first_score``, the latest ``date``/``score``, ``change`` (latest minus
     first; None with one answer) and ``higher_is_better`` (None without a definition) —
-    for the Group page and the clinician report (issue 17 items 1–2)."""
+    for the Group page and the clinician report (issue 17 items 1–2). ``until``: only the
+    answers dated up to that day (the clinician report's period end)."""
     tables = tables or cached_tables()
     answers = _scoped_read(viewer, participant, QUESTIONNAIRES, tables)
+    if until is not None:  # as of a day: the answers up to it
+        answers = answers[[d <= until for d in answers["date"]]]
     if answers.empty:
         return []
     known = questionnaire_definitions(tables)
@@ -814,16 +817,19 @@ GROUP_QUESTIONNAIRE_COLUMNS: Final = [
 
 
 def group_questionnaire_scores(
-    viewer: Viewer, group: str, tables: Tables | None = None
+    viewer: Viewer, group: str, tables: Tables | None = None, *, until: date | None = None
 ) -> pd.DataFrame:
     """:func:`questionnaire_scores` of every visible member of ``group`` in one read: one row
     per member × questionnaire answered (``GROUP_QUESTIONNAIRE_COLUMNS``; ``change`` NaN with
-    one answer), sorted by member and questionnaire — for the Group page."""
+    one answer), sorted by member and questionnaire — for the Group page; ``until``: only
+    the answers dated up to that day (the page's "as of")."""
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
     members = _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
     answers = tables.read(QUESTIONNAIRES, members)
+    if until is not None:  # as of a day: the answers up to it
+        answers = answers[[d <= until for d in answers["date"]]]
     rows = [
         {"participant": str(member), "questionnaire": entry.pop("id")} | entry
         for member, mine in answers.groupby("participant", sort=True)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboards import data, pdf_report
 from dashboards import viewer as viewer_mod
-from dashboards.i18n import fmt_date, register, t
+from dashboards.i18n import current, fmt_date, register, t
 
 PREVIEW_WIDTH_PX = 800  # the page's picture on screen (rendered at 110 dpi: 909 px wide)
 
@@ -61,7 +61,15 @@ if not isinstance(start, date) or not isinstance(end, date) or end < start:
 period = data.report(viewer, participant, start=start, end=end)
 alerts = data.participant_alerts(viewer, participant, as_of=end)
 today = date.today()
-scores: list[pdf_report.QuestionnaireScore] = []  # (name, latest score, change) per questionnaire
+lang = current()
+scores: list[pdf_report.QuestionnaireScore] = [  # (name, latest score, change) each
+    (
+        entry["id"] if entry["title"] is None else entry["title"].get(lang),
+        entry["score"],
+        entry["change"],
+    )
+    for entry in data.questionnaire_scores(viewer, participant, until=end)
+]
 pdf = pdf_report.build(period, alerts, today, scores)
 st.caption(
     t(

@@ -19,6 +19,7 @@ import streamlit as st
 
 from dashboards import charts, data
 from dashboards import viewer as viewer_mod
+from dashboards.i18n import current as current_language
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, register, t
 from dashboards.pdf_report import alert_text
 from pipelines.rules import overview as overview_rules
@@ -26,6 +27,8 @@ from pipelines.rules.alerts import Alert, Thresholds
 
 register(
     {
+        "{title} (latest)": "{title} (zuletzt)",
+        "{title} change": "{title} Veränderung",
         "Group": "Gruppe",
         "You have no group to look after.": "Sie betreuen keine Gruppe.",
         "As of": "Stand",
@@ -288,7 +291,7 @@ def _float(column: str) -> pd.Series:
     return pd.to_numeric(overview[column], errors="coerce").astype(float)
 
 
-shown: dict[str, object] = {
+shown: dict[str, object] = {  # questionnaire columns are added below
     "participant": overview["participant"],
     "adherence_14d": _float("adherence_14d"),
     "adherence_28d": _float("adherence_28d"),
@@ -319,7 +322,7 @@ shown: dict[str, object] = {
     "low_adherence_reason": [_why(a) for a in overview["alerts"]],
     "alerts": [_alerts(a) for a in overview["alerts"]],
 }
-config = {
+config: dict[str, Any] = {
     "participant": st.column_config.TextColumn(t("participant")),
     "adherence_14d": st.column_config.ProgressColumn(
         t("adherence 14 d"), format="percent", min_value=0.0, max_value=1.0
@@ -359,6 +362,23 @@ config = {
     "low_adherence_reason": st.column_config.TextColumn(t("low adherence: why")),
     "alerts": st.column_config.TextColumn(t("alerts"), width="large"),
 }
+# The questionnaires: per questionnaire someone of the group answered (as of the page's day),
+# the member's latest score and its change against their first (docs/questionnaires.md).
+scores = data.group_questionnaire_scores(viewer, group, until=as_of)
+titles = data.questionnaire_definitions()
+lang = current_language()
+for qid in sorted(set(scores["questionnaire"])):
+    mine = scores[scores["questionnaire"] == qid].set_index("participant")
+    title = titles[qid].title.get(lang) if qid in titles else qid
+    members = overview["participant"].astype(str)
+    shown[f"q_{qid}"] = [mine["score"].get(m) for m in members]
+    shown[f"q_{qid}_change"] = [mine["change"].get(m) for m in members]
+    config[f"q_{qid}"] = st.column_config.NumberColumn(
+        t("{title} (latest)", title=title), format="%.1f"
+    )
+    config[f"q_{qid}_change"] = st.column_config.NumberColumn(
+        t("{title} change", title=title), format="%+.1f"
+    )
 assert list(config) == list(shown), "every column of the table has its header"
 st.dataframe(pd.DataFrame(shown), hide_index=True, column_config=config)
 

@@ -12,9 +12,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipelines.app import participants as settings
-from pipelines.rules import fhir
-from pipelines.schemas import DAILY, DAYS, SESSIONS
+from pipelines.rules import fhir, questionnaires
+from pipelines.schemas import DAILY, DAYS, QUESTIONNAIRES, SESSIONS
 from pipelines.store.audit import AuditLog
 from pipelines.store.files import atomic_write_bytes
 from pipelines.store.storage import Store
@@ -57,10 +59,33 @@ def build(
         days = store.read(DAILY, [participant])
     sessions = store.read(SESSIONS, [participant], list(SESSION_COLUMNS))
     document = fhir.bundle(
-        fhir.Export(p, days, sessions, now or datetime.now(UTC), start=start, end=end)
+        fhir.Export(
+            p,
+            days,
+            sessions,
+            now or datetime.now(UTC),
+            start=start,
+            end=end,
+            answers=answers(store, participant),
+        )
     )
     fhir.validate(document)
     return document, fhir.resolve_range(p, days, start, end)
+
+
+def answers(store: Store, participant: str) -> list[fhir.Answers]:
+    """The participant's questionnaire answers (``questionnaires`` table) for the bundle's
+    ``QuestionnaireResponse`` resources (the bundle keeps those inside its range)."""
+    rows = store.read(QUESTIONNAIRES, [participant])
+    return [
+        fhir.Answers(
+            questionnaire=str(row["questionnaire"]),
+            date=row["date"],
+            items=questionnaires.items_of(str(row["items"])),
+            score=None if pd.isna(row["score"]) else float(row["score"]),
+        )
+        for row in rows.to_dict("records")
+    ]
 
 
 def to_bytes(document: dict[str, Any]) -> bytes:

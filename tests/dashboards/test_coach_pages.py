@@ -308,3 +308,34 @@ def test_a_participant_cannot_reach_the_coach_pages_or_write(
         data.set_group_thresholds(COACH_A, "group-b", Thresholds(), tables)
     with pytest.raises(PermissionError):
         data.group_thresholds(P01, "group-a", tables)
+
+
+def test_the_clinician_report_shows_the_questionnaire_scores_of_its_period(
+    monkeypatch: pytest.MonkeyPatch, writable: Path
+) -> None:
+    """p01 answers PEG-3 on the period's first day (7, 7, 7 → 7.0) and its last (5, 4, 3 →
+    4.0, change −3.0), and once more after it (ignored): the PDF and its preview get
+    ("PEG-3: …", 4.0, −3.0)."""
+    from pipelines.app import questionnaires
+
+    store = Store(writable)
+    whole = data.report(COACH_A, "p01", data.StoreTables(store))
+    first, last = (date.fromisoformat(whole["range"][k]) for k in ("start", "end"))
+    for day, values in (
+        (first, ("7", "7", "7")),
+        (last, ("5", "4", "3")),
+        (last + timedelta(days=1), ("1", "1", "1")),
+    ):
+        items = dict(zip(("pain", "enjoyment", "activity"), values, strict=True))
+        questionnaires.answer(store, "p01", "peg3", day, items)
+    seen: list[Any] = []
+    real_build = pdf_report.build
+
+    def recorded(*args: Any, **kwargs: Any) -> bytes:
+        seen.append(args[3] if len(args) > 3 else kwargs.get("questionnaires"))
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(pdf_report, "build", recorded)
+    at = page(monkeypatch, writable, "clinician_report.py", COACH_A)
+    assert not at.exception and not at.error
+    assert seen == [[("PEG-3: pain and how it interferes", 4.0, -3.0)]]

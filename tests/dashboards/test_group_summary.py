@@ -49,8 +49,8 @@ from streamlit.testing.v1 import app_test as app_test_module
 from demo import fitwriter
 from pipelines.app import diary as diary_app
 from pipelines.app import participants as settings
+from pipelines.app import questionnaires, uploads
 from pipelines.app import refresh as refreshing
-from pipelines.app import uploads
 from pipelines.store.storage import Store
 from tests.support.signin import TOKEN_KEY, token_for
 
@@ -120,6 +120,22 @@ COUNTS = {  # participant: days counted, worn days, diary days, alert codes
 }
 
 
+# Questionnaires: s1 PEG-3 on 6 May (6, 6, 6 → 6.0) and 27 May (4, 3, 2 → 3.0): latest 3.0,
+# change −3.0; and on 3 June (after the page's day: not shown). s3 PGIC on 30 May: 5, one
+# answer, no change. s2 answered none.
+ANSWERS = [
+    ("s1", "peg3", may(6), {"pain": "6", "enjoyment": "6", "activity": "6"}),
+    ("s1", "peg3", may(27), {"pain": "4", "enjoyment": "3", "activity": "2"}),
+    ("s1", "peg3", date(2024, 6, 3), {"pain": "1", "enjoyment": "1", "activity": "1"}),
+    ("s3", "pgic", may(30), {"change": "5"}),
+]
+QUESTIONNAIRE_COLUMNS = {  # participant: PEG-3 latest, change; PGIC latest, change
+    "s2": (None, None, None, None),
+    "s1": (3.0, -3.0, None, None),
+    "s3": (None, None, 5.0, None),
+}
+
+
 def _local(day: date, hour: int) -> datetime:
     """``hour`` o'clock in Berlin (CEST, UTC+2) on ``day``, in UTC."""
     return datetime(day.year, day.month, day.day, hour - 2, tzinfo=UTC)
@@ -150,6 +166,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             lines = ["date,pain", *(f"{d.isoformat()},30" for d in diary_days)]
             diary_app.import_diary(store, pid, "diary.csv", "\n".join(lines).encode(), AS_OF)
         refreshing.refresh_participant(store, pid)
+    for pid, qid, day, values in ANSWERS:
+        questionnaires.answer(store, pid, qid, day, values)
     return store.root
 
 
@@ -261,3 +279,29 @@ def test_the_csv_has_the_tables_columns_and_the_hand_computed_figures(group_page
         )
         assert row["alerts"] == codes
     assert rows.loc["s1", "last_data_day"] == "2024-05-28"  # ISO, not 28.05.2024
+
+
+def _value(v: object) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_the_latest_questionnaire_scores_and_their_change(group_page: Any, lang: str) -> None:
+    at = group_page(lang)
+    [table] = at.dataframe
+    frame = table.value.set_index("participant")
+    for pid, expected in QUESTIONNAIRE_COLUMNS.items():
+        row = frame.loc[pid]
+        got = tuple(_value(row[c]) for c in ("q_peg3", "q_peg3_change", "q_pgic", "q_pgic_change"))
+        assert got == expected, pid
+    headers = {
+        "en": [
+            "PEG-3: pain and how it interferes (latest)",
+            "PGIC: your impression of change change",
+        ],
+        "de": [
+            "PEG-3: Schmerz und seine Folgen im Alltag (zuletzt)",
+            "PGIC: Ihr Eindruck der Veränderung Veränderung",
+        ],
+    }[lang]
+    assert set(headers) <= {c.get("label") for c in _column_config(table)}

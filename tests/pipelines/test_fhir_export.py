@@ -174,3 +174,33 @@ def test_a_bundle_that_does_not_validate_is_neither_written_nor_audited(
         fhir_export.write(store, pid, out, actor="test")
     assert not out.exists()
     assert len(AuditLog(store.root).entries()) == before
+
+
+def test_answered_questionnaires_are_in_the_bundle(tmp_path: Path) -> None:
+    """Answers stored through the questionnaire use case come out as validating
+    ``QuestionnaireResponse`` resources with their items and score (PEG-3: the mean of
+    4, 5 and 6 = 5)."""
+    from pipelines.app import questionnaires
+
+    store, ids = ingested_cohort(tmp_path / "cohort", participants=1, weeks=1)
+    pid = ids[0]
+    start = fhir_export.build(store, pid)[1]
+    assert start is not None
+    day = start[0]
+    questionnaires.answer(store, pid, "peg3", day, {"pain": "4", "enjoyment": "5", "activity": "6"})
+    bundle = exported(store, pid, tmp_path)
+    parse_each(bundle)
+    responses = [
+        e["resource"]
+        for e in bundle["entry"]
+        if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert len(responses) == 1
+    answers = {item["linkId"]: item["answer"][0] for item in responses[0]["item"]}
+    assert answers["score"] == {"valueDecimal": 5.0}
+    assert {k: next(iter(v.values())) for k, v in answers.items() if k != "score"} == {
+        "pain": 4,
+        "enjoyment": 5,
+        "activity": 6,
+    }
+    assert responses[0]["subject"] == {"reference": f"Patient/{pid}"}
