@@ -49,6 +49,7 @@ ON_PARTICIPANT: dict[str, Call] = {
     "record_view": lambda v, p, t: data.record_view(v, "test", p, t),
     "participant_export": lambda v, p, t: data.participant_export(v, p, t),
     "audit_trail": lambda v, p, t: data.audit_trail(v, t),  # admins only: any p is outside
+    "fhir_bundle": lambda v, p, t: data.fhir_bundle(v, p, None, None, t),
     "questionnaire_answers": lambda v, p, t: data.questionnaire_answers(v, p, t),
     "questionnaire_scores": lambda v, p, t: data.questionnaire_scores(v, p, t),
     "due_questionnaires": lambda v, p, t: data.due_questionnaires(v, p, t, today=SOME_DAY),
