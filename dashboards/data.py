@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Final, Literal, Protocol
 
+import numpy as np
 import pandas as pd
 
 from pipelines import config
@@ -785,7 +786,7 @@ def questionnaire_scores(
     tables = tables or cached_tables()
     answers = _scoped_read(viewer, participant, QUESTIONNAIRES, tables)
     if until is not None:  # as of a day: the answers up to it
-        answers = answers[[d <= until for d in answers["date"]]]
+        answers = answers.loc[np.array([d <= until for d in answers["date"]], dtype=bool)]
     if answers.empty:
         return []
     known = questionnaire_definitions(tables)
@@ -829,7 +830,7 @@ def group_questionnaire_scores(
     members = _visible_members(viewer, group, tables.read(PARTICIPANTS, None))
     answers = tables.read(QUESTIONNAIRES, members)
     if until is not None:  # as of a day: the answers up to it
-        answers = answers[[d <= until for d in answers["date"]]]
+        answers = answers.loc[np.array([d <= until for d in answers["date"]], dtype=bool)]
     rows = [
         {"participant": str(member), "questionnaire": entry.pop("id")} | entry
         for member, mine in answers.groupby("participant", sort=True)

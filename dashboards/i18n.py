@@ -40,7 +40,12 @@ CATEGORY_LABELS: Final[Mapping[str, str]] = {
 
 
 def register(german: dict[str, str]) -> None:
-    """Add German translations (English text → German text)."""
+    """Add German translations (English text → German text). One English text has one
+    German text: registering another for it is an error (which one a page showed would
+    depend on which module was imported last)."""
+    clash = {k: (_GERMAN[k], v) for k, v in german.items() if _GERMAN.get(k, v) != v}
+    if clash:
+        raise ValueError(f"two German texts for the same English text: {clash}")
     _GERMAN.update(german)
 
 

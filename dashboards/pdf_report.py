@@ -278,7 +278,7 @@ register(
         "target {n}": "Ziel {n}",
         "week met": "Woche erreicht",
         "week not met": "Woche nicht erreicht",
-        "week in progress": "Woche läuft noch",
+        "week in progress": "laufende Woche",  # as the charts say it
         "- no data": "- keine Daten",
         "program week": "Programmwoche",
         "Pain (0 to 100): 7-day mean": "Schmerz (0 bis 100): Mittel über 7 Tage",

@@ -21,7 +21,7 @@ register(
         ),
         "The audit trail does NOT verify:": "Das Protokoll ist NICHT unversehrt:",
         "Participant id": "Teilnehmer-ID",
-        "From": "Ab",
+        "From": "Von",
         "No entries.": "Keine Einträge.",
     }
 )

@@ -89,7 +89,6 @@ register(
         "duplicate": "Duplikat",
         "skipped": "übersprungen",
         "rejected": "abgelehnt",
-        "Reading your files …": "Ihre Dateien werden eingelesen …",
         "Reading {n} file(s) — this page updates by itself.": (
             "{n} Datei(en) werden eingelesen — die Seite aktualisiert sich selbst."
         ),
@@ -209,6 +208,21 @@ def _show_job(job: uploads.UploadJob) -> uploads.JobStatus:
     return status
 
 
+def _upload_submitted() -> None:
+    """The upload form's submit, run before the page runs again: start the ingest and, with
+    the warm worker of ``backtrack serve``, wait for it (a second or two) — the page that
+    follows then shows the files ingested and the new figures in one run."""
+    chosen = st.session_state.get("tracker_files") or []
+    if not chosen:
+        st.session_state["upload_empty"] = True
+        return
+    files = [(f.name, f.getvalue()) for f in chosen]
+    started = uploads.start_ingest(viewer, participant, files)
+    _jobs()[participant] = started
+    if uploads.served(started):
+        uploads.wait(viewer, started, uploads.SERVED_WAIT_S)
+
+
 def _poll_job() -> None:
     job = _jobs().get(participant)
     if job is None:
@@ -219,117 +233,22 @@ def _poll_job() -> None:
 
 viewer = viewer_mod.current()
 participant = viewer_mod.pick_participant(viewer, "my_activity")
-report = data.report(viewer, participant)
-settings = data.settings(viewer, participant)
-target = settings.target
-summary = report["adherence"]
-
 st.title(t("My activity") if viewer.role == "participant" else t("Activity — {p}", p=participant))
-range_start = date.fromisoformat(report["range"]["start"]) if report["range"]["start"] else None
-range_end = date.fromisoformat(report["range"]["end"]) if report["range"]["end"] else None
-st.caption(
-    t(
-        "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.",
-        lo=target.min_minutes,
-        hi=target.max_minutes,
-        n=target.every_n_days,
-        start=fmt_date(range_start),
-        end=fmt_date(range_end),
-    )
-)
-
-training = report["training"]
-adherence_col, dose_col, training_col = st.columns(3)
-adherence_col.metric(
-    t("Walking target reached"),
-    fmt_percent(summary["ratio"]),
-    help=t(
-        "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
-        "minutes or more (weeks from the program start; a week with fewer counts in part)",
-        met=summary["weeks_met"],
-        total=summary["weeks_total"],
-        days=summary["weekly_target_days"],
-        lo=target.min_minutes,
-    ),
-)
-dose_col.metric(
-    t("Walking minutes vs target"),
-    fmt_percent(summary["dose_ratio"]),
-    help=t(
-        "Walking minutes per week (each day up to {hi}) against {minutes} a week",
-        hi=target.max_minutes,
-        minutes=summary["weekly_target_minutes"],
-    ),
-)
-training_col.metric(
-    t("Training target reached"),
-    fmt_percent(training["ratio"]),
-    help=t(
-        "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
-        "minutes (strength/stabilisation, Pilates, Yoga, Tai-Chi)",
-        met=training["weeks_met"],
-        total=training["weeks_total"],
-        n=training["target_sessions_per_week"],
-        minutes=training["min_session_minutes"],
-    ),
-)
-range_days = report["days"]
-st.caption(
-    t(
-        "Walking target reached on {met} of {total} days ({worn} of the others worn too "
-        "little or without data).",
-        met=sum(bool(d["met"]) for d in range_days),
-        total=len(range_days),
-        worn=sum(d["status"] in NOT_WORN for d in range_days),
-    )
-)
-st.caption(
-    t(
-        "Walking minutes count walking itself, from 60 steps a minute on; the intensity or "
-        "exercise minutes of a watch (Garmin, Apple, Fitbit) count effort, so the two differ."
-    )
-)
-streak_col, gap_col, no_data_col = st.columns(3)
-streak = summary["current_streak_blocks"]
-gap = summary["longest_gap_days"]
-streak_col.metric(t("Current streak"), t("{n} block" if streak == 1 else "{n} blocks", n=streak))
-gap_col.metric(
-    t("Longest gap"),
-    t("{n} day" if gap == 1 else "{n} days", n=gap),
-    help=t("Longest run of days without a met day"),
-)
-no_data_col.metric(t("Blocks without data"), summary["blocks_no_data"])
-st.caption(
-    t(
-        "{met} of {total} blocks met; blocks without data count as not met.",
-        met=summary["blocks_met"],
-        total=summary["blocks_total"],
-    )
-)
-
-with st.expander(t(safety.SAFETY_TITLE) + " · " + t(safety.EXPECTATIONS_TITLE), expanded=True):
-    safety.show()
+# The figures come first on the page but are computed after the upload section, so that
+# a finished upload shows at once while the figures (read anew after it) still compute.
+head = st.container()
 
 # ---------------------------------------------------------------------------- uploads
 with st.expander(t("Add tracker files"), expanded=participant not in _jobs()):
     with st.form("upload_form", clear_on_submit=True):
-        chosen = st.file_uploader(
+        st.file_uploader(
             t("Tracker files or whole exports (FIT, GPX, TCX, zip, …)"),
             accept_multiple_files=True,
             key="tracker_files",
         )
-        submitted = st.form_submit_button(t("Upload and ingest"))
-    if submitted:
-        if not chosen:
-            st.warning(t("Choose at least one file."))
-        else:
-            files = [(f.name, f.getvalue()) for f in chosen]
-            started = uploads.start_ingest(viewer, participant, files)
-            _jobs()[participant] = started
-            if uploads.served(started):  # the warm worker takes a second or two: wait here
-                with st.spinner(t("Reading your files …")):
-                    if uploads.wait(viewer, started, uploads.SERVED_WAIT_S).done:
-                        st.rerun()  # the whole page with the new figures
+        st.form_submit_button(t("Upload and ingest"), on_click=_upload_submitted)
+    if st.session_state.pop("upload_empty", False):
+        st.warning(t("Choose at least one file."))
 
 job = _jobs().get(participant)
 if job is not None:
@@ -338,6 +257,99 @@ if job is not None:
         _show_job(job)
     else:
         st.fragment(_poll_job, run_every="1s")()  # a served upload takes ~1-2 s
+
+with head:
+    report = data.report(viewer, participant)
+    settings = data.settings(viewer, participant)
+    target = settings.target
+    summary = report["adherence"]
+
+    range_start = date.fromisoformat(report["range"]["start"]) if report["range"]["start"] else None
+    range_end = date.fromisoformat(report["range"]["end"]) if report["range"]["end"] else None
+    st.caption(
+        t(
+            "Target: {lo}–{hi} walking minutes every {n} days. Range {start} – {end}.",
+            lo=target.min_minutes,
+            hi=target.max_minutes,
+            n=target.every_n_days,
+            start=fmt_date(range_start),
+            end=fmt_date(range_end),
+        )
+    )
+
+    training = report["training"]
+    adherence_col, dose_col, training_col = st.columns(3)
+    adherence_col.metric(
+        t("Walking target reached"),
+        fmt_percent(summary["ratio"]),
+        help=t(
+            "{met} of {total} complete program weeks with at least {days} walking days of {lo} "
+            "minutes or more (weeks from the program start; a week with fewer counts in part)",
+            met=summary["weeks_met"],
+            total=summary["weeks_total"],
+            days=summary["weekly_target_days"],
+            lo=target.min_minutes,
+        ),
+    )
+    dose_col.metric(
+        t("Walking minutes vs target"),
+        fmt_percent(summary["dose_ratio"]),
+        help=t(
+            "Walking minutes per week (each day up to {hi}) against {minutes} a week",
+            hi=target.max_minutes,
+            minutes=summary["weekly_target_minutes"],
+        ),
+    )
+    training_col.metric(
+        t("Training target reached"),
+        fmt_percent(training["ratio"]),
+        help=t(
+            "{met} of {total} complete weeks with {n} training sessions of at least {minutes} "
+            "minutes (strength/stabilisation, Pilates, Yoga, Tai-Chi)",
+            met=training["weeks_met"],
+            total=training["weeks_total"],
+            n=training["target_sessions_per_week"],
+            minutes=training["min_session_minutes"],
+        ),
+    )
+    range_days = report["days"]
+    st.caption(
+        t(
+            "Walking target reached on {met} of {total} days ({worn} of the others worn too "
+            "little or without data).",
+            met=sum(bool(d["met"]) for d in range_days),
+            total=len(range_days),
+            worn=sum(d["status"] in NOT_WORN for d in range_days),
+        )
+    )
+    st.caption(
+        t(
+            "Walking minutes count walking itself, from 60 steps a minute on; the intensity or "
+            "exercise minutes of a watch (Garmin, Apple, Fitbit) count effort, so the two differ."
+        )
+    )
+    streak_col, gap_col, no_data_col = st.columns(3)
+    streak = summary["current_streak_blocks"]
+    gap = summary["longest_gap_days"]
+    streak_col.metric(
+        t("Current streak"), t("{n} block" if streak == 1 else "{n} blocks", n=streak)
+    )
+    gap_col.metric(
+        t("Longest gap"),
+        t("{n} day" if gap == 1 else "{n} days", n=gap),
+        help=t("Longest run of days without a met day"),
+    )
+    no_data_col.metric(t("Blocks without data"), summary["blocks_no_data"])
+    st.caption(
+        t(
+            "{met} of {total} blocks met; blocks without data count as not met.",
+            met=summary["blocks_met"],
+            total=summary["blocks_total"],
+        )
+    )
+
+    with st.expander(t(safety.SAFETY_TITLE) + " · " + t(safety.EXPECTATIONS_TITLE), expanded=True):
+        safety.show()
 
 # ---------------------------------------------------------------- the person's own data
 if viewer.role == "participant":  # only their own (enforced in data.participant_export)

@@ -40,7 +40,7 @@ WEAR_MAX_READING: Final = timedelta(minutes=60)
 WEAR_MAX_GAP: Final = timedelta(minutes=60)
 
 
-def intervals_frame(records: Sequence[StepInterval], tz: str = "UTC") -> pd.DataFrame:
+def intervals_frame(records: Sequence[StepInterval], tz: str) -> pd.DataFrame:
     """Intervals as a frame; floating (wall-clock) intervals are placed in ``tz``."""
     frame = pd.DataFrame(
         {
@@ -168,8 +168,8 @@ def heart_rate_wear(
     participant: str,
     file_sha256: str,
     records: Sequence[WearSpan],
-    tz: str = "UTC",
-    source: str = "fit",
+    tz: str,
+    source: str,
 ) -> pd.DataFrame:
     """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or

@@ -75,7 +75,7 @@ def days(
             frame
             for frame in (
                 steps.wear_spans("p1", "f" * 64, intervals),
-                steps.heart_rate_wear("p1", "e" * 64, heart),
+                steps.heart_rate_wear("p1", "e" * 64, heart, "UTC", "fit"),
             )
             if len(frame)
         ]

@@ -527,6 +527,8 @@ def test_daily_activity_over_five_days() -> None:
                         3600,
                     )
                 ],
+                "UTC",
+                "fit",
             ),
         ],
         ignore_index=True,

@@ -8,7 +8,7 @@ wear stretches of readings shorter than 60 min joined across gaps of at most 60 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pandas as pd
 import pytest
@@ -140,31 +140,71 @@ def test_step_minutes_of_nothing_counted_are_empty() -> None:
 
 
 def test_intervals_frame_places_only_floating_intervals() -> None:
+    """A floating reading (wall clock, zone unknown) is placed in the participant's zone and
+    has no offset, even when its file named one; a reading with an instant keeps it and its
+    offset — whatever zone its datetimes carry, the frame holds UTC instants."""
+    berlin_summer = timezone(timedelta(hours=2))
     records = [
-        iv("10:00", "10:05", 3, floating=True, offset=None),
-        iv("10:00", "10:05", 4, device=PHONE, offset=7200),
+        iv("10:00", "10:05", 3, floating=True, offset=3600),
+        StepInterval(
+            datetime(2024, 1, 10, 12, 0, tzinfo=berlin_summer),  # = 10:00 UTC
+            datetime(2024, 1, 10, 12, 5, tzinfo=berlin_summer),
+            4,
+            PHONE,
+            6,
+            7200,
+        ),
     ]
     got = steps.intervals_frame(records, "Europe/Berlin")
+    assert {c: str(got[c].dtype) for c in got.columns} == {
+        "start_utc": "datetime64[us, UTC]",
+        "end_utc": "datetime64[us, UTC]",
+        "steps": "int64",
+        "device": "string",
+        "utc_offset_s": "Int64",
+    }
     want = pd.DataFrame(
         {
-            "start_utc": [t("09:00"), t("10:00")],
+            "start_utc": [t("09:00"), t("10:00")],  # 10:00 Berlin (CET) = 09:00 UTC
             "end_utc": [t("09:05"), t("10:05")],
             "steps": pd.array([3, 4], dtype="int64"),
             "device": pd.array([W, P], dtype="string"),
             "utc_offset_s": pd.array([None, 7200], dtype="Int64"),
         }
     )
-    got = got.assign(
-        start_utc=pd.to_datetime(got["start_utc"], utc=True).dt.as_unit("ns"),
-        end_utc=pd.to_datetime(got["end_utc"], utc=True).dt.as_unit("ns"),
-    )
     want = want.assign(
-        start_utc=want["start_utc"].dt.as_unit("ns"), end_utc=want["end_utc"].dt.as_unit("ns")
+        start_utc=want["start_utc"].dt.as_unit("us"), end_utc=want["end_utc"].dt.as_unit("us")
     )
     pd.testing.assert_frame_equal(got, want)
 
 
+def test_intervals_frame_of_no_readings_is_empty() -> None:
+    got = steps.intervals_frame([], "UTC")
+    assert len(got) == 0 and list(got.columns) == [
+        "start_utc",
+        "end_utc",
+        "steps",
+        "device",
+        "utc_offset_s",
+    ]
+
+
 # ------------------------------------------------------------------ merging files
+
+
+def test_merge_orders_rows_by_participant_device_and_minute() -> None:
+    """The merged table's order: participant, then device, then minute — whatever order the
+    files came in (p2's file first here)."""
+    p2 = steps.step_minutes("p2", "b" * 64, [iv("09:00", "09:01", 30)])
+    p1 = steps.step_minutes("p1", "a" * 64, [iv("10:00", "10:01", 20, device=PHONE)])
+    p1_watch = steps.step_minutes("p1", "c" * 64, [iv("11:00", "11:01", 10)])
+    got = steps.merge_step_minutes([p2, p1_watch, p1])
+    assert list(zip(got["participant"], got["device"], got["steps"], strict=True)) == [
+        ("p1", P, 20),
+        ("p1", W, 10),
+        ("p2", W, 30),
+    ]
+    assert list(got.index) == [0, 1, 2]
 
 
 def test_merge_keeps_the_larger_count_per_device_and_minute() -> None:
@@ -320,8 +360,29 @@ def test_heart_rate_wear_rows() -> None:
     same(got, want)
 
 
+def test_heart_rate_wear_of_datetimes_in_several_zones_is_in_utc() -> None:
+    """Spans whose instants carry different zones (UTC, and +02:00 for the same 10:00 UTC
+    reading of another device) are rows of UTC instants."""
+    plus2 = timezone(timedelta(hours=2))
+    records = [
+        span("09:00", "09:30"),
+        WearSpan(
+            datetime(2024, 1, 10, 12, 0, tzinfo=plus2),
+            datetime(2024, 1, 10, 12, 5, tzinfo=plus2),
+            PHONE,
+            "heart_rate",
+            7200,
+        ),
+    ]
+    got = steps.heart_rate_wear("p1", SHA, records, "UTC", "fit")
+    want = wear_frame(
+        [(P, "10:00", "10:05", 7200, "heart_rate"), (W, "09:00", "09:30", 3600, "heart_rate")]
+    )
+    same(got, want)
+
+
 def test_heart_rate_wear_of_nothing_is_empty() -> None:
-    same(steps.heart_rate_wear("p1", SHA, [span("07:00", "07:00")]), WEAR.empty())
+    same(steps.heart_rate_wear("p1", SHA, [span("07:00", "07:00")], "UTC", "fit"), WEAR.empty())
 
 
 # ------------------------------------------------------------------ daily totals
