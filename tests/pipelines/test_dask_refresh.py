@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pipelines.app import refresh as refreshing
@@ -134,6 +136,18 @@ def test_one_failure_on_the_cluster_does_not_stop_the_others(
 )
 def test_split_participants(ids: list[str], parts: int, expected: list[list[str]]) -> None:
     assert refreshing.split_participants(ids, parts) == expected
+
+
+@given(
+    ids=st.lists(st.text(alphabet="abcdefgh", min_size=1, max_size=3), max_size=40),
+    parts=st.integers(min_value=0, max_value=50),
+)
+def test_split_participants_keeps_everyone_once_in_order_evenly(ids: list[str], parts: int) -> None:
+    runs = refreshing.split_participants(ids, parts)
+    assert [p for run in runs for p in run] == ids
+    assert all(runs)
+    assert len(runs) == min(max(parts, 1), len(ids))
+    assert max(map(len, runs), default=0) - min(map(len, runs), default=0) <= 1
 
 
 @pytest.mark.parametrize(
