@@ -83,6 +83,24 @@ def refresh_participants(
         return {p: err for p, err in zip(ids, errors, strict=True) if err is not None}
 
 
+def split_participants(ids: Sequence[str], parts: int) -> list[list[str]]:
+    """``ids`` cut into at most ``parts`` consecutive runs whose lengths differ by one at
+    most, none empty: the work of one ``refresh-part`` task each when a refresh is spread
+    over a Dask cluster (``pipelines.orchestrate.flows``). Joined in order they give ``ids``
+    again. By count, not by data size: the caller asks for several parts per worker
+    thread, so a part of larger participants does not hold the others up for long."""
+    parts = max(1, min(parts, len(ids)))
+    size, extra = divmod(len(ids), parts)
+    runs: list[list[str]] = []
+    start = 0
+    for i in range(parts):
+        end = start + size + (1 if i < extra else 0)
+        if end > start:
+            runs.append(list(ids[start:end]))
+        start = end
+    return runs
+
+
 def _refresh_one(root: str, participant: str) -> str | None:
     try:
         refresh_participant(Store(root), participant)

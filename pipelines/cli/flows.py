@@ -39,11 +39,25 @@ BATCH_FILES = 256
 
 
 class Runner(StrEnum):
-    """Where ``ingest`` parses files: this machine's processes, or a Dask cluster
-    (``pipelines.orchestrate.flows.dask_ingest``)."""
+    """Where ``ingest`` parses files and ``refresh`` recomputes tables: this machine's
+    processes, or a Dask cluster (``pipelines.orchestrate.flows.dask_ingest`` and
+    ``dask_refresh``)."""
 
     local = "local"
     dask = "dask"
+
+
+DaskAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 "
+        "(default: a temporary cluster on this machine)"
+    ),
+]
+DaskWorkersOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="worker processes of the temporary Dask cluster (default 2)"),
+]
 
 
 def ingest(
@@ -64,17 +78,8 @@ def ingest(
             help="where files are parsed: local worker processes, or a Dask cluster (docs/dask.md)"
         ),
     ] = Runner.local,
-    dask_address: Annotated[
-        str | None,
-        typer.Option(
-            help="scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 "
-            "(default: a temporary cluster on this machine)"
-        ),
-    ] = None,
-    dask_workers: Annotated[
-        int | None,
-        typer.Option(min=1, help="worker processes of the temporary Dask cluster (default 2)"),
-    ] = None,
+    dask_address: DaskAddressOpt = None,
+    dask_workers: DaskWorkersOpt = None,
     via_deployment: Annotated[
         bool,
         typer.Option(
@@ -325,23 +330,42 @@ def refresh(
             "--force", help="recompute everyone named, also those whose inputs are unchanged"
         ),
     ] = False,
+    runner: Annotated[
+        Runner,
+        typer.Option(
+            help="where tables are recomputed: local worker processes, or a Dask cluster "
+            "(docs/dask.md)"
+        ),
+    ] = Runner.local,
+    dask_address: DaskAddressOpt = None,
+    dask_workers: DaskWorkersOpt = None,
 ) -> None:
     """Recompute daily and adherence tables of those whose data, settings or rules changed
     since their last refresh (``--force``: of everyone named)."""
+    check_runner(runner, dask_address, dask_workers)
     store = store_at(data_dir)
     targets = [participant_id(p) for p in participant] if participant else store.participants()
     if not targets:
         console.print("no participants yet")
         return
     quiet_prefect()
-    from pipelines.orchestrate.flows import refresh_flow
+    if runner is Runner.dask:
+        from pipelines.orchestrate.flows import RunnerUnavailable, dask_refresh
 
-    done = refresh_flow(
-        targets,
-        str(store.root),
-        participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
-        force=force,
-    )
+        try:
+            with dask_refresh(dask_address, dask_workers) as run:
+                done = run(targets, str(store.root), force)
+        except RunnerUnavailable as exc:
+            raise typer.BadParameter(str(exc), param_hint="--dask-address") from exc
+    else:
+        from pipelines.orchestrate.flows import refresh_flow
+
+        done = refresh_flow(
+            targets,
+            str(store.root),
+            participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
+            force=force,
+        )
     console.print(
         f"refreshed {len(done)} of {len(targets)} participant(s)"
         + (f"; {len(targets) - len(done)} already up to date" if len(done) < len(targets) else "")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
@@ -36,6 +37,9 @@ from pipelines.app import uploads
 from pipelines.orchestrate import runs
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.store.storage import Store
+
+if TYPE_CHECKING:
+    from prefect_dask import DaskTaskRunner
 
 
 def _retry_transient_io(_task: object, _run: TaskRun, state: State) -> bool:
@@ -67,12 +71,8 @@ def _parse_spread(stored: list[uploads.StoredUpload]) -> list[Upload]:
     size, four per worker thread (so a slow part does not hold the rest up), one
     ``parse-part`` task each; the results joined in the uploads' order — the same list
     ``parse_task`` returns."""
-    from prefect_dask import DaskTaskRunner
-
-    context = FlowRunContext.get()
-    runner = context.task_runner if context else None
-    slots = sum(runner.client.nthreads().values()) if isinstance(runner, DaskTaskRunner) else 1
-    futures = [parse_part_task.submit(part) for part in uploads.split_stored(stored, 4 * slots)]
+    parts = uploads.split_stored(stored, 4 * _slots())
+    futures = [parse_part_task.submit(part) for part in parts]
     return [upload for future in futures for upload in future.result()]
 
 
@@ -94,6 +94,31 @@ def stale_task(data_dir: str, participants: list[str]) -> list[str]:
 @task(name="refresh-participants")
 def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
     return refreshing.refresh_participants(Store(data_dir), participants)
+
+
+@task(name="refresh-part")
+def refresh_part_task(data_dir: str, part: list[str]) -> dict[str, str]:
+    # a Dask worker process refreshes its part one participant after the other
+    return refreshing.refresh_participants(Store(data_dir), part, workers=1)
+
+
+def _slots() -> int:
+    """Worker threads of the flow's Dask cluster (1 on any other task runner)."""
+    from prefect_dask import DaskTaskRunner
+
+    context = FlowRunContext.get()
+    runner = context.task_runner if context else None
+    return sum(runner.client.nthreads().values()) if isinstance(runner, DaskTaskRunner) else 1
+
+
+def _refresh_spread(data_dir: str, targets: list[str]) -> dict[str, str]:
+    """Refresh on the flow's Dask cluster: ``targets`` in consecutive parts of about equal
+    count, four per worker thread, one ``refresh-part`` task each; each participant
+    refreshed under their lock by ``refreshing.refresh_participant``, as locally. Returns
+    ``{id: error}`` of those that failed, as ``refresh_many_task`` does."""
+    parts = refreshing.split_participants(targets, 4 * _slots())
+    futures = [refresh_part_task.submit(data_dir, part) for part in parts]
+    return {p: error for future in futures for p, error in future.result().items()}
 
 
 @flow(name="ingest", flow_run_name="ingest-{participant}", log_prints=False)
@@ -138,22 +163,25 @@ def refresh_flow(
     participants_label: str = "all",
     purge_raw: bool = False,
     force: bool = False,
+    spread: bool = False,
 ) -> list[str]:
     """Recompute daily and adherence tables for the participants named (none named:
     everyone — the nightly schedule of ``backtrack serve``) whose inputs or rules changed
     since their last refresh (``refreshing.stale_participants``; ``force``: all of them).
     Returns those refreshed. ``purge_raw`` (the nightly run): first delete the raw files
     past the retention period, when one is configured (``$BACKTRACK_RAW_RETENTION_DAYS``;
-    docs/encryption.md)."""
+    docs/encryption.md). ``spread``: refresh in ``refresh-part`` tasks on the flow's task
+    runner (a Dask cluster, see :func:`dask_refresh`) instead of in this process's worker
+    pool; finding the stale ones stays in this process either way."""
     if purge_raw:
         purge_raw_task(data_dir)
     targets = participants or Store(data_dir).participants()
     if not force:
         targets = stale_task(data_dir, targets)
-    if len(targets) == 1:
+    if len(targets) == 1 and not spread:
         refresh_task(data_dir, targets[0])
     elif targets:
-        failed = refresh_many_task(data_dir, targets)
+        failed = (_refresh_spread if spread else refresh_many_task)(data_dir, targets)
         if failed:
             lines = "\n".join(f"{p}: {error}" for p, error in sorted(failed.items()))
             raise RuntimeError(f"{len(failed)} of {len(targets)} refresh(es) failed:\n{lines}")
@@ -169,6 +197,9 @@ class RunnerUnavailable(ValueError):
     """The runner asked for cannot work with this set-up; the message says what to change."""
 
 
+RefreshRun = Callable[[list[str], str, bool], list[str]]  # participants, data dir, force
+
+
 @contextlib.contextmanager
 def dask_ingest(
     dask_address: str | None = None, dask_workers: int | None = None
@@ -176,12 +207,52 @@ def dask_ingest(
     """:func:`ingest_flow` with its parsing on a Dask cluster (``prefect-dask``), as
     ``(participant, paths, data_dir) -> outcomes`` — ``backtrack ingest --runner dask``.
     (Without it, :func:`ingest_flow` parses in a pool of processes on this machine.)
+    The cluster: see :func:`_dask_task_runner`. The workers read the raw store, so a remote
+    cluster must see the data directory under the same absolute path (docs/dask.md)."""
+    with _dask_task_runner(dask_address, dask_workers) as dask_runner:
+        # with_options asks for TaskRunner[PrefectFuture], DaskTaskRunner's futures are a
+        # subclass of it (TaskRunner's type parameter is invariant)
+        on_dask = ingest_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
 
-    The cluster: the scheduler at ``dask_address``, or else a temporary cluster of
-    ``dask_workers`` (default 2) single-threaded worker processes on 127.0.0.1, started here
-    once for every flow run inside the ``with`` and closed at its end. The workers read the
-    raw store, so a remote cluster must see the data directory under the same absolute path
-    (docs/dask.md). The arguments are checked by the CLI (``pipelines.cli.main.check_runner``)."""
+        def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
+            root = str(Path(data_dir).resolve())
+            return on_dask(participant, upload_list, root, spread_parsing=True)
+
+        yield run
+
+
+@contextlib.contextmanager
+def dask_refresh(
+    dask_address: str | None = None, dask_workers: int | None = None
+) -> Iterator[RefreshRun]:
+    """:func:`refresh_flow` with the participants refreshed on a Dask cluster, as
+    ``(participants, data_dir, force) -> refreshed`` — ``backtrack refresh --runner dask``.
+    (Without it, :func:`refresh_flow` refreshes in a pool of processes on this machine.)
+    The cluster: see :func:`_dask_task_runner`. The workers read and write the
+    participants' tables under their locks, so a remote cluster must see the data
+    directory under the same absolute path, on a file system whose ``flock`` spans
+    machines (docs/dask.md)."""
+    with _dask_task_runner(dask_address, dask_workers) as dask_runner:
+        on_dask = refresh_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
+
+        def run(participants: list[str], data_dir: str, force: bool) -> list[str]:
+            root = str(Path(data_dir).resolve())
+            label = participants[0] if len(participants) == 1 else f"{len(participants)}"
+            return on_dask(participants, root, label, force=force, spread=True)
+
+        yield run
+
+
+@contextlib.contextmanager
+def _dask_task_runner(
+    dask_address: str | None, dask_workers: int | None
+) -> Iterator[DaskTaskRunner]:
+    """A ``DaskTaskRunner`` for flow runs inside the ``with``: on the scheduler at
+    ``dask_address``, or else on a temporary cluster of ``dask_workers`` (default 2)
+    single-threaded worker processes on 127.0.0.1, started here once for every flow run
+    inside the ``with`` and closed at its end. ``RunnerUnavailable`` before anything starts
+    when a remote cluster has no Prefect server to reach or no scheduler answers at the
+    address. The arguments are checked by the CLI (``pipelines.cli.flows.check_runner``)."""
     from distributed import Client, LocalCluster
     from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import (
@@ -229,13 +300,4 @@ def dask_ingest(
             dask_address = cluster.scheduler_address
         # an address, not the cluster object: each flow run gets a fresh copy of its task
         # runner (``DaskTaskRunner.duplicate``), which keeps the address but not a cluster
-        dask_runner = DaskTaskRunner(address=dask_address)
-        # with_options asks for TaskRunner[PrefectFuture], DaskTaskRunner's futures are a
-        # subclass of it (TaskRunner's type parameter is invariant)
-        on_dask = ingest_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
-
-        def run(participant: str, upload_list: str, data_dir: str) -> list[Outcome]:
-            root = str(Path(data_dir).resolve())
-            return on_dask(participant, upload_list, root, spread_parsing=True)
-
-        yield run
+        yield DaskTaskRunner(address=dask_address)
