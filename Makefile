@@ -56,6 +56,7 @@ bench-more: setup
 	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.apple_health
 	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.dashboard
 	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.dask_runner
+	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.dask_refresh
 	BACKTRACK_KEY_FILE=$(BENCH_KEY) $(BIN)/python -m benchmarks.fit_decoders
 
 # The long fuzz run of every reader (docs/fuzzing.md): FUZZ_INPUTS inputs per reader, timed,
