@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PYTHONHASHSEED := 0
 
-.PHONY: setup demo test lint format typecheck bench bench-more lock dashboard clean docs browser-deps fuzz mutation
+.PHONY: setup demo test test-system lint format typecheck bench bench-more lock dashboard clean docs browser-deps fuzz mutation
 
 setup: $(STAMP)
 
@@ -27,6 +27,12 @@ demo: setup
 
 test: setup lint browser-deps
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+# The system test (docs/running.md): the whole stack as make demo starts it, an upload through
+# Chromium ingested within 5 s of the click. Alone, after make test: its time bound is about
+# this system, not about the load of other tests beside it. .ci/run runs both.
+test-system: setup browser-deps
+	$(BIN)/python -m pytest -q -m system
 
 # The browser tests drive Debian's Chromium with Playwright (no browser download).
 browser-deps:

@@ -114,6 +114,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
+@pytest.mark.system
 def test_the_full_stack_ingests_an_upload_within_seconds(
     stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:

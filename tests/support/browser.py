@@ -142,7 +142,10 @@ def go_to(page: Page, title: str, heading: str | re.Pattern[str]) -> None:
     """Open the page ``title`` through the sidebar's navigation (the session, and with it the
     sign-in, stays); wait until it shows ``heading`` and its script has run."""
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    exact = isinstance(heading, str)  # "Pain" is not "Walking and pain — …"
+    expect(page.get_by_role("heading", name=heading, exact=exact)).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
     wait_until_idle(page)
 
 
