@@ -210,7 +210,7 @@ def _band_word(position: object) -> str:
 
 overview = overview_rules.attention_order(overview).reset_index(drop=True)
 summary = overview_rules.group_summary(overview)
-cells = st.columns(5)
+cells = [*st.columns(3), *st.columns(3)[:2]]  # two rows: every value shows whole
 cells[0].metric(t("Median adherence 28 d"), fmt_percent(summary.median_adherence_28d))
 cells[1].metric(
     t("Members at ≥ 80 %"),
