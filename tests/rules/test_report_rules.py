@@ -1,0 +1,77 @@
+"""The report (pipelines/rules/report.py): the days of its range the days table lacks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipelines.rules import joined, report
+from pipelines.rules.participants import Participant, Target
+from pipelines.rules.taxonomy import CATEGORIES
+from tests.support.rules import activity_days, diary_days
+
+D = [date(2024, 5, d) for d in range(1, 8)]  # Wed 1 May … Tue 7 May 2024
+
+
+def test_days_of_the_range_after_the_data_are_days_without_data() -> None:
+    """Walking 35 min on 1 May, pain 40 on 1 and 2 May; the report asked for 1–4 May: 3 and
+    4 May are in no table — each is an empty day: nothing counted, nothing known (no wear,
+    no pain, no 7-day mean), no flags, status no_data."""
+    days = joined.join("p1", activity_days({D[0]: 35.0}), diary_days({D[0]: 40, D[1]: 40}), None)
+    p = Participant("p1", "UTC", Target())
+    got = report.build(p, days, start=D[0], end=D[3])
+    empty = {
+        "walking_minutes": 0.0,
+        "brisk_walking_minutes": 0.0,
+        "met": False,
+        "has_data": False,
+        "status": "no_data",
+        "wear_minutes": None,
+        "wear_basis": None,
+        "approximate": False,
+        "steps": 0,
+        "sessions": dict.fromkeys(CATEGORIES, 0),
+        "sources": [],
+        "pain": None,
+        "pain_entries": 0,
+        "pain_7d_mean": None,
+        "flare_up": False,
+        "flare_detected": False,
+        "painkiller": None,
+        "exercise_pain": None,
+    }
+    assert [d["date"] for d in got["days"]] == [d.isoformat() for d in D[:4]]
+    assert got["days"][2:] == [
+        {"date": D[2].isoformat()} | empty,
+        {"date": D[3].isoformat()} | empty,
+    ]
+    # the days with data keep theirs
+    assert (got["days"][0]["walking_minutes"], got["days"][0]["met"]) == (35.0, True)
+    assert (got["days"][1]["pain"], got["days"][1]["status"]) == (40.0, "no_data")
+
+
+def _week(first: date, minutes: list[float]) -> dict[date, float]:
+    from datetime import timedelta
+
+    return {first + timedelta(days=i): m for i, m in enumerate(minutes)}
+
+
+def test_the_pre_program_level_needs_seven_days_and_keeps_one_decimal() -> None:
+    """Start 1 June 2024; the 28 days before: 4–31 May. Seven days with data there (10, 20,
+    30, 40, 50, 60 and 11.5 minutes: 221.5 in all, a mean of 31.64…) give 31.64… × 7 = 221.5
+    minutes a week (one decimal, not rounded to 222). Six days give nothing. Days before the
+    window (3 May) and from the start on do not count."""
+    from datetime import timedelta
+
+    start = date(2024, 6, 1)
+    seven = _week(date(2024, 5, 20), [10, 20, 30, 40, 50, 60, 11.5])  # mean 31.642… × 7 = 221.5
+    outside = {date(2024, 5, 3): 500.0, start: 500.0, start + timedelta(days=1): 500.0}
+    got = report.pre_program(activity_days(seven | outside), start)
+    assert got == {
+        "start": "2024-05-04",
+        "end": "2024-05-31",
+        "days_with_data": 7,
+        "walking_minutes_per_week": 221.5,
+    }
+    six = dict(list(seven.items())[:6])
+    assert report.pre_program(activity_days(six), start)["walking_minutes_per_week"] is None
+    assert report.pre_program(activity_days(six), start)["days_with_data"] == 6
