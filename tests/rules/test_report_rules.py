@@ -75,3 +75,35 @@ def test_the_pre_program_level_needs_seven_days_and_keeps_one_decimal() -> None:
     six = dict(list(seven.items())[:6])
     assert report.pre_program(activity_days(six), start)["walking_minutes_per_week"] is None
     assert report.pre_program(activity_days(six), start)["days_with_data"] == 6
+
+
+def test_every_pain_figure_of_the_report_is_documented() -> None:
+    """The report's ``pain`` object is a contract (docs/report.md): exactly these keys, each
+    documented there (as `pain.<key>`, `<key>` or `pain.<key>[]`)."""
+    import re
+    from pathlib import Path
+
+    month = [date(2024, 5, d) for d in range(1, 29)]
+    days = joined.join(
+        "p1",
+        activity_days(dict.fromkeys(month, 35.0)),
+        diary_days(dict.fromkeys(month, 40.0)),
+        None,
+    )
+    got = report.build(Participant("p1", "UTC", Target(program_start=month[0])), days)
+    keys = {
+        "baseline", "baseline_min_entries", "baseline_n", "baseline_window",
+        "change_14d_percent", "change_14d_vs_baseline", "change_vs_baseline",
+        "change_vs_baseline_percent", "flare_ups_per_3_months",
+        "flare_ups_per_3_months_baseline", "lag_correlations", "latest_14d_mean",
+        "latest_7d_mean", "painkiller_diary_stopped", "painkiller_run_days",
+        "painkiller_run_first", "painkiller_run_last", "painkiller_warning",
+        "reached_reference_change", "reached_reference_percent", "reference_change",
+        "reference_percent",
+    }  # fmt: skip
+    assert set(got["pain"]) == keys
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "report.md").read_text()
+    undocumented = [k for k in sorted(keys) if not re.search(rf"`(pain\.)?{k}(\[\])?`", doc)]
+    assert undocumented == []
+    # the rules' thresholds as the report states them
+    assert (got["pain"]["baseline_min_entries"], got["pain"]["reference_percent"]) == (4, 30.0)
