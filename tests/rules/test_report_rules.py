@@ -72,6 +72,9 @@ def test_the_pre_program_level_needs_seven_days_and_keeps_one_decimal() -> None:
         "days_with_data": 7,
         "walking_minutes_per_week": 221.5,
     }
+    # eight days (a 1-minute day more): 222.5 ÷ 8 × 7 = 194.6875 → 194.7 (one decimal)
+    eight = seven | {date(2024, 5, 27): 1.0}
+    assert report.pre_program(activity_days(eight), start)["walking_minutes_per_week"] == 194.7
     six = dict(list(seven.items())[:6])
     assert report.pre_program(activity_days(six), start)["walking_minutes_per_week"] is None
     assert report.pre_program(activity_days(six), start)["days_with_data"] == 6
