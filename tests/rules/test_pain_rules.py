@@ -919,3 +919,30 @@ def test_the_bootstrap_needs_two_resamples(samples: int, expected: pain.LagCorre
     )
     days = diary([50, 40, 30, 20, 10], walking=WALK5, has_data=[True] * 5)
     assert pain.lag_correlations(days, rules)[0] == expected
+
+
+def test_summarize_counts_from_the_program_start_with_the_rules_given() -> None:
+    """Pain 30 every day for 20 days, 38 on days 10 and 11; the program starts on day 6;
+    painkillers on days 6–9. The rules: a flare-up from usual + 5, the usual level from 28
+    values (too few here, so the baseline, 30, is the usual level), flare-up rates from 7-day
+    periods with a 7-day baseline period, a painkiller warning after 3 days.
+
+    Baseline: days 0–5 (before the start), 30. Days 10–11: 38 ≥ 30 + 5 on 2 days in a row →
+    one episode, inside the baseline period (days 6–12): a rate there, none after (days
+    13–19). Painkillers 4 days > 3: a warning. With the default rules nothing is detected
+    (38 < 30 + 20 and < 30 × 1.3) and 4 days warn of nothing; counted from day 0 instead of
+    the start the episode would fall after the baseline period."""
+    rules = PainRules(
+        flare_delta=5, usual_min_values=28, min_rate_days=7, flare_baseline_days=7,
+        painkiller_max_days=3,
+    )  # fmt: skip
+    values = [30.0] * 20
+    values[10] = values[11] = 38.0
+    days = diary(values, painkiller=[NA] * 6 + [T] * 4 + [NA] * 10)
+    s = pain.summarize(days, d(6), d(19), rules)
+    assert s.baseline == 30.0 and s.baseline_window == (d(0) - timedelta(days=8), d(5))
+    assert s.flare_ups_per_3_months_baseline is not None and s.flare_ups_per_3_months_baseline > 0
+    assert s.flare_ups_per_3_months == 0.0
+    assert (s.painkiller_run_days, s.painkiller_warning) == (4, True)
+    plain = pain.summarize(days, d(6), d(19))
+    assert plain.painkiller_warning is False
