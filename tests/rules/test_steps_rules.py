@@ -437,3 +437,24 @@ def test_minute_grid_is_utc() -> None:
     assert steps.MINUTE_NS == 60 * 10**9
     assert steps.WEAR_MAX_READING == timedelta(minutes=60) == steps.WEAR_MAX_GAP
     assert steps._ns(pd.Series([datetime(1970, 1, 1, 0, 1, tzinfo=UTC)])).tolist() == [60 * 10**9]
+
+
+def test_step_minutes_place_floating_readings_in_utc_by_default() -> None:
+    """Without a zone a floating reading (wall clock 10:00–10:01) is taken as UTC."""
+    got = steps.step_minutes("p1", SHA, [iv("10:00", "10:01", 40, offset=None, floating=True)])
+    assert list(zip(got["minute_utc"], got["steps"], strict=True)) == [(t("10:00"), 40)]
+
+
+def test_a_readings_resolution_is_in_whole_seconds() -> None:
+    """A reading of 90.5 s (10:00:00–10:01:30.5) has a resolution of 90 s, not 90.5."""
+    reading = StepInterval(
+        utc("2024-01-10T10:00:00"),
+        utc("2024-01-10T10:01:30.500000"),
+        30,
+        WATCH,
+        6,
+        3600,
+    )
+    got = steps.step_minutes("p1", SHA, [reading])
+    assert set(got["resolution_s"]) == {90}
+    assert got["steps"].sum() == 30
