@@ -110,3 +110,28 @@ def test_every_pain_figure_of_the_report_is_documented() -> None:
     assert undocumented == []
     # the rules' thresholds as the report states them
     assert (got["pain"]["baseline_min_entries"], got["pain"]["reference_percent"]) == (4, 30.0)
+
+
+def test_the_persons_own_flare_ups_count_in_the_reports_rates() -> None:
+    """Pain 30 every day for 70 days from 1 March 2024, the program from day 0; the person
+    flags days 10 and 11 as a flare-up (the pain rule detects nothing: no rise). One episode
+    in the first 28 days (the rate's baseline period), none in the 42 days after: a rate
+    before, 0.0 after — the person's flag counts, under the name the pain rules read."""
+    from datetime import timedelta
+
+    first = date(2024, 3, 1)
+    span = [first + timedelta(days=i) for i in range(70)]
+    flagged = [span[10], span[11]]
+    days = joined.join(
+        "p1",
+        activity_days(dict.fromkeys(span, 35.0)),
+        diary_days(dict.fromkeys(span, 30.0), flagged=flagged),
+        first,
+    )
+    assert not days["flare_detected"].any()
+    got = report.build(Participant("p1", "UTC", Target(program_start=first)), days)
+    pain = got["pain"]
+    assert pain["flare_ups_per_3_months_baseline"] is not None
+    assert pain["flare_ups_per_3_months_baseline"] > 0
+    assert pain["flare_ups_per_3_months"] == 0.0
+    assert [d["flare_up"] for d in got["days"][9:13]] == [False, True, True, False]
