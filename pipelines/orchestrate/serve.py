@@ -290,6 +290,20 @@ def run_job(job: jobs.Job) -> jobs.Result:
     return jobs.Result(0, None)
 
 
+def run_job_in(data_dir: Path) -> Callable[[jobs.Job], jobs.Result]:
+    """``run_job`` for the served data directory only: a request naming another one (the
+    inbox is inside the data directory, so only a copied or forged request could) is
+    refused, never run against that directory."""
+    served = data_dir.resolve()
+
+    def run(job: jobs.Job) -> jobs.Result:
+        if Path(job.data_dir).resolve() != served:
+            return jobs.Result(1, f"this worker serves {served}, not {job.data_dir}")
+        return run_job(job)
+
+    return run
+
+
 def work_jobs(
     inbox: Path,
     stop: threading.Event,
@@ -344,7 +358,7 @@ def serve(
     uploads_folder = data_dir / INBOX_FOLDER  # where the dashboard files its jobs
     worker = threading.Thread(
         target=work_jobs,
-        args=(uploads_folder, stop, run_job, JOB_POLL_SECONDS, report),
+        args=(uploads_folder, stop, run_job_in(data_dir), JOB_POLL_SECONDS, report),
         name="backtrack-uploads",
         daemon=True,
     )

@@ -12,7 +12,7 @@ import pytest
 
 from dashboards.uploads import WORKER_GONE, QueuedRun
 from pipelines.app import jobs
-from pipelines.orchestrate.serve import work_jobs
+from pipelines.orchestrate.serve import run_job_in, work_jobs
 
 
 def _job_folder(inbox: Path, participant: str = "p01", upload: str = "a1") -> Path:
@@ -160,3 +160,11 @@ def test_a_job_the_worker_took_and_never_ended_fails_once_the_worker_is_gone(
     jobs.beat(inbox, now=0.0)  # ... and died: its heartbeat went stale
     assert queued.poll() == WORKER_GONE
     assert started == []  # never taken back: it may have been half done
+
+
+def test_a_request_for_another_data_directory_is_refused(tmp_path: Path) -> None:
+    served, other = tmp_path / "served", tmp_path / "other"
+    folder = _job_folder(served / "inbox")
+    job = jobs.Job(folder, "p01", str(other / "requests" / "x.json"), str(other))
+    result = run_job_in(served)(job)
+    assert result == jobs.Result(1, f"this worker serves {served.resolve()}, not {other}")
