@@ -217,3 +217,26 @@ def test_a_port_in_use_is_seen(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         assert not system.port_free("127.0.0.1", port)
     assert system.port_free("127.0.0.1", port)
+
+
+def test_backtrack_up_refuses_a_port_in_use_before_starting_anything(tmp_path: Path) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli.main import app
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            app,
+            [
+                *("up", "--data-dir", str(tmp_path / "data"), "--prefect-port", str(port)),
+                *("--dashboard-port", str(port), "--logs", str(tmp_path / "logs")),
+            ],
+        )
+    assert result.exit_code == 2, result.output
+    assert f"port {port}, {port} on 127.0.0.1 is in use" in " ".join(result.output.split())
+    assert not (tmp_path / "logs").exists()  # nothing was started
