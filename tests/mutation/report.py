@@ -117,6 +117,16 @@ def score(found: list[Mutant], equal: dict[str, str]) -> tuple[int, int]:
     return sum(m.status in KILLED for m in counted), len(counted)
 
 
+def modules_without_mutants(found: list[Mutant], root: Path = ROOT) -> list[str]:
+    """Modules of the rules package that the last run did not generate mutants for."""
+    seen = {m.module for m in found}
+    return sorted(
+        p.stem
+        for p in (root / PACKAGE).glob("*.py")
+        if p.name != "__init__.py" and p.stem not in seen
+    )
+
+
 def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) -> str:
     killed, counted = score(found, equal)
     lines = [
@@ -151,6 +161,17 @@ def report(found: list[Mutant], equal: dict[str, str], minutes: float | None) ->
             f"| {sum(m.name in equal for m in items)} | "
             + (f"{100 * k / n:.1f} % |" if n else "– |")
         )
+    unseen = modules_without_mutants(found)
+    lines += [
+        f"| `{module}` | – | all: added after the last run | – | – | – | – | – | – |"
+        for module in unseen
+    ]
+    if unseen:
+        lines += [
+            "",
+            f"{len(unseen)} module(s) of the package have no mutants yet: they were added after "
+            "the last `mutmut run` began; the next run generates and tests them.",
+        ]
     open_ = [
         m for m in found if m.status not in (*KILLED, "skipped", "not run") and m.name not in equal
     ]
