@@ -13,10 +13,14 @@ D = [date(2024, 5, d) for d in range(1, 8)]  # Wed 1 May … Tue 7 May 2024
 
 
 def test_days_of_the_range_after_the_data_are_days_without_data() -> None:
-    """Walking 35 min on 1 May, pain 40 on 1 and 2 May; the report asked for 1–4 May: 3 and
+    """Walking 35.26 min (12.34 brisk, 600.26 worn) on 1 May, pain 40 on 1 and 2 May; the
+    report asked for 1–4 May: 3 and
     4 May are in no table — each is an empty day: nothing counted, nothing known (no wear,
     no pain, no 7-day mean), no flags, status no_data."""
-    days = joined.join("p1", activity_days({D[0]: 35.0}), diary_days({D[0]: 40, D[1]: 40}), None)
+    activity = activity_days({D[0]: 35.26})
+    activity["brisk_walking_minutes"] = [12.34]
+    activity["wear_minutes"] = [600.26]
+    days = joined.join("p1", activity, diary_days({D[0]: 40, D[1]: 40}), None)
     p = Participant("p1", "UTC", Target())
     got = report.build(p, days, start=D[0], end=D[3])
     empty = {
@@ -44,8 +48,11 @@ def test_days_of_the_range_after_the_data_are_days_without_data() -> None:
         {"date": D[2].isoformat()} | empty,
         {"date": D[3].isoformat()} | empty,
     ]
-    # the days with data keep theirs
-    assert (got["days"][0]["walking_minutes"], got["days"][0]["met"]) == (35.0, True)
+    # the day with data keeps its figures, to one decimal
+    first = got["days"][0]
+    assert (first["walking_minutes"], first["brisk_walking_minutes"]) == (35.3, 12.3)
+    assert (first["met"], first["has_data"], first["status"]) == (True, True, "met")
+    assert (first["wear_minutes"], first["pain"], first["painkiller"]) == (600.3, 40.0, None)
     assert (got["days"][1]["pain"], got["days"][1]["status"]) == (40.0, "no_data")
 
 
