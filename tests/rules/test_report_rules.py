@@ -14,9 +14,8 @@ D = [date(2024, 5, d) for d in range(1, 8)]  # Wed 1 May … Tue 7 May 2024
 
 def test_days_of_the_range_after_the_data_are_days_without_data() -> None:
     """Walking 35.26 min (12.34 brisk, 600.26 worn) on 1 May, pain 40 on 1 and 2 May; the
-    report asked for 1–4 May: 3 and
-    4 May are in no table — each is an empty day: nothing counted, nothing known (no wear,
-    no pain, no 7-day mean), no flags, status no_data."""
+    report asked for 1–4 May: 3 and 4 May are in no table — each is an empty day: nothing
+    counted, nothing known (no wear, no pain, no 7-day mean), no flags, status no_data."""
     activity = activity_days({D[0]: 35.26})
     activity["brisk_walking_minutes"] = [12.34]
     activity["wear_minutes"] = [600.26]
