@@ -47,8 +47,12 @@ print(json.dumps({
 
 
 @pytest.fixture(scope="module")
-def upload(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """Write the upload, run the CLI on it once; what it printed and cost."""
+def upload(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict[str, object]:
+    """Write the upload, run the CLI on it once; what it printed and cost. The CLI uses this
+    session's Prefect server, as an upload under ``backtrack up`` uses the system's (its own
+    temporary server would add 10–15 s of start-up, measured by the benchmarks instead)."""
+    from prefect.settings import PREFECT_API_URL
+
     root = tmp_path_factory.mktemp("mixed")
     folder = root / "upload"
     folder.mkdir()
@@ -70,8 +74,7 @@ def upload(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "--data-dir",
         str(data_dir),
     ]
-    # a loaded machine can take more than Prefect's default 20 s to start its server
-    env = os.environ | {"COLUMNS": "200", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
+    env = os.environ | {"COLUMNS": "200", "PREFECT_API_URL": str(PREFECT_API_URL.value())}
     done = subprocess.run(
         [sys.executable, "-c", MEASURE, *command],
         capture_output=True,
