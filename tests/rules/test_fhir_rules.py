@@ -248,6 +248,13 @@ def test_the_range_is_the_reports_by_default_and_can_be_narrowed(bundle: dict[st
     wide = fhir.bundle(export(start=date(2026, 3, 1)))
     assert min(daily_figures(wide)) == date(2026, 3, 26)
     assert len(resources(wide, "QuestionnaireResponse")) == 2
+    # the range's ends belong to it: answers on its first and on its last day are in
+    for first, last in [
+        (date(2026, 3, 29), date(2026, 3, 31)),
+        (date(2026, 3, 27), date(2026, 3, 29)),
+    ]:
+        [response] = resources(fhir.bundle(export(start=first, end=last)), "QuestionnaireResponse")
+        assert response["authored"].startswith("2026-03-29"), (first, last)
 
 
 def test_steps_follow_the_ig_time_measure(bundle: dict[str, Any]) -> None:

@@ -395,3 +395,55 @@ def test_every_value_on_the_scales_is_accepted_and_scores_inside_the_range(
         }
         low, high = definition.score_range
         assert low <= q.score(definition, q.check_answer(definition, answer)) <= high
+
+
+@pytest.mark.parametrize(
+    ("change", "problems"),
+    [  # every problem of the file, exactly as written (a clinic edits by these messages)
+        (("[scoring]", 'colour = "red"\nshape = 1\n[scoring]'),
+         ("items[2] (b): unknown field(s) colour, shape",)),
+        (('source = "a source"', 'source = "a source"\nzeta = 1\nalpha = 2'),
+         ("unknown field(s) alpha, zeta",)),
+        (('id = "b"', 'id = "2b"'),
+         ("items[2].id: '2b' must start with a lower-case letter, then letters, digits or '_'",
+          "scoring.items: 'b' is not an item")),
+        (("min = 0\nmax = 4\nstep = 0.5\nanchors = [{ value = 0, en = \"none\", de = \"keine\" }, "
+          "{ value = 4, en = \"all\", de = \"alle\" }]\n\n[scoring]",
+          "min = \"low\"\nmax = 4\n\n[scoring]"),
+         ("items[2] (b).min: 'low' must be a number",)),
+        (("step = 0.5\nanchors = [{ value = 0, en = \"none\", de = \"keine\" }, "
+          "{ value = 4, en = \"all\", de = \"alle\" }]\n\n[scoring]", "step = 0.5\n\n[scoring]"),
+         ("items[2] (b).anchors: name at least the lowest (0) and the highest (4) value",)),
+        (('{ value = 4, en = "all", de = "alle" }]\n\n[scoring]',
+          '{ value = 4, en = "all", de = "alle" }, { value = "x", en = "?", de = "?" }]'
+          "\n\n[scoring]"),
+         ("items[2] (b).anchors[3].value: 'x' must be a number",)),
+        (("[scoring]\nmethod = \"mean\"\nitems = [\"a\", \"b\"]\nhigher_is_better = false\n", ""),
+         ("scoring: missing ([scoring] with method and items)",)),
+        (("weeks = [0, 12]", "weeks = [0, 12]\nuntil_week = 12"),
+         ("schedule.until_week: only with every_weeks",)),
+    ],
+)  # fmt: skip
+def test_a_wrong_definition_lists_exactly_its_problems(
+    change: tuple[str, str], problems: tuple[str, ...]
+) -> None:
+    old, new = change
+    assert old in VALID
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic/clinic.toml", VALID.replace(old, new, 1))
+    assert (caught.value.file, caught.value.problems) == ("clinic/clinic.toml", problems)
+
+
+def test_a_text_item_and_a_repeating_schedule_with_an_end_are_read_as_written() -> None:
+    text = VALID.replace(
+        'id = "b"\ntext = { en = "Question b", de = "Frage b" }',
+        'id = "note"\ntext = { en = "Anything else?", de = "Sonst noch etwas?" }\nkind = "text"\n'
+        "max_length = 80\n[[items]]\n" + 'id = "b"\ntext = { en = "Question b", de = "Frage b" }',
+    ).replace("weeks = [0, 12]", "every_weeks = 2\nuntil_week = 8")
+    definition = q.parse_definition("clinic.toml", text)
+    note = definition.item("note")
+    assert note == q.Item(
+        "note", q.Text("Anything else?", "Sonst noch etwas?"), "text", max_length=80
+    )
+    assert definition.schedule == q.Schedule(every_weeks=2, until_week=8, window_days=7)
+    assert [i.id for i in definition.items] == ["a", "note", "b"]

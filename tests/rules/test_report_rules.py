@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
+
+import pandas as pd
 
 from pipelines.rules import joined, report
 from pipelines.rules.participants import Participant, Target
@@ -141,3 +144,64 @@ def test_the_persons_own_flare_ups_count_in_the_reports_rates() -> None:
     assert pain["flare_ups_per_3_months_baseline"] > 0
     assert pain["flare_ups_per_3_months"] == 0.0
     assert [d["flare_up"] for d in got["days"][9:13]] == [False, True, True, False]
+
+
+def test_a_two_week_report_whole_weeks_days_sources_and_the_week_without_data() -> None:
+    """Program start Mon 6 May 2024, target 30–60 min every other day (the default);
+    walking 35.26 min on 6 May (sources fit and gpx) and 12.25 min on 7 May, nothing after.
+    Week 1 (6–12 May): 2 walking days (≥ 1 min each), 1 met day (35.26 ≥ 30), 47.51 min →
+    47.5, credited the same (both under 60). Week 2 (13–19 May): no data. Adherence: of the
+    two weeks one has data, neither reaches the weekly target of ⌈7 / 2⌉ = 4 met days."""
+    start = date(2024, 5, 6)
+    activity = activity_days({start: 35.26, date(2024, 5, 7): 12.25})
+    activity.loc[0, "sources"] = "fit,gpx"  # sorted and joined, as the daily rules write it
+    activity["credited_minutes"] = activity["walking_minutes"]  # the daily table's: ≤ 60
+    p = Participant("p1", "UTC", Target(program_start=start))
+    got = report.build(p, activity, start=start, end=date(2024, 5, 19))
+    assert got["target"] == {
+        "min_minutes": 30.0,
+        "max_minutes": 60.0,
+        "every_n_days": 2,
+        "min_bout_minutes": 10,
+        "program_start": "2024-05-06",
+        "training_sessions_per_week": Target().training_sessions_per_week,
+        "min_training_minutes": Target().min_training_minutes,
+    }
+    zero = dict.fromkeys(CATEGORIES, 0)
+    assert got["weeks"] == [
+        {"week": 1, "start": "2024-05-06", "end": "2024-05-12", "complete": True,
+         "has_data": True, "walking_days": 2, "met_days": 1, "walking_minutes": 47.5,
+         "walking_minutes_credited": 47.5, "training_sessions": 0, "training_minutes": 0.0,
+         "sessions": zero},
+        {"week": 2, "start": "2024-05-13", "end": "2024-05-19", "complete": True,
+         "has_data": False, "walking_days": 0, "met_days": 0, "walking_minutes": 0.0,
+         "walking_minutes_credited": 0.0, "training_sessions": 0, "training_minutes": 0.0,
+         "sessions": zero},
+    ]  # fmt: skip
+    assert (got["adherence"]["weeks_total"], got["adherence"]["weeks_no_data"]) == (2, 1)
+    assert got["adherence"]["weeks_met"] == 0
+    assert [d["sources"] for d in got["days"][:3]] == [["fit", "gpx"], ["fit"], []]
+
+
+def test_the_questionnaire_answers_of_a_range_with_their_change_and_items() -> None:
+    """PGIC answered 6, 16 and 26 May 2024 with 3, 5 and 6: changes vs the first answer
+    none, +2 and +3. The range 10–20 May holds only the second; open ends hold all."""
+    from pipelines.rules import questionnaires as q
+
+    pgic = q.parse_definition(
+        "pgic.toml", (Path(__file__).resolve().parents[2] / "pipelines/questionnaires/pgic.toml")
+        .read_text()
+    )  # fmt: skip
+    rows = [
+        q.row("p1", pgic, date(2024, 5, d), {"change": v}) for d, v in [(26, 6), (6, 3), (16, 5)]
+    ]
+    answers = pd.DataFrame(rows)
+    assert report.questionnaire_answers(answers, date(2024, 5, 10), date(2024, 5, 20)) == [
+        {"id": "pgic", "date": "2024-05-16", "score": 5.0, "change": 2.0, "items": {"change": 5}}
+    ]
+    assert report.questionnaire_answers(answers, None, None) == [
+        {"id": "pgic", "date": "2024-05-06", "score": 3.0, "change": None, "items": {"change": 3}},
+        {"id": "pgic", "date": "2024-05-16", "score": 5.0, "change": 2.0, "items": {"change": 5}},
+        {"id": "pgic", "date": "2024-05-26", "score": 6.0, "change": 3.0, "items": {"change": 6}},
+    ]
+    assert report.questionnaire_answers(answers, date(2024, 5, 27), None) == []

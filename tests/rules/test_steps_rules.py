@@ -287,6 +287,12 @@ WEAR_CASES = [
         ],
         [(W, "14:00", "14:59:59", 3600, "steps")],
     ),
+    # at the boundary to the microsecond: 08:01 → 09:01 joins, 08:01 → 09:01:00.000001 splits
+    (
+        "gap of 60 min and 1 microsecond splits",
+        [iv("08:00", "08:01", 1), iv("09:01", "09:02", 1), iv("10:02:00.000001", "10:03", 1)],
+        [(W, "08:00", "09:02", 3600, "steps"), (W, "10:02:00.000001", "10:03", 3600, "steps")],
+    ),
     # the gap is measured from the latest end so far: 13:00–13:50 covers 13:10–13:20, so
     # 14:45 is 55 min after 13:50 (not 85 after 13:20) and joins
     (
@@ -309,7 +315,13 @@ WEAR_CASES = [
 
 @pytest.mark.parametrize(("case", "records", "rows"), WEAR_CASES, ids=[c[0] for c in WEAR_CASES])
 def test_wear_spans(case: str, records: list[StepInterval], rows: list) -> None:
-    same(steps.wear_spans("p1", SHA, records), wear_frame(rows))
+    got = steps.wear_spans("p1", SHA, records)  # the zone by default: UTC
+    pd.testing.assert_frame_equal(got, wear_frame(rows))  # rows numbered 0, 1, … too
+
+
+def test_floating_readings_are_placed_in_utc_by_default() -> None:
+    records = [iv("08:00", "08:01", 1, offset=None, floating=True)]
+    same(steps.wear_spans("p1", SHA, records), wear_frame([(W, "08:00", "08:01", None, "steps")]))
 
 
 def test_wear_spans_of_readings_out_of_order_and_floating() -> None:
