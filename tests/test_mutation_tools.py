@@ -61,7 +61,7 @@ def test_the_estimate_counts_only_the_sample_and_leaves_out_equivalent_mutants(
     assert got is not None
     # killed 1 and 2 (a timeout counts as killed) of 1, 2 and 3: 2 of 3
     assert (got.drawn, got.of, got.seed, got.killed, got.counted) == (5, 6, 3, 2, 3)
-    assert (got.untested, got.equivalent) == (1, 1)
+    assert (got.untested, got.equivalent, got.gone) == (1, 1, 0)
     assert (got.low, got.high) == pytest.approx(report.wilson(2, 3))
     assert "2 of 3 killed, 1 equivalent, 1 not tested" in report.report(found, equal, None, got)
     assert report.estimate(found, equal, tmp_path / "absent.json") is None

@@ -138,6 +138,7 @@ class Estimate:
     killed: int
     counted: int  # tested, not equivalent, not skipped
     untested: int  # drawn but not tested (yet)
+    gone: int  # drawn, then the code changed and the mutant is no more
     equivalent: int
     low: float
     high: float
@@ -161,7 +162,8 @@ def estimate(found: list[Mutant], equal: dict[str, str], sample: Path | None) ->
         seed=drawn["seed"],
         killed=killed,
         counted=counted,
-        untested=sum(m.status == "not run" for m in members) + len(drawn["names"]) - len(members),
+        untested=sum(m.status == "not run" for m in members),
+        gone=len(drawn["names"]) - len(members),
         equivalent=sum(m.name in equal for m in members),
         low=low,
         high=high,
@@ -201,7 +203,8 @@ def report(
             f"(95 % interval {100 * sampled.low:.1f}–{100 * sampled.high:.1f} %)**, from a "
             f"uniform random sample of {sampled.drawn} of its {sampled.of} mutants "
             f"(seed {sampled.seed}): {sampled.killed} of {sampled.counted} killed, "
-            f"{sampled.equivalent} equivalent, {sampled.untested} not tested.",
+            f"{sampled.equivalent} equivalent, {sampled.untested} not tested"
+            + (f", {sampled.gone} gone with a change of the code." if sampled.gone else "."),
             "",
         ]
     lines += [

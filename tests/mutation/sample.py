@@ -32,7 +32,13 @@ PACKAGE = Path("mutants") / "pipelines" / "rules"
 
 
 def generate() -> None:
-    """mutmut's generation step of ``mutmut run`` (mutmut 3.8, pinned), without the run."""
+    """mutmut's generation step of ``mutmut run`` (mutmut 3.8, pinned), without the run.
+
+    mutmut regenerates a module's mutants only when its source is newer than their copy;
+    a checkout or a merge can leave a changed module older than its copy (seen here:
+    ``pain.py``), so every module of the package is touched first."""
+    for source in Path("pipelines", "rules").glob("*.py"):
+        source.touch()
     from mutmut.__main__ import (
         copy_also_copy_files,
         copy_src_dir,
@@ -44,6 +50,11 @@ def generate() -> None:
 
     set_mutant_under_test("mutant_generation")
     Path("mutants").mkdir(exist_ok=True)
+    # mutmut re-maps only *new* tests to the functions they reach: a test written before a
+    # function was added or changed is not mapped to it, and the function's mutants would
+    # run without it (false survivors, seen here). Without this file, `mutmut run` maps
+    # every selected test afresh (a few minutes).
+    Path("mutants", "mutmut-stats.json").unlink(missing_ok=True)
     with contextlib.redirect_stdout(sys.stderr):  # stdout is the list of names
         copy_src_dir()
         copy_also_copy_files()

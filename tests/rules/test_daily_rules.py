@@ -11,6 +11,7 @@ union of heart-rate wear, sessions and step stretches, heart rate first.
 from __future__ import annotations
 
 import math
+import warnings
 from datetime import date
 
 import numpy as np
@@ -717,3 +718,42 @@ def test_daily_activity_rounds_to_six_places_and_starts_at_the_first_data_day() 
     )
     want["wear_basis"] = want["wear_basis"].astype("string")
     pd.testing.assert_frame_equal(got, want, check_dtype=False, check_exact=True)
+
+
+def test_a_floating_wear_reading_after_local_midnight_names_its_source_on_the_local_day() -> None:
+    """Readings of a wall clock (no offset) at 00:30–00:35 in Berlin on 2 May 2024 (CEST,
+    22:30 UTC on 1 May): the day is 2 May, its source the reader of the readings."""
+    from datetime import UTC, datetime
+
+    readings = [
+        StepInterval(
+            datetime(2024, 5, 2, 0, 30 + i, tzinfo=UTC),
+            datetime(2024, 5, 2, 0, 31 + i, tzinfo=UTC),
+            0, WATCH, 6, None, True,
+        )
+        for i in range(5)
+    ]  # fmt: skip
+    wear = steps.wear_spans("p1", SHA, readings, tz="Europe/Berlin", source="apple_health")
+    out = daily.daily_activity(
+        session_rows([]), STEP_MINUTES.empty(), wear, tz="Europe/Berlin",
+        min_bout_minutes=10, max_pause_minutes=2,
+    )  # fmt: skip
+    got = out[["date", "sources", "wear_minutes", "has_data"]].to_dict("records")
+    assert got == [
+        {"date": date(2024, 5, 2), "sources": "apple_health", "wear_minutes": 5.0, "has_data": True}
+    ]
+
+
+def test_a_session_without_duration_covers_no_minute() -> None:
+    """A walk of 0 s beside one of 2.5 min from 09:00 UTC: only the second has minutes —
+    09:00 and 09:01 whole, 09:02 half; the first is left out before its moving share
+    (moving ÷ elapsed) is worked out."""
+    rows = session_rows([walk("2024-05-01T08:00:00", 0), walk("2024-05-01T09:00:00", 2.5, index=1)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing divided by a duration of 0
+        got = daily.session_minutes(rows, "Europe/Berlin")
+    minute = int(pd.Timestamp("2024-05-01T09:00:00Z").value)
+    assert got[["session_id", "minute_ns", "credit"]].to_dict("records") == [
+        {"session_id": f"{0:016x}:1", "minute_ns": minute + i * 60_000_000_000, "credit": c}
+        for i, c in enumerate([1.0, 1.0, 0.5])
+    ]

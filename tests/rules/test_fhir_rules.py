@@ -460,3 +460,23 @@ def test_any_days_give_a_valid_bundle_with_one_figure_of_a_kind_per_day(
     for f in figures.values():
         assert 0 <= f.get("wear_percent", 0) <= 100
         assert 0 <= f.get("pain_0_10", 0) <= 10
+
+
+@pytest.mark.parametrize(
+    ("basis", "expected"),
+    [("steps", True), ("heart_rate", True), (None, True), ("session", False)],
+)
+def test_zero_steps_are_a_figure_unless_the_day_knows_only_sessions(
+    basis: str | None, expected: bool
+) -> None:
+    """A worn day with 0 steps counted 0 steps; a day known only from sessions did not
+    count steps at all (unknown, not zero)."""
+    assert fhir.has_steps({"has_data": True, "steps": 0, "wear_basis": basis}) is expected
+    assert fhir.has_steps({"has_data": True, "steps": 5, "wear_basis": basis}) is True
+    assert fhir.has_steps({"has_data": False, "steps": 0, "wear_basis": basis}) is False
+
+
+def test_an_answer_that_is_not_a_finite_number_is_refused_by_name() -> None:
+    answer = fhir.Answers("peg3", date(2026, 3, 29), {"pain": float("nan")}, 5.0)
+    with pytest.raises(ValueError, match=r"^an answer must be a finite number, not nan$"):
+        fhir.questionnaire_response("p1", answer)

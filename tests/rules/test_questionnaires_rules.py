@@ -447,3 +447,90 @@ def test_a_text_item_and_a_repeating_schedule_with_an_end_are_read_as_written() 
     )
     assert definition.schedule == q.Schedule(every_weeks=2, until_week=8, window_days=7)
     assert [i.id for i in definition.items] == ["a", "note", "b"]
+
+
+MINIMAL = """
+id = "clinic"
+source = "s"
+licence = "l"
+title = { en = "T", de = "T" }
+description = { en = "D", de = "D" }
+ITEMS
+[scoring]
+method = "item"
+items = ["a"]
+higher_is_better = true
+
+[schedule]
+weeks = [0]
+"""
+ITEM_A = (
+    '{ id = "a", text = { en = "Q", de = "F" }, min = 0, max = 2, anchors = ['
+    '{ value = 0, en = "no", de = "nein" }, { value = 2, en = "yes", de = "ja" }] }'
+)
+
+
+@pytest.mark.parametrize(
+    ("items", "problems"),
+    [
+        ("", ("items: at least one [[items]] is needed", "scoring.items: 'a' is not an item")),
+        (f"items = [1, {ITEM_A}]", ("items[1]: must be a table ([[items]])",)),
+        ('items = [{ id = "a", min = 0, max = 2 }]',
+         ("items[1] (a).text: missing (needs items[1] (a).text.en and items[1] (a).text.de)",
+          "items[1] (a).anchors: name at least the lowest (0) and the highest (2) value")),
+    ],
+)  # fmt: skip
+def test_the_items_of_a_definition_are_each_checked(items: str, problems: tuple[str, ...]) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic.toml", MINIMAL.replace("ITEMS", items))
+    assert caught.value.problems == problems
+
+
+def test_a_scale_item_as_written_and_its_step_of_one_by_default() -> None:
+    definition = q.parse_definition("clinic.toml", MINIMAL.replace("ITEMS", f"items = [{ITEM_A}]"))
+    assert definition.items == (
+        q.Item(
+            "a", q.Text("Q", "F"), "scale", 0, 2, 1,
+            (q.Anchor(0, q.Text("no", "nein")), q.Anchor(2, q.Text("yes", "ja"))),
+        ),
+    )  # fmt: skip
+    assert definition.items[0].values == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("weeks = [0, 12]\nwindow_days = 3", q.Schedule(weeks=(0, 12), window_days=3)),
+        ("weeks = []", "schedule.weeks: [] must be a list of whole numbers ≥ 0"),
+        ("weeks = 5", "schedule.weeks: 5 must be a list of whole numbers ≥ 0"),
+    ],
+)
+def test_a_schedule_of_weeks(schedule: str, expected: q.Schedule | str) -> None:
+    text = MINIMAL.replace("ITEMS", f"items = [{ITEM_A}]").replace("weeks = [0]", schedule)
+    if isinstance(expected, str):
+        with pytest.raises(DefinitionError) as caught:
+            q.parse_definition("clinic.toml", text)
+        assert caught.value.problems == (expected,)
+    else:
+        assert q.parse_definition("clinic.toml", text).schedule == expected
+
+
+def test_a_step_must_divide_the_range_to_the_billionth() -> None:
+    """(max − min) / step = 1e-9: not a whole number of steps (a difference of exactly
+    1e-9 from a whole number is not whole)."""
+    item = ITEM_A.replace("max = 2", "max = 1e-9").replace("value = 2", "value = 1e-9")
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic.toml", MINIMAL.replace("ITEMS", f"items = [{item}]"))
+    assert caught.value.problems[0].startswith(
+        "items[1] (a).step: 1 must be positive and divide max − min"
+    )
+
+
+def test_an_answer_names_every_problem_and_the_questionnaires_items() -> None:
+    with pytest.raises(AnswerError) as caught:
+        q.check_answer(PEG, {"enjoyment": 11, "activity": 5, "mood": 2})
+    assert [p.message for p in caught.value.problems] == [
+        "mood is not an item of peg3 (its items: pain, enjoyment, activity)",
+        "item pain is missing",
+        "item enjoyment: 11 is above the highest value 10",
+    ]

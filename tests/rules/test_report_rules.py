@@ -205,3 +205,38 @@ def test_the_questionnaire_answers_of_a_range_with_their_change_and_items() -> N
         {"id": "pgic", "date": "2024-05-26", "score": 6.0, "change": 3.0, "items": {"change": 6}},
     ]
     assert report.questionnaire_answers(answers, date(2024, 5, 27), None) == []
+
+
+def test_the_seven_day_mean_of_pain_and_the_current_streak_in_the_report() -> None:
+    """Pain 40, 41, … 46 on 1–7 May: the trailing 7-day mean needs three entries — none on
+    1 and 2 May, then (40 + 41 + 42) / 3 = 41.0, (40 + … + 43) / 4 = 41.5, … 43.0. Walking
+    35.26 and 40 min on 1–2 May from a start on 1 May: the block 1–2 May is met, a streak of
+    one block."""
+    activity = activity_days({D[0]: 35.26, D[1]: 40.0})
+    activity["credited_minutes"] = activity["walking_minutes"]
+    diary = diary_days({d: 40.0 + i for i, d in enumerate(D)})
+    days = joined.join("p1", activity, diary, None)
+    got = report.build(Participant("p1", "UTC", Target(program_start=D[0])), days, D[0], D[6])
+    assert [d["pain_7d_mean"] for d in got["days"]] == [None, None, 41.0, 41.5, 42.0, 42.5, 43.0]
+    assert [d["pain"] for d in got["days"]] == [40.0, 41.0, 42.0, 43.0, 44.0, 45.0, 46.0]
+    short = report.build(Participant("p1", "UTC", Target(program_start=D[0])), activity, D[0], D[1])
+    assert (short["adherence"]["blocks_met"], short["adherence"]["blocks_total"]) == (1, 1)
+    assert short["adherence"]["current_streak_blocks"] == 1
+
+
+def test_a_report_without_any_data_has_every_part_empty() -> None:
+    got = report.build(Participant("p1", "UTC", Target()), activity_days({}))
+    assert {k: got[k] for k in ("range", "program_start", "days", "weeks", "pre_program")} == {
+        "range": {"start": None, "end": None},
+        "program_start": None,
+        "days": [],
+        "weeks": [],
+        "pre_program": None,
+    }
+    assert got["training"] == {
+        "target_sessions_per_week": 2,
+        "min_session_minutes": 15,
+        "ratio": None,
+        "weeks_met": 0,
+        "weeks_total": 0,
+    }
