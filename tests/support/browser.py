@@ -28,7 +28,7 @@ from pipelines.schemas import DAYS
 from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "dashboards" / "app.py"
+APP = ROOT / "dashboards" / "server.py"  # the app and its streamed-upload endpoint
 HEALTH_TIMEOUT_S = 60
 
 # ---------------------------------------------------------------- the server
@@ -64,7 +64,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 def streamlit_server(
     data_dir: Path, log_path: Path, *, port: int | None = None, extra_args: Sequence[str] = ()
 ) -> Iterator[str]:
-    """``streamlit run dashboards/app.py`` on ``port`` (default: a free one) over ``data_dir``,
+    """``streamlit run dashboards/server.py`` on ``port`` (default: a free one) over ``data_dir``,
     more options in ``extra_args``, output to ``log_path``; its base URL once healthy, stopped
     on exit."""
     port = port or free_port()
