@@ -143,8 +143,9 @@ export default function (component) {
   const status = root.querySelector('.bt-status');
   root.querySelector('.bt-label-text').textContent = data.text.label;
   button.textContent = data.text.button;
+  let digits = 1;  // MB with one decimal; two for a file under 1 MB
   const mb = (bytes) => (bytes / 1e6).toLocaleString(data.locale,
-    { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const fill = (template, values) =>
     template.replace(/\\{(\\w+)\\}/g, (whole, key) => (key in values ? values[key] : whole));
   const say = (text, error) => {
@@ -161,6 +162,7 @@ export default function (component) {
 
   async function send(file) {
     const total = file.size;
+    digits = total < 1e6 ? 2 : 1;
     const progress = (done) => {
       const percent = total ? Math.floor((100 * done) / total) : 100;
       bar.value = percent;
