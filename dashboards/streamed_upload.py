@@ -92,7 +92,7 @@ _FORBIDDEN: Final = (
     "The upload of {name} was refused: your permission to upload has expired or is not "
     "valid. Reload the page and try again. Nothing was stored."
 )
-_INTERRUPTED: Final = (
+INTERRUPTED: Final = (
     "The upload of {name} was interrupted (the connection was lost, the page was closed or "
     "the server stopped it). Nothing of it was kept; please upload the file again."
 )
@@ -256,23 +256,32 @@ def _mount() -> Any:
     return _component
 
 
+def issue_for(
+    viewer: data.Viewer, participant: str, tables: data.Tables, now: float | None = None
+) -> str:
+    """A new token for streamed uploads to ``participant``'s data — only for a viewer who may
+    add it (``data.require_write``; ``PermissionError`` otherwise, before any token exists)."""
+    data.require_write(viewer, participant, tables)
+    return streamed.issue_token(tables.store.token_secret(), participant, now)
+
+
 def token(viewer: data.Viewer, participant: str, tables: data.Tables | None = None) -> str:
-    """A token for streamed uploads to ``participant``'s data — only for a viewer who may add
-    it (``PermissionError`` otherwise); kept for the session, renewed halfway to expiry."""
+    """:func:`issue_for`, kept for the session and renewed halfway to its expiry (so that
+    the page's reruns do not re-mount the component); the viewer's right is checked on
+    every run."""
     tables = tables or data.cached_tables()
     data.require_write(viewer, participant, tables)
     kept: dict[str, tuple[str, float]] = st.session_state.setdefault(TOKEN_KEY, {})
     now = time.time()
     found = kept.get(participant)
     if found is None or now - found[1] > RENEW_AFTER_S:
-        issued = streamed.issue_token(tables.store.token_secret(), participant, now)
-        found = kept[participant] = (issued, now)
+        found = kept[participant] = (issue_for(viewer, participant, tables, now), now)
     return found[0]
 
 
 def message(outcome: Outcome, limit_bytes: int) -> str:
     """Why an upload failed, in the person's language."""
-    template = REFUSALS.get(outcome.code or "", _INTERRUPTED)
+    template = REFUSALS.get(outcome.code or "", INTERRUPTED)
     return t(template, name=outcome.name, limit=fmt_bytes(limit_bytes))
 
 
@@ -280,7 +289,7 @@ def show(upload_token: str, endpoint: str, limit_bytes: int) -> Outcome | None:
     """The component; what it reported in this run, if anything."""
     limit = fmt_bytes(limit_bytes)
     refused = {code: t(text, name="{name}", limit=limit) for code, text in REFUSALS.items()}
-    refused["interrupted"] = t(_INTERRUPTED, name="{name}")
+    refused["interrupted"] = t(INTERRUPTED, name="{name}")
     result = _mount()(
         key="streamed_upload",
         data={
