@@ -76,11 +76,14 @@ class UploadEndpoint:
                 self._uploads = streamed.StreamedUploads(self._store_factory())
             return self._uploads
 
-    def routes(self) -> list[Route]:
+    def routes(self, base_url_path: str = "") -> list[Route]:
+        """The routes, under Streamlit's ``server.baseUrlPath`` when one is set (``st.App``
+        does not prefix an app's own routes)."""
+        path = endpoint_path(base_url_path)
         return [
-            Route(PATH, self._begin, methods=["POST"]),
-            Route(PATH + "/{upload_id:str}", self._chunk, methods=["PUT"]),
-            Route(PATH + "/{upload_id:str}", self._abort, methods=["DELETE"]),
+            Route(path, self._begin, methods=["POST"]),
+            Route(path + "/{upload_id:str}", self._chunk, methods=["PUT"]),
+            Route(path + "/{upload_id:str}", self._abort, methods=["DELETE"]),
         ]
 
     def job(self, upload_id: str, participant: str) -> uploads.UploadJob | None:
@@ -185,6 +188,13 @@ class UploadEndpoint:
         except streamed.Refused as refused:
             return _refused(refused)
         return Response(status_code=204)
+
+
+def endpoint_path(base_url_path: str = "") -> str:
+    """Where the endpoint is: :data:`PATH`, below ``server.baseUrlPath`` when one is set
+    (``"backtrack"`` → ``/backtrack/backtrack/upload``)."""
+    base = base_url_path.strip("/")
+    return f"/{base}{PATH}" if base else PATH
 
 
 def _refused(refused: streamed.Refused) -> JSONResponse:

@@ -246,7 +246,8 @@ def _streamed_upload() -> None:
         )
         return
     token = streamed_upload.token(viewer, participant)
-    outcome = streamed_upload.show(token, upload_route.PATH, limit)
+    endpoint = upload_route.endpoint_path(str(st.get_option("server.baseUrlPath") or ""))
+    outcome = streamed_upload.show(token, endpoint, limit)
     if outcome is None:
         return
     if outcome.upload is None:

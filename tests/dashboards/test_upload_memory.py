@@ -1,11 +1,14 @@
-"""The streamed upload holds no file in memory: 200 MB streamed through the endpoint in
-8 MiB chunks, in a server process of its own (``tests/support/upload_server.py``), raise
-that process's peak resident memory by no more than a few chunks — as little as 16 MiB did."""
+"""The streamed upload's endpoint in a server process of its own
+(``tests/support/upload_server.py``, uvicorn as under Streamlit): it holds no file in memory —
+200 MB streamed in 8 MiB chunks raise the process's peak resident memory by no more than a
+few chunks over what 16 MiB did — and a connection cut in the middle of a chunk leaves
+nothing behind."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -101,3 +104,37 @@ def test_memory_does_not_grow_with_the_upload_size(server: tuple[str, int, Store
         f"peak RSS grew by {grown / MiB:.1f} MiB streaming 200 MB "
         f"({after_small / MiB:.0f} → {after_large / MiB:.0f} MiB)"
     )
+
+
+def test_a_connection_cut_mid_chunk_leaves_nothing(server: tuple[str, int, Store]) -> None:
+    base, _, store = server
+    token = streamed.issue_token(store.token_secret(), "p01")
+    headers = {upload_route.TOKEN_HEADER: token}
+    with httpx.Client(trust_env=False, timeout=30) as client:
+        begun = client.post(
+            base + upload_route.PATH, json={"name": "export.zip", "size": 8 * MiB}, headers=headers
+        )
+        upload = begun.json()["upload"]
+        raw = store.raw_folder("p01")
+        assert [p.name[:5] for p in raw.iterdir()] == [".tmp-"]  # the sealed temporary file
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as cut:
+            cut.sendall(
+                (
+                    f"PUT {upload_route.PATH}/{upload}?offset=0 HTTP/1.1\r\n"
+                    f"Host: {host}\r\n{upload_route.TOKEN_HEADER}: {token}\r\n"
+                    f"Content-Length: {8 * MiB}\r\n\r\n"
+                ).encode()
+                + os.urandom(3 * MiB)
+            )
+        deadline = time.monotonic() + 10
+        while any(raw.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert list(raw.iterdir()) == []
+        again = client.put(
+            f"{base}{upload_route.PATH}/{upload}",
+            params={"offset": 0},
+            content=b"x",
+            headers=headers,
+        )
+        assert again.status_code == 404  # the upload is gone, not half kept

@@ -204,3 +204,23 @@ def test_the_page_takes_the_job_of_its_own_upload_once(store: Store) -> None:
     assert endpoint.job(begun["upload"], "p02") is None  # not another participant's page
     assert endpoint.job(begun["upload"], "p01") is jobs[0]
     assert endpoint.job(begun["upload"], "p01") is None  # taken
+
+
+@pytest.mark.parametrize(
+    ("base", "path"),
+    [
+        ("", "/backtrack/upload"),
+        ("clinic", "/clinic/backtrack/upload"),
+        ("/a/b/", "/a/b/backtrack/upload"),
+    ],
+)
+def test_the_endpoint_lies_below_streamlits_base_url_path(
+    base: str, path: str, store: Store
+) -> None:
+    assert upload_route.endpoint_path(base) == path
+    endpoint = upload_route.UploadEndpoint(store=lambda: store, start=Started())
+    with TestClient(Starlette(routes=endpoint.routes(base))) as client:
+        response = client.post(
+            path, json={"name": "walk.fit", "size": 1}, headers={HEADER: _token(store)}
+        )
+        assert response.status_code == 201
