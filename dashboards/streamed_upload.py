@@ -132,7 +132,8 @@ CSS: Final = """
 """
 
 # One request per chunk; the token in a header (never the URL); on any failure the upload
-# is stopped on the server (DELETE) and the page is told why.
+# is stopped on the server (DELETE) and the page is told why. The limit is the server's to
+# apply (from the declared size, before a byte is sent), not the browser's.
 JS: Final = """
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
@@ -169,7 +170,6 @@ export default function (component) {
       say(fill(data.text.progress,
         { name: file.name, percent: percent, done: mb(done), total: mb(total) }));
     };
-    if (total > data.max_bytes) return 'too_large';
     bar.hidden = false;
     progress(0);
     let upload = null;
@@ -220,9 +220,9 @@ export default function (component) {
     button.disabled = true;
     input.disabled = true;
     const failed = await send(file);
-    if (failed !== null) {
-      const template = data.text.refused[failed] || data.text.refused.interrupted;
-      say(fill(template, { name: file.name }), true);
+    if (failed !== null) {  // the page says why, in the person's language
+      bar.hidden = true;
+      say('');
       setTriggerValue('failed', { code: failed, name: file.name });
     }
     busy = false;
@@ -288,14 +288,11 @@ def message(outcome: Outcome, limit_bytes: int) -> str:
 def show(upload_token: str, endpoint: str, limit_bytes: int) -> Outcome | None:
     """The component; what it reported in this run, if anything."""
     limit = fmt_bytes(limit_bytes)
-    refused = {code: t(text, name="{name}", limit=limit) for code, text in REFUSALS.items()}
-    refused["interrupted"] = t(INTERRUPTED, name="{name}")
     result = _mount()(
         key="streamed_upload",
         data={
             "token": upload_token,
             "endpoint": endpoint,
-            "max_bytes": limit_bytes,
             "locale": "de-DE" if current() == "de" else "en-GB",
             "text": {
                 "label": t(
@@ -316,7 +313,6 @@ def show(upload_token: str, endpoint: str, limit_bytes: int) -> Outcome | None:
                     name="{name}",
                     total="{total}",
                 ),
-                "refused": refused,
             },
         },
         on_done_change=lambda: None,

@@ -178,14 +178,14 @@ def upload(page: Page, path: Path) -> float:
     return clicked
 
 
-def upload_streamed(page: Page, path: Path) -> float:
-    """Choose ``path`` in the page's streamed upload of large exports and start it; the moment
-    of the click (``time.monotonic()``)."""
+def upload_streamed(page: Page, path: Path, button: str = "Upload large export") -> float:
+    """Choose ``path`` in the page's streamed upload of large exports and start it with its
+    ``button``; the moment of the click (``time.monotonic()``)."""
     file_input = page.locator("input[type=file][data-backtrack-streamed]")
     expect(file_input).to_be_attached(timeout=PAGE_TIMEOUT_MS)
     file_input.set_input_files(path)
     clicked = time.monotonic()
-    page.get_by_role("button", name="Upload large export").click()
+    page.get_by_role("button", name=button).click()
     return clicked
 
 
