@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Final
 
@@ -42,6 +43,7 @@ PATH: Final = "/backtrack/upload"
 TOKEN_HEADER: Final = "X-Backtrack-Token"
 PIECE_BYTES: Final = 1024 * 1024  # handed to the sealed file at a time
 SWEEP_EVERY_S: Final = 15.0
+JOB_KEPT_S: Final = 3600.0  # a finished upload's job waits this long for its page
 
 Start = Callable[[Store, streamed.Finished], uploads.UploadJob | None]
 
@@ -58,7 +60,7 @@ class UploadEndpoint:
         self._store_factory = store or (lambda: Store(config.data_dir()))
         self._start = start
         self._uploads: streamed.StreamedUploads | None = None
-        self._jobs: dict[str, uploads.UploadJob] = {}
+        self._jobs: dict[str, tuple[float, uploads.UploadJob]] = {}  # id → (when, job)
         self._lock = threading.Lock()
         self.serving = False  # the server runs the routes (``running``)
 
@@ -90,9 +92,17 @@ class UploadEndpoint:
         """The ingest a finished upload of ``participant`` started (taken once)."""
         with self._lock:
             found = self._jobs.get(upload_id)
-            if found is None or found.participant != participant:
+            if found is None or found[1].participant != participant:
                 return None
-            return self._jobs.pop(upload_id)
+            return self._jobs.pop(upload_id)[1]
+
+    def forget_jobs(self, older_than_s: float = JOB_KEPT_S) -> None:
+        """Forget the jobs no page took (the page was closed after the upload): their ingest
+        goes on regardless, and the manifest keeps what became of the file."""
+        now = time.monotonic()
+        with self._lock:
+            for upload_id in [i for i, (at, _) in self._jobs.items() if now - at > older_than_s]:
+                del self._jobs[upload_id]
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -104,6 +114,7 @@ class UploadEndpoint:
                 await asyncio.sleep(SWEEP_EVERY_S)
                 if self._uploads is not None:
                     await run_in_threadpool(self._uploads.sweep)
+                self.forget_jobs()
 
         task = asyncio.create_task(sweep())
         self.serving = True
@@ -178,7 +189,7 @@ class UploadEndpoint:
         job = await run_in_threadpool(self._start, active.store, finished)
         if job is not None:
             with self._lock:
-                self._jobs[upload_id] = job
+                self._jobs[upload_id] = (time.monotonic(), job)
         return JSONResponse({"received": received, "size": size, "done": True, "job": upload_id})
 
     async def _abort(self, request: Request) -> Response:

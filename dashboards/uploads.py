@@ -28,6 +28,10 @@ own process at once, records the run on the Prefect server and writes ``flow-run
 ``ingest.log`` and ``result.json`` into the upload's folder. Should the worker go away before
 taking the request, the page takes it back and starts the process above.
 
+A large export arrives another way — in chunks, sealed as it comes, through the dashboard
+server's endpoint (``pipelines.app.streamed``, ``dashboards/upload_route.py``) — and is then
+handed to the same ingest by ``start_streamed`` (``hand_over``: the worker or the process).
+
 A file beyond the upload limits (``ingest.limits``: size of one file, files and bytes per
 upload, size of a diary file) is never stored: it is shown as rejected with the limit and
 its value, and the other files of the upload go on.

@@ -209,7 +209,11 @@ class StreamedUploads:
                     f"{upload.name}: more bytes than the {upload.declared} declared; "
                     "the upload was stopped and nothing of it kept",
                 )
-            upload.stream.write(piece)
+            try:
+                upload.stream.write(piece)
+            except BaseException:  # a full disk, say: nothing of the upload stays
+                self._drop(upload_id)
+                raise
             upload.last_seen = self.clock()
             return upload.stream.size
 

@@ -224,3 +224,17 @@ def test_the_endpoint_lies_below_streamlits_base_url_path(
             path, json={"name": "walk.fit", "size": 1}, headers={HEADER: _token(store)}
         )
         assert response.status_code == 201
+
+
+def test_a_job_no_page_takes_is_forgotten_after_a_while(store: Store) -> None:
+    endpoint = upload_route.UploadEndpoint(
+        store=lambda: store,
+        start=lambda _s, f: type("Job", (), {"participant": f.participant})(),  # type: ignore[arg-type]
+    )
+    with TestClient(Starlette(routes=endpoint.routes())) as client:
+        token = _token(store)
+        _, begun = _begin(client, token, "walk.fit", 4)
+        _put(client, token, begun["upload"], 0, b"walk")
+    endpoint.forget_jobs(older_than_s=3600)  # just finished: kept
+    endpoint.forget_jobs(older_than_s=-1)  # as if an hour had passed
+    assert endpoint.job(begun["upload"], "p01") is None

@@ -300,3 +300,18 @@ def test_without_a_key_nothing_is_stored(tmp_path: Path, monkeypatch: pytest.Mon
         active.begin(_token(store), "walk.fit", 4)
     assert (refused.value.code, refused.value.status) == ("no_key", 503)
     assert _everything_under(store.root / "raw") == []
+
+
+def test_a_failed_write_leaves_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    active = streamed.StreamedUploads(store, clock=Clock())
+    token = _token(store)
+    upload = active.begin(token, "export.zip", 3 * MiB)
+    active.write(upload, token, 0, os.urandom(MiB))
+
+    def disk_full(self: object, piece: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("pipelines.store.storage.RawStream.write", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        active.write(upload, token, MiB, os.urandom(MiB))
+    assert _everything_under(store.root / "raw") == [] and active.in_progress() == 0
