@@ -36,7 +36,7 @@ register(
         ),
         "Upload large export": "Großen Export hochladen",
         "Choose a file first.": "Bitte zuerst eine Datei wählen.",
-        "Uploading {name}: {percent} % — {done} of {total} MB": (
+        "Uploading {name}: {percent}% — {done} of {total} MB": (
             "{name} wird hochgeladen: {percent} % — {done} von {total} MB"
         ),
         "Uploaded {name} ({total} MB) — it is being read now.": (
@@ -302,7 +302,7 @@ def show(upload_token: str, endpoint: str, limit_bytes: int) -> Outcome | None:
                 "button": t("Upload large export"),
                 "choose": t("Choose a file first."),
                 "progress": t(
-                    "Uploading {name}: {percent} % — {done} of {total} MB",
+                    "Uploading {name}: {percent}% — {done} of {total} MB",
                     name="{name}",
                     percent="{percent}",
                     done="{done}",
