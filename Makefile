@@ -98,7 +98,7 @@ mutation-full: setup
 DATA ?= demo-data/data
 KEY ?= $(or $(BACKTRACK_KEY_FILE),$(CURDIR)/demo-data/raw.key)
 dashboard: setup
-	BACKTRACK_DATA_DIR=$(DATA) BACKTRACK_KEY_FILE=$(KEY) $(BIN)/streamlit run dashboards/app.py --server.headless true \
+	BACKTRACK_DATA_DIR=$(DATA) BACKTRACK_KEY_FILE=$(KEY) $(BIN)/streamlit run dashboards/server.py --server.headless true \
 		--server.address 127.0.0.1 --server.port 8501 --browser.gatherUsageStats false
 
 docs: setup

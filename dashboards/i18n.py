@@ -101,6 +101,16 @@ def fmt_percent(ratio: float | None, digits: int = 0) -> str:
     return f"{number} %" if current() == "de" else f"{number}%"
 
 
+def fmt_bytes(size: int) -> str:
+    """A file size in binary units, as a limit is shown: 4294967296 → "4 GiB",
+    209715200 → "200 MiB", 1610612736 → "1.5 GiB" (en) / "1,5 GiB" (de)."""
+    for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= factor:
+            value = size / factor
+            return f"{fmt_number(value, 0 if value == int(value) else 1)} {unit}"
+    return f"{fmt_number(size)} bytes"
+
+
 def fmt_date(day: date | None) -> str:
     """ISO-like in English (2026-09-01), 01.09.2026 in German."""
     if day is None:

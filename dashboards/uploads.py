@@ -28,6 +28,10 @@ own process at once, records the run on the Prefect server and writes ``flow-run
 ``ingest.log`` and ``result.json`` into the upload's folder. Should the worker go away before
 taking the request, the page takes it back and starts the process above.
 
+A large export arrives another way — in chunks, sealed as it comes, through the dashboard
+server's endpoint (``pipelines.app.streamed``, ``dashboards/upload_route.py``) — and is then
+handed to the same ingest by ``start_streamed`` (``hand_over``: the worker or the process).
+
 A file beyond the upload limits (``ingest.limits``: size of one file, files and bytes per
 upload, size of a diary file) is never stored: it is shown as rejected with the limit and
 its value, and the other files of the upload go on.
@@ -49,13 +53,18 @@ from typing import Final, Protocol
 import pandas as pd
 
 from dashboards import data
+from dashboards.i18n import fmt_bytes
 from pipelines.app import diary as diary_app
-from pipelines.app import jobs, uploads
-from pipelines.store.storage import INBOX_FOLDER, check_participant
+from pipelines.app import jobs, streamed, uploads
+from pipelines.store.storage import INBOX_FOLDER, Store, check_participant
 
 LOG_NAME: Final = jobs.LOG_NAME
 RUN_FILE: Final = jobs.RUN_FILE
 LOG_TAIL_CHARS: Final = 2000
+# what the page's file field (st.file_uploader) takes per file: Streamlit holds such a file
+# in memory, so this stays small (.streamlit/config.toml, server.maxUploadSize, in MB);
+# larger files go through the streamed upload (dashboards/streamed_upload.py)
+FORM_MAX_UPLOAD_MB: Final = 200
 PROCESSING: Final = "processing"
 
 
@@ -126,6 +135,11 @@ class _NothingToRun:
 
     def poll(self) -> int | None:
         return 0
+
+
+def form_limit_shown() -> str:
+    """The file field's limit per file as the page shows it (Streamlit's MB are MiB)."""
+    return fmt_bytes(FORM_MAX_UPLOAD_MB * 1024 * 1024)
 
 
 def ingest_command(
@@ -223,14 +237,38 @@ def start_ingest(
     refused = tuple(FileStatus(o.name, "", "rejected", o.reason, 0) for o in admission.refused)
     known = tuple(UploadedFile(a.file.name, a.sha256, a.file.size) for a in admission.known)
     sealed = uploads.seal_admitted(store, participant, admission.new)
+    listed = uploads.put_upload_list(store, participant, sealed) if sealed else None
+    return hand_over(store, participant, sealed, listed, known, refused)
+
+
+def start_streamed(store: Store, finished: streamed.Finished) -> UploadJob:
+    """Start ingesting a streamed upload (``pipelines.app.streamed``: sealed, admitted and
+    listed already) on the same path as every upload of the page (:func:`hand_over`). The
+    caller has checked who may upload (the token)."""
+    admission = finished.admission
+    refused = tuple(FileStatus(o.name, "", "rejected", o.reason, 0) for o in admission.refused)
+    known = tuple(UploadedFile(a.file.name, a.sha256, a.file.size) for a in admission.known)
+    return hand_over(store, finished.participant, admission.new, finished.listed, known, refused)
+
+
+def hand_over(
+    store: Store,
+    participant: str,
+    sealed: Sequence[uploads.Admitted],
+    listed: Path | None,
+    known: tuple[UploadedFile, ...] = (),
+    refused: tuple[FileStatus, ...] = (),
+) -> UploadJob:
+    """Ingest the ``sealed`` files (in the raw store, named by the upload list ``listed``):
+    through the warm worker of ``backtrack serve`` while its heartbeat is fresh, else in a
+    process of its own (see the module's docstring)."""
     new = tuple(UploadedFile(a.file.name, a.sha256, a.file.size) for a in sealed)
     upload_id = uuid.uuid4().hex[:16]
     folder = store.root.resolve() / INBOX_FOLDER / check_participant(participant) / upload_id
     folder.mkdir(parents=True, exist_ok=True)
     log_path = folder / LOG_NAME
-    if not sealed:
+    if not sealed or listed is None:
         return UploadJob(upload_id, participant, folder, known, log_path, _NothingToRun(), refused)
-    listed = uploads.put_upload_list(store, participant, sealed)
     has_server = bool(os.environ.get("PREFECT_API_URL"))
     run_file = folder / RUN_FILE if has_server else None
     command = ingest_command(listed, participant, store.root.resolve(), run_file)

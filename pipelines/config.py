@@ -1,7 +1,8 @@
 """Settings and the parameters of the rules, with their documented defaults.
 
 Everything configurable lives here: where the data directory is, the default time zone,
-the raw store's key file and retention, and the adherence target (per participant, stored
+the raw store's key file and retention, the size limit of the dashboard's streamed uploads,
+and the adherence target (per participant, stored
 in the participants table).
 """
 
@@ -14,10 +15,15 @@ from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ingest.limits import UPLOAD_LIMITS
+
 DATA_DIR_ENV: Final = "BACKTRACK_DATA_DIR"
 DEFAULT_TZ_ENV: Final = "BACKTRACK_DEFAULT_TZ"
 KEY_FILE_ENV: Final = "BACKTRACK_KEY_FILE"  # the raw store's key (docs/encryption.md)
 RAW_RETENTION_ENV: Final = "BACKTRACK_RAW_RETENTION_DAYS"  # unset: raw files are kept
+# the largest file the dashboard's streamed upload takes (bytes, or with MiB/GiB); unset:
+# the ingest's limit for one file (ingest.limits, 4 GiB), which is also the most it may be
+STREAMED_UPLOAD_MAX_ENV: Final = "BACKTRACK_STREAMED_UPLOAD_MAX_BYTES"
 DEFAULT_DATA_DIR: Final = Path("data")
 DEFAULT_TZ: Final = "Europe/Berlin"
 
@@ -120,6 +126,36 @@ def raw_retention_days(explicit: int | None = None) -> int | None:
             ) from None
     if explicit < 0:
         raise ValueError(f"raw retention must be 0 or more days, not {explicit}")
+    return explicit
+
+
+_SIZE_UNITS: Final = {"gib": 1 << 30, "mib": 1 << 20, "kib": 1 << 10, "b": 1, "": 1}
+
+
+def streamed_upload_max_bytes(explicit: int | None = None) -> int:
+    """The largest file the dashboard's streamed upload takes (``pipelines.app.streamed``):
+    ``$BACKTRACK_STREAMED_UPLOAD_MAX_BYTES`` (``4294967296``, ``4GiB``, ``512MiB``), by
+    default the ingest's limit for one file (``ingest.limits.UploadLimits.max_file_bytes``,
+    4 GiB). Never more than that limit: a larger file would be refused by the ingest after
+    it had been uploaded in full."""
+    most = UPLOAD_LIMITS.max_file_bytes
+    if explicit is None:
+        env = os.environ.get(STREAMED_UPLOAD_MAX_ENV, "").strip()
+        if not env:
+            return most
+        number = env.rstrip("BbIiKkMmGg ")
+        unit = env[len(number) :].strip().lower()
+        try:
+            explicit = int(number) * _SIZE_UNITS[unit]
+        except (ValueError, KeyError):
+            raise ValueError(
+                f"{STREAMED_UPLOAD_MAX_ENV}={env!r} is not a size (bytes, or e.g. 2GiB, 512MiB)"
+            ) from None
+    if not 1 <= explicit <= most:
+        raise ValueError(
+            f"the streamed upload limit must be 1 byte to {most} bytes (the ingest's limit "
+            f"for one file), not {explicit}"
+        )
     return explicit
 
 

@@ -11,7 +11,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, safety, uploads
+from dashboards import charts, data, safety, streamed_upload, upload_route, uploads
 from dashboards import viewer as viewer_mod
 from dashboards.i18n import category_label, fmt_date, fmt_number, fmt_percent, register, t
 from pipelines.rules import adherence
@@ -75,8 +75,8 @@ register(
             "{met} von {total} Blöcken erreicht; Blöcke ohne Daten zählen als nicht erreicht."
         ),
         "Add tracker files": "Tracker-Dateien hinzufügen",
-        "Tracker files or whole exports (FIT, GPX, TCX, zip, …)": (
-            "Tracker-Dateien oder ganze Exporte (FIT, GPX, TCX, zip, …)"
+        "Tracker files or whole exports (FIT, GPX, TCX, zip, …), up to {limit} each": (
+            "Tracker-Dateien oder ganze Exporte (FIT, GPX, TCX, zip, …), je bis {limit}"
         ),
         "Upload and ingest": "Hochladen und einlesen",
         "Choose at least one file.": "Bitte mindestens eine Datei wählen.",
@@ -231,6 +231,35 @@ def _poll_job() -> None:
         st.rerun()  # the whole page: new figures, and this fragment stops polling
 
 
+def _streamed_upload() -> None:
+    """One large export, streamed to the dashboard server's endpoint (dashboards/
+    streamed_upload.py); its ingest is then shown like every upload's."""
+    limit = upload_route.ENDPOINT.max_bytes()
+    if not upload_route.ENDPOINT.serving:  # `streamlit run dashboards/app.py`: no endpoint
+        st.caption(
+            t(
+                "Large exports are uploaded through the dashboard's server (`backtrack up` or "
+                "`streamlit run dashboards/server.py`); here, use the field above (up to "
+                "{limit}).",
+                limit=uploads.form_limit_shown(),
+            )
+        )
+        return
+    token = streamed_upload.token(viewer, participant)
+    endpoint = upload_route.endpoint_path(str(st.get_option("server.baseUrlPath") or ""))
+    outcome = streamed_upload.show(token, endpoint, limit)
+    if outcome is None:
+        return
+    if outcome.upload is None:
+        st.error(streamed_upload.message(outcome, limit))
+        return
+    started = upload_route.ENDPOINT.job(outcome.upload, participant)
+    if started is not None:
+        _jobs()[participant] = started
+        if uploads.served(started):
+            uploads.wait(viewer, started, uploads.SERVED_WAIT_S)
+
+
 viewer = viewer_mod.current()
 participant = viewer_mod.pick_participant(viewer, "my_activity")
 st.title(t("My activity") if viewer.role == "participant" else t("Activity — {p}", p=participant))
@@ -242,13 +271,17 @@ head = st.container()
 with st.expander(t("Add tracker files"), expanded=participant not in _jobs()):
     with st.form("upload_form", clear_on_submit=True):
         st.file_uploader(
-            t("Tracker files or whole exports (FIT, GPX, TCX, zip, …)"),
+            t(
+                "Tracker files or whole exports (FIT, GPX, TCX, zip, …), up to {limit} each",
+                limit=uploads.form_limit_shown(),
+            ),
             accept_multiple_files=True,
             key="tracker_files",
         )
         st.form_submit_button(t("Upload and ingest"), on_click=_upload_submitted)
     if st.session_state.pop("upload_empty", False):
         st.warning(t("Choose at least one file."))
+    _streamed_upload()
 
 job = _jobs().get(participant)
 if job is not None:

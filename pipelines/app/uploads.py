@@ -121,6 +121,9 @@ class Incoming:
     size: int
     path: Path | None = None
     content: bytes | None = None
+    # hashed already as it arrived (a streamed upload, ``pipelines.app.streamed``: ``path``
+    # is then its sealed file in the raw store, whose bytes are not the content)
+    known_sha256: str | None = None
 
     @classmethod
     def from_path(cls, path: Path) -> Incoming:
@@ -131,6 +134,8 @@ class Incoming:
         return cls(name, len(content), content=content)
 
     def sha256(self) -> str:
+        if self.known_sha256 is not None:
+            return self.known_sha256
         if self.content is not None:
             return hashlib.sha256(self.content).hexdigest()
         assert self.path is not None

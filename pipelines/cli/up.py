@@ -25,7 +25,7 @@ STREAMLIT = (sys.executable, "-m", "streamlit", "run")
 
 def _dashboard_script() -> str:
     """The dashboard's entry script (found, never imported: pipelines do not import it)."""
-    spec = importlib.util.find_spec("dashboards.app")
+    spec = importlib.util.find_spec("dashboards.server")
     if spec is None or spec.origin is None:
         raise typer.BadParameter("the dashboards package is not installed")
     return spec.origin

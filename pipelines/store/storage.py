@@ -12,6 +12,7 @@ Layout under the data directory (``--data-dir`` / ``$BACKTRACK_DATA_DIR`` / ``./
     requests/<participant>/<random>.json              the files of a running ingest (upload lists)
     locks/<participant>.lock                          serialises writers of one participant
     locks/_table-<table>.lock                         serialises writers of a one-file table
+    secrets/upload-token.key                          signs the dashboard's upload tokens
 
 Every write goes to a temporary file in the same directory, is flushed to disk and then
 renamed over the old file (``pipelines.store.files``, the one atomic-write and lock helper
@@ -54,6 +55,7 @@ SINGLE_FILE: Final = "all.parquet"  # the one file of a ``single_file`` table (t
 TABLE_LOCK_PREFIX: Final = "_table-"  # never a participant id (those start alphanumeric)
 PARALLEL_READ_FROM: Final = 16  # partitions; below this a plain loop is faster
 NOTE_PREFIX: Final = "backtrack."  # footer metadata keys of Store.write(..., notes=)
+TOKEN_SECRET_FILE: Final = "upload-token.key"  # under <root>/secrets/
 
 
 class InvalidParticipant(ValueError):
@@ -163,6 +165,35 @@ class Store:
             else:
                 files.replace(tmp, path)
         return digest.hexdigest(), path
+
+    def raw_stream(self, participant: str) -> RawStream:
+        """A new raw file filled a piece at a time (a streamed upload: the pieces arrive
+        over many requests): sealed as it is written, never plaintext on disk, never whole
+        in memory; :meth:`RawStream.finish` puts it in place content-addressed like
+        :meth:`put_raw_file`, :meth:`RawStream.abort` removes it. ``MissingKey`` before
+        anything is written."""
+        key = self.key
+        folder = self.raw_folder(participant)
+        fd, tmp = files.mkstemp(folder)
+        return RawStream(self, participant, fd, Path(tmp), key)
+
+    def token_secret(self) -> bytes:
+        """The data directory's secret for signing short-lived tokens (the dashboard's
+        streamed uploads): 32 random bytes in ``<root>/secrets/upload-token.key`` (mode
+        0600, in a 0700 folder), made on first use and never overwritten."""
+        folder = self.root / "secrets"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / TOKEN_SECRET_FILE
+        with contextlib.suppress(FileExistsError):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+        secret = path.read_bytes()
+        if len(secret) != 32:
+            raise ValueError(f"{path} is damaged: remove it (open upload pages must reload)")
+        return secret
 
     @contextlib.contextmanager
     def open_raw(self, path: Path) -> Iterator[BinaryIO]:
@@ -476,6 +507,67 @@ class Store:
         writers all refuse: two processes may then hold "the" lock at once, harmlessly."""
         with contextlib.suppress(FileNotFoundError):
             (self.root / "locks" / f"{check_participant(participant)}.lock").unlink()
+
+
+class RawStream:
+    """A raw file being written a piece at a time (:meth:`Store.raw_stream`): each piece is
+    hashed (the plaintext's SHA-256, the name it will have) and sealed into a private
+    temporary file (``.tmp-<pid>-…``, mode 0600) in the participant's raw folder, which a
+    killed process leaves for the next holder of the participant's lock to remove. Holds at
+    most one sealing chunk (1 MiB) of plaintext in memory."""
+
+    def __init__(self, store: Store, participant: str, fd: int, tmp: Path, key: sealed.Key):
+        self.store = store
+        self.participant = participant
+        self.tmp = tmp
+        self.size = 0  # plaintext bytes written so far
+        self._digest = hashlib.sha256()
+        self._file = os.fdopen(fd, "wb")
+        self._writer = sealed.SealingWriter(self._file, key)
+        self._open = True
+
+    def write(self, piece: bytes | bytearray | memoryview) -> None:
+        if not self._open:
+            raise ValueError("this raw file is finished or aborted")
+        self._digest.update(piece)
+        self._writer.write(piece)
+        self.size += len(piece)
+
+    def finish(self, original_name: str) -> tuple[str, Path]:
+        """Seal the last chunk, make the file durable and put it in place under its
+        content's SHA-256 (kept as it is when that content is stored already); its SHA-256
+        and path."""
+        if not self._open:
+            raise ValueError("this raw file is finished or aborted")
+        self._open = False
+        try:
+            self._writer.close()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            sha = self._digest.hexdigest()
+            path = self.store.raw_path(self.participant, sha, _safe_ext(original_name))
+            if path.exists():
+                os.unlink(self.tmp)
+            else:
+                files.replace(str(self.tmp), path)
+        except BaseException:
+            self._remove()
+            raise
+        return sha, path
+
+    def abort(self) -> None:
+        """Remove the temporary file: nothing of it stays (idempotent)."""
+        if self._open:
+            self._open = False
+            self._file.close()
+        self._remove()
+
+    def _remove(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
 
 
 _EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")

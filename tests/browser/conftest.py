@@ -42,7 +42,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def dashboard_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run dashboards/app.py`` on a free port over the demo data; its base URL."""
+    """``streamlit run dashboards/server.py`` on a free port over the demo data; its base URL."""
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     with streamlit_server(data_dir, log_path) as base:
         yield base

@@ -25,12 +25,14 @@ from tests.support.browser import (
     shown_as_ingested,
     sign_in,
     upload,
+    upload_streamed,
     wait_until_idle,
 )
 from tests.support.plaintext import plaintext_uploads
 
 INGEST_TIMEOUT_MS = 90_000  # the ingest subprocess pays Prefect's ~15 s start-up
 UPLOAD_NAME = "browser-walk.fit"
+STREAMED_NAME = "browser-streamed-walk.fit"
 
 
 def test_participant_sees_their_adherence(
@@ -128,3 +130,48 @@ def test_coach_sees_the_clinician_report_preview(
     assert button_box["y"] >= image_box["y"] + image_box["height"]
     wait_until_idle(page)
     page.screenshot(path=screenshots / "clinician-report.png", full_page=True)
+
+
+def test_participant_uploads_a_fit_file_streamed(
+    page: Page, dashboard_url: str, data_dir: Path, screenshots: Path, tmp_path: Path
+) -> None:
+    """The large-export path: the file goes in chunks to the dashboard server's endpoint,
+    sealed as it comes, and is ingested on the same path as the form's uploads."""
+    store = Store(data_dir)
+    program_start = settings.load_participant(store, "p01").target.program_start
+    assert program_start is not None
+    day = program_start.toordinal() + 6
+    start = datetime.fromordinal(day).replace(hour=5, minute=20, tzinfo=UTC)
+    fit = tmp_path / STREAMED_NAME
+    fit.write_bytes(
+        fitwriter.activity_file(
+            start_utc=start,
+            elapsed_s=35 * 60,
+            sport=fitwriter.SPORT_WALKING,
+            distance_m=2900.0,
+            steps=3900,
+            name="Walk",
+        )
+    )
+    size = len(fit.read_bytes())
+    assert size < 1e6  # shown with two decimals
+    size_mb = f"{size / 1e6:.2f}"
+
+    sign_in(page, dashboard_url, "p01")
+    expect(page.get_by_role("heading", name="My activity")).to_be_visible()
+    upload_streamed(page, fit)
+    # the component's own progress line, then the page's status of the ingest
+    expect(page.locator(".bt-status")).to_have_text(
+        f"Uploaded {STREAMED_NAME} ({size_mb} MB) — it is being read now.",
+        timeout=PAGE_TIMEOUT_MS,
+    )
+    expect(page.locator("progress.bt-progress")).to_have_attribute("value", "100")
+    expect(shown_as_ingested(page, STREAMED_NAME).first).to_be_attached(timeout=INGEST_TIMEOUT_MS)
+
+    files = store.read(FILES, ["p01"])
+    row = files.loc[files["original_name"].str.endswith(STREAMED_NAME)]
+    assert list(row["status"]) == ["ok"], files.tail(3).to_dict("records")
+    assert plaintext_uploads(data_dir, [fit.read_bytes()]) == []
+    assert not [p for p in (data_dir / "raw" / "p01").iterdir() if p.name.startswith(".tmp-")]
+    wait_until_idle(page)
+    page.screenshot(path=screenshots / "upload-streamed.png", full_page=True)

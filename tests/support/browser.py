@@ -28,7 +28,7 @@ from pipelines.schemas import DAYS
 from pipelines.store.storage import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "dashboards" / "app.py"
+APP = ROOT / "dashboards" / "server.py"  # the app and its streamed-upload endpoint
 HEALTH_TIMEOUT_S = 60
 
 # ---------------------------------------------------------------- the server
@@ -64,7 +64,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 def streamlit_server(
     data_dir: Path, log_path: Path, *, port: int | None = None, extra_args: Sequence[str] = ()
 ) -> Iterator[str]:
-    """``streamlit run dashboards/app.py`` on ``port`` (default: a free one) over ``data_dir``,
+    """``streamlit run dashboards/server.py`` on ``port`` (default: a free one) over ``data_dir``,
     more options in ``extra_args``, output to ``log_path``; its base URL once healthy, stopped
     on exit."""
     port = port or free_port()
@@ -164,9 +164,9 @@ def wait_until_idle(page: Page) -> None:
 def upload(page: Page, path: Path) -> float:
     """Choose ``path`` in the page's tracker-file uploader and, when the uploader sits in a
     form, submit it; the moment of the click (``time.monotonic()``)."""
-    inputs = page.locator("input[type=file]")
+    inputs = page.locator("input[type=file]:not([data-backtrack-streamed])")
     expect(inputs.first).to_be_attached(timeout=PAGE_TIMEOUT_MS)
-    fit_inputs = page.locator("input[type=file][accept*='.fit' i]")
+    fit_inputs = page.locator("input[type=file][accept*='.fit' i]:not([data-backtrack-streamed])")
     file_input = (fit_inputs if fit_inputs.count() else inputs).first
     file_input.set_input_files(path)
     uploader = page.get_by_test_id("stFileUploader").filter(has=file_input)
@@ -175,6 +175,17 @@ def upload(page: Page, path: Path) -> float:
     clicked = time.monotonic()
     if form.count():
         form.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
+    return clicked
+
+
+def upload_streamed(page: Page, path: Path, button: str = "Upload large export") -> float:
+    """Choose ``path`` in the page's streamed upload of large exports and start it with its
+    ``button``; the moment of the click (``time.monotonic()``)."""
+    file_input = page.locator("input[type=file][data-backtrack-streamed]")
+    expect(file_input).to_be_attached(timeout=PAGE_TIMEOUT_MS)
+    file_input.set_input_files(path)
+    clicked = time.monotonic()
+    page.get_by_role("button", name=button).click()
     return clicked
 
 

@@ -1,0 +1,75 @@
+"""The streamed upload refused, in a real browser and in German: a dashboard server whose
+limit is 1 KiB (``BACKTRACK_STREAMED_UPLOAD_MAX_BYTES``) refuses a 4 KiB file from its
+declared size, before a byte of it is sent, and the page says why in the person's language;
+nothing of the file is stored. (The upload that succeeds: test_dashboard_browser.py.)"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.support.browser import (
+    PAGE_TIMEOUT_MS,
+    new_page,
+    sign_in,
+    streamlit_server,
+    upload_streamed,
+)
+
+LIMIT_ENV = "BACKTRACK_STREAMED_UPLOAD_MAX_BYTES"
+
+
+@pytest.fixture(scope="module")
+def small_limit_url(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    before = os.environ.get(LIMIT_ENV)
+    os.environ[LIMIT_ENV] = "1KiB"
+    try:
+        log = tmp_path_factory.mktemp("streamlit-small-limit") / "server.log"
+        with streamlit_server(data_dir, log) as url:
+            yield url
+    finally:
+        if before is None:
+            os.environ.pop(LIMIT_ENV, None)
+        else:
+            os.environ[LIMIT_ENV] = before
+
+
+@pytest.fixture
+def german_page(browser: Browser, small_limit_url: str) -> Iterator[Page]:
+    with new_page(browser) as page:
+        yield page
+
+
+def _raw_files(data_dir: Path) -> list[str]:
+    return sorted(p.name for p in (data_dir / "raw").rglob("*") if p.is_file())
+
+
+def test_a_file_over_the_limit_is_refused_with_words_and_nothing_stored(
+    german_page: Page, small_limit_url: str, data_dir: Path, tmp_path: Path, screenshots: Path
+) -> None:
+    page = german_page
+    export = tmp_path / "export.zip"
+    export.write_bytes(os.urandom(4096))
+    before = _raw_files(data_dir)
+
+    sign_in(page, small_limit_url, "p01")
+    page.get_by_role("radiogroup", name="Language / Sprache").get_by_text("Deutsch").click()
+    expect(page.get_by_role("heading", name="Meine Aktivität")).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS
+    )
+    expect(page.get_by_text("Großer Export (eine Datei bis 1 KiB")).to_be_visible()
+    upload_streamed(page, export, button="Großen Export hochladen")
+
+    refused = (
+        "Das Hochladen von export.zip wurde abgelehnt: Die Datei ist größer als die Grenze "
+        "von 1 KiB für eine Datei."
+    )
+    expect(page.get_by_test_id("stAlertContentError")).to_contain_text(
+        refused, timeout=PAGE_TIMEOUT_MS
+    )
+    assert _raw_files(data_dir) == before  # nothing stored, no temporary file either
+    page.screenshot(path=screenshots / "upload-streamed-refused.png", full_page=True)
