@@ -534,3 +534,39 @@ def test_an_answer_names_every_problem_and_the_questionnaires_items() -> None:
         "item pain is missing",
         "item enjoyment: 11 is above the highest value 10",
     ]
+
+
+def test_a_definitions_fields_as_written_and_its_lookups() -> None:
+    definition = q.parse_definition("clinic.toml", MINIMAL.replace("ITEMS", f"items = [{ITEM_A}]"))
+    got = (definition.id, definition.title, definition.description, definition.source)
+    assert got == ("clinic", q.Text("T", "T"), q.Text("D", "D"), "s")
+    assert (definition.licence, definition.file) == ("l", "clinic.toml")
+    assert definition.item("a") is definition.items[0] and definition.item("b") is None
+    assert (q.Text("walk", "Gehen").get("en"), q.Text("walk", "Gehen").get("de")) == (
+        "walk",
+        "Gehen",
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("max = 2", 'max = "x"', "items[1] (a).max: 'x' must be a number"),
+        # 5 − 1 = 4 does not divide into steps of 3 (the message names the difference)
+        ("min = 0, max = 2", "min = 1, max = 5, step = 3",
+         "items[1] (a).step: 3 must be positive and divide max − min (4)"),
+    ],
+)  # fmt: skip
+def test_a_scale_items_numbers(old: str, new: str, problem: str) -> None:
+    item = ITEM_A.replace(old, new)
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic.toml", MINIMAL.replace("ITEMS", f"items = [{item}]"))
+    assert caught.value.problems == (problem,)
+
+
+def test_a_repeating_schedule_keeps_its_window() -> None:
+    text = MINIMAL.replace("ITEMS", f"items = [{ITEM_A}]").replace(
+        "weeks = [0]", "every_weeks = 1\nwindow_days = 5"
+    )
+    schedule = q.parse_definition("clinic.toml", text).schedule
+    assert schedule == q.Schedule(every_weeks=1, until_week=None, window_days=5)

@@ -240,3 +240,26 @@ def test_a_report_without_any_data_has_every_part_empty() -> None:
         "weeks_met": 0,
         "weeks_total": 0,
     }
+
+
+def test_a_days_pain_entries_and_a_table_without_sources() -> None:
+    """Two diary entries on 1 May (40 and 50, the day's pain their mean 45), one on 2 May.
+    A daily table without a ``sources`` column (the report reads one without): no day names
+    a source."""
+    from ingest.records import DiaryEntry
+    from pipelines.rules import diary
+
+    entries = [DiaryEntry(row=1, date=D[0], pain=40), DiaryEntry(row=2, date=D[0], pain=50)]
+    entries.append(DiaryEntry(row=3, date=D[1], pain=30))
+    per_day = diary.per_day(diary.entries_frame("p1", entries, source="file"))
+    activity = activity_days({D[0]: 35.0, D[1]: 10.0})
+    days = joined.join("p1", activity, per_day, None)
+    p = Participant("p1", "UTC", Target())
+    got = report.build(p, days, D[0], D[2])
+    assert [(d["pain"], d["pain_entries"]) for d in got["days"]] == [
+        (45.0, 2),
+        (30.0, 1),
+        (None, 0),
+    ]
+    old = report.build(p, activity.drop(columns="sources"), D[0], D[2])
+    assert [d["sources"] for d in old["days"]] == [[], [], []]
