@@ -206,6 +206,11 @@ def report(
             f"{sampled.equivalent} equivalent, {sampled.untested} not tested"
             + (f", {sampled.gone} gone with a change of the code." if sampled.gone else "."),
             "",
+            "Once a sample's survivors have been triaged — killed by tests written for them, "
+            "or listed as equivalent — the same sample overstates the package. The figures "
+            'of each sample before its triage are in docs/testing.md ("Where it stands"); '
+            "`make mutation SEED=…` draws a fresh sample.",
+            "",
         ]
     lines += [
         f"**Every mutant tested so far: {killed} of {counted} killed ({pct:.1f} %)**, "
