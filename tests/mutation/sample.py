@@ -9,20 +9,21 @@ Wong & Mathur 1995; Zhang et al., ICSE 2013) keeps the score's ranking of test s
 with a tenth of the mutants or fewer.
 
 It first brings ``mutants/`` up to date with the sources (mutmut's own generation step,
-nothing run; a function whose source changed loses its old verdicts), then draws ``--size``
-mutant names with ``random.Random(seed)`` from the sorted names of every mutant of the
-package, writes them to ``mutants/sample.json`` (the report reads it) and prints those of
-them that have no verdict yet, one a line: what ``mutmut run`` is given. A mutant tested
-before (by an earlier sample or by ``make mutation-full``) keeps its verdict.
+nothing run; a function whose source changed loses its old verdicts), then draws about
+``--size`` mutant names from every mutant of the package (:func:`choose`: each name in or
+out by a keyed hash, so a sample keeps its members when other code changes), writes them
+to ``mutants/sample.json`` (the report reads it) and prints those of them that have no
+verdict yet, one a line: what ``mutmut run`` is given. A mutant tested before (by an
+earlier sample or by ``make mutation-full``) keeps its verdict.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -72,10 +73,22 @@ def verdicts(package: Path = PACKAGE) -> dict[str, int | None]:
 
 
 def choose(names: list[str], size: int, seed: int) -> list[str]:
-    """``size`` of ``names`` drawn uniformly without replacement, the same for the same
-    names and seed; all of them when there are no more than ``size``."""
-    ordered = sorted(names)
-    return sorted(random.Random(seed).sample(ordered, min(size, len(ordered))))
+    """About ``size`` of ``names``, each taken with the same chance ``size / len(names)``
+    (all of them when there are no more), decided for each name on its own by a keyed hash
+    of the seed and the name: a Bernoulli sample, as uniform as drawing ``size`` at random.
+
+    Deciding per name keeps a mutant in or out of the sample when *other* code changes:
+    after a change, only the changed functions' mutants are new to the sample and need a
+    run, not a whole new draw."""
+    if len(names) <= size:
+        return sorted(names)
+    threshold = size / len(names) * 2**64
+    return sorted(n for n in names if _draw(seed, n) < threshold)
+
+
+def _draw(seed: int, name: str) -> int:
+    digest = hashlib.blake2b(name.encode(), digest_size=8, key=str(seed).encode()).digest()
+    return int.from_bytes(digest, "big")
 
 
 def main(argv: list[str] | None = None) -> int:

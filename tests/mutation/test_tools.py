@@ -30,12 +30,21 @@ def test_the_wilson_interval_of_hand_worked_proportions(
 
 
 def test_the_sample_is_the_same_for_the_same_names_and_seed_and_a_subset() -> None:
-    names = [f"pipelines.rules.daily.x_f__mutmut_{i}" for i in range(1, 1001)]
-    first = sample.choose(names, 100, seed=7)
-    assert first == sample.choose(list(reversed(names)), 100, seed=7)  # order does not matter
-    assert len(first) == len(set(first)) == 100 and set(first) <= set(names)
-    assert first != sample.choose(names, 100, seed=8)
+    names = [f"pipelines.rules.daily.x_f__mutmut_{i}" for i in range(1, 10_001)]
+    first = sample.choose(names, 1000, seed=7)
+    assert first == sample.choose(list(reversed(names)), 1000, seed=7)  # order does not matter
+    assert len(first) == len(set(first)) and set(first) <= set(names)
+    # each name with chance 1/10: 1000 expected, sd √(10000 · 0.1 · 0.9) = 30; ±4 sd
+    assert 880 <= len(first) <= 1120
+    assert first != sample.choose(names, 1000, seed=8)
     assert sample.choose(names[:30], 100, seed=7) == sorted(names[:30])  # fewer: every one
+
+
+def test_a_name_stays_in_or_out_of_the_sample_when_other_names_change() -> None:
+    names = [f"pipelines.rules.daily.x_f__mutmut_{i}" for i in range(1, 10_001)]
+    changed = names[:9000] + [f"pipelines.rules.steps.x_g__mutmut_{i}" for i in range(1, 1001)]
+    before, after = set(sample.choose(names, 1000, 7)), set(sample.choose(changed, 1000, 7))
+    assert before & set(names[:9000]) == after & set(names[:9000])  # same population size
 
 
 def _mutant(name: str, status: str) -> report.Mutant:
