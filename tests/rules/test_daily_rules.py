@@ -757,3 +757,9 @@ def test_a_session_without_duration_covers_no_minute() -> None:
         {"session_id": f"{0:016x}:1", "minute_ns": minute + i * 60_000_000_000, "credit": c}
         for i, c in enumerate([1.0, 1.0, 0.5])
     ]
+
+
+def test_wear_by_day_of_nothing_keeps_its_columns_types() -> None:
+    got = daily.wear_by_day(WEAR.empty(), session_rows([], TZ), TZ)
+    assert len(got) == 0 and got.index.name == "date"
+    assert (str(got["wear_minutes"].dtype), str(got["wear_basis"].dtype)) == ("float64", "string")

@@ -480,3 +480,14 @@ def test_an_answer_that_is_not_a_finite_number_is_refused_by_name() -> None:
     answer = fhir.Answers("peg3", date(2026, 3, 29), {"pain": float("nan")}, 5.0)
     with pytest.raises(ValueError, match=r"^an answer must be a finite number, not nan$"):
         fhir.questionnaire_response("p1", answer)
+
+
+def test_only_the_participants_own_days_go_into_the_bundle() -> None:
+    """A days table of two participants: the other one's figures never leave with p1's."""
+    mine = days_frame(DAYS_ROWS).assign(participant=PERSON.id)
+    other = days_frame(DAYS_ROWS).assign(participant="someone-else")
+    other["steps"] = 99_999
+    both = pd.concat([mine, other], ignore_index=True)
+    alone = fhir.bundle(fhir.Export(PERSON, mine, sessions_frame(SESSION_ROWS), NOW))
+    shared = fhir.bundle(fhir.Export(PERSON, both, sessions_frame(SESSION_ROWS), NOW))
+    assert shared == alone

@@ -570,3 +570,37 @@ def test_a_repeating_schedule_keeps_its_window() -> None:
     )
     schedule = q.parse_definition("clinic.toml", text).schedule
     assert schedule == q.Schedule(every_weeks=1, until_week=None, window_days=5)
+
+
+NOT_A_LIST = "scoring.items: a list of the scored items' ids is needed"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("min = 0, max = 2", 'min = 0, max = 2, step = "x"',
+         "items[1] (a).step: 'x' must be a number"),
+        ('items = ["a"]', 'items = "a"', NOT_A_LIST),
+        ('items = ["a"]', "items = []", NOT_A_LIST),
+        ("higher_is_better = true", "higher_is_better = true\nweight = 2",
+         "scoring: unknown field(s) weight"),
+    ],
+)  # fmt: skip
+def test_more_wrong_definitions(old: str, new: str, problem: str) -> None:
+    text = MINIMAL.replace("ITEMS", f"items = [{ITEM_A}]")
+    assert old in text
+    with pytest.raises(DefinitionError) as caught:
+        q.parse_definition("clinic.toml", text.replace(old, new, 1))
+    assert caught.value.problems == (problem,)
+
+
+def test_a_text_item_of_one_character_and_its_answer_kept_readable() -> None:
+    note = '{ id = "n", text = { en = "Letter", de = "Buchstabe" }, kind = "text", max_length = 1 }'
+    text = MINIMAL.replace("ITEMS", f"items = [{ITEM_A}, {note}]")
+    definition = q.parse_definition("clinic.toml", text)
+    assert definition.item("n") == q.Item("n", q.Text("Letter", "Buchstabe"), "text", max_length=1)
+    row = q.row("p1", PSFS, d(0), {
+        "activity_1": "Gärtnern", "rating_1": 3, "activity_2": "b", "rating_2": 5,
+        "activity_3": "c", "rating_3": 4,
+    })  # fmt: skip
+    assert '"activity_1": "Gärtnern"' in row["items"]  # as written, not \\u-escaped

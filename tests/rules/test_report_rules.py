@@ -263,3 +263,30 @@ def test_a_days_pain_entries_and_a_table_without_sources() -> None:
     ]
     old = report.build(p, activity.drop(columns="sources"), D[0], D[2])
     assert [d["sources"] for d in old["days"]] == [[], [], []]
+
+
+def test_a_range_inside_the_program_lists_only_its_blocks_and_each_days_wear() -> None:
+    """Program start Mon 6 May 2024, walking every other day in blocks of two days from it:
+    6–7 May (35 and 31 min: met, 2 days), 8–9 May (no data), 10–11 May (40 min: met). The
+    range 8–11 May lists the last two blocks only; 6 May was worn 700 min on step data."""
+    start = date(2024, 5, 6)
+    activity = activity_days({start: 35.0, date(2024, 5, 7): 31.0, date(2024, 5, 10): 40.0})
+    activity["credited_minutes"] = activity["walking_minutes"]
+    activity.loc[0, ["wear_basis", "wear_minutes"]] = ["steps", 700.0]
+    p = Participant("p1", "UTC", Target(program_start=start))
+    got = report.build(p, activity, start=date(2024, 5, 8), end=date(2024, 5, 11))
+    assert got["blocks"] == [
+        {"start": "2024-05-08", "end": "2024-05-09", "status": "no_data", "complete": True,
+         "met_days": 0},
+        {"start": "2024-05-10", "end": "2024-05-11", "status": "met", "complete": True,
+         "met_days": 1},
+    ]  # fmt: skip
+    first = report.build(p, activity, start=start, end=date(2024, 5, 7))
+    assert [(d["wear_basis"], d["wear_minutes"]) for d in first["days"]] == [
+        ("steps", 700.0),
+        (None, None),
+    ]
+    assert first["blocks"] == [
+        {"start": "2024-05-06", "end": "2024-05-07", "status": "met", "complete": True,
+         "met_days": 2},
+    ]  # fmt: skip
