@@ -7,9 +7,13 @@ seconds (``utc_offset_s``) when, and only when, the file itself states it.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Final, Literal
+
+import pyarrow as pa
 
 # activity: sessions; monitoring: step data; export: both (Apple Health, Takeout, ...);
 # summary: per-day totals only (a daily steps CSV).
@@ -70,6 +74,184 @@ class StepInterval:
     floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
 
 
+STEP_BATCH_ROWS: Final = 65_536
+"""Rows of one batch of :class:`StepColumns` (what a reader hands over at a time)."""
+
+STEP_COLUMNS: Final = pa.schema(
+    [
+        pa.field("start_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("end_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("steps", pa.int64(), nullable=False),
+        pa.field("device", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("activity_type", pa.int32()),
+        pa.field("utc_offset_s", pa.int32()),
+        pa.field("floating", pa.bool_(), nullable=False),
+    ]
+)
+"""The columns of :class:`StepColumns`: one row per :class:`StepInterval`, its fields in
+order; ``device`` is ``Device.key`` dictionary-encoded (code ``i`` is ``devices[i]``)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StepColumns:
+    """Step intervals as Arrow record batches (:data:`STEP_COLUMNS`), for readers of files
+    with hundreds of thousands of them (Apple Health): about 40 bytes an interval where a
+    :class:`StepInterval` costs about 560. ``devices[i]`` is the device of code ``i``;
+    every batch's ``device`` dictionary is ``[d.key for d in devices]``.
+
+    The one place the two forms meet: :meth:`from_records` and :meth:`records` (for
+    :meth:`ParsedFile.steps`), so every rule downstream sees this form only."""
+
+    batches: tuple[pa.RecordBatch, ...]
+    devices: tuple[Device, ...]
+
+    @classmethod
+    def from_records(
+        cls, records: Sequence[StepInterval], rows: int = STEP_BATCH_ROWS
+    ) -> StepColumns:
+        """The same intervals, in the same order, as columns."""
+        builder = StepColumnsBuilder(rows)
+        for r in records:
+            builder.add(
+                r.start_utc,
+                r.end_utc,
+                r.steps,
+                r.device,
+                r.utc_offset_s,
+                r.floating,
+                r.activity_type,
+            )
+        return builder.build()
+
+    def __len__(self) -> int:
+        return sum(b.num_rows for b in self.batches)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StepColumns):
+            return NotImplemented
+        return self.records() == other.records()
+
+    def __hash__(self) -> int:
+        return hash(len(self))
+
+    def table(self) -> pa.Table:
+        """Every batch as one table (the batches stay the chunks)."""
+        return pa.Table.from_batches(self.batches, schema=STEP_COLUMNS)
+
+    def records(self) -> tuple[StepInterval, ...]:
+        """The intervals as :class:`StepInterval` records (small files, tests, messages)."""
+        return tuple(r for batch in self.batches for r in _records(batch, self.devices))
+
+
+def _records(batch: pa.RecordBatch, devices: Sequence[Device]) -> Iterator[StepInterval]:
+    columns = batch.to_pydict()
+    codes = batch.column("device").indices.to_pylist()
+    for start, end, steps, code, kind, offset, floating in zip(
+        columns["start_utc"],
+        columns["end_utc"],
+        columns["steps"],
+        codes,
+        columns["activity_type"],
+        columns["utc_offset_s"],
+        columns["floating"],
+        strict=True,
+    ):
+        yield StepInterval(start, end, steps, devices[code], kind, offset, floating)
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class StepColumnsBuilder:
+    """Collects step intervals into :class:`StepColumns`: a few typed arrays (8 bytes a
+    field) that become a record batch every ``rows`` rows, devices shared by code."""
+
+    def __init__(self, rows: int = STEP_BATCH_ROWS) -> None:
+        self.rows = rows
+        self.batches: list[pa.RecordBatch] = []
+        self.devices: dict[Device, int] = {}
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self.start: array[int] = array("q")
+        self.end: array[int] = array("q")
+        self.steps: array[int] = array("q")
+        self.device: array[int] = array("i")
+        self.kind: list[int | None] = []
+        self.offset: list[int | None] = []
+        self.floating: list[bool] = []
+
+    def add(
+        self,
+        start_utc: datetime,
+        end_utc: datetime,
+        steps: int,
+        device: Device,
+        utc_offset_s: int | None = None,
+        floating: bool = False,
+        activity_type: int | None = None,
+    ) -> None:
+        code = self.devices.get(device)
+        if code is None:
+            code = self.devices[device] = len(self.devices)
+        self.start.append(_micros(start_utc))
+        self.end.append(_micros(end_utc))
+        self.steps.append(steps)
+        self.device.append(code)
+        self.kind.append(activity_type)
+        self.offset.append(utc_offset_s)
+        self.floating.append(floating)
+        if len(self.start) >= self.rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.start:
+            return
+        stamp = pa.timestamp("us", tz="UTC")
+        self.batches.append(
+            pa.RecordBatch.from_arrays(
+                [
+                    pa.array(self.start, type=pa.int64()).cast(stamp),
+                    pa.array(self.end, type=pa.int64()).cast(stamp),
+                    pa.array(self.steps, type=pa.int64()),
+                    pa.array(self.device, type=pa.int32()),  # a dictionary at build()
+                    pa.array(self.kind, type=pa.int32()),
+                    pa.array(self.offset, type=pa.int32()),
+                    pa.array(self.floating, type=pa.bool_()),
+                ],
+                names=STEP_COLUMNS.names,
+            )
+        )
+        self._fresh()
+
+    def __len__(self) -> int:
+        return sum(b.num_rows for b in self.batches) + len(self.start)
+
+    def build(self) -> StepColumns:
+        self._flush()
+        devices = tuple(self.devices)
+        keys = pa.array([d.key for d in devices], type=pa.string())
+        batches = tuple(
+            pa.RecordBatch.from_arrays(
+                [
+                    *b.columns[:3],
+                    pa.DictionaryArray.from_arrays(b.column(3), keys),
+                    *b.columns[4:],
+                ],
+                schema=STEP_COLUMNS,
+            )
+            for b in self.batches
+        )
+        self.batches = []
+        return StepColumns(batches, devices)
+
+
+def _micros(instant: datetime) -> int:
+    """An aware (UTC) instant as whole microseconds since 1970 (exact: no float)."""
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 WearBasis = Literal["heart_rate"]
 
 
@@ -110,6 +292,27 @@ class ParsedFile:
     warnings: tuple[str, ...] = ()
     daily_steps: tuple[DailySteps, ...] = ()
     wear_spans: tuple[WearSpan, ...] = ()
+    # a reader of many intervals (Apple Health) hands them over as columns instead of
+    # ``step_intervals``; never both. Read them through :meth:`steps`.
+    step_columns: StepColumns | None = None
+
+    def steps(self) -> StepColumns:
+        """The file's step intervals as columns, whichever form the reader gave: the one
+        conversion every rule downstream reads through."""
+        if self.step_columns is not None:
+            return self.step_columns
+        return StepColumns.from_records(self.step_intervals)
+
+    def step_records(self) -> tuple[StepInterval, ...]:
+        """The file's step intervals as records, whichever form the reader gave."""
+        if self.step_columns is not None:
+            return self.step_columns.records()
+        return self.step_intervals
+
+    @property
+    def n_step_intervals(self) -> int:
+        columns = self.step_columns
+        return len(self.step_intervals) if columns is None else len(columns)
 
 
 class UnusableFile(Exception):

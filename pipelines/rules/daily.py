@@ -34,7 +34,7 @@ when not met and worn less than ``min_wear_minutes``; else ``below``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -163,9 +163,95 @@ def bout_flags(best: pd.DataFrame, min_bout_minutes: int, max_pause_minutes: int
     return flags
 
 
+def best_in_bouts(
+    step_minutes: Iterable[pd.DataFrame],
+    tz: str,
+    min_bout_minutes: int,
+    max_pause_minutes: int,
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """:func:`best_step_minutes` and :func:`bout_flags` of step minutes given in parts,
+    each part holding every device's rows of its minutes and the parts in minute order
+    (the windows of ``step_minutes``): ``(best, in_bout)`` a part at a time, the same rows
+    and flags as of all of it at once. A bout may continue into the next part, so the
+    rows from the first walking minute of a part's last bout on wait for the next part
+    before they are given."""
+    held: pd.DataFrame | None = None
+    for part in step_minutes:
+        best = best_step_minutes(part, tz)
+        if held is not None and len(held):
+            best = pd.concat([held, best], ignore_index=True)
+        if best.empty:
+            continue
+        walking = (best["steps"].to_numpy() >= WALKING_CADENCE_SPM) & cadence_known(best)
+        minute = best["minute_ns"].to_numpy() // MINUTE_NS
+        cut = len(best)
+        if walking.any():
+            walk_minute = minute[walking]
+            starts = np.r_[True, np.diff(walk_minute) > max_pause_minutes + 1]
+            last_start = walk_minute[np.flatnonzero(starts)[-1]]
+            cut = int(np.searchsorted(minute, last_start, side="left"))
+        if cut:
+            done = best.iloc[:cut].reset_index(drop=True)
+            yield done, bout_flags(done, min_bout_minutes, max_pause_minutes)
+        held = best.iloc[cut:].reset_index(drop=True)
+    if held is not None and len(held):
+        yield held, bout_flags(held, min_bout_minutes, max_pause_minutes)
+
+
+def _step_days(
+    step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
+    session_minute_ns: np.ndarray,
+    walking_minute_ns: pd.Index,
+    tz: str,
+    min_bout_minutes: int,
+    max_pause_minutes: int,
+) -> dict[str, pd.Series | pd.DataFrame]:
+    """Per local day what :func:`daily_activity` takes from the step minutes, summed a
+    part at a time (:func:`best_in_bouts`): ``bout`` walking minutes of bouts outside
+    sessions, ``bout_brisk`` those at brisk cadence, ``steps`` (the best device's),
+    ``coarse`` steps of coarse readings outside sessions; ``sources`` the distinct
+    (date, source) rows; ``step_at`` the fine-resolution steps of ``walking_minute_ns``."""
+    parts = [step_minutes] if isinstance(step_minutes, pd.DataFrame) else step_minutes
+    sums: dict[str, list[pd.Series]] = {"bout": [], "bout_brisk": [], "steps": [], "coarse": []}
+    sources: list[pd.DataFrame] = []
+    step_at: list[pd.Series] = []
+    for best, in_bout in best_in_bouts(parts, tz, min_bout_minutes, max_pause_minutes):
+        fine = cadence_known(best)
+        minute_ns = best["minute_ns"].to_numpy()
+        outside = ~np.isin(minute_ns, session_minute_ns)
+        bout = best[in_bout & outside]
+        coarse = best[~fine & outside]
+        sums["bout"].append(bout.groupby("date")["steps"].size())
+        brisk = (bout["steps"] >= BRISK_CADENCE_SPM).astype("int64")
+        sums["bout_brisk"].append(brisk.groupby(bout["date"]).sum())
+        sums["steps"].append(best.groupby("date")["steps"].sum())
+        sums["coarse"].append(coarse.groupby("date")["steps"].sum())
+        sources.append(best[["date", "source"]].drop_duplicates())
+        at = fine & np.isin(minute_ns, walking_minute_ns.to_numpy())
+        step_at.append(best.loc[at].set_index("minute_ns")["steps"])
+    out: dict[str, pd.Series | pd.DataFrame] = {
+        name: _summed_days(series) for name, series in sums.items()
+    }
+    out["sources"] = (
+        pd.concat(sources, ignore_index=True).drop_duplicates()
+        if sources
+        else pd.DataFrame({"date": pd.Series(dtype=object), "source": pd.Series(dtype=object)})
+    )
+    out["step_at"] = pd.concat(step_at) if step_at else pd.Series(dtype="int64")
+    return out
+
+
+def _summed_days(parts: list[pd.Series]) -> pd.Series:
+    """Per-day sums of several parts added up (a day may span two parts)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="int64")
+    return pd.concat(parts).groupby(level=0).sum()
+
+
 def daily_activity(
     sessions: pd.DataFrame,
-    step_minutes: pd.DataFrame,
+    step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
     wear: pd.DataFrame,
     *,
     tz: str,
@@ -177,26 +263,26 @@ def daily_activity(
     """The activity columns of the daily table for one participant, one row per local day
     from ``min(program_start, first data day)`` to the last data day (empty without data)."""
     sm = session_minutes(sessions, tz)
-    best = best_step_minutes(step_minutes, tz)
-    fine = cadence_known(best)
 
     walking = sm[(sm["category"] == "walking") & sm["counted"]]
     walk_min = walking.groupby("minute_ns").agg(
         credit=("credit", "max"), cadence=("cadence", "max"), date=("date", "first")
     )
-    step_at = best[fine].set_index("minute_ns")["steps"]
-    step_cadence = step_at.reindex(walk_min.index)
+    step = _step_days(
+        step_minutes,
+        sm["minute_ns"].to_numpy(),
+        walk_min.index,
+        tz,
+        min_bout_minutes,
+        max_pause_minutes,
+    )
+    step_cadence = step["step_at"].reindex(walk_min.index)
     brisk = np.where(
         step_cadence.notna(),
         step_cadence >= BRISK_CADENCE_SPM,
         walk_min["cadence"] >= BRISK_CADENCE_SPM,
     )
     walk_min["brisk"] = walk_min["credit"].where(brisk, 0.0)
-
-    in_bout = bout_flags(best, min_bout_minutes, max_pause_minutes)
-    outside = ~np.isin(best["minute_ns"].to_numpy(), sm["minute_ns"].to_numpy())
-    bout = best[in_bout & outside]
-    coarse = best[~fine & outside]
 
     training = sm[sm["category"].isin(TRAINING) & sm["counted"]]
     train_min = training.groupby("minute_ns").agg(credit=("credit", "max"), date=("date", "first"))
@@ -215,7 +301,7 @@ def daily_activity(
     sources = _sources_per_day(
         [
             (sm.loc[sm["counted"], "date"], sm.loc[sm["counted"], "source"]),
-            (best["date"], best["source"]),
+            (step["sources"]["date"], step["sources"]["source"]),
             (totals["date"], totals["source"]),
             (counted_sessions["local_date"], counted_sessions["source_format"]),
             ([d for d, _ in wear_days], [s for _, s in wear_days]),
@@ -231,14 +317,17 @@ def daily_activity(
             return pd.Series(0.0, index=index)
         return frame.groupby("date")[column].sum().reindex(index, fill_value=0).astype(float)
 
+    def days_of(sums: pd.Series | pd.DataFrame) -> pd.Series:
+        assert isinstance(sums, pd.Series)
+        return sums.reindex(index, fill_value=0).astype(float)
+
     out = pd.DataFrame(index=index)
     out["session_walking_minutes"] = per_day(walk_min, "credit")
-    out["bout_walking_minutes"] = per_day(bout.assign(one=1.0), "one")
+    out["bout_walking_minutes"] = days_of(step["bout"])
     out["walking_minutes"] = out["session_walking_minutes"] + out["bout_walking_minutes"]
-    bout_brisk = bout.assign(one=(bout["steps"] >= BRISK_CADENCE_SPM).astype(float))
-    out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + per_day(bout_brisk, "one")
+    out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + days_of(step["bout_brisk"])
     out["training_minutes"] = per_day(train_min, "credit")
-    minute_steps = per_day(best, "steps")
+    minute_steps = days_of(step["steps"])
     total_steps = (
         totals.groupby("date")["steps"].max().reindex(index, fill_value=0).astype(float)
         if len(totals)
@@ -258,7 +347,7 @@ def daily_activity(
     worn = wear_by_day(wear, sessions, tz).reindex(index)
     out["wear_minutes"] = worn["wear_minutes"].astype("float64")
     out["wear_basis"] = worn["wear_basis"].astype("string")
-    out["approximate"] = per_day(coarse, "steps") >= WALKING_CADENCE_SPM
+    out["approximate"] = days_of(step["coarse"]) >= WALKING_CADENCE_SPM
     for col in (
         "walking_minutes",
         "brisk_walking_minutes",
