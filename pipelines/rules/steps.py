@@ -58,33 +58,72 @@ def columns_of(records: Intervals) -> StepColumns:
     return records if isinstance(records, StepColumns) else StepColumns.from_records(records)
 
 
+@dataclass(frozen=True, slots=True)
+class IntervalArrays:
+    """Step intervals as plain arrays, floating ones placed: what the rules compute on.
+    ``device`` is a code into ``names`` (the device keys in name order), ``utc_offset_s``
+    NaN where the file stated none or the interval is floating."""
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    steps: np.ndarray
+    device: np.ndarray
+    utc_offset_s: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, table: pa.Table, tz: str) -> IntervalArrays:
+        """The arrays of ``table`` (:data:`ingest.records.STEP_COLUMNS`); floating
+        (wall-clock) intervals are placed in ``tz``."""
+        table = table.unify_dictionaries()
+        column = table.column("device")
+        if table.num_rows:
+            keys = np.array(column.chunk(0).dictionary.to_pylist(), dtype=object)
+            codes = np.concatenate(
+                [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in column.chunks]
+            ).astype("int64")
+        else:
+            keys, codes = np.array([], dtype=object), np.zeros(0, dtype="int64")
+        used = np.unique(codes)
+        names = np.array(sorted(keys[used]), dtype=object)
+        rank = np.zeros(len(keys), dtype="int64")
+        rank[used] = np.searchsorted(names, keys[used])
+        floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
+        start = _micros(table.column("start_utc")) * 1000
+        end = _micros(table.column("end_utc")) * 1000
+        if floating.any():
+            for values in (start, end):
+                wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+                values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+        offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
+        offsets[floating] = np.nan
+        return cls(
+            start,
+            end,
+            np.asarray(table.column("steps").to_numpy(), dtype="int64"),
+            rank[codes],
+            offsets,
+            names,
+        )
+
+
+def _micros(column: pa.ChunkedArray) -> np.ndarray:
+    return np.array(column.cast(pa.int64()).to_numpy(), dtype="int64")
+
+
 def intervals_frame(records: Intervals | pa.Table, tz: str) -> pd.DataFrame:
     """Intervals as a frame; floating (wall-clock) intervals are placed in ``tz``."""
     table = records if isinstance(records, pa.Table) else columns_of(records).table()
-    floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
-    offsets = pd.array(table.column("utc_offset_s").to_pandas(), dtype="Int64")
-    offsets[floating] = pd.NA
-    frame = pd.DataFrame(
+    iv = IntervalArrays.of(table, tz)
+    return pd.DataFrame(
         {
-            "start_utc": _utc(table.column("start_utc")),
-            "end_utc": _utc(table.column("end_utc")),
-            "steps": np.asarray(table.column("steps").to_numpy(), dtype="int64"),
-            "device": pd.array(
-                table.column("device").cast(pa.string()).to_pandas(), dtype="string"
-            ),
-            "utc_offset_s": offsets,
+            "start_utc": pd.Series(pd.to_datetime(iv.start_ns, utc=True)).dt.as_unit("us"),
+            "end_utc": pd.Series(pd.to_datetime(iv.end_ns, utc=True)).dt.as_unit("us"),
+            "steps": iv.steps,
+            "device": pd.array(iv.names[iv.device], dtype="string"),
+            "utc_offset_s": pd.array(iv.utc_offset_s, dtype="Int64"),
         }
     )
-    if floating.any():
-        for col in ("start_utc", "end_utc"):
-            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
-            frame.loc[floating, col] = placed
-    return frame
-
-
-def _utc(column: pa.ChunkedArray) -> pd.Series:
-    values = np.asarray(column.cast(pa.int64()).to_numpy(), dtype="int64")
-    return pd.Series(pd.to_datetime(values, unit="us", utc=True)).dt.as_unit("us")
 
 
 def step_minutes(
@@ -137,15 +176,15 @@ def step_minute_windows(
     table = table.filter(_positive(table))
     if table.num_rows == 0:
         return
-    iv = intervals_frame(table, tz)
-    device_code, devices = pd.factorize(iv["device"], sort=True)  # codes in name order
-    names = pd.array(devices.to_numpy(), dtype="string")
-    first = _floor_minute_ns(iv["start_utc"])
-    last = _ceil_minute_ns(iv["end_utc"])
-    length_s = (_ns(iv["end_utc"]) - _ns(iv["start_utc"])) // 1_000_000_000
-    steps = iv["steps"].to_numpy()
-    offsets = iv["utc_offset_s"].to_numpy(dtype="float64", na_value=np.nan)
-    del iv
+    iv = IntervalArrays.of(table, tz)
+    del table
+    device_code = iv.device
+    names = pd.array(iv.names, dtype="string")
+    first = iv.start_ns - iv.start_ns % MINUTE_NS
+    last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
+    length_s = (iv.end_ns - iv.start_ns) // 1_000_000_000
+    steps = iv.steps
+    offsets = iv.utc_offset_s
     order = np.argsort(first, kind="stable")  # by first minute; file order within
     window = window_of(first[order], days)
     pending = _no_rows()
@@ -289,22 +328,38 @@ def wear_spans(
     )
     if table.num_rows == 0:
         return WEAR.empty()
-    iv = intervals_frame(table, tz).sort_values(["device", "start_utc"], kind="stable")
-    start, end = _ns(iv["start_utc"]), _ns(iv["end_utc"])
-    device = iv["device"].to_numpy(dtype=object)
+    iv = IntervalArrays.of(table, tz)
+    order = np.lexsort((iv.start_ns, iv.device))  # by device name, then start; stable
+    start, end, device = iv.start_ns[order], iv.end_ns[order], iv.device[order]
     gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
     reach = pd.Series(end).groupby(device).cummax().to_numpy()  # latest end so far
     new = np.r_[True, (device[1:] != device[:-1]) | (start[1:] - reach[:-1] > gap_ns)]
     stretch = np.cumsum(new)
     spans = (
-        iv.assign(stretch=stretch)
+        pd.DataFrame(
+            {
+                "stretch": stretch,
+                "device": device,
+                "start": start,
+                "end": end,
+                "utc_offset_s": iv.utc_offset_s[order],
+            }
+        )
         .groupby("stretch", as_index=False, sort=True)
         .agg(
             device=("device", "first"),
-            start_utc=("start_utc", "min"),
-            end_utc=("end_utc", "max"),
-            utc_offset_s=("utc_offset_s", "first"),
+            start=("start", "min"),
+            end=("end", "max"),
+            utc_offset_s=("utc_offset_s", "first"),  # the first stated offset
         )
+    )
+    spans = pd.DataFrame(
+        {
+            "device": pd.array(iv.names[spans["device"].to_numpy()], dtype="string"),
+            "start_utc": pd.to_datetime(spans["start"].to_numpy(), utc=True),
+            "end_utc": pd.to_datetime(spans["end"].to_numpy(), utc=True),
+            "utc_offset_s": pd.array(spans["utc_offset_s"].to_numpy(), dtype="Int64"),
+        }
     )
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256
