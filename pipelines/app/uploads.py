@@ -545,6 +545,8 @@ def record(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )
         store.write(DAILY_STEPS, participant, days)
+        files, outcomes = ingestion.merged(manifest, rows.files, FILES.key), rows.outcomes
+        del rows, sessions, wear, days, minutes  # the refresh reads them back as it needs
         refresh_locked(store, participant)
-        store.write(FILES, participant, ingestion.merged(manifest, rows.files, FILES.key))
-    return rows.outcomes
+        store.write(FILES, participant, files)
+    return outcomes
