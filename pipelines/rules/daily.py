@@ -412,7 +412,7 @@ def wear_by_day(
                     {
                         "start_utc": [edge],
                         "end_utc": [edge],
-                        "utc_offset_s": pd.array([held[1]], dtype="Int64"),
+                        "utc_offset_s": pd.Series([held[1]], dtype="Int64"),
                     }
                 )
             )
