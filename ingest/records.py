@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final, Literal
 
+import numpy as np
 import pyarrow as pa
 
 # activity: sessions; monitoring: step data; export: both (Apple Health, Takeout, ...);
@@ -177,9 +178,10 @@ class StepColumnsBuilder:
         self.end: array[int] = array("q")
         self.steps: array[int] = array("q")
         self.device: array[int] = array("i")
-        self.kind: list[int | None] = []
-        self.offset: list[int | None] = []
-        self.floating: list[bool] = []
+        self.kind: array[int] = array("i")
+        self.offset: array[int] = array("i")
+        self.known: array[int] = array("b")  # per row: 1 kind known, 2 offset known
+        self.floating: array[int] = array("b")
 
     def add(
         self,
@@ -198,26 +200,31 @@ class StepColumnsBuilder:
         self.end.append(_micros(end_utc))
         self.steps.append(steps)
         self.device.append(code)
-        self.kind.append(activity_type)
-        self.offset.append(utc_offset_s)
+        self.kind.append(0 if activity_type is None else activity_type)
+        self.offset.append(0 if utc_offset_s is None else utc_offset_s)
+        self.known.append((activity_type is not None) | (utc_offset_s is not None) << 1)
         self.floating.append(floating)
         if len(self.start) >= self.rows:
             self._flush()
 
     def _flush(self) -> None:
-        if not self.start:
+        """The rows so far as a record batch, made from the arrays' own buffers (no
+        copy, and without ``pa.array``, which would import pandas into a parser)."""
+        n = len(self.start)
+        if not n:
             return
+        known = np.frombuffer(self.known, dtype=np.int8)
         stamp = pa.timestamp("us", tz="UTC")
         self.batches.append(
             pa.RecordBatch.from_arrays(
                 [
-                    pa.array(self.start, type=pa.int64()).cast(stamp),
-                    pa.array(self.end, type=pa.int64()).cast(stamp),
-                    pa.array(self.steps, type=pa.int64()),
-                    pa.array(self.device, type=pa.int32()),  # a dictionary at build()
-                    pa.array(self.kind, type=pa.int32()),
-                    pa.array(self.offset, type=pa.int32()),
-                    pa.array(self.floating, type=pa.bool_()),
+                    _plain(stamp, self.start),
+                    _plain(stamp, self.end),
+                    _plain(pa.int64(), self.steps),
+                    _plain(pa.int32(), self.device),  # a dictionary at build()
+                    _plain(pa.int32(), self.kind, known & 1 > 0),
+                    _plain(pa.int32(), self.offset, known & 2 > 0),
+                    pa.Array.from_buffers(pa.bool_(), n, [None, _bits(self.floating)]),
                 ],
                 names=STEP_COLUMNS.names,
             )
@@ -230,7 +237,7 @@ class StepColumnsBuilder:
     def build(self) -> StepColumns:
         self._flush()
         devices = tuple(self.devices)
-        keys = pa.array([d.key for d in devices], type=pa.string())
+        keys = _strings([d.key for d in devices])
         batches = tuple(
             pa.RecordBatch.from_arrays(
                 [
@@ -244,6 +251,28 @@ class StepColumnsBuilder:
         )
         self.batches = []
         return StepColumns(batches, devices)
+
+
+def _plain(kind: pa.DataType, values: array[int], valid: np.ndarray | None = None) -> pa.Array:
+    """An Arrow array over ``values``' own buffer; ``valid``: which rows are not null."""
+    bitmap = None if valid is None or valid.all() else _bits(valid)
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
+
+
+def _strings(texts: Sequence[str]) -> pa.Array:
+    """A string array of ``texts``, made from buffers (as in ``StepColumnsBuilder._flush``)."""
+    encoded = [t.encode() for t in texts]
+    offsets = array("i", [0])
+    for e in encoded:
+        offsets.append(offsets[-1] + len(e))
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(texts), [None, pa.py_buffer(offsets), data])
+
+
+def _bits(flags: array[int] | np.ndarray) -> pa.Buffer:
+    """Truthy bytes as an Arrow bitmap (least significant bit first)."""
+    as_bytes = np.frombuffer(flags, dtype=np.int8) if isinstance(flags, array) else flags
+    return pa.py_buffer(np.packbits(as_bytes.astype(bool), bitorder="little").tobytes())
 
 
 def _micros(instant: datetime) -> int:

@@ -199,6 +199,8 @@ for leaf, inside in leaves:
         "intervals": None if parsed is None else len(parsed.step_records()),
         "steps": None if parsed is None else sum(s.steps for s in parsed.step_records()),
         "devices": None if parsed is None else len({s.device for s in parsed.step_records()}),
+        "columns": None if parsed is None or parsed.step_columns is None
+        else sum(b.nbytes for b in parsed.step_columns.batches),
     })
 status = Path("/proc/self/status")
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -230,6 +232,9 @@ def test_a_100_mb_export_streams_in_bounded_memory(tmp_path: Path) -> None:
 
     assert size > 100 * MiB
     export = report["results"][0]
+    # the intervals come as Arrow columns: under 48 bytes each (a StepInterval object with
+    # its datetimes was about 560)
+    assert 0 < export.pop("columns") < 48 * expected.step_records
     assert export == {
         "path": f"export.zip/{MEMBER}",
         "streamed": True,
