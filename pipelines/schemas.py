@@ -690,6 +690,18 @@ def markdown(tables: Iterable[TableSchema] = TABLES.values()) -> str:
             "",
             f"Grain: {t.grain}. Key: {', '.join(f'`{k}`' for k in t.key)}.",
             "",
+            *(
+                [
+                    f"Stored in windows of {STEP_MINUTE_WINDOW_DAYS} UTC days by "
+                    f"`{t.windowed_by}` (counted from 1970-01-01): rows sorted by window, one "
+                    "Parquet row group each, so ingest and refresh hold one window at a time. "
+                    "A partition written before (no layout note in its footer) is read whole "
+                    "once and laid out in windows by the next write.",
+                    "",
+                ]
+                if t.windowed_by
+                else []
+            ),
             "| column | type | null | meaning |",
             "|---|---|---|---|",
         ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ingest import apple_health
@@ -172,7 +172,7 @@ def test_columns_and_records_give_the_same_daily_table() -> None:
 
 # ------------------------------------------------------------- windows and chunks
 
-BASE = datetime(2024, 3, 30, 20, tzinfo=UTC)
+BASE = datetime(2024, 3, 30, 22, tzinfo=UTC)  # the DST change at 01:00 UTC on the 31st
 DEVICES = (Device("a", "watch", "1"), Device("b", "phone", "2"))
 
 interval = st.builds(
@@ -185,7 +185,7 @@ interval = st.builds(
         offset,
         floating,
     ),
-    st.integers(0, 4 * 86_400),
+    st.integers(0, 2 * 86_400),
     st.integers(0, 3 * 3600),
     st.integers(0, 400),
     st.integers(0, 1),
@@ -194,8 +194,15 @@ interval = st.builds(
 )
 
 
-@settings(max_examples=60, deadline=None)
+ACROSS_MIDNIGHT = [  # 23:00–01:00 UTC, then a reading of the next day: two batches of one
+    StepInterval(BASE + timedelta(hours=1), BASE + timedelta(hours=3), 120, DEVICES[0]),
+    StepInterval(BASE + timedelta(hours=3, minutes=30), BASE + timedelta(hours=4), 10, DEVICES[0]),
+]
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.lists(interval, max_size=40), st.integers(1, 7))
+@example(ACROSS_MIDNIGHT, 1)
 def test_no_step_is_lost_or_counted_twice_across_windows(
     records: list[StepInterval], batch_rows: int
 ) -> None:
