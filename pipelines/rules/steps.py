@@ -329,36 +329,15 @@ def wear_spans(
     if table.num_rows == 0:
         return WEAR.empty()
     iv = IntervalArrays.of(table, tz)
-    order = np.lexsort((iv.start_ns, iv.device))  # by device name, then start; stable
-    start, end, device = iv.start_ns[order], iv.end_ns[order], iv.device[order]
+    del table
     gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
-    reach = pd.Series(end).groupby(device).cummax().to_numpy()  # latest end so far
-    new = np.r_[True, (device[1:] != device[:-1]) | (start[1:] - reach[:-1] > gap_ns)]
-    stretch = np.cumsum(new)
-    spans = (
-        pd.DataFrame(
-            {
-                "stretch": stretch,
-                "device": device,
-                "start": start,
-                "end": end,
-                "utc_offset_s": iv.utc_offset_s[order],
-            }
-        )
-        .groupby("stretch", as_index=False, sort=True)
-        .agg(
-            device=("device", "first"),
-            start=("start", "min"),
-            end=("end", "max"),
-            utc_offset_s=("utc_offset_s", "first"),  # the first stated offset
-        )
-    )
+    parts = [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]  # in name order
     spans = pd.DataFrame(
         {
-            "device": pd.array(iv.names[spans["device"].to_numpy()], dtype="string"),
-            "start_utc": pd.to_datetime(spans["start"].to_numpy(), utc=True),
-            "end_utc": pd.to_datetime(spans["end"].to_numpy(), utc=True),
-            "utc_offset_s": pd.array(spans["utc_offset_s"].to_numpy(), dtype="Int64"),
+            "device": pd.array(iv.names[np.concatenate([p[3] for p in parts])], dtype="string"),
+            "start_utc": pd.to_datetime(np.concatenate([p[0] for p in parts]), utc=True),
+            "end_utc": pd.to_datetime(np.concatenate([p[1] for p in parts]), utc=True),
+            "utc_offset_s": pd.array(np.concatenate([p[2] for p in parts]), dtype="Int64"),
         }
     )
     spans.insert(0, "participant", participant)
@@ -366,6 +345,25 @@ def wear_spans(
     spans["source"] = source
     spans["basis"] = "steps"
     return schemas.coerce(WEAR, spans)
+
+
+def _stretches(
+    iv: IntervalArrays, device: int, gap_ns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One device's readings joined into stretches: a reading starts a new stretch when it
+    begins more than ``gap_ns`` after every earlier one (in start order) ended. Each
+    stretch's start, end, first stated offset (NaN: none) and device code."""
+    rows = np.flatnonzero(iv.device == device)
+    rows = rows[np.argsort(iv.start_ns[rows], kind="stable")]
+    start, end, offset = iv.start_ns[rows], iv.end_ns[rows], iv.utc_offset_s[rows]
+    reach = np.maximum.accumulate(end)  # latest end so far
+    first = np.flatnonzero(np.r_[True, start[1:] - reach[:-1] > gap_ns])
+    ends = np.maximum.reduceat(end, first)
+    stated = np.where(np.isnan(offset), len(offset), np.arange(len(offset)))
+    at = np.minimum.reduceat(stated, first)  # the first reading that states an offset
+    last = np.r_[first[1:], len(offset)]
+    offsets = np.where(at < last, offset[np.minimum(at, len(offset) - 1)], np.nan)
+    return start[first], ends, offsets, np.full(len(first), device)
 
 
 def heart_rate_wear(
