@@ -196,8 +196,8 @@ class StepColumnsBuilder:
         code = self.devices.get(device)
         if code is None:
             code = self.devices[device] = len(self.devices)
-        self.start.append(_micros(start_utc))
-        self.end.append(_micros(end_utc))
+        self.start.append(micros(start_utc))
+        self.end.append(micros(end_utc))
         self.steps.append(steps)
         self.device.append(code)
         self.kind.append(0 if activity_type is None else activity_type)
@@ -275,7 +275,7 @@ def _bits(flags: array[int] | np.ndarray) -> pa.Buffer:
     return pa.py_buffer(np.packbits(as_bytes.astype(bool), bitorder="little").tobytes())
 
 
-def _micros(instant: datetime) -> int:
+def micros(instant: datetime) -> int:
     """An aware (UTC) instant as whole microseconds since 1970 (exact: no float)."""
     delta = instant - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

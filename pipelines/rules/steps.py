@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.records import DailySteps, StepColumns, StepInterval, WearSpan
+from ingest.records import DailySteps, StepColumns, StepInterval, WearSpan, micros
 from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
@@ -376,31 +376,46 @@ def heart_rate_wear(
     """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
     overlap (a file's spans of several offsets) are kept as they are: the day rule takes
-    their union."""
+    their union; of spans of one device that start together, the first."""
     spans = [r for r in records if r.end_utc > r.start_utc]
     if not spans:
         return WEAR.empty()
+    n = len(spans)
+    codes: dict[str, int] = {}
+    device = np.fromiter((codes.setdefault(r.device.key, len(codes)) for r in spans), "int64", n)
+    keys = np.array(list(codes), dtype=object)
+    rank = np.argsort(np.argsort(keys, kind="stable"), kind="stable")  # code → name order
+    start = np.fromiter((micros(r.start_utc) for r in spans), "int64", n) * 1000
+    end = np.fromiter((micros(r.end_utc) for r in spans), "int64", n) * 1000
+    floating = np.fromiter((r.floating for r in spans), bool, n)
+    offsets = np.fromiter(
+        (np.nan if r.floating or r.utc_offset_s is None else r.utc_offset_s for r in spans),
+        "float64",
+        n,
+    )
+    basis = np.array(sorted({r.basis for r in spans}), dtype=object)
+    basis_code = np.searchsorted(basis, np.array([r.basis for r in spans], dtype=object))
+    del spans
+    if floating.any():
+        for values in (start, end):
+            wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+            values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+    order = np.lexsort((start, rank[device]))  # by device name, then start; stable
+    start, end, device = start[order], end[order], rank[device][order]
+    first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
+    kept = order[first]
     frame = pd.DataFrame(
         {
             "participant": participant,
-            "device": pd.array([r.device.key for r in spans], dtype="string"),
-            "start_utc": pd.to_datetime([r.start_utc for r in spans], utc=True),
-            "end_utc": pd.to_datetime([r.end_utc for r in spans], utc=True),
-            "utc_offset_s": pd.array(
-                [None if r.floating else r.utc_offset_s for r in spans], dtype="Int64"
-            ),
+            "device": pd.array(np.sort(keys)[device[first]], dtype="string"),
+            "start_utc": pd.to_datetime(start[first], utc=True),
+            "end_utc": pd.to_datetime(end[first], utc=True),
+            "utc_offset_s": pd.array(offsets[kept], dtype="Int64"),
             "file_sha256": file_sha256,
             "source": source,
-            "basis": [r.basis for r in spans],
+            "basis": basis[basis_code[kept]],
         }
     )
-    floating = np.array([r.floating for r in spans], dtype=bool)
-    if floating.any():
-        for col in ("start_utc", "end_utc"):
-            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
-            frame.loc[floating, col] = placed
-    frame = frame.sort_values(["device", "start_utc"], kind="stable")
-    frame = frame.drop_duplicates(["device", "start_utc"]).reset_index(drop=True)
     return schemas.coerce(WEAR, frame)
 
 
