@@ -249,13 +249,13 @@ def apple_export(work: Path, megabytes: int, repeats: int, notes: list[str]) -> 
             "over as Arrow columns, step minutes are spread, merged, written and read back "
             "a 28-day window at a time, and the refresh works out bouts and wear a window "
             "at a time. What still grows with the export: the heart-rate wear spans, handed "
-            "over as one `WearSpan` object each; the file's step wear stretches and "
-            "heart-rate wear rows built as frames of the whole file before they are "
-            "written; the `wear` table read whole by the recording and the refresh. Prefect "
+            "over as one `WearSpan` object each; the file's intervals ordered by minute as "
+            "whole-file arrays before they are spread; the `wear` table merged, written and "
+            "read whole by the recording and the refresh. Prefect "
             "and the libraries take ≈ 190 MB before a byte is read, and its temporary "
             "server's start and a second decompression of the member add to the time. "
-            "Closing it: heart-rate wear as columns too, and the wear rows built and read "
-            "a window at a time like the step minutes.",
+            "Closing it: heart-rate wear as columns too, and the `wear` table stored and "
+            "read a window at a time like the step minutes.",
         ),
     ]
 
