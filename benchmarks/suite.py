@@ -245,14 +245,17 @@ def apple_export(work: Path, megabytes: int, repeats: int, notes: list[str]) -> 
             f"{cli_s / anchor['seconds']:.2f} (time)",
             "≥ 30 MB/s, RSS < 500 MB",
             cli_rate >= 30 and cli_kb / 1024 < 500,
-            "The reader streams (its own peak is the row above), but the upload path then "
-            "holds the file's step intervals as Python objects and turns them into one "
-            "per-minute frame (≈ 1.2 million rows for a 1 GiB export) that is sorted, "
-            "merged, written and read back whole by the refresh: several copies of a table "
-            "with string columns. Prefect's temporary server start (≈ 8–17 s) and a second "
-            "decompression of the member add to the time. Closing it: the reader handing "
-            "over columnar batches (Arrow arrays, not objects), step minutes built and "
-            "written a chunk of days at a time, and the refresh reading them by date range.",
+            "Step data no longer holds the export whole: the reader hands its intervals "
+            "over as Arrow columns, step minutes are spread, merged, written and read back "
+            "a 28-day window at a time, and the refresh works out bouts and wear a window "
+            "at a time. What still grows with the export: the heart-rate wear spans, handed "
+            "over as one `WearSpan` object each; the file's intervals ordered by minute as "
+            "whole-file arrays before they are spread; the `wear` table merged, written and "
+            "read whole by the recording and the refresh. Prefect "
+            "and the libraries take ≈ 190 MB before a byte is read, and its temporary "
+            "server's start and a second decompression of the member add to the time. "
+            "Closing it: heart-rate wear as columns too, and the `wear` table stored and "
+            "read a window at a time like the step minutes.",
         ),
     ]
 

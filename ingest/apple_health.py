@@ -43,9 +43,11 @@ Workouts → :class:`SessionRecord`
     ``WorkoutStatistics`` of a ``Distance*`` type; steps come from a ``WorkoutStatistics``
     of type StepCount (or a ``steps`` metadata entry some apps write).
 
-StepCount records → :class:`StepInterval`
-    ``Record type="HKQuantityTypeIdentifierStepCount"`` gives ``steps =
-    round(value)`` over ``(startDate, endDate]``. Every other record type (energy, sleep,
+StepCount records → :class:`StepColumns`
+    ``Record type="HKQuantityTypeIdentifierStepCount"`` gives one interval of ``steps =
+    round(value)`` over ``(startDate, endDate]``, handed over as columns
+    (``ParsedFile.step_columns``: Arrow record batches of 65,536 intervals, the device
+    dictionary-encoded), never as one object per interval. Every other record type (energy, sleep,
     ... - most of an export) is dropped after one attribute comparison, except heart rate.
 
 HeartRate records → :class:`WearSpan` (wear time)
@@ -74,10 +76,9 @@ Time zones
     zone, and older exports apply the export-day offset to all dates), so an offset
     without ``HKTimeZone`` is the exporting phone's, not necessarily the wearer's.
 
-Output size: one interval per StepCount record (≈ 0.5 M per GB of export). Device objects,
-offsets and recent dates (one record's end is usually the next one's start) are shared
-between records, so an interval costs one small object and about one datetime: a 1 GiB
-export's records take ≈ 100 MB (docs/benchmarks-apple-health.md).
+Output size: one interval per StepCount record (≈ 0.5 M per GB of export), about 40 bytes
+each as columns (two timestamps, the steps, a device code, offset, flags): a 1 GiB export's
+intervals take ≈ 20 MB (docs/benchmarks-apple-health.md).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ from ingest.records import (
     RejectedFile,
     SessionRecord,
     SkippedFile,
-    StepInterval,
+    StepColumnsBuilder,
     UnusableFile,
     WearSpan,
 )
@@ -538,7 +539,7 @@ def _device_fields(device: str) -> dict[str, str]:
 @dataclass(slots=True)
 class _Reader:
     sessions: list[SessionRecord] = field(default_factory=list)
-    steps: list[StepInterval] = field(default_factory=list)
+    steps: StepColumnsBuilder = field(default_factory=StepColumnsBuilder)
     warnings: list[str] = field(default_factory=list)
     devices: dict[tuple[str | None, str | None], Device] = field(default_factory=dict)
     instants: dict[str, _Instant | None] = field(default_factory=dict)
@@ -586,16 +587,7 @@ class _Reader:
         if len(elem) and not start.floating:  # metadata: rarely on steps; it may name a zone
             zone_offset = _zone_offset(_metadata(elem).get("HKTimeZone"), start.utc)
             offset = offset if zone_offset is None else zone_offset
-        self.steps.append(
-            StepInterval(
-                start_utc=start.utc,
-                end_utc=end.utc,
-                steps=round(value),
-                device=self.device(elem),
-                utc_offset_s=offset,
-                floating=start.floating,
-            )
-        )
+        self.steps.add(start.utc, end.utc, round(value), self.device(elem), offset, start.floating)
 
     def heart_rate(self, elem: etree._Element) -> None:
         start = self.instant(elem.get("startDate"))
@@ -699,13 +691,13 @@ class _Reader:
         if self.bad_workouts:
             warnings.append(f"{self.bad_workouts} workouts with unreadable dates were left out")
         spans = self.wear_spans()
-        if not self.sessions and not self.steps and not spans:
+        if not self.sessions and not len(self.steps) and not spans:
             raise SkippedFile(NOTHING_USABLE)
         return ParsedFile(
             format=FORMAT,
             kind="export",
             sessions=tuple(self.sessions),
-            step_intervals=tuple(self.steps),
+            step_columns=self.steps.build() if len(self.steps) else None,
             warnings=tuple(warnings),
             wear_spans=tuple(spans),
         )

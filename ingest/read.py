@@ -39,6 +39,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Final, TypeVar
 
+import numpy as np
+import pyarrow as pa
+
 from ingest import fit, gpx, tcx
 from ingest.containers import DEFAULT_LIMITS, ArchiveLimits, Leaf, expand, expand_path
 from ingest.detect import SNIFFERS
@@ -52,6 +55,7 @@ from ingest.records import (
     RejectedFile,
     SessionRecord,
     SkippedFile,
+    StepColumns,
     StepInterval,
     UnusableFile,
     WearSpan,
@@ -267,9 +271,14 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
     "<place> <sport>" title puts in them (:func:`ingest.places.without_places`)."""
     parsed = without_places(parsed)
     sessions, session_problems = _keep(parsed.sessions, lambda r: _session_problem(r, limits))
-    intervals, interval_problems = _keep(
-        parsed.step_intervals, lambda r: _interval_problem(r, limits)
-    )
+    intervals: list[StepInterval] = []
+    kept_columns: StepColumns | None = None
+    if parsed.step_columns is None:
+        intervals, interval_problems = _keep(
+            parsed.step_intervals, lambda r: _interval_problem(r, limits)
+        )
+    else:
+        kept_columns, interval_problems = _keep_columns(parsed.step_columns, limits)
     days, day_problems = _keep(parsed.daily_steps, lambda r: _day_problem(r, limits))
     spans, span_problems = _keep(parsed.wear_spans, lambda r: _wear_problem(r, limits))
     left_out = [
@@ -283,16 +292,20 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
         if problems
     ]
     summary = "; ".join(left_out)
-    if left_out and not (sessions or intervals or days or spans):
+    n_intervals = len(intervals) if kept_columns is None else len(kept_columns)
+    if left_out and not (sessions or n_intervals or days or spans):
         raise RejectedFile(f"nothing a tracker could have recorded: {summary}")
-    minutes = sum(
-        int((r.end_utc - r.start_utc).total_seconds() // 60) + 1
-        for r in intervals
-        if r.end_utc > r.start_utc
-    )
+    if kept_columns is None:
+        minutes = sum(
+            int((r.end_utc - r.start_utc).total_seconds() // 60) + 1
+            for r in intervals
+            if r.end_utc > r.start_utc
+        )
+    else:
+        minutes = _column_minutes(kept_columns)
     if minutes > limits.max_step_minutes:
         raise RejectedFile(
-            f"its {len(intervals)} step intervals cover {minutes} minutes in all, more than "
+            f"its {n_intervals} step intervals cover {minutes} minutes in all, more than "
             f"the {limits.max_step_minutes} one file may hold (about "
             f"{limits.max_step_minutes // 525_600} years of every minute)"
         )
@@ -303,6 +316,7 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
         parsed,
         sessions=tuple(sessions),
         step_intervals=tuple(intervals),
+        step_columns=kept_columns if kept_columns is None or len(kept_columns) else None,
         daily_steps=tuple(days),
         wear_spans=tuple(spans),
         warnings=(*parsed.warnings, warning),
@@ -319,6 +333,60 @@ def _keep(records: Sequence[_R], problem: Callable[[_R], str | None]) -> tuple[l
         else:
             problems.append(found)
     return kept, problems
+
+
+def _keep_columns(columns: StepColumns, limits: RecordLimits) -> tuple[StepColumns, list[str]]:
+    """:func:`_keep` for intervals given as columns: the rows :func:`_interval_problem`
+    finds nothing wrong with, batch by batch, and its words for each left out. A
+    vectorised test picks the suspect rows; only those become records to be judged."""
+    lowest = _column_micros(limits.earliest)
+    highest = _column_micros(limits.latest)  # exclusive
+    kept: list[pa.RecordBatch] = []
+    problems: list[str] = []
+    for batch in columns.batches:
+        start = batch.column("start_utc").cast(pa.int64()).to_numpy()
+        end = batch.column("end_utc").cast(pa.int64()).to_numpy()
+        steps = batch.column("steps").to_numpy()
+        offset = batch.column("utc_offset_s").fill_null(0).to_numpy()
+        suspect = (
+            (start < lowest)
+            | (start >= highest)
+            | (end < lowest)
+            | (end >= highest)
+            | (end - start > limits.max_interval_s * 1_000_000)
+            | (steps < 0)
+            | (steps > limits.max_steps)
+            | (np.abs(offset) > limits.max_offset_s)
+        )
+        if not suspect.any():
+            kept.append(batch)
+            continue
+        rows = np.flatnonzero(suspect)
+        records = StepColumns((batch.take(pa.array(rows)),), columns.devices).records()
+        bad = np.zeros(len(batch), dtype=bool)
+        for row, record in zip(rows, records, strict=True):
+            found = _interval_problem(record, limits)
+            if found is not None:
+                bad[row] = True
+                problems.append(found)
+        kept.append(batch.filter(pa.array(~bad)))
+    return StepColumns(tuple(b for b in kept if b.num_rows), columns.devices), problems
+
+
+def _column_micros(instant: datetime) -> int:
+    return int(pa.scalar(instant, type=pa.timestamp("us", tz="UTC")).cast(pa.int64()).as_py())
+
+
+def _column_minutes(columns: StepColumns) -> int:
+    """The minutes counted against ``max_step_minutes``, as for records."""
+    total = 0
+    for batch in columns.batches:
+        span = (
+            batch.column("end_utc").cast(pa.int64()).to_numpy()
+            - batch.column("start_utc").cast(pa.int64()).to_numpy()
+        )
+        total += int((span[span > 0] // 60_000_000 + 1).sum())
+    return total
 
 
 def _span_text(limits: RecordLimits) -> str:

@@ -7,9 +7,14 @@ seconds (``utc_offset_s``) when, and only when, the file itself states it.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Final, Literal
+
+import numpy as np
+import pyarrow as pa
 
 # activity: sessions; monitoring: step data; export: both (Apple Health, Takeout, ...);
 # summary: per-day totals only (a daily steps CSV).
@@ -70,6 +75,212 @@ class StepInterval:
     floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
 
 
+STEP_BATCH_ROWS: Final = 65_536
+"""Rows of one batch of :class:`StepColumns` (what a reader hands over at a time)."""
+
+STEP_COLUMNS: Final = pa.schema(
+    [
+        pa.field("start_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("end_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("steps", pa.int64(), nullable=False),
+        pa.field("device", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("activity_type", pa.int32()),
+        pa.field("utc_offset_s", pa.int32()),
+        pa.field("floating", pa.bool_(), nullable=False),
+    ]
+)
+"""The columns of :class:`StepColumns`: one row per :class:`StepInterval`, its fields in
+order; ``device`` is ``Device.key`` dictionary-encoded (code ``i`` is ``devices[i]``)."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StepColumns:
+    """Step intervals as Arrow record batches (:data:`STEP_COLUMNS`), for readers of files
+    with hundreds of thousands of them (Apple Health): about 40 bytes an interval where a
+    :class:`StepInterval` costs about 560. ``devices[i]`` is the device of code ``i``;
+    every batch's ``device`` dictionary is ``[d.key for d in devices]``.
+
+    The one place the two forms meet: :meth:`from_records` and :meth:`records` (for
+    :meth:`ParsedFile.steps`), so every rule downstream sees this form only."""
+
+    batches: tuple[pa.RecordBatch, ...]
+    devices: tuple[Device, ...]
+
+    @classmethod
+    def from_records(
+        cls, records: Sequence[StepInterval], rows: int = STEP_BATCH_ROWS
+    ) -> StepColumns:
+        """The same intervals, in the same order, as columns."""
+        builder = StepColumnsBuilder(rows)
+        for r in records:
+            builder.add(
+                r.start_utc,
+                r.end_utc,
+                r.steps,
+                r.device,
+                r.utc_offset_s,
+                r.floating,
+                r.activity_type,
+            )
+        return builder.build()
+
+    def __len__(self) -> int:
+        return sum(b.num_rows for b in self.batches)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StepColumns):
+            return NotImplemented
+        return self.records() == other.records()
+
+    def __hash__(self) -> int:
+        return hash(len(self))
+
+    def table(self) -> pa.Table:
+        """Every batch as one table (the batches stay the chunks)."""
+        return pa.Table.from_batches(self.batches, schema=STEP_COLUMNS)
+
+    def records(self) -> tuple[StepInterval, ...]:
+        """The intervals as :class:`StepInterval` records (small files, tests, messages)."""
+        return tuple(r for batch in self.batches for r in _records(batch, self.devices))
+
+
+def _records(batch: pa.RecordBatch, devices: Sequence[Device]) -> Iterator[StepInterval]:
+    columns = batch.to_pydict()
+    codes = batch.column("device").indices.to_pylist()
+    for start, end, steps, code, kind, offset, floating in zip(
+        columns["start_utc"],
+        columns["end_utc"],
+        columns["steps"],
+        codes,
+        columns["activity_type"],
+        columns["utc_offset_s"],
+        columns["floating"],
+        strict=True,
+    ):
+        yield StepInterval(start, end, steps, devices[code], kind, offset, floating)
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class StepColumnsBuilder:
+    """Collects step intervals into :class:`StepColumns`: a few typed arrays (8 bytes a
+    field) that become a record batch every ``rows`` rows, devices shared by code."""
+
+    def __init__(self, rows: int = STEP_BATCH_ROWS) -> None:
+        self.rows = rows
+        self.batches: list[pa.RecordBatch] = []
+        self.devices: dict[Device, int] = {}
+        self._fresh()
+
+    def _fresh(self) -> None:
+        self.start: array[int] = array("q")
+        self.end: array[int] = array("q")
+        self.steps: array[int] = array("q")
+        self.device: array[int] = array("i")
+        self.kind: array[int] = array("i")
+        self.offset: array[int] = array("i")
+        self.known: array[int] = array("b")  # per row: 1 kind known, 2 offset known
+        self.floating: array[int] = array("b")
+
+    def add(
+        self,
+        start_utc: datetime,
+        end_utc: datetime,
+        steps: int,
+        device: Device,
+        utc_offset_s: int | None = None,
+        floating: bool = False,
+        activity_type: int | None = None,
+    ) -> None:
+        code = self.devices.get(device)
+        if code is None:
+            code = self.devices[device] = len(self.devices)
+        self.start.append(micros(start_utc))
+        self.end.append(micros(end_utc))
+        self.steps.append(steps)
+        self.device.append(code)
+        self.kind.append(0 if activity_type is None else activity_type)
+        self.offset.append(0 if utc_offset_s is None else utc_offset_s)
+        self.known.append((activity_type is not None) | (utc_offset_s is not None) << 1)
+        self.floating.append(floating)
+        if len(self.start) >= self.rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        """The rows so far as a record batch, made from the arrays' own buffers (no
+        copy, and without ``pa.array``, which would import pandas into a parser)."""
+        n = len(self.start)
+        if not n:
+            return
+        known = np.frombuffer(self.known, dtype=np.int8)
+        stamp = pa.timestamp("us", tz="UTC")
+        self.batches.append(
+            pa.RecordBatch.from_arrays(
+                [
+                    _plain(stamp, self.start),
+                    _plain(stamp, self.end),
+                    _plain(pa.int64(), self.steps),
+                    _plain(pa.int32(), self.device),  # a dictionary at build()
+                    _plain(pa.int32(), self.kind, known & 1 > 0),
+                    _plain(pa.int32(), self.offset, known & 2 > 0),
+                    pa.Array.from_buffers(pa.bool_(), n, [None, _bits(self.floating)]),
+                ],
+                names=STEP_COLUMNS.names,
+            )
+        )
+        self._fresh()
+
+    def __len__(self) -> int:
+        return sum(b.num_rows for b in self.batches) + len(self.start)
+
+    def build(self) -> StepColumns:
+        self._flush()
+        devices = tuple(self.devices)
+        keys = _strings([d.key for d in devices])
+        batches = tuple(
+            pa.RecordBatch.from_arrays(
+                [
+                    *b.columns[:3],
+                    pa.DictionaryArray.from_arrays(b.column(3), keys),
+                    *b.columns[4:],
+                ],
+                schema=STEP_COLUMNS,
+            )
+            for b in self.batches
+        )
+        self.batches = []
+        return StepColumns(batches, devices)
+
+
+def _plain(kind: pa.DataType, values: array[int], valid: np.ndarray | None = None) -> pa.Array:
+    """An Arrow array over ``values``' own buffer; ``valid``: which rows are not null."""
+    bitmap = None if valid is None or valid.all() else _bits(valid)
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
+
+
+def _strings(texts: Sequence[str]) -> pa.Array:
+    """A string array of ``texts``, made from buffers (as in ``StepColumnsBuilder._flush``)."""
+    encoded = [t.encode() for t in texts]
+    offsets = array("i", [0])
+    for e in encoded:
+        offsets.append(offsets[-1] + len(e))
+    data = pa.py_buffer(b"".join(encoded))
+    return pa.Array.from_buffers(pa.string(), len(texts), [None, pa.py_buffer(offsets), data])
+
+
+def _bits(flags: array[int] | np.ndarray) -> pa.Buffer:
+    """Truthy bytes as an Arrow bitmap (least significant bit first)."""
+    as_bytes = np.frombuffer(flags, dtype=np.int8) if isinstance(flags, array) else flags
+    return pa.py_buffer(np.packbits(as_bytes.astype(bool), bitorder="little").tobytes())
+
+
+def micros(instant: datetime) -> int:
+    """An aware (UTC) instant as whole microseconds since 1970 (exact: no float)."""
+    delta = instant - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 WearBasis = Literal["heart_rate"]
 
 
@@ -110,6 +321,27 @@ class ParsedFile:
     warnings: tuple[str, ...] = ()
     daily_steps: tuple[DailySteps, ...] = ()
     wear_spans: tuple[WearSpan, ...] = ()
+    # a reader of many intervals (Apple Health) hands them over as columns instead of
+    # ``step_intervals``; never both. Read them through :meth:`steps`.
+    step_columns: StepColumns | None = None
+
+    def steps(self) -> StepColumns:
+        """The file's step intervals as columns, whichever form the reader gave: the one
+        conversion every rule downstream reads through."""
+        if self.step_columns is not None:
+            return self.step_columns
+        return StepColumns.from_records(self.step_intervals)
+
+    def step_records(self) -> tuple[StepInterval, ...]:
+        """The file's step intervals as records, whichever form the reader gave."""
+        if self.step_columns is not None:
+            return self.step_columns.records()
+        return self.step_intervals
+
+    @property
+    def n_step_intervals(self) -> int:
+        columns = self.step_columns
+        return len(self.step_intervals) if columns is None else len(columns)
 
 
 class UnusableFile(Exception):

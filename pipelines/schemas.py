@@ -44,6 +44,10 @@ class TableSchema:
     # The column whose value names a table's partition folder (``<column>=<value>``): the
     # participant for every table but the group settings (one partition per group).
     partition: str = "participant"
+    # A table of many rows per participant stored in windows of this timestamp column:
+    # rows sorted by window (``STEP_MINUTE_WINDOW_DAYS`` UTC days), one Parquet row group
+    # each, so a writer and a reader hold one window at a time (``pipelines.store.storage``).
+    windowed_by: str | None = None
 
     @property
     def arrow(self) -> pa.Schema:
@@ -183,8 +187,12 @@ SESSIONS = TableSchema(
     ),
 )
 
+STEP_MINUTE_WINDOW_DAYS: Final = 28
+"""The UTC days of one window of ``step_minutes`` (``TableSchema.windowed_by``)."""
+
 STEP_MINUTES = TableSchema(
     name="step_minutes",
+    windowed_by="minute_utc",
     grain="one row per participant × device × UTC minute with steps",
     key=("participant", "device", "minute_utc"),
     doc="Step counts per minute from monitoring data, per device. Interval increments are "
@@ -682,6 +690,18 @@ def markdown(tables: Iterable[TableSchema] = TABLES.values()) -> str:
             "",
             f"Grain: {t.grain}. Key: {', '.join(f'`{k}`' for k in t.key)}.",
             "",
+            *(
+                [
+                    f"Stored in windows of {STEP_MINUTE_WINDOW_DAYS} UTC days by "
+                    f"`{t.windowed_by}` (counted from 1970-01-01): rows sorted by window, one "
+                    "Parquet row group each, so ingest and refresh hold one window at a time. "
+                    "A partition written before (no layout note in its footer) is read whole "
+                    "once and laid out in windows by the next write.",
+                    "",
+                ]
+                if t.windowed_by
+                else []
+            ),
             "| column | type | null | meaning |",
             "|---|---|---|---|",
         ]

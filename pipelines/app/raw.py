@@ -15,6 +15,7 @@ from pipelines.app.uploads import StoredUpload, parse_stored
 from pipelines.rules import ingestion, participants, retention
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
+from pipelines.rules.steps import StepFile, merged_windows
 from pipelines.schemas import DAILY_STEPS, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.store import sealed
 from pipelines.store.storage import Store
@@ -67,7 +68,8 @@ def reprocess(store: Store, participant: str, *, workers: int | None = None) -> 
         parsed = parse_stored(stored, workers, store)
         p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
         files = diary_rows.reset_index(drop=True)
-        sessions, minutes = SESSIONS.empty(), STEP_MINUTES.empty()
+        sessions = SESSIONS.empty()
+        step_files: list[StepFile] = []
         wear, days = WEAR.empty(), DAILY_STEPS.empty()
         outcomes: list[Outcome] = []
         batches: dict[datetime, list[Upload]] = {}
@@ -77,12 +79,12 @@ def reprocess(store: Store, participant: str, *, workers: int | None = None) -> 
             rows = ingestion.ingest_rows(participant, batch, files, ingested_at)
             outcomes += rows.outcomes
             sessions = ingestion.merged(sessions, rows.sessions, SESSIONS.key)
-            minutes = ingestion.merged_step_minutes(minutes, rows.step_minutes)
+            step_files += rows.step_files  # spread and merged a window at a time below
             wear = ingestion.merged(wear, rows.wear, WEAR.key)
             days = ingestion.merged(days, rows.daily_steps, DAILY_STEPS.key)
             files = ingestion.merged(files, rows.files, FILES.key)
         store.write(SESSIONS, participant, derive_sessions(sessions, p.tz))
-        store.write(STEP_MINUTES, participant, minutes)
+        store.write_windows(STEP_MINUTES, participant, merged_windows(step_files))
         store.write(WEAR, participant, wear)
         store.write(DAILY_STEPS, participant, days)
         refresh_locked(store, participant)

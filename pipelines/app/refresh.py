@@ -116,7 +116,7 @@ def refresh_locked(store: Store, participant: str) -> None:
     derived = refresh.recompute(
         p,
         store.read(SESSIONS, [participant]),
-        store.read(STEP_MINUTES, [participant]),
+        (frame for _, frame in store.read_windows(STEP_MINUTES, participant)),
         store.read(WEAR, [participant]),
         store.read(DAILY_STEPS, [participant]),
         overrides(store, participant),

@@ -30,6 +30,7 @@ from pipelines.app.workers import exit_with_parent, neutral_main
 from pipelines.rules import ingestion, participants
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
+from pipelines.rules.steps import merged_windows
 from pipelines.schemas import DAILY_STEPS, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
@@ -538,18 +539,19 @@ def record(
         sessions = derive_sessions(
             ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions, SESSIONS.key), p.tz
         )
-        minutes = ingestion.merged_step_minutes(
-            store.read(STEP_MINUTES, [participant]), rows.step_minutes
-        )
         wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
         # facts, then what derives from them, the manifest last (see above)
         store.write(SESSIONS, participant, sessions)
-        store.write(STEP_MINUTES, participant, minutes)
+        # a window at a time: the stored minutes and the new ones, merged
+        minutes = merged_windows(rows.step_files, store.read_windows(STEP_MINUTES, participant))
+        store.write_windows(STEP_MINUTES, participant, minutes)
         store.write(WEAR, participant, wear)
         days = ingestion.merged(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )
         store.write(DAILY_STEPS, participant, days)
+        files, outcomes = ingestion.merged(manifest, rows.files, FILES.key), rows.outcomes
+        del rows, sessions, wear, days, minutes  # the refresh reads them back as it needs
         refresh_locked(store, participant)
-        store.write(FILES, participant, ingestion.merged(manifest, rows.files, FILES.key))
-    return rows.outcomes
+        store.write(FILES, participant, files)
+    return outcomes

@@ -34,7 +34,7 @@ when not met and worn less than ``min_wear_minutes``; else ``below``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 
 import numpy as np
@@ -45,6 +45,8 @@ from pipelines.rules import timeline
 from pipelines.rules.taxonomy import CATEGORIES
 
 MINUTE_NS = 60_000_000_000
+DAY_NS = 86_400 * 1_000_000_000
+WEAR_WINDOW_DAYS = 28  # wear is united a window of this many UTC days at a time
 TRAINING = ("strength", "pilates", "yoga", "tai_chi")
 
 ACTIVITY_COLUMNS = [
@@ -163,9 +165,95 @@ def bout_flags(best: pd.DataFrame, min_bout_minutes: int, max_pause_minutes: int
     return flags
 
 
+def best_in_bouts(
+    step_minutes: Iterable[pd.DataFrame],
+    tz: str,
+    min_bout_minutes: int,
+    max_pause_minutes: int,
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """:func:`best_step_minutes` and :func:`bout_flags` of step minutes given in parts,
+    each part holding every device's rows of its minutes and the parts in minute order
+    (the windows of ``step_minutes``): ``(best, in_bout)`` a part at a time, the same rows
+    and flags as of all of it at once. A bout may continue into the next part, so the
+    rows from the first walking minute of a part's last bout on wait for the next part
+    before they are given."""
+    held: pd.DataFrame | None = None
+    for part in step_minutes:
+        best = best_step_minutes(part, tz)
+        if held is not None and len(held):
+            best = pd.concat([held, best], ignore_index=True)
+        if best.empty:
+            continue
+        walking = (best["steps"].to_numpy() >= WALKING_CADENCE_SPM) & cadence_known(best)
+        minute = best["minute_ns"].to_numpy() // MINUTE_NS
+        cut = len(best)
+        if walking.any():
+            walk_minute = minute[walking]
+            starts = np.r_[True, np.diff(walk_minute) > max_pause_minutes + 1]
+            last_start = walk_minute[np.flatnonzero(starts)[-1]]
+            cut = int(np.searchsorted(minute, last_start, side="left"))
+        if cut:
+            done = best.iloc[:cut].reset_index(drop=True)
+            yield done, bout_flags(done, min_bout_minutes, max_pause_minutes)
+        held = best.iloc[cut:].reset_index(drop=True)
+    if held is not None and len(held):
+        yield held, bout_flags(held, min_bout_minutes, max_pause_minutes)
+
+
+def _step_days(
+    step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
+    session_minute_ns: np.ndarray,
+    walking_minute_ns: pd.Index,
+    tz: str,
+    min_bout_minutes: int,
+    max_pause_minutes: int,
+) -> dict[str, pd.Series | pd.DataFrame]:
+    """Per local day what :func:`daily_activity` takes from the step minutes, summed a
+    part at a time (:func:`best_in_bouts`): ``bout`` walking minutes of bouts outside
+    sessions, ``bout_brisk`` those at brisk cadence, ``steps`` (the best device's),
+    ``coarse`` steps of coarse readings outside sessions; ``sources`` the distinct
+    (date, source) rows; ``step_at`` the fine-resolution steps of ``walking_minute_ns``."""
+    parts = [step_minutes] if isinstance(step_minutes, pd.DataFrame) else step_minutes
+    sums: dict[str, list[pd.Series]] = {"bout": [], "bout_brisk": [], "steps": [], "coarse": []}
+    sources: list[pd.DataFrame] = []
+    step_at: list[pd.Series] = []
+    for best, in_bout in best_in_bouts(parts, tz, min_bout_minutes, max_pause_minutes):
+        fine = cadence_known(best)
+        minute_ns = best["minute_ns"].to_numpy()
+        outside = ~np.isin(minute_ns, session_minute_ns)
+        bout = best[in_bout & outside]
+        coarse = best[~fine & outside]
+        sums["bout"].append(bout.groupby("date")["steps"].size())
+        brisk = (bout["steps"] >= BRISK_CADENCE_SPM).astype("int64")
+        sums["bout_brisk"].append(brisk.groupby(bout["date"]).sum())
+        sums["steps"].append(best.groupby("date")["steps"].sum())
+        sums["coarse"].append(coarse.groupby("date")["steps"].sum())
+        sources.append(best[["date", "source"]].drop_duplicates())
+        at = fine & np.isin(minute_ns, walking_minute_ns.to_numpy())
+        step_at.append(best.loc[at].set_index("minute_ns")["steps"])
+    out: dict[str, pd.Series | pd.DataFrame] = {
+        name: _summed_days(series) for name, series in sums.items()
+    }
+    out["sources"] = (
+        pd.concat(sources, ignore_index=True).drop_duplicates()
+        if sources
+        else pd.DataFrame({"date": pd.Series(dtype=object), "source": pd.Series(dtype=object)})
+    )
+    out["step_at"] = pd.concat(step_at) if step_at else pd.Series(dtype="int64")
+    return out
+
+
+def _summed_days(parts: list[pd.Series]) -> pd.Series:
+    """Per-day sums of several parts added up (a day may span two parts)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="int64")
+    return pd.concat(parts).groupby(level=0).sum()
+
+
 def daily_activity(
     sessions: pd.DataFrame,
-    step_minutes: pd.DataFrame,
+    step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
     wear: pd.DataFrame,
     *,
     tz: str,
@@ -177,26 +265,26 @@ def daily_activity(
     """The activity columns of the daily table for one participant, one row per local day
     from ``min(program_start, first data day)`` to the last data day (empty without data)."""
     sm = session_minutes(sessions, tz)
-    best = best_step_minutes(step_minutes, tz)
-    fine = cadence_known(best)
 
     walking = sm[(sm["category"] == "walking") & sm["counted"]]
     walk_min = walking.groupby("minute_ns").agg(
         credit=("credit", "max"), cadence=("cadence", "max"), date=("date", "first")
     )
-    step_at = best[fine].set_index("minute_ns")["steps"]
-    step_cadence = step_at.reindex(walk_min.index)
+    step = _step_days(
+        step_minutes,
+        sm["minute_ns"].to_numpy(),
+        walk_min.index,
+        tz,
+        min_bout_minutes,
+        max_pause_minutes,
+    )
+    step_cadence = step["step_at"].reindex(walk_min.index)
     brisk = np.where(
         step_cadence.notna(),
         step_cadence >= BRISK_CADENCE_SPM,
         walk_min["cadence"] >= BRISK_CADENCE_SPM,
     )
     walk_min["brisk"] = walk_min["credit"].where(brisk, 0.0)
-
-    in_bout = bout_flags(best, min_bout_minutes, max_pause_minutes)
-    outside = ~np.isin(best["minute_ns"].to_numpy(), sm["minute_ns"].to_numpy())
-    bout = best[in_bout & outside]
-    coarse = best[~fine & outside]
 
     training = sm[sm["category"].isin(TRAINING) & sm["counted"]]
     train_min = training.groupby("minute_ns").agg(credit=("credit", "max"), date=("date", "first"))
@@ -215,7 +303,7 @@ def daily_activity(
     sources = _sources_per_day(
         [
             (sm.loc[sm["counted"], "date"], sm.loc[sm["counted"], "source"]),
-            (best["date"], best["source"]),
+            (step["sources"]["date"], step["sources"]["source"]),
             (totals["date"], totals["source"]),
             (counted_sessions["local_date"], counted_sessions["source_format"]),
             ([d for d, _ in wear_days], [s for _, s in wear_days]),
@@ -231,14 +319,17 @@ def daily_activity(
             return pd.Series(0.0, index=index)
         return frame.groupby("date")[column].sum().reindex(index, fill_value=0).astype(float)
 
+    def days_of(sums: pd.Series | pd.DataFrame) -> pd.Series:
+        assert isinstance(sums, pd.Series)
+        return sums.reindex(index, fill_value=0).astype(float)
+
     out = pd.DataFrame(index=index)
     out["session_walking_minutes"] = per_day(walk_min, "credit")
-    out["bout_walking_minutes"] = per_day(bout.assign(one=1.0), "one")
+    out["bout_walking_minutes"] = days_of(step["bout"])
     out["walking_minutes"] = out["session_walking_minutes"] + out["bout_walking_minutes"]
-    bout_brisk = bout.assign(one=(bout["steps"] >= BRISK_CADENCE_SPM).astype(float))
-    out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + per_day(bout_brisk, "one")
+    out["brisk_walking_minutes"] = per_day(walk_min, "brisk") + days_of(step["bout_brisk"])
     out["training_minutes"] = per_day(train_min, "credit")
-    minute_steps = per_day(best, "steps")
+    minute_steps = days_of(step["steps"])
     total_steps = (
         totals.groupby("date")["steps"].max().reindex(index, fill_value=0).astype(float)
         if len(totals)
@@ -258,7 +349,7 @@ def daily_activity(
     worn = wear_by_day(wear, sessions, tz).reindex(index)
     out["wear_minutes"] = worn["wear_minutes"].astype("float64")
     out["wear_basis"] = worn["wear_basis"].astype("string")
-    out["approximate"] = per_day(coarse, "steps") >= WALKING_CADENCE_SPM
+    out["approximate"] = days_of(step["coarse"]) >= WALKING_CADENCE_SPM
     for col in (
         "walking_minutes",
         "brisk_walking_minutes",
@@ -277,7 +368,9 @@ def wear_minutes(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.Seri
     return wear_by_day(wear, sessions, tz)["wear_minutes"]
 
 
-def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
+def wear_by_day(
+    wear: pd.DataFrame, sessions: pd.DataFrame, tz: str, window_days: int = WEAR_WINDOW_DAYS
+) -> pd.DataFrame:
     """Per local day (index) ``wear_minutes`` and ``wear_basis``.
 
     Heart rate is the better wear signal: on a day with heart-rate wear the minutes of
@@ -286,18 +379,58 @@ def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataF
     wear). The day's wear is the union of what is left: heart-rate wear, recorded
     sessions (any, duplicates too), and step stretches of devices without heart rate that
     day (a phone in the pocket). ``wear_basis``: ``heart_rate`` when the day has
-    heart-rate wear, else ``steps`` when step stretches touch it, else ``session``."""
-    pieces = _minute_pieces(wear, tz)
-    is_hr = pieces["basis"].to_numpy() == "heart_rate"
-    keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
-    drop = ~is_hr & keys.isin(keys[is_hr])  # without heart rate: nothing is dropped
-    kept = pieces[~drop]
-    hr_days = set(kept.loc[kept["basis"] == "heart_rate", "date"])
-    step_days = set(kept.loc[kept["basis"] != "heart_rate", "date"])
-    parts = [
-        frame[["start_utc", "end_utc", "utc_offset_s"]] for frame in (kept, sessions) if len(frame)
-    ]
-    minutes = _union_minutes(parts, tz)
+    heart-rate wear, else ``steps`` when step stretches touch it, else ``session``.
+
+    Worked out ``window_days`` UTC days at a time (spans cut at the windows' edges, which
+    are whole minutes, so every minute's pieces are the same): a first pass finds the
+    (device, day) pairs with heart-rate wear, a second drops and unites. Memory follows
+    the window, not the years of wear."""
+    rows = wear[wear["end_utc"] > wear["start_utc"]] if len(wear) else wear
+    cut_wear = _Windows(rows, window_days)
+    cut_sessions = _Windows(sessions, window_days, keep_empty=True) if len(sessions) else None
+    windows = sorted(set(cut_wear.windows) | set(cut_sessions.windows if cut_sessions else ()))
+    found = []
+    for w in cut_wear.windows:
+        pieces = _minute_pieces(cut_wear.rows(w), tz)
+        hr = pieces.loc[pieces["basis"].to_numpy() == "heart_rate", ["device", "date"]]
+        found.append(hr.drop_duplicates())
+    hr_keys = (
+        pd.MultiIndex.from_frame(pd.concat(found, ignore_index=True).drop_duplicates())
+        if found
+        else None
+    )
+    hr_days: set[date] = set()
+    step_days: set[date] = set()
+    covered: list[pd.Series] = []
+    held: tuple[int, object] | None = None  # a stretch reaching a window's end: (end, offset)
+    for w in windows:
+        parts = []
+        if held is not None and held[0] == w * window_days * DAY_NS:
+            edge = pd.Timestamp(held[0], unit="ns", tz="UTC")
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "start_utc": [edge],
+                        "end_utc": [edge],
+                        "utc_offset_s": pd.Series([held[1]], dtype="Int64"),
+                    }
+                )
+            )
+        if w in cut_wear.windows:
+            pieces = _minute_pieces(cut_wear.rows(w), tz)
+            is_hr = pieces["basis"].to_numpy() == "heart_rate"
+            keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
+            drop = ~is_hr & (keys.isin(hr_keys) if hr_keys is not None else False)
+            kept = pieces[~drop]
+            hr_days.update(kept.loc[kept["basis"] == "heart_rate", "date"])
+            step_days.update(kept.loc[kept["basis"] != "heart_rate", "date"])
+            if len(kept):
+                parts.append(kept[["start_utc", "end_utc", "utc_offset_s"]])
+        if cut_sessions is not None and w in cut_sessions.windows:
+            parts.append(cut_sessions.rows(w)[["start_utc", "end_utc", "utc_offset_s"]])
+        per_day, held = _union_ns(parts, tz)
+        covered.append(per_day)
+    minutes = _summed_minutes(covered)
     basis = [
         "heart_rate" if day in hr_days else "steps" if day in step_days else "session"
         for day in minutes.index
@@ -306,6 +439,41 @@ def wear_by_day(wear: pd.DataFrame, sessions: pd.DataFrame, tz: str) -> pd.DataF
         {"wear_minutes": minutes, "wear_basis": pd.array(basis, dtype="string")},
         index=minutes.index,
     )
+
+
+class _Windows:
+    """Spans (``start_utc``, ``end_utc``) cut at the edges of windows of ``days`` UTC
+    days: ``rows(w)`` the parts inside window ``w``. A span of no length stays in the
+    window it lies in (``keep_empty``; a session's stretch may begin with one)."""
+
+    def __init__(self, frame: pd.DataFrame, days: int, keep_empty: bool = False) -> None:
+        self.frame = frame.reset_index(drop=True)
+        self.size = days * DAY_NS
+        if frame.empty:
+            self.windows: set[int] = set()
+            return
+        self.start, self.end = _ns(frame["start_utc"]), _ns(frame["end_utc"])
+        first = self.start // self.size
+        last = np.maximum((self.end - 1) // self.size, first)
+        if not keep_empty:
+            last = np.where(self.end > self.start, last, first - 1)
+        counts = np.maximum(last - first + 1, 0)
+        rep = np.repeat(np.arange(len(first)), counts)
+        self.windows = set(
+            (
+                first[rep] + np.arange(len(rep)) - np.repeat(np.cumsum(counts) - counts, counts)
+            ).tolist()
+        )
+
+    def rows(self, window: int) -> pd.DataFrame:
+        low, high = window * self.size, (window + 1) * self.size
+        inside = (self.start < high) & ((self.end > low) | (self.start >= low))
+        part = self.frame[inside].copy()
+        start = np.maximum(self.start[inside], low)
+        end = np.minimum(self.end[inside], high)
+        part["start_utc"] = pd.to_datetime(start, utc=True)
+        part["end_utc"] = pd.to_datetime(end, utc=True)
+        return part.reset_index(drop=True)
 
 
 def _minute_pieces(wear: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -346,8 +514,18 @@ def _minute_pieces(wear: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 def _union_minutes(parts: Sequence[pd.DataFrame], tz: str) -> pd.Series:
     """Per local day the minutes covered by the union of the spans in ``parts``."""
+    return _summed_minutes([_union_ns(parts, tz)[0]])
+
+
+def _union_ns(
+    parts: Sequence[pd.DataFrame], tz: str
+) -> tuple[pd.Series, tuple[int, object] | None]:
+    """Per local day the nanoseconds covered by the union of the spans in ``parts``, and
+    the end and offset of the last stretch of the union. A stretch takes the offset of
+    its first span (by start; ties in the order given)."""
+    none = pd.Series(dtype="int64", index=pd.Index([], dtype=object, name="date"))
     if not parts:
-        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
+        return none, None
     spans = pd.concat(parts, ignore_index=True)
     start, end = _ns(spans["start_utc"]), _ns(spans["end_utc"])
     order = np.argsort(start, kind="stable")
@@ -360,13 +538,14 @@ def _union_minutes(parts: Sequence[pd.DataFrame], tz: str) -> pd.Series:
     u_start = start[new]
     u_end = pd.Series(end).groupby(group).max().to_numpy()
     u_offset = offsets[new]
+    last = (int(u_end[-1]), u_offset[-1])
     keep = u_end > u_start
     u_start, u_end, u_offset = u_start[keep], u_end[keep], u_offset[keep]
     if len(u_start) == 0:
-        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
+        return none, last
     first = u_start - u_start % MINUTE_NS
-    last = u_end + (-u_end) % MINUTE_NS
-    n = (last - first) // MINUTE_NS
+    ends = u_end + (-u_end) % MINUTE_NS
+    n = (ends - first) // MINUTE_NS
     rep = np.repeat(np.arange(len(u_start)), n)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     minute = first[rep] + within * MINUTE_NS
@@ -376,9 +555,20 @@ def _union_minutes(parts: Sequence[pd.DataFrame], tz: str) -> pd.Series:
         pd.Series(pd.array(u_offset[rep], dtype="Int64")),
         tz,
     )
-    per_day = pd.Series(covered / MINUTE_NS).groupby(dates.to_numpy()).sum()
+    per_day = pd.Series(covered).groupby(dates.to_numpy()).sum()
     per_day.index = pd.Index(list(per_day.index), dtype=object, name="date")
-    return per_day.astype("float64")
+    return per_day.astype("int64"), last
+
+
+def _summed_minutes(parts: list[pd.Series]) -> pd.Series:
+    """Per-day covered nanoseconds of several windows added up, in minutes."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
+    total = pd.concat(parts).groupby(level=0).sum()
+    minutes = (total / MINUTE_NS).astype("float64")
+    minutes.index = pd.Index(list(total.index), dtype=object, name="date")
+    return minutes
 
 
 def with_status(days: pd.DataFrame, min_wear_minutes: int) -> pd.DataFrame:

@@ -51,7 +51,7 @@ class Outcome:
 class IngestRows:
     files: pd.DataFrame
     sessions: pd.DataFrame
-    step_minutes: pd.DataFrame
+    step_files: tuple[steps_mod.StepFile, ...]  # spread into minutes when written
     wear: pd.DataFrame
     daily_steps: pd.DataFrame
     outcomes: list[Outcome] = field(default_factory=list)
@@ -59,6 +59,14 @@ class IngestRows:
     @property
     def changed(self) -> bool:
         return len(self.files) > 0
+
+    @property
+    def step_minutes(self) -> pd.DataFrame:
+        """The new step minutes of every file, merged, in one frame (the writer takes
+        them a window at a time: :func:`pipelines.rules.steps.merged_windows`)."""
+        return steps_mod.merge_step_minutes(
+            [frame for _, frame in steps_mod.merged_windows(self.step_files)]
+        )
 
 
 def ingest_rows(
@@ -82,7 +90,7 @@ def ingest_rows(
     seen: dict[str, str] = {}
     file_rows: list[dict[str, object]] = []
     session_frames: list[pd.DataFrame] = []
-    minute_frames: list[pd.DataFrame] = []
+    step_files: list[steps_mod.StepFile] = []
     wear_frames: list[pd.DataFrame] = []
     day_frames: list[pd.DataFrame] = []
     outcomes: list[Outcome] = []
@@ -127,21 +135,19 @@ def ingest_rows(
                     "kind": parsed.kind,
                     "reason": "; ".join(parsed.warnings) or None,
                     "n_sessions": len(parsed.sessions),
-                    "n_step_intervals": len(parsed.step_intervals) + len(parsed.daily_steps),
+                    "n_step_intervals": parsed.n_step_intervals + len(parsed.daily_steps),
                 }
                 source = parsed.format
                 session_frames.append(
                     sessions_mod.records_frame(participant, member.sha256, parsed.sessions, tz)
                 )
-                minute_frames.append(
-                    steps_mod.step_minutes(
-                        participant, member.sha256, parsed.step_intervals, tz, source
+                intervals = parsed.steps()
+                if len(intervals):
+                    step_files.append(
+                        steps_mod.StepFile(participant, member.sha256, intervals, tz, source)
                     )
-                )
                 wear_frames.append(
-                    steps_mod.wear_spans(
-                        participant, member.sha256, parsed.step_intervals, tz, source
-                    )
+                    steps_mod.wear_spans(participant, member.sha256, intervals, tz, source)
                 )
                 wear_frames.append(
                     steps_mod.heart_rate_wear(
@@ -164,7 +170,7 @@ def ingest_rows(
     return IngestRows(
         files=files,
         sessions=_concat(session_frames, SESSIONS.empty()),
-        step_minutes=steps_mod.merge_step_minutes(minute_frames),
+        step_files=tuple(step_files),
         wear=_concat(wear_frames, WEAR.empty()),
         daily_steps=_concat(day_frames, DAILY_STEPS.empty()),
         outcomes=outcomes,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,7 @@ class Derived:
 def recompute(
     p: Participant,
     session_rows: pd.DataFrame,
-    step_minutes: pd.DataFrame,
+    step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
     wear: pd.DataFrame,
     daily_steps: pd.DataFrame | None = None,
     overrides: Mapping[str, str] | None = None,

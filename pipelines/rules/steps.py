@@ -23,93 +23,274 @@ steps taken on a device that only writes when steps are taken. Their ``basis`` i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ingest.records import DailySteps, StepInterval, WearSpan
+from ingest.records import DailySteps, StepColumns, StepInterval, WearSpan, micros
 from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
 
 MINUTE_NS = 60_000_000_000
+DAY_NS: Final = 86_400 * 1_000_000_000
 WEAR_MAX_READING: Final = timedelta(minutes=60)
 WEAR_MAX_GAP: Final = timedelta(minutes=60)
+WINDOW_DAYS: Final = schemas.STEP_MINUTE_WINDOW_DAYS
+"""Step minutes are built, merged, written and read a window of this many UTC days at a
+time (``window = minute // WINDOW_DAYS days``, counted from 1970-01-01): memory follows the
+window, not the export."""
+
+Intervals = Sequence[StepInterval] | StepColumns
 
 
-def intervals_frame(records: Sequence[StepInterval], tz: str) -> pd.DataFrame:
+def columns_of(records: Intervals) -> StepColumns:
+    """Step intervals as columns: readers' records go through ``StepColumns.from_records``
+    (``ingest.records``), the one conversion; columns pass as they are."""
+    return records if isinstance(records, StepColumns) else StepColumns.from_records(records)
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalArrays:
+    """Step intervals as plain arrays, floating ones placed: what the rules compute on.
+    ``device`` is a code into ``names`` (the device keys in name order), ``utc_offset_s``
+    NaN where the file stated none or the interval is floating."""
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    steps: np.ndarray
+    device: np.ndarray
+    utc_offset_s: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, table: pa.Table, tz: str) -> IntervalArrays:
+        """The arrays of ``table`` (:data:`ingest.records.STEP_COLUMNS`); floating
+        (wall-clock) intervals are placed in ``tz``."""
+        table = table.unify_dictionaries()
+        column = table.column("device")
+        if table.num_rows:
+            keys = np.array(column.chunk(0).dictionary.to_pylist(), dtype=object)
+            codes = np.concatenate(
+                [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in column.chunks]
+            ).astype("int64")
+        else:
+            keys, codes = np.array([], dtype=object), np.zeros(0, dtype="int64")
+        used = np.unique(codes)
+        names = np.array(sorted(keys[used]), dtype=object)
+        rank = np.zeros(len(keys), dtype="int64")
+        rank[used] = np.searchsorted(names, keys[used])
+        floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
+        start = _micros(table.column("start_utc")) * 1000
+        end = _micros(table.column("end_utc")) * 1000
+        if floating.any():
+            for values in (start, end):
+                wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+                values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+        offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
+        offsets[floating] = np.nan
+        return cls(
+            start,
+            end,
+            np.asarray(table.column("steps").to_numpy(), dtype="int64"),
+            rank[codes],
+            offsets,
+            names,
+        )
+
+
+def _micros(column: pa.ChunkedArray) -> np.ndarray:
+    return np.array(column.cast(pa.int64()).to_numpy(), dtype="int64")
+
+
+def intervals_frame(records: Intervals | pa.Table, tz: str) -> pd.DataFrame:
     """Intervals as a frame; floating (wall-clock) intervals are placed in ``tz``."""
-    frame = pd.DataFrame(
+    table = records if isinstance(records, pa.Table) else columns_of(records).table()
+    iv = IntervalArrays.of(table, tz)
+    return pd.DataFrame(
         {
-            "start_utc": pd.to_datetime([r.start_utc for r in records], utc=True),
-            "end_utc": pd.to_datetime([r.end_utc for r in records], utc=True),
-            "steps": np.array([r.steps for r in records], dtype="int64"),
-            "device": pd.array([r.device.key for r in records], dtype="string"),
-            "utc_offset_s": pd.array(
-                [None if r.floating else r.utc_offset_s for r in records], dtype="Int64"
-            ),
+            "start_utc": pd.Series(pd.to_datetime(iv.start_ns, utc=True)).dt.as_unit("us"),
+            "end_utc": pd.Series(pd.to_datetime(iv.end_ns, utc=True)).dt.as_unit("us"),
+            "steps": iv.steps,
+            "device": pd.array(iv.names[iv.device], dtype="string"),
+            "utc_offset_s": pd.array(iv.utc_offset_s, dtype="Int64"),
         }
     )
-    floating = np.array([r.floating for r in records], dtype=bool)
-    if floating.any():
-        for col in ("start_utc", "end_utc"):
-            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
-            frame.loc[floating, col] = placed
-    return frame
 
 
 def step_minutes(
     participant: str,
     file_sha256: str,
-    records: Sequence[StepInterval],
+    records: Intervals,
     tz: str = "UTC",
     source: str = "fit",
 ) -> pd.DataFrame:
-    """The minutes with steps of one file, summed over activity types."""
-    positive = [r for r in records if r.steps > 0 and r.end_utc > r.start_utc]
-    if not positive:
+    """The minutes with steps of one file, summed over activity types (all windows of
+    :func:`step_minute_windows` in one frame, in device and minute order)."""
+    frames = [
+        frame for _, frame in step_minute_windows(participant, file_sha256, records, tz, source)
+    ]
+    if not frames:
         return STEP_MINUTES.empty()
-    iv = intervals_frame(positive, tz)
-    first = _floor_minute_ns(iv["start_utc"])
-    last = _ceil_minute_ns(iv["end_utc"])
+    whole = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    whole = whole.sort_values(["device", "minute_utc"], kind="stable", ignore_index=True)
+    return schemas.coerce(STEP_MINUTES, whole)
+
+
+def window_of(minute_ns: np.ndarray | int, days: int = WINDOW_DAYS) -> np.ndarray:
+    """The window (:data:`WINDOW_DAYS` UTC days from 1970-01-01) each instant (ns) falls in."""
+    return np.floor_divide(minute_ns, days * DAY_NS)
+
+
+def step_minute_windows(
+    participant: str,
+    file_sha256: str,
+    records: Intervals,
+    tz: str = "UTC",
+    source: str = "fit",
+    days: int = WINDOW_DAYS,
+    batch_rows: int = 65_536,
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """The minutes with steps of one file, a window of ``days`` UTC days at a time, in
+    window order: ``(window, frame)``, each frame in device and minute order.
+
+    The rule (the module doc): an interval's steps spread evenly over the UTC minutes it
+    touches, the remainder to the latest minutes; per device and minute the steps of all
+    intervals summed, the offset of the first of them (in the file's order) that states
+    one, the longest reading's length. Intervals are taken in order of their first
+    minute, at most ``batch_rows`` at once; an interval's minutes past the window it
+    starts in wait, unsummed, for that window: so no minute is summed before every
+    interval touching it is in, and none twice."""
+    columns = columns_of(records)
+    if not len(columns):
+        return
+    table = columns.table()
+    table = table.filter(_positive(table))
+    if table.num_rows == 0:
+        return
+    iv = IntervalArrays.of(table, tz)
+    del table
+    device_code = iv.device
+    names = pd.array(iv.names, dtype="string")
+    first = iv.start_ns - iv.start_ns % MINUTE_NS
+    last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
+    length_s = (iv.end_ns - iv.start_ns) // 1_000_000_000
+    steps = iv.steps
+    offsets = iv.utc_offset_s
+    order = np.argsort(first, kind="stable")  # by first minute; file order within
+    window = window_of(first[order], days)
+    pending = _no_rows()
+    for lo, hi in _window_runs(window, batch_rows):
+        rows = order[lo:hi]
+        done_before = (int(window[hi - 1]) + 1) * days * DAY_NS if hi < len(order) else None
+        spread = _spread(rows, first[rows], last[rows], steps[rows])
+        fresh = pd.DataFrame(
+            {
+                "order": spread["order"],
+                "device_code": device_code[spread["order"]],
+                "minute_ns": spread["minute_ns"],
+                "steps": spread["steps"],
+                "utc_offset_s": offsets[spread["order"]],
+                "resolution_s": length_s[spread["order"]],
+            }
+        )
+        pending = fresh if pending.empty else pd.concat([pending, fresh], ignore_index=True)
+        if done_before is None:
+            ready, pending = pending, _no_rows()
+        else:
+            later = pending["minute_ns"].to_numpy() >= done_before
+            ready, pending = pending[~later], pending[later].reset_index(drop=True)
+        if ready.empty:
+            continue
+        ready_window = window_of(ready["minute_ns"].to_numpy(), days)
+        for w in np.unique(ready_window):
+            part = ready[ready_window == w]
+            yield int(w), _summed(part, names, participant, file_sha256, source)
+
+
+def _positive(table: pa.Table) -> pa.ChunkedArray:
+    """Rows with steps over a positive span: the only ones that put steps in a minute."""
+    return pc.and_(
+        pc.greater(table.column("steps"), 0),
+        pc.greater(table.column("end_utc"), table.column("start_utc")),
+    )
+
+
+def _window_runs(window: np.ndarray, batch_rows: int) -> Iterator[tuple[int, int]]:
+    """``[lo, hi)`` runs of sorted ``window`` values: whole windows, several windows
+    together up to about ``batch_rows`` rows (a window larger than that alone)."""
+    bounds = np.flatnonzero(np.diff(window)) + 1
+    starts = np.r_[0, bounds]
+    ends = np.r_[bounds, len(window)]
+    lo = 0
+    for start, end in zip(starts, ends, strict=True):
+        if start > lo and end - lo > batch_rows:
+            yield lo, int(start)
+            lo = int(start)
+    if lo < len(window):
+        yield lo, len(window)
+
+
+def _spread(
+    rows: np.ndarray, first: np.ndarray, last: np.ndarray, steps: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each interval's steps over its minutes (the rule in :func:`step_minute_windows`):
+    rows with steps only, each naming its interval (``order``)."""
     n = np.maximum((last - first) // MINUTE_NS, 1)
-    rep = np.repeat(np.arange(len(iv)), n)
+    rep = np.repeat(np.arange(len(rows)), n)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
-    minute_ns = first[rep] + within * MINUTE_NS
-    steps = iv["steps"].to_numpy()
-    length_s = (_ns(iv["end_utc"]) - _ns(iv["start_utc"])) // 1_000_000_000
     base = steps // n
     remainder = steps - base * n
     extra = (within >= (n - remainder)[rep]).astype("int64")
     per_minute = base[rep] + extra
-    # one row per minute: numbers only (device codes, offsets as float) — an export has
-    # millions of them, and object columns of that length cost ~10× the memory
-    device_code, devices = pd.factorize(iv["device"], sort=True)  # codes in name order
-    offsets = iv["utc_offset_s"].to_numpy(dtype="float64", na_value=np.nan)
     keep = per_minute > 0
-    frame = pd.DataFrame(
+    return {
+        "order": rows[rep][keep],
+        "minute_ns": (first[rep] + within * MINUTE_NS)[keep],
+        "steps": per_minute[keep],
+    }
+
+
+def _no_rows() -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "device_code": device_code[rep][keep],
-            "minute_ns": minute_ns[keep],
-            "steps": per_minute[keep],
-            "utc_offset_s": offsets[rep][keep],
-            "resolution_s": length_s[rep][keep],
+            "order": np.zeros(0, dtype="int64"),
+            "device_code": np.zeros(0, dtype="int64"),
+            "minute_ns": np.zeros(0, dtype="int64"),
+            "steps": np.zeros(0, dtype="int64"),
+            "utc_offset_s": np.zeros(0, dtype="float64"),
+            "resolution_s": np.zeros(0, dtype="int64"),
         }
     )
-    summed = frame.groupby(["device_code", "minute_ns"], as_index=False, sort=True).agg(
+
+
+def _summed(
+    part: pd.DataFrame,
+    names: pd.api.extensions.ExtensionArray,
+    participant: str,
+    sha: str,
+    source: str,
+) -> pd.DataFrame:
+    """One window's spread rows summed per device and minute, as ``step_minutes`` rows."""
+    part = part.sort_values("order", kind="stable")  # "first" offset: in the file's order
+    summed = part.groupby(["device_code", "minute_ns"], as_index=False, sort=True).agg(
         steps=("steps", "sum"),
         utc_offset_s=("utc_offset_s", "first"),
         resolution_s=("resolution_s", "max"),
     )
-    names = pd.array(devices.to_numpy(), dtype="string")
     summed.insert(0, "device", pd.Series(names.take(summed.pop("device_code").to_numpy())))
     summed.insert(1, "minute_utc", pd.to_datetime(summed.pop("minute_ns"), utc=True))
     summed["utc_offset_s"] = summed["utc_offset_s"].astype("Int64")
     summed.insert(0, "participant", participant)
-    summed["file_sha256"] = file_sha256
+    summed["file_sha256"] = sha
     summed["source"] = source
     return schemas.coerce(STEP_MINUTES, summed)
 
@@ -132,36 +313,57 @@ def merge_step_minutes(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
 def wear_spans(
     participant: str,
     file_sha256: str,
-    records: Sequence[StepInterval],
+    records: Intervals,
     tz: str = "UTC",
     source: str = "fit",
 ) -> pd.DataFrame:
     """The stretches the file's step readings cover, per device (see the module doc)."""
-    readings = [r for r in records if timedelta(0) < r.end_utc - r.start_utc < WEAR_MAX_READING]
-    if not readings:
-        return WEAR.empty()
-    iv = intervals_frame(readings, tz).sort_values(["device", "start_utc"], kind="stable")
-    start, end = _ns(iv["start_utc"]), _ns(iv["end_utc"])
-    device = iv["device"].to_numpy(dtype=object)
-    gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
-    reach = pd.Series(end).groupby(device).cummax().to_numpy()  # latest end so far
-    new = np.r_[True, (device[1:] != device[:-1]) | (start[1:] - reach[:-1] > gap_ns)]
-    stretch = np.cumsum(new)
-    spans = (
-        iv.assign(stretch=stretch)
-        .groupby("stretch", as_index=False, sort=True)
-        .agg(
-            device=("device", "first"),
-            start_utc=("start_utc", "min"),
-            end_utc=("end_utc", "max"),
-            utc_offset_s=("utc_offset_s", "first"),
+    table = columns_of(records).table()
+    span = pc.subtract(table.column("end_utc"), table.column("start_utc"))
+    table = table.filter(
+        pc.and_(
+            pc.greater(span, pa.scalar(timedelta(0), type=pa.duration("us"))),
+            pc.less(span, pa.scalar(WEAR_MAX_READING, type=pa.duration("us"))),
         )
+    )
+    if table.num_rows == 0:
+        return WEAR.empty()
+    iv = IntervalArrays.of(table, tz)
+    del table
+    gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
+    parts = [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]  # in name order
+    spans = pd.DataFrame(
+        {
+            "device": pd.array(iv.names[np.concatenate([p[3] for p in parts])], dtype="string"),
+            "start_utc": pd.to_datetime(np.concatenate([p[0] for p in parts]), utc=True),
+            "end_utc": pd.to_datetime(np.concatenate([p[1] for p in parts]), utc=True),
+            "utc_offset_s": pd.array(np.concatenate([p[2] for p in parts]), dtype="Int64"),
+        }
     )
     spans.insert(0, "participant", participant)
     spans["file_sha256"] = file_sha256
     spans["source"] = source
     spans["basis"] = "steps"
     return schemas.coerce(WEAR, spans)
+
+
+def _stretches(
+    iv: IntervalArrays, device: int, gap_ns: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One device's readings joined into stretches: a reading starts a new stretch when it
+    begins more than ``gap_ns`` after every earlier one (in start order) ended. Each
+    stretch's start, end, first stated offset (NaN: none) and device code."""
+    rows = np.flatnonzero(iv.device == device)
+    rows = rows[np.argsort(iv.start_ns[rows], kind="stable")]
+    start, end, offset = iv.start_ns[rows], iv.end_ns[rows], iv.utc_offset_s[rows]
+    reach = np.maximum.accumulate(end)  # latest end so far
+    first = np.flatnonzero(np.r_[True, start[1:] - reach[:-1] > gap_ns])
+    ends = np.maximum.reduceat(end, first)
+    stated = np.where(np.isnan(offset), len(offset), np.arange(len(offset)))
+    at = np.minimum.reduceat(stated, first)  # the first reading that states an offset
+    last = np.r_[first[1:], len(offset)]
+    offsets = np.where(at < last, offset[np.minimum(at, len(offset) - 1)], np.nan)
+    return start[first], ends, offsets, np.full(len(first), device)
 
 
 def heart_rate_wear(
@@ -174,31 +376,46 @@ def heart_rate_wear(
     """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
     overlap (a file's spans of several offsets) are kept as they are: the day rule takes
-    their union."""
+    their union; of spans of one device that start together, the first."""
     spans = [r for r in records if r.end_utc > r.start_utc]
     if not spans:
         return WEAR.empty()
+    n = len(spans)
+    codes: dict[str, int] = {}
+    device = np.fromiter((codes.setdefault(r.device.key, len(codes)) for r in spans), "int64", n)
+    keys = np.array(list(codes), dtype=object)
+    rank = np.argsort(np.argsort(keys, kind="stable"), kind="stable")  # code → name order
+    start = np.fromiter((micros(r.start_utc) for r in spans), "int64", n) * 1000
+    end = np.fromiter((micros(r.end_utc) for r in spans), "int64", n) * 1000
+    floating = np.fromiter((r.floating for r in spans), bool, n)
+    offsets = np.fromiter(
+        (np.nan if r.floating or r.utc_offset_s is None else r.utc_offset_s for r in spans),
+        "float64",
+        n,
+    )
+    basis = np.array(sorted({r.basis for r in spans}), dtype=object)
+    basis_code = np.searchsorted(basis, np.array([r.basis for r in spans], dtype=object))
+    del spans
+    if floating.any():
+        for values in (start, end):
+            wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+            values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+    order = np.lexsort((start, rank[device]))  # by device name, then start; stable
+    start, end, device = start[order], end[order], rank[device][order]
+    first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
+    kept = order[first]
     frame = pd.DataFrame(
         {
             "participant": participant,
-            "device": pd.array([r.device.key for r in spans], dtype="string"),
-            "start_utc": pd.to_datetime([r.start_utc for r in spans], utc=True),
-            "end_utc": pd.to_datetime([r.end_utc for r in spans], utc=True),
-            "utc_offset_s": pd.array(
-                [None if r.floating else r.utc_offset_s for r in spans], dtype="Int64"
-            ),
+            "device": pd.array(np.sort(keys)[device[first]], dtype="string"),
+            "start_utc": pd.to_datetime(start[first], utc=True),
+            "end_utc": pd.to_datetime(end[first], utc=True),
+            "utc_offset_s": pd.array(offsets[kept], dtype="Int64"),
             "file_sha256": file_sha256,
             "source": source,
-            "basis": [r.basis for r in spans],
+            "basis": basis[basis_code[kept]],
         }
     )
-    floating = np.array([r.floating for r in spans], dtype=bool)
-    if floating.any():
-        for col in ("start_utc", "end_utc"):
-            placed = timeline.wall_to_utc(frame.loc[floating, col].dt.tz_localize(None), tz)
-            frame.loc[floating, col] = placed
-    frame = frame.sort_values(["device", "start_utc"], kind="stable")
-    frame = frame.drop_duplicates(["device", "start_utc"]).reset_index(drop=True)
     return schemas.coerce(WEAR, frame)
 
 
@@ -235,3 +452,37 @@ def _floor_minute_ns(series: pd.Series) -> np.ndarray:
 def _ceil_minute_ns(series: pd.Series) -> np.ndarray:
     ns = _ns(series)
     return ns + (-ns) % MINUTE_NS
+
+
+@dataclass(frozen=True, slots=True)
+class StepFile:
+    """One file's step intervals, to be spread into ``step_minutes`` a window at a time
+    (:func:`step_minute_windows`) when they are written."""
+
+    participant: str
+    file_sha256: str
+    columns: StepColumns
+    tz: str
+    source: str
+
+    def windows(self, days: int = WINDOW_DAYS) -> Iterator[tuple[int, pd.DataFrame]]:
+        return step_minute_windows(
+            self.participant, self.file_sha256, self.columns, self.tz, self.source, days
+        )
+
+
+Windows = Iterable[tuple[int, pd.DataFrame]]
+
+
+def merged_windows(
+    files: Sequence[StepFile], existing: Windows = (), days: int = WINDOW_DAYS
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``existing`` step minutes and those of ``files`` merged (:func:`merge_step_minutes`:
+    per device and minute the larger count wins), a window at a time, in window order.
+    Every source is read in window order, one window of each held at a time."""
+    sources: list[Windows] = [existing, *(f.windows(days) for f in files)]
+    merged = heapq.merge(*sources, key=lambda item: item[0])
+    for window, group in itertools.groupby(merged, key=lambda item: item[0]):
+        frame = merge_step_minutes([f for _, f in group])
+        if len(frame):
+            yield window, frame

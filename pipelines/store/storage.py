@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Final
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -368,6 +369,9 @@ class Store:
             raise schemas.SchemaError(
                 f"{schema.name}: rows of other {by}s in the partition of {participant!r}"
             )
+        if schema.windowed_by is not None and not schema.single_file:
+            self.write_windows(schema, participant, _split(schema, frame), notes)
+            return
         table = schemas.to_arrow(schema, frame)
         if notes:
             kept = dict(table.schema.metadata or {})
@@ -390,6 +394,70 @@ class Store:
         if by != PARTICIPANT:  # no participant's lock, whose holder would clean up
             files.remove_dead_temp_files([path.parent])
         _atomic_write_table(table, path)
+
+    def write_windows(
+        self,
+        schema: TableSchema,
+        participant: str,
+        windows: Iterable[tuple[int, pd.DataFrame]],
+        notes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Replace ``participant``'s partition of a windowed table
+        (``TableSchema.windowed_by``) with ``windows``: ``(window, frame)`` in window order,
+        each validated and written as one row group as it comes, so one window is held at
+        a time. Atomic like :meth:`write` (a reader sees the old or the new file); the
+        footer notes the layout that :meth:`read_windows` relies on."""
+        column = schema.windowed_by
+        if column is None:
+            raise ValueError(f"{schema.name} is not stored in windows")
+        path = self.partition_path(schema, participant)
+        metadata = {f"{NOTE_PREFIX}{k}".encode(): v.encode() for k, v in (notes or {}).items()}
+        metadata[LAYOUT_NOTE] = _layout(schema).encode()
+        arrow_schema = schema.arrow.with_metadata(metadata)
+        previous = None
+        with (
+            files.atomic_write(path, suffix=".parquet") as fh,
+            pq.ParquetWriter(fh, arrow_schema, compression="zstd") as writer,
+        ):
+            for window, frame in windows:
+                if previous is not None and window <= previous:
+                    raise ValueError(f"{schema.name}: windows out of order ({window})")
+                previous = window
+                if frame.empty:
+                    continue
+                if set(frame[schema.partition].unique()) != {participant}:
+                    raise schemas.SchemaError(
+                        f"{schema.name}: rows of other {schema.partition}s in the "
+                        f"partition of {participant!r}"
+                    )
+                if set(_windows(schema, frame)) != {window}:
+                    raise schemas.SchemaError(f"{schema.name}: rows outside window {window}")
+                table = schemas.to_arrow(schema, frame).replace_schema_metadata(metadata)
+                writer.write_table(table, row_group_size=max(1, table.num_rows))
+
+    def read_windows(
+        self, schema: TableSchema, participant: str
+    ) -> Iterator[tuple[int, pd.DataFrame]]:
+        """``participant``'s rows of a windowed table a window at a time, in window order
+        (none without a partition). A partition written before tables were windowed is
+        read whole once and cut into windows."""
+        path = self.partition_path(schema, participant)
+        try:
+            parquet = pq.ParquetFile(path)
+        except FileNotFoundError:
+            return
+        layout = (parquet.schema_arrow.metadata or {}).get(LAYOUT_NOTE)
+        if layout != _layout(schema).encode():
+            parquet.close()
+            frame = _read_file(schema, path).to_pandas(types_mapper=schemas._pandas_type)
+            yield from _split(schema, frame)
+            return
+        with parquet:
+            for group in range(parquet.num_row_groups):
+                table = schemas.upgrade(schema, parquet.read_row_group(group))
+                frame = table.to_pandas(types_mapper=schemas._pandas_type)
+                if len(frame):
+                    yield int(_windows(schema, frame)[0]), frame
 
     def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
         """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
@@ -443,6 +511,8 @@ class Store:
         if not paths:
             return schema.empty()
         combined = pa.concat_tables(self._read_files(schema, paths))
+        if schema.windowed_by is not None:  # stored window by window: rows in key order
+            combined = combined.sort_by([(k, "ascending") for k in schema.key])
         return combined.to_pandas(types_mapper=schemas._pandas_type)
 
     def _partition_files(self, schema: TableSchema) -> list[Path]:
@@ -568,6 +638,30 @@ class RawStream:
             self._file.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.tmp)
+
+
+LAYOUT_NOTE: Final = f"{NOTE_PREFIX}layout".encode()
+
+
+def _layout(schema: TableSchema) -> str:
+    """The footer note of a partition stored in windows (:meth:`Store.write_windows`)."""
+    return f"windows of {schemas.STEP_MINUTE_WINDOW_DAYS} days by {schema.windowed_by}"
+
+
+def _windows(schema: TableSchema, frame: pd.DataFrame) -> np.ndarray:
+    """The window of each row of a windowed table (whole UTC days since 1970-01-01)."""
+    column = pd.to_datetime(frame[schema.windowed_by], utc=True).dt.as_unit("us")
+    micros = column.astype("int64").to_numpy()
+    return np.floor_divide(micros, schemas.STEP_MINUTE_WINDOW_DAYS * 86_400_000_000)
+
+
+def _split(schema: TableSchema, frame: pd.DataFrame) -> Iterator[tuple[int, pd.DataFrame]]:
+    """A windowed table's rows cut into their windows, in window order."""
+    if frame.empty:
+        return
+    window = _windows(schema, frame)
+    for w in np.unique(window):
+        yield int(w), frame[window == w].reset_index(drop=True)
 
 
 _EXT = re.compile(r"(\.[A-Za-z0-9]{1,8}){1,2}$")

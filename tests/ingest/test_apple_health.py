@@ -30,6 +30,7 @@ from ingest.records import (
     RejectedFile,
     SessionRecord,
     SkippedFile,
+    StepColumns,
     StepInterval,
     UnusableFile,
     WearSpan,
@@ -343,19 +344,21 @@ def test_phone_and_watch_steps_of_the_same_minutes_keep_their_own_devices() -> N
     assert parse(data) == ParsedFile(
         format="apple_health",
         kind="export",
-        step_intervals=(
-            StepInterval(
-                utc(2019, 6, 11, 7, 0, 10), utc(2019, 6, 11, 7, 5, 40), 412, PHONE, None, 7200
-            ),
-            StepInterval(utc(2019, 6, 11, 7, 0), utc(2019, 6, 11, 7, 1), 89, WATCH, None, 7200),
-            StepInterval(
-                utc(2019, 6, 11, 7, 0),
-                utc(2019, 6, 11, 7, 15),
-                350,
-                Device(serial=src("Connect")),
-                None,
-                7200,
-            ),
+        step_columns=StepColumns.from_records(
+            (
+                StepInterval(
+                    utc(2019, 6, 11, 7, 0, 10), utc(2019, 6, 11, 7, 5, 40), 412, PHONE, None, 7200
+                ),
+                StepInterval(utc(2019, 6, 11, 7, 0), utc(2019, 6, 11, 7, 1), 89, WATCH, None, 7200),
+                StepInterval(
+                    utc(2019, 6, 11, 7, 0),
+                    utc(2019, 6, 11, 7, 15),
+                    350,
+                    Device(serial=src("Connect")),
+                    None,
+                    7200,
+                ),
+            )
         ),
     )
 
@@ -371,7 +374,7 @@ def test_records_share_their_device_objects() -> None:
                 device=PHONE_ATTR.replace("0x281f3c5a0", "0x99999999a"),
             ),
         )
-    ).step_intervals
+    ).step_records()
 
     assert first.device is second.device
 
@@ -419,7 +422,7 @@ def test_heart_rate_readings_give_wear_spans() -> None:
 
     parsed = parse(data)
 
-    assert parsed.sessions == () and parsed.step_intervals == ()
+    assert parsed.sessions == () and parsed.step_records() == ()
     assert parsed.wear_spans == (
         WearSpan(utc(2019, 6, 11, 6, 0), utc(2019, 6, 11, 6, 8), WATCH, utc_offset_s=7200),
         WearSpan(utc(2019, 6, 11, 6, 13), utc(2019, 6, 11, 6, 14), WATCH, utc_offset_s=7200),
@@ -462,7 +465,7 @@ def test_records_inside_a_correlation_are_not_counted_twice() -> None:
 
     parsed = parse(export(record, correlation))
 
-    assert [s.steps for s in parsed.step_intervals] == [100]
+    assert [s.steps for s in parsed.step_records()] == [100]
 
 
 def test_unreadable_step_records_are_left_out_with_a_count() -> None:
@@ -475,7 +478,7 @@ def test_unreadable_step_records_are_left_out_with_a_count() -> None:
         )
     )
 
-    assert [s.steps for s in parsed.step_intervals] == [100]
+    assert [s.steps for s in parsed.step_records()] == [100]
     assert parsed.warnings == ("3 StepCount records with unreadable dates or values were left out",)
 
 
@@ -517,8 +520,8 @@ def test_device_of(source: str | None, device: str | None, expected: Device) -> 
 def test_offset_is_the_dates_own() -> None:
     parsed = parse(export(steps("10", "2019-01-11 09:00:00 -0230", "2019-01-11 09:01:00 -0230")))
 
-    assert parsed.step_intervals[0].start_utc == utc(2019, 1, 11, 11, 30)
-    assert parsed.step_intervals[0].utc_offset_s == -9000
+    assert parsed.step_records()[0].start_utc == utc(2019, 1, 11, 11, 30)
+    assert parsed.step_records()[0].utc_offset_s == -9000
 
 
 def test_hk_time_zone_metadata_gives_the_offset_at_the_start() -> None:
@@ -548,7 +551,7 @@ def test_unknown_time_zone_name_keeps_the_dates_offset() -> None:
 def test_date_without_offset_is_floating_wall_time() -> None:
     parsed = parse(export(steps("10", "2019-06-11 09:00:00", "2019-06-11 09:01:00")))
 
-    assert parsed.step_intervals == (
+    assert parsed.step_records() == (
         StepInterval(utc(2019, 6, 11, 9), utc(2019, 6, 11, 9, 1), 10, PHONE, None, None, True),
     )
 
@@ -573,7 +576,7 @@ def test_a_real_style_dtd_is_accepted() -> None:
 def test_the_malformed_ios16_dtd_is_accepted_with_a_warning() -> None:
     parsed = parse(export(STEP, prolog=PROLOG_IOS16))
 
-    assert [s.steps for s in parsed.step_intervals] == [10]
+    assert [s.steps for s in parsed.step_records()] == [10]
     assert parsed.warnings == (MALFORMED_DTD,)
 
 

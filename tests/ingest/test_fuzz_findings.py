@@ -238,7 +238,7 @@ def test_apple_health_device_without_fields_is_a_device_without_a_name() -> None
         b'endDate="2019-06-11 09:05:00 +0200" value="12"/></HealthData>'
     )
 
-    (interval,) = apple_health.parse(data).step_intervals
+    (interval,) = apple_health.parse(data).step_records()
 
     assert interval.steps == 12
     assert (interval.device.manufacturer, interval.device.product) == (None, None)

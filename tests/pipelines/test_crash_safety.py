@@ -210,7 +210,16 @@ def test_the_manifest_is_written_after_every_table_it_vouches_for(
         written.append(schema.name)
         real_write(self, schema, participant, frame, **kw)
 
+    real_write_windows = Store.write_windows
+
+    def spy_windows(
+        self: Store, schema: schemas.TableSchema, participant: str, windows: Any, **kw: Any
+    ) -> None:  # step minutes are written a window at a time
+        written.append(schema.name)
+        real_write_windows(self, schema, participant, windows, **kw)
+
     monkeypatch.setattr(Store, "write", spy)
+    monkeypatch.setattr(Store, "write_windows", spy_windows)
     uploads.record(store, "p1", stored)
     assert written[-1] == FILES.name
     assert {DAILY.name, "blocks", DAYS.name, STEP_MINUTES.name} <= set(written[:-1])
