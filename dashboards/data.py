@@ -27,6 +27,7 @@ cached read is dropped when a participant is erased (``erased.json`` changes).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import threading
@@ -230,21 +231,88 @@ def group_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    people, frames = _group_frames(viewer, group, tables)
-    return overview.table(frames, people, as_of)[OVERVIEW_COLUMNS]
+    return _group_table(viewer, group, tables, as_of)[OVERVIEW_COLUMNS]
 
 
-def _group_frames(
-    viewer: Viewer, group: str, tables: Tables
-) -> tuple[dict[str, Participant], dict[str, pd.DataFrame]]:
-    """Each visible member's settings and ``days`` rows (the columns the overview reads),
-    in one read of each table."""
+@dataclass(frozen=True, slots=True)
+class _MemberFigures:
+    """What ``_group_table`` keeps of one member between calls: valid while the member's
+    ``days`` partition has the stamp ``stamp`` (``Store.stamp``)."""
+
+    stamp: str
+    last_data_day: date | None
+    settings: Participant | None = None  # the settings and as_of ``row`` was computed with
+    as_of: date | None = None
+    row: dict[str, Any] | None = None
+
+
+# (data directory, member) → their figures; one entry per member, replaced when their
+# ``days`` partition, settings or the as-of day change, dropped by ``clear_cache``.
+_member_figures: dict[tuple[str, str], _MemberFigures] = {}
+_uploads: dict[tuple[str, str], tuple[str, datetime | None]] = {}  # → (files stamp, latest)
+_figures_lock = threading.Lock()
+
+
+def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None) -> pd.DataFrame:
+    """``overview.table`` of the visible members of ``group`` as of ``as_of`` (None: the
+    group's latest day with data). Each member's row is the rule's (``overview.member``) and
+    is kept in memory while their ``days`` partition, settings and ``as_of`` stay the same:
+    a rerun of a page reads and computes only the members whose data changed. The ``days``
+    rows needed are read in one read (the columns the overview reads)."""
     rows = tables.read(PARTICIPANTS, None)
     members = _visible_members(viewer, group, rows)
+    people = participants.roster(members, rows)
+    root = str(tables.store.root)
+    stamps = {m: tables.store.stamp([DAYS], m) for m in members}  # before any read
+    with _figures_lock:
+        kept = {m: _member_figures.get((root, m)) for m in members}
+    known = {m: f for m, f in kept.items() if f is not None and f.stamp == stamps[m]}
+    frames = _days_frames(tables, [m for m in members if m not in known])
+    for m, frame in frames.items():
+        known[m] = _MemberFigures(stamps[m], overview.last_data_day(frame))
+    if as_of is None:
+        last_days = (known[m].last_data_day for m in members)
+        as_of = max((d for d in last_days if d is not None), default=None)
+    stale = [m for m in members if known[m].row is None or known[m].as_of != as_of]
+    stale += [m for m in members if known[m].settings != people[m] and m not in stale]
+    frames |= _days_frames(tables, [m for m in stale if m not in frames])
+    for m in stale:  # a new entry each time: entries are shared by the dashboard's threads
+        row = overview.member(m, frames[m], people[m], as_of)
+        known[m] = dataclasses.replace(known[m], settings=people[m], as_of=as_of, row=row)
+    with _figures_lock:
+        for m in members:
+            _member_figures[(root, m)] = known[m]
+    return overview.rows_table([dict(known[m].row or {}) for m in members])
+
+
+def _days_frames(tables: Tables, members: list[str]) -> dict[str, pd.DataFrame]:
+    """Each of ``members``' ``days`` rows (the columns the overview reads), in one read."""
+    if not members:
+        return {}
     everyone = tables.read(DAYS, members, overview.INPUTS)
     frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
     empty = DAYS.only(overview.INPUTS).empty()
-    return participants.roster(members, rows), {m: frames.get(m, empty) for m in members}
+    return {m: frames.get(m, empty) for m in members}
+
+
+def _last_uploads(tables: Tables, members: list[str]) -> list[datetime | None]:
+    """When each member's latest file was processed (``files.ingested_at``), kept in memory
+    while their ``files`` partition stays the same; one read for the others."""
+    root = str(tables.store.root)
+    stamps = {m: tables.store.stamp([FILES], m) for m in members}
+    with _figures_lock:
+        kept = {m: _uploads.get((root, m)) for m in members}
+    latest = {m: k[1] for m, k in kept.items() if k is not None and k[0] == stamps[m]}
+    missing = [m for m in members if m not in latest]
+    files = tables.read(FILES, missing) if missing else FILES.empty()
+    newest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
+    for m in missing:
+        stamp = newest.get(m)
+        latest[m] = None if stamp is None or pd.isna(stamp) else stamp.to_pydatetime()
+    with _figures_lock:
+        for m in missing:
+            _uploads[(root, m)] = (stamps[m], latest[m])
+    return [latest[m] for m in members]
 
 
 def _visible_members(viewer: Viewer, group: str, rows: pd.DataFrame) -> list[str]:
@@ -405,17 +473,10 @@ def coach_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    people, frames = _group_frames(viewer, group, tables)
-    figures = overview.table(frames, people, as_of)
+    figures = _group_table(viewer, group, tables, as_of)
     thresholds = thresholds or group_thresholds(viewer, group, tables)
-    files = tables.read(FILES, list(frames))
-    latest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
-    uploads = [latest.get(m) for m in figures["participant"]]
-    figures["last_upload"] = pd.Series(
-        [None if s is None or pd.isna(s) else s.to_pydatetime() for s in uploads],
-        index=figures.index,
-        dtype="object",
-    )
+    uploads = _last_uploads(tables, [str(m) for m in figures["participant"]])
+    figures["last_upload"] = pd.Series(uploads, index=figures.index, dtype="object")
     raised: list[Any] = [
         alerts_mod.evaluate(overview.facts(row), thresholds) for row in figures.to_dict("records")
     ]
@@ -511,6 +572,9 @@ def files(viewer: Viewer, participant: str, tables: Tables | None = None) -> pd.
 def clear_cache() -> None:
     """Forget every cached table read (after a write from the dashboard)."""
     _cached_read().clear()  # type: ignore[attr-defined]
+    with _figures_lock:
+        _member_figures.clear()
+        _uploads.clear()
 
 
 def set_session_category(
