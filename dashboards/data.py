@@ -261,7 +261,7 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
     rows needed are read in one read (the columns the overview reads)."""
     rows = tables.read(PARTICIPANTS, None)
     members = _visible_members(viewer, group, rows)
-    people = participants.roster(members, rows)
+    people = _roster(members, rows)
     root = str(tables.store.root)
     stamps = {m: tables.store.stamp([DAYS], m) for m in members}  # before any read
     with _figures_lock:
@@ -283,6 +283,12 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
         for m in members:
             _member_figures[(root, m)] = known[m]
     return overview.rows_table([dict(known[m].row or {}) for m in members])
+
+
+def _roster(members: list[str], rows: pd.DataFrame) -> dict[str, Participant]:
+    """``participants.roster`` of ``members`` from their own rows of the roster ``rows`` (a
+    group's slice of a roster of thousands)."""
+    return participants.roster(members, rows.loc[rows["participant"].isin(members).to_numpy()])
 
 
 def _days_frames(tables: Tables, members: list[str]) -> dict[str, pd.DataFrame]:
@@ -496,7 +502,7 @@ def group_days(
     members = _visible_members(viewer, group, rows)
     frame = tables.read(DAYS, members, GROUP_DAYS_COLUMNS) if members else DAYS.empty()
     inside = [start <= d <= end for d in frame["date"].tolist()]
-    people = participants.roster(members, rows)
+    people = _roster(members, rows)
     chosen = frame.loc[inside, ["participant", *GROUP_DAYS_COLUMNS]].reset_index(drop=True)
     return chosen, {m: people[m].target for m in members}
 

@@ -87,7 +87,7 @@ def test_erasing_forgets_the_kept_figures(tmp_path: Path) -> None:
     for index in range(3):
         bench.write_participant(store, index, 30, rng)
     root = str(store.root)
-    figures(store, bench.group_of(0), None)
+    figures(store, bench.group_of(0, 10), None)
     assert (root, "p0001") in data._member_figures
     data.clear_cache()
     assert not [key for key in data._member_figures if key[0] == root]
