@@ -176,7 +176,7 @@ def visible_groups(viewer: Viewer, tables: Tables | None = None) -> list[str]:
         return []
     if viewer.role == "coach":
         return sorted(viewer.groups)
-    groups = tables.read(PARTICIPANTS, None)["group"].dropna()
+    groups = _roster_rows(tables)["group"].dropna().unique()
     return sorted({str(g) for g in groups})
 
 
@@ -239,7 +239,7 @@ class _MemberFigures:
     """What ``_group_table`` keeps of one member between calls: valid while the member's
     ``days`` partition has the stamp ``stamp`` (``Store.stamp``)."""
 
-    stamp: str
+    stamp: tuple[int, int, int] | None
     last_data_day: date | None
     settings: Participant | None = None  # the settings and as_of ``row`` was computed with
     as_of: date | None = None
@@ -249,7 +249,8 @@ class _MemberFigures:
 # (data directory, member) → their figures; one entry per member, replaced when their
 # ``days`` partition, settings or the as-of day change, dropped by ``clear_cache``.
 _member_figures: dict[tuple[str, str], _MemberFigures] = {}
-_uploads: dict[tuple[str, str], tuple[str, datetime | None]] = {}  # → (files stamp, latest)
+_uploads: dict[tuple[str, str], tuple[Any, datetime | None]] = {}  # → (files stamp, latest)
+_rosters: dict[str, tuple[Any, pd.DataFrame]] = {}  # data directory → (stamp, roster rows)
 _figures_lock = threading.Lock()
 
 
@@ -259,11 +260,11 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
     is kept in memory while their ``days`` partition, settings and ``as_of`` stay the same:
     a rerun of a page reads and computes only the members whose data changed. The ``days``
     rows needed are read in one read (the columns the overview reads)."""
-    rows = tables.read(PARTICIPANTS, None)
+    rows = _roster_rows(tables)
     members = _visible_members(viewer, group, rows)
     people = _roster(members, rows)
     root = str(tables.store.root)
-    stamps = {m: tables.store.stamp([DAYS], m) for m in members}  # before any read
+    stamps = tables.store.stamps(DAYS, members)  # before any read
     with _figures_lock:
         kept = {m: _member_figures.get((root, m)) for m in members}
     known = {m: f for m, f in kept.items() if f is not None and f.stamp == stamps[m]}
@@ -283,6 +284,20 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
         for m in members:
             _member_figures[(root, m)] = known[m]
     return overview.rows_table([dict(known[m].row or {}) for m in members])
+
+
+def _roster_rows(tables: Tables) -> pd.DataFrame:
+    """Every row of the roster (``participants``), read again only when its files changed
+    (``Store.table_stamp``): the group pages read it once per group, thousands of rows."""
+    root = str(tables.store.root)
+    stamp = tables.store.table_stamp(PARTICIPANTS)  # before the read
+    with _figures_lock:
+        kept = _rosters.get(root)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, tables.read(PARTICIPANTS, None))
+        with _figures_lock:
+            _rosters[root] = kept
+    return kept[1].copy(deep=False)  # the caller's own frame (copy-on-write: no data copied)
 
 
 def _roster(members: list[str], rows: pd.DataFrame) -> dict[str, Participant]:
@@ -305,7 +320,7 @@ def _last_uploads(tables: Tables, members: list[str]) -> list[datetime | None]:
     """When each member's latest file was processed (``files.ingested_at``), kept in memory
     while their ``files`` partition stays the same; one read for the others."""
     root = str(tables.store.root)
-    stamps = {m: tables.store.stamp([FILES], m) for m in members}
+    stamps = tables.store.stamps(FILES, members)
     with _figures_lock:
         kept = {m: _uploads.get((root, m)) for m in members}
     latest = {m: k[1] for m, k in kept.items() if k is not None and k[0] == stamps[m]}
@@ -498,7 +513,7 @@ def group_days(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    rows = tables.read(PARTICIPANTS, None)
+    rows = _roster_rows(tables)
     members = _visible_members(viewer, group, rows)
     frame = tables.read(DAYS, members, GROUP_DAYS_COLUMNS) if members else DAYS.empty()
     inside = [start <= d <= end for d in frame["date"].tolist()]
@@ -581,6 +596,7 @@ def clear_cache() -> None:
     with _figures_lock:
         _member_figures.clear()
         _uploads.clear()
+        _rosters.clear()
 
 
 def set_session_category(

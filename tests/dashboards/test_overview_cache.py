@@ -91,3 +91,12 @@ def test_erasing_forgets_the_kept_figures(tmp_path: Path) -> None:
     assert (root, "p0001") in data._member_figures
     data.clear_cache()
     assert not [key for key in data._member_figures if key[0] == root]
+
+
+def test_stamps_change_with_each_write_and_name_a_missing_partition(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    bench.write_participant(store, 0, 10, np.random.default_rng(2))
+    before = store.stamps(DAYS, ["p0001", "p0002"])
+    assert before["p0002"] is None  # no partition
+    store.write(DAYS, "p0001", store.read(DAYS, ["p0001"]))  # the same rows, a new file
+    assert store.stamps(DAYS, ["p0001"])["p0001"] not in (None, before["p0001"])
