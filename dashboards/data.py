@@ -251,6 +251,7 @@ class _MemberFigures:
 _member_figures: dict[tuple[str, str], _MemberFigures] = {}
 _uploads: dict[tuple[str, str], tuple[Any, datetime | None]] = {}  # → (files stamp, latest)
 _rosters: dict[str, tuple[Any, pd.DataFrame]] = {}  # data directory → (stamp, roster rows)
+_group_tables: dict[tuple[str, str], tuple[Any, pd.DataFrame]] = {}  # (dir, group) → (key, …)
 _figures_lock = threading.Lock()
 
 
@@ -259,12 +260,18 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
     group's latest day with data). Each member's row is the rule's (``overview.member``) and
     is kept in memory while their ``days`` partition, settings and ``as_of`` stay the same:
     a rerun of a page reads and computes only the members whose data changed. The ``days``
-    rows needed are read in one read (the columns the overview reads)."""
-    rows = _roster_rows(tables)
+    rows needed are read in one read (the columns the overview reads). The whole table is
+    kept too, while the roster, the members' ``days`` partitions and ``as_of`` stay the same."""
+    roster_stamp, rows = _roster_with_stamp(tables)
     members = _visible_members(viewer, group, rows)
-    people = _roster(members, rows)
     root = str(tables.store.root)
     stamps = tables.store.stamps(DAYS, members)  # before any read
+    key = (roster_stamp, tuple(members), tuple(stamps[m] for m in members), as_of)
+    with _figures_lock:
+        whole = _group_tables.get((root, group))
+    if whole is not None and whole[0] == key:
+        return whole[1].copy(deep=False)  # the caller's own frame (copy-on-write)
+    people = _roster(members, rows)
     with _figures_lock:
         kept = {m: _member_figures.get((root, m)) for m in members}
     known = {m: f for m, f in kept.items() if f is not None and f.stamp == stamps[m]}
@@ -280,15 +287,22 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
     for m in stale:  # a new entry each time: entries are shared by the dashboard's threads
         row = overview.member(m, frames[m], people[m], as_of)
         known[m] = dataclasses.replace(known[m], settings=people[m], as_of=as_of, row=row)
+    table = overview.rows_table([dict(known[m].row or {}) for m in members])
     with _figures_lock:
         for m in members:
             _member_figures[(root, m)] = known[m]
-    return overview.rows_table([dict(known[m].row or {}) for m in members])
+        _group_tables[(root, group)] = (key, table)
+    return table.copy(deep=False)
 
 
 def _roster_rows(tables: Tables) -> pd.DataFrame:
     """Every row of the roster (``participants``), read again only when its files changed
     (``Store.table_stamp``): the group pages read it once per group, thousands of rows."""
+    return _roster_with_stamp(tables)[1]
+
+
+def _roster_with_stamp(tables: Tables) -> tuple[Any, pd.DataFrame]:
+    """``_roster_rows`` and the stamp of the files it was read from."""
     root = str(tables.store.root)
     stamp = tables.store.table_stamp(PARTICIPANTS)  # before the read
     with _figures_lock:
@@ -297,7 +311,7 @@ def _roster_rows(tables: Tables) -> pd.DataFrame:
         kept = (stamp, tables.read(PARTICIPANTS, None))
         with _figures_lock:
             _rosters[root] = kept
-    return kept[1].copy(deep=False)  # the caller's own frame (copy-on-write: no data copied)
+    return kept[0], kept[1].copy(deep=False)  # the caller's own frame (copy-on-write)
 
 
 def _roster(members: list[str], rows: pd.DataFrame) -> dict[str, Participant]:
@@ -597,6 +611,7 @@ def clear_cache() -> None:
         _member_figures.clear()
         _uploads.clear()
         _rosters.clear()
+        _group_tables.clear()
 
 
 def set_session_category(
