@@ -424,7 +424,7 @@ def _with_section(text: str, heading: str, section: str) -> str:
 def _generated(seconds: float) -> str:
     if seconds >= 1:
         return f"generated in {seconds:.0f} s"
-    return "reused from `--keep`; generating takes ≈ 20 s per 1,000 participants"
+    return "reused from `--keep`"
 
 
 if __name__ == "__main__":

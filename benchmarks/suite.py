@@ -422,7 +422,7 @@ def coach_page(work: Path, participants: int, cohort: int, notes: list[str]) -> 
 
 
 ADMIN_GAP = (
-    "the per-member rules (blocks, weekly adherence, pain calendar: ≈ 4 ms a member) run "
+    "the per-member rules (blocks, weekly adherence, pain calendar: 4–8 ms a member) run "
     "once per member on the first call; a rerun reuses the members' kept rows "
     "(docs/benchmarks-dashboard.md). Closing it cold needs the figures stored by the "
     "nightly refresh or computed for all members at once"

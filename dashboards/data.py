@@ -13,6 +13,11 @@ Two layers, so the rules are testable without Streamlit:
 * ``cached_tables()`` returns the same interface backed by ``st.cache_data``, keyed on the
   table's modification time (``Store.mtime``): a new ingest or refresh invalidates it.
 
+The group pages' figures (``group_overview``, ``coach_overview``) are kept in memory between
+reruns whichever layer reads: each member's overview row while their ``days`` partition
+(``Store.stamps``), settings and the as-of day stay the same, a group's whole table, the
+roster (``Store.table_stamp``) and the last uploads; ``clear_cache`` drops them.
+
 The scoped functions (``visible_participants``, ``settings``, ``days``, ``blocks``, ``sessions``,
 ``report``, ``group_overview``, the questionnaires' ``questionnaire_answers``,
 ``questionnaire_scores``, ``due_questionnaires``) take the tables as their last argument and
