@@ -13,6 +13,11 @@ Two layers, so the rules are testable without Streamlit:
 * ``cached_tables()`` returns the same interface backed by ``st.cache_data``, keyed on the
   table's modification time (``Store.mtime``): a new ingest or refresh invalidates it.
 
+The group pages' figures (``group_overview``, ``coach_overview``) are kept in memory between
+reruns whichever layer reads: each member's overview row while their ``days`` partition
+(``Store.stamps``), settings and the as-of day stay the same, a group's whole table, the
+roster (``Store.table_stamp``) and the last uploads; ``clear_cache`` drops them.
+
 The scoped functions (``visible_participants``, ``settings``, ``days``, ``blocks``, ``sessions``,
 ``report``, ``group_overview``, the questionnaires' ``questionnaire_answers``,
 ``questionnaire_scores``, ``due_questionnaires``) take the tables as their last argument and
@@ -27,6 +32,7 @@ cached read is dropped when a participant is erased (``erased.json`` changes).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import threading
@@ -175,7 +181,7 @@ def visible_groups(viewer: Viewer, tables: Tables | None = None) -> list[str]:
         return []
     if viewer.role == "coach":
         return sorted(viewer.groups)
-    groups = tables.read(PARTICIPANTS, None)["group"].dropna()
+    groups = _roster_rows(tables)["group"].dropna().unique()
     return sorted({str(g) for g in groups})
 
 
@@ -230,21 +236,123 @@ def group_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    people, frames = _group_frames(viewer, group, tables)
-    return overview.table(frames, people, as_of)[OVERVIEW_COLUMNS]
+    return _group_table(viewer, group, tables, as_of)[OVERVIEW_COLUMNS]
 
 
-def _group_frames(
-    viewer: Viewer, group: str, tables: Tables
-) -> tuple[dict[str, Participant], dict[str, pd.DataFrame]]:
-    """Each visible member's settings and ``days`` rows (the columns the overview reads),
-    in one read of each table."""
-    rows = tables.read(PARTICIPANTS, None)
+@dataclass(frozen=True, slots=True)
+class _MemberFigures:
+    """What ``_group_table`` keeps of one member between calls: valid while the member's
+    ``days`` partition has the stamp ``stamp`` (``Store.stamp``)."""
+
+    stamp: tuple[int, int, int] | None
+    last_data_day: date | None
+    settings: Participant | None = None  # the settings and as_of ``row`` was computed with
+    as_of: date | None = None
+    row: dict[str, Any] | None = None
+
+
+# (data directory, member) → their figures; one entry per member, replaced when their
+# ``days`` partition, settings or the as-of day change, dropped by ``clear_cache``.
+_member_figures: dict[tuple[str, str], _MemberFigures] = {}
+_uploads: dict[tuple[str, str], tuple[Any, datetime | None]] = {}  # → (files stamp, latest)
+_rosters: dict[str, tuple[Any, pd.DataFrame]] = {}  # data directory → (stamp, roster rows)
+_group_tables: dict[tuple[str, str], tuple[Any, pd.DataFrame]] = {}  # (dir, group) → (key, …)
+_figures_lock = threading.Lock()
+
+
+def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None) -> pd.DataFrame:
+    """``overview.table`` of the visible members of ``group`` as of ``as_of`` (None: the
+    group's latest day with data). Each member's row is the rule's (``overview.member``) and
+    is kept in memory while their ``days`` partition, settings and ``as_of`` stay the same:
+    a rerun of a page reads and computes only the members whose data changed. The ``days``
+    rows needed are read in one read (the columns the overview reads). The whole table is
+    kept too, while the roster, the members' ``days`` partitions and ``as_of`` stay the same."""
+    roster_stamp, rows = _roster_with_stamp(tables)
     members = _visible_members(viewer, group, rows)
+    root = str(tables.store.root)
+    stamps = tables.store.stamps(DAYS, members)  # before any read
+    key = (roster_stamp, tuple(members), tuple(stamps[m] for m in members), as_of)
+    with _figures_lock:
+        whole = _group_tables.get((root, group))
+    if whole is not None and whole[0] == key:
+        return whole[1].copy(deep=False)  # the caller's own frame (copy-on-write)
+    people = _roster(members, rows)
+    with _figures_lock:
+        kept = {m: _member_figures.get((root, m)) for m in members}
+    known = {m: f for m, f in kept.items() if f is not None and f.stamp == stamps[m]}
+    frames = _days_frames(tables, [m for m in members if m not in known])
+    for m, frame in frames.items():
+        known[m] = _MemberFigures(stamps[m], overview.last_data_day(frame))
+    if as_of is None:
+        last_days = (known[m].last_data_day for m in members)
+        as_of = max((d for d in last_days if d is not None), default=None)
+    stale = [m for m in members if known[m].row is None or known[m].as_of != as_of]
+    stale += [m for m in members if known[m].settings != people[m] and m not in stale]
+    frames |= _days_frames(tables, [m for m in stale if m not in frames])
+    for m in stale:  # a new entry each time: entries are shared by the dashboard's threads
+        row = overview.member(m, frames[m], people[m], as_of)
+        known[m] = dataclasses.replace(known[m], settings=people[m], as_of=as_of, row=row)
+    table = overview.rows_table([dict(known[m].row or {}) for m in members])
+    with _figures_lock:
+        for m in members:
+            _member_figures[(root, m)] = known[m]
+        _group_tables[(root, group)] = (key, table)
+    return table.copy(deep=False)
+
+
+def _roster_rows(tables: Tables) -> pd.DataFrame:
+    """Every row of the roster (``participants``), read again only when its files changed
+    (``Store.table_stamp``): the group pages read it once per group, thousands of rows."""
+    return _roster_with_stamp(tables)[1]
+
+
+def _roster_with_stamp(tables: Tables) -> tuple[Any, pd.DataFrame]:
+    """``_roster_rows`` and the stamp of the files it was read from."""
+    root = str(tables.store.root)
+    stamp = tables.store.table_stamp(PARTICIPANTS)  # before the read
+    with _figures_lock:
+        kept = _rosters.get(root)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, tables.read(PARTICIPANTS, None))
+        with _figures_lock:
+            _rosters[root] = kept
+    return kept[0], kept[1].copy(deep=False)  # the caller's own frame (copy-on-write)
+
+
+def _roster(members: list[str], rows: pd.DataFrame) -> dict[str, Participant]:
+    """``participants.roster`` of ``members`` from their own rows of the roster ``rows`` (a
+    group's slice of a roster of thousands)."""
+    return participants.roster(members, rows.loc[rows["participant"].isin(members).to_numpy()])
+
+
+def _days_frames(tables: Tables, members: list[str]) -> dict[str, pd.DataFrame]:
+    """Each of ``members``' ``days`` rows (the columns the overview reads), in one read."""
+    if not members:
+        return {}
     everyone = tables.read(DAYS, members, overview.INPUTS)
     frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
     empty = DAYS.only(overview.INPUTS).empty()
-    return participants.roster(members, rows), {m: frames.get(m, empty) for m in members}
+    return {m: frames.get(m, empty) for m in members}
+
+
+def _last_uploads(tables: Tables, members: list[str]) -> list[datetime | None]:
+    """When each member's latest file was processed (``files.ingested_at``), kept in memory
+    while their ``files`` partition stays the same; one read for the others."""
+    root = str(tables.store.root)
+    stamps = tables.store.stamps(FILES, members)
+    with _figures_lock:
+        kept = {m: _uploads.get((root, m)) for m in members}
+    latest = {m: k[1] for m, k in kept.items() if k is not None and k[0] == stamps[m]}
+    missing = [m for m in members if m not in latest]
+    files = tables.read(FILES, missing) if missing else FILES.empty()
+    newest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
+    for m in missing:
+        stamp = newest.get(m)
+        latest[m] = None if stamp is None or pd.isna(stamp) else stamp.to_pydatetime()
+    with _figures_lock:
+        for m in missing:
+            _uploads[(root, m)] = (stamps[m], latest[m])
+    return [latest[m] for m in members]
 
 
 def _visible_members(viewer: Viewer, group: str, rows: pd.DataFrame) -> list[str]:
@@ -405,17 +513,10 @@ def coach_overview(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    people, frames = _group_frames(viewer, group, tables)
-    figures = overview.table(frames, people, as_of)
+    figures = _group_table(viewer, group, tables, as_of)
     thresholds = thresholds or group_thresholds(viewer, group, tables)
-    files = tables.read(FILES, list(frames))
-    latest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
-    uploads = [latest.get(m) for m in figures["participant"]]
-    figures["last_upload"] = pd.Series(
-        [None if s is None or pd.isna(s) else s.to_pydatetime() for s in uploads],
-        index=figures.index,
-        dtype="object",
-    )
+    uploads = _last_uploads(tables, [str(m) for m in figures["participant"]])
+    figures["last_upload"] = pd.Series(uploads, index=figures.index, dtype="object")
     raised: list[Any] = [
         alerts_mod.evaluate(overview.facts(row), thresholds) for row in figures.to_dict("records")
     ]
@@ -431,11 +532,11 @@ def group_days(
     tables = tables or cached_tables()
     if group not in visible_groups(viewer, tables):
         raise PermissionError(f"{_who(viewer)} may not see group {group!r}")
-    rows = tables.read(PARTICIPANTS, None)
+    rows = _roster_rows(tables)
     members = _visible_members(viewer, group, rows)
     frame = tables.read(DAYS, members, GROUP_DAYS_COLUMNS) if members else DAYS.empty()
     inside = [start <= d <= end for d in frame["date"].tolist()]
-    people = participants.roster(members, rows)
+    people = _roster(members, rows)
     chosen = frame.loc[inside, ["participant", *GROUP_DAYS_COLUMNS]].reset_index(drop=True)
     return chosen, {m: people[m].target for m in members}
 
@@ -511,6 +612,11 @@ def files(viewer: Viewer, participant: str, tables: Tables | None = None) -> pd.
 def clear_cache() -> None:
     """Forget every cached table read (after a write from the dashboard)."""
     _cached_read().clear()  # type: ignore[attr-defined]
+    with _figures_lock:
+        _member_figures.clear()
+        _uploads.clear()
+        _rosters.clear()
+        _group_tables.clear()
 
 
 def set_session_category(

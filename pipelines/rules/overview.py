@@ -144,7 +144,11 @@ def table(
     ``as_of`` (None: ``default_as_of``)."""
     if as_of is None:
         as_of = default_as_of(frames)
-    rows = [member(m, frames[m], people[m], as_of) for m in frames]
+    return rows_table([member(m, frames[m], people[m], as_of) for m in frames])
+
+
+def rows_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``member`` rows as ``table``'s frame (``COLUMNS``, unknown ratios ``None``)."""
     out = pd.DataFrame(rows, columns=COLUMNS).astype({"as_of": object})
     unknown_as_none = ("adherence_prev_14d", "adherence_trend_14d", "dose_28d", "training_28d")
     for column in unknown_as_none:  # None, not NaN, when unknown

@@ -485,6 +485,37 @@ class Store:
             )
         return digest.hexdigest()
 
+    def stamps(
+        self, schema: TableSchema, participants: Iterable[str]
+    ) -> dict[str, tuple[int, int, int] | None]:
+        """Per participant, what changes whenever their partition of ``schema`` is written or
+        removed: its file's inode, size and modification time (``None``: no partition) — as
+        :meth:`stamp`, for many participants at once (a stat each)."""
+        folder = os.path.join(self.root, "tables", schema.name)
+        out: dict[str, tuple[int, int, int] | None] = {}
+        for participant in participants:
+            value = _check_partition(schema, participant)
+            try:
+                info = os.stat(os.path.join(folder, f"{schema.partition}={value}", PART_FILE))
+            except FileNotFoundError:
+                out[participant] = None
+                continue
+            out[participant] = (info.st_ino, info.st_size, info.st_mtime_ns)
+        return out
+
+    def table_stamp(self, schema: TableSchema) -> tuple[tuple[str, int, int, int], ...]:
+        """What changes whenever any file of ``schema`` is written or removed (each file's
+        name, inode, size and modification time): for a one-file table (the roster), cheap."""
+        paths = [*self._partition_files(schema), self.table_file(schema.name)]
+        out = []
+        for path in paths:
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            out.append((str(path), info.st_ino, info.st_size, info.st_mtime_ns))
+        return tuple(out)
+
     def read(
         self,
         schema: TableSchema,
