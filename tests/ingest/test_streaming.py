@@ -245,7 +245,20 @@ def test_a_100_mb_export_streams_in_bounded_memory(tmp_path: Path) -> None:
         "steps": expected.steps,
         "devices": 3,  # iPhone, Apple Watch, Garmin Connect
     }
-    assert report["peak_kb"] < 150 * 1024, f"peak RSS {report['peak_kb']} kB"
+    # bounded: the peak barely grows from a 1 MB export to a 100 MB one (the libraries —
+    # lxml, numpy, pyarrow — and the interpreter are the same in both, about 130–180 MB
+    # depending on the machine; the export's own share is its Arrow columns, a few MB)
+    small = write_apple_export(tmp_path / "small.zip", megabytes=1, zipped=True)
+    baseline = json.loads(
+        subprocess.run(
+            [sys.executable, "-c", CHILD, str(small)],
+            cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+        ).stdout
+    )["peak_kb"]  # fmt: skip
+    growth = report["peak_kb"] - baseline
+    print(f"peak RSS {report['peak_kb']} kB, 1 MB export {baseline} kB, growth {growth} kB")
+    assert growth < 48 * 1024, f"peak RSS {report['peak_kb']} kB vs {baseline} kB for 1 MB"
+    assert report["peak_kb"] < 256 * 1024, f"peak RSS {report['peak_kb']} kB"
 
 
 # ------------------------------------------------------------------------- limits
