@@ -129,9 +129,15 @@ def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
                 "resolution_s": pd.Series(dtype="int64"),
             }
         )
-    sm = step_minutes.assign(minute_ns=_ns(step_minutes["minute_utc"]))
-    sm = sm.sort_values(["minute_ns", "steps", "device"], ascending=[True, False, True])
-    best = sm.drop_duplicates("minute_ns", keep="first").reset_index(drop=True)
+    minute_ns = _ns(step_minutes["minute_utc"])
+    steps = step_minutes["steps"].to_numpy(dtype="int64")
+    device = pd.factorize(step_minutes["device"].astype(str), sort=True)[0]
+    # by minute, most steps first, then by device name: the first row of a minute wins
+    order = np.lexsort((device, -steps, minute_ns))
+    ordered = minute_ns[order]
+    first = order[np.r_[True, ordered[1:] != ordered[:-1]]]
+    best = step_minutes.iloc[first].reset_index(drop=True)
+    best["minute_ns"] = minute_ns[first]
     best["date"] = timeline.local_dates(best["minute_utc"], best["utc_offset_s"], tz).to_numpy()
     columns = ["minute_ns", "steps", "date", "source", "resolution_s"]
     return best[columns].astype({"steps": "int64", "resolution_s": "int64"})
@@ -214,13 +220,15 @@ def _step_days(
     ``coarse`` steps of coarse readings outside sessions; ``sources`` the distinct
     (date, source) rows; ``step_at`` the fine-resolution steps of ``walking_minute_ns``."""
     parts = [step_minutes] if isinstance(step_minutes, pd.DataFrame) else step_minutes
+    in_sessions = _Members(session_minute_ns)
+    walking_minutes = _Members(walking_minute_ns.to_numpy())
     sums: dict[str, list[pd.Series]] = {"bout": [], "bout_brisk": [], "steps": [], "coarse": []}
     sources: list[pd.DataFrame] = []
     step_at: list[pd.Series] = []
     for best, in_bout in best_in_bouts(parts, tz, min_bout_minutes, max_pause_minutes):
         fine = cadence_known(best)
         minute_ns = best["minute_ns"].to_numpy()
-        outside = ~np.isin(minute_ns, session_minute_ns)
+        outside = ~in_sessions.holds(minute_ns)
         bout = best[in_bout & outside]
         coarse = best[~fine & outside]
         sums["bout"].append(bout.groupby("date")["steps"].size())
@@ -229,7 +237,7 @@ def _step_days(
         sums["steps"].append(best.groupby("date")["steps"].sum())
         sums["coarse"].append(coarse.groupby("date")["steps"].sum())
         sources.append(best[["date", "source"]].drop_duplicates())
-        at = fine & np.isin(minute_ns, walking_minute_ns.to_numpy())
+        at = fine & walking_minutes.holds(minute_ns)
         step_at.append(best.loc[at].set_index("minute_ns")["steps"])
     out: dict[str, pd.Series | pd.DataFrame] = {
         name: _summed_days(series) for name, series in sums.items()
@@ -241,6 +249,20 @@ def _step_days(
     )
     out["step_at"] = pd.concat(step_at) if step_at else pd.Series(dtype="int64")
     return out
+
+
+class _Members:
+    """A set of int64 values, sorted once, asked about many arrays: ``np.isin`` without
+    sorting the set again for every part."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = np.unique(np.asarray(values, dtype="int64"))
+
+    def holds(self, x: np.ndarray) -> np.ndarray:
+        if len(self.values) == 0:
+            return np.zeros(len(x), dtype=bool)
+        at = np.minimum(np.searchsorted(self.values, x), len(self.values) - 1)
+        return np.asarray(self.values[at] == x, dtype=bool)
 
 
 def _summed_days(parts: list[pd.Series]) -> pd.Series:
@@ -384,79 +406,129 @@ def wear_by_day(
     Worked out ``window_days`` UTC days at a time (spans cut at the windows' edges, which
     are whole minutes, so every minute's pieces are the same): a first pass finds the
     (device, day) pairs with heart-rate wear, a second drops and unites. Memory follows
-    the window, not the years of wear."""
+    the window, not the years of wear; days are day numbers until the end."""
     rows = wear[wear["end_utc"] > wear["start_utc"]] if len(wear) else wear
-    cut_wear = _Windows(rows, window_days)
-    cut_sessions = _Windows(sessions, window_days, keep_empty=True) if len(sessions) else None
+    cut_wear = _Windows(_Spans.of(rows), window_days)
+    cut_sessions = (
+        _Windows(_Spans.of(sessions), window_days, keep_empty=True) if len(sessions) else None
+    )
     windows = sorted(set(cut_wear.windows) | set(cut_sessions.windows if cut_sessions else ()))
     found = []
     for w in cut_wear.windows:
-        pieces = _minute_pieces(cut_wear.rows(w), tz)
-        hr = pieces.loc[pieces["basis"].to_numpy() == "heart_rate", ["device", "date"]]
-        found.append(hr.drop_duplicates())
-    hr_keys = (
-        pd.MultiIndex.from_frame(pd.concat(found, ignore_index=True).drop_duplicates())
-        if found
-        else None
-    )
-    hr_days: set[date] = set()
-    step_days: set[date] = set()
+        pieces, days = _minute_pieces(cut_wear.rows(w), tz)
+        found.append(np.unique(_device_days(pieces.device[pieces.hr], days[pieces.hr])))
+    hr_keys = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype="int64")
+    hr_days: list[np.ndarray] = []
+    step_days: list[np.ndarray] = []
     covered: list[pd.Series] = []
-    held: tuple[int, object] | None = None  # a stretch reaching a window's end: (end, offset)
+    held: _Spans | None = None  # a stretch reaching a window's end, as a span of no length
     for w in windows:
         parts = []
-        if held is not None and held[0] == w * window_days * DAY_NS:
-            edge = pd.Timestamp(held[0], unit="ns", tz="UTC")
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "start_utc": [edge],
-                        "end_utc": [edge],
-                        "utc_offset_s": pd.Series([held[1]], dtype="Int64"),
-                    }
-                )
-            )
+        if held is not None and held.start[0] == w * window_days * DAY_NS:
+            parts.append(held)
         if w in cut_wear.windows:
-            pieces = _minute_pieces(cut_wear.rows(w), tz)
-            is_hr = pieces["basis"].to_numpy() == "heart_rate"
-            keys = pd.MultiIndex.from_arrays([pieces["device"], pieces["date"]])
-            drop = ~is_hr & (keys.isin(hr_keys) if hr_keys is not None else False)
-            kept = pieces[~drop]
-            hr_days.update(kept.loc[kept["basis"] == "heart_rate", "date"])
-            step_days.update(kept.loc[kept["basis"] != "heart_rate", "date"])
-            if len(kept):
-                parts.append(kept[["start_utc", "end_utc", "utc_offset_s"]])
+            pieces, days = _minute_pieces(cut_wear.rows(w), tz)
+            drop = ~pieces.hr & np.isin(_device_days(pieces.device, days), hr_keys)
+            kept, kept_days = pieces.take(~drop), days[~drop]
+            hr_days.append(np.unique(kept_days[kept.hr]))
+            step_days.append(np.unique(kept_days[~kept.hr]))
+            if len(kept.start):
+                parts.append(kept)
         if cut_sessions is not None and w in cut_sessions.windows:
-            parts.append(cut_sessions.rows(w)[["start_utc", "end_utc", "utc_offset_s"]])
+            parts.append(cut_sessions.rows(w))
         per_day, held = _union_ns(parts, tz)
         covered.append(per_day)
-    minutes = _summed_minutes(covered)
-    basis = [
-        "heart_rate" if day in hr_days else "steps" if day in step_days else "session"
-        for day in minutes.index
-    ]
+    total = _summed_ns(covered)
+    minutes = (total / MINUTE_NS).astype("float64")
+    day_numbers = total.index.to_numpy(dtype="int64")
+    none = np.zeros(len(day_numbers), dtype=bool)
+    hr = np.isin(day_numbers, np.concatenate(hr_days)) if hr_days else none
+    steps = np.isin(day_numbers, np.concatenate(step_days)) if step_days else none
+    basis = np.where(hr, "heart_rate", np.where(steps, "steps", "session"))
+    index = pd.Index(list(timeline.dates_of(day_numbers)), dtype=object, name="date")
     return pd.DataFrame(
-        {"wear_minutes": minutes, "wear_basis": pd.array(basis, dtype="string")},
-        index=minutes.index,
+        {
+            "wear_minutes": minutes.to_numpy(),
+            "wear_basis": pd.array(basis.tolist(), dtype="string"),
+        },
+        index=index,
     )
+
+
+class _Spans:
+    """Spans as arrays: ``start``/``end`` (ns since the epoch), the stated ``offset``
+    (seconds) and whether it was stated (``known``), the ``device`` (a code per device
+    name, -1 without) and whether the span is heart-rate wear (``hr``)."""
+
+    __slots__ = ("device", "end", "hr", "known", "offset", "start")
+
+    def __init__(
+        self,
+        start: np.ndarray,
+        end: np.ndarray,
+        offset: np.ndarray,
+        known: np.ndarray,
+        device: np.ndarray,
+        hr: np.ndarray,
+    ) -> None:
+        self.start, self.end, self.offset, self.known = start, end, offset, known
+        self.device, self.hr = device, hr
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Spans:
+        """The spans of a frame with ``start_utc``, ``end_utc`` and ``utc_offset_s`` (and
+        ``device`` and ``basis`` for wear rows: without ``basis``, step stretches)."""
+        n = len(frame)
+        offset, known = timeline.offset_values(frame["utc_offset_s"].to_numpy(dtype=object), n)
+        device = (
+            pd.factorize(frame["device"].astype(str))[0].astype("int64")
+            if "device" in frame and n
+            else np.full(n, -1, dtype="int64")
+        )
+        hr = (
+            frame["basis"].astype(str).to_numpy() == "heart_rate"
+            if "basis" in frame and n
+            else np.zeros(n, dtype=bool)
+        )
+        start = _ns(frame["start_utc"]) if n else np.zeros(0, dtype="int64")
+        end = _ns(frame["end_utc"]) if n else np.zeros(0, dtype="int64")
+        return cls(start, end, offset, known, device, np.asarray(hr, dtype=bool))
+
+    def take(self, which: np.ndarray) -> _Spans:
+        return _Spans(
+            self.start[which],
+            self.end[which],
+            self.offset[which],
+            self.known[which],
+            self.device[which],
+            self.hr[which],
+        )
+
+    @staticmethod
+    def joined(parts: Sequence[_Spans]) -> _Spans:
+        return _Spans(
+            *(
+                np.concatenate([getattr(p, name) for p in parts])
+                for name in ("start", "end", "offset", "known", "device", "hr")
+            )
+        )
 
 
 class _Windows:
-    """Spans (``start_utc``, ``end_utc``) cut at the edges of windows of ``days`` UTC
-    days: ``rows(w)`` the parts inside window ``w``. A span of no length stays in the
-    window it lies in (``keep_empty``; a session's stretch may begin with one)."""
+    """Spans cut at the edges of windows of ``days`` UTC days: ``rows(w)`` the parts
+    inside window ``w``. A span of no length stays in the window it lies in
+    (``keep_empty``; a session's stretch may begin with one)."""
 
-    def __init__(self, frame: pd.DataFrame, days: int, keep_empty: bool = False) -> None:
-        self.frame = frame.reset_index(drop=True)
+    def __init__(self, spans: _Spans, days: int, keep_empty: bool = False) -> None:
+        self.spans = spans
         self.size = days * DAY_NS
-        if frame.empty:
+        if len(spans.start) == 0:
             self.windows: set[int] = set()
             return
-        self.start, self.end = _ns(frame["start_utc"]), _ns(frame["end_utc"])
-        first = self.start // self.size
-        last = np.maximum((self.end - 1) // self.size, first)
+        first = spans.start // self.size
+        last = np.maximum((spans.end - 1) // self.size, first)
         if not keep_empty:
-            last = np.where(self.end > self.start, last, first - 1)
+            last = np.where(spans.end > spans.start, last, first - 1)
         counts = np.maximum(last - first + 1, 0)
         rep = np.repeat(np.arange(len(first)), counts)
         self.windows = set(
@@ -465,82 +537,74 @@ class _Windows:
             ).tolist()
         )
 
-    def rows(self, window: int) -> pd.DataFrame:
+    def rows(self, window: int) -> _Spans:
         low, high = window * self.size, (window + 1) * self.size
-        inside = (self.start < high) & ((self.end > low) | (self.start >= low))
-        part = self.frame[inside].copy()
-        start = np.maximum(self.start[inside], low)
-        end = np.minimum(self.end[inside], high)
-        part["start_utc"] = pd.to_datetime(start, utc=True)
-        part["end_utc"] = pd.to_datetime(end, utc=True)
-        return part.reset_index(drop=True)
+        s = self.spans
+        inside = (s.start < high) & ((s.end > low) | (s.start >= low))
+        part = s.take(inside)
+        part.start = np.maximum(part.start, low)
+        part.end = np.minimum(part.end, high)
+        return part
 
 
-def _minute_pieces(wear: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """The wear rows cut at minute boundaries: one row per row × UTC minute it touches
-    (``start_utc``/``end_utc`` the covered part), with ``device``, ``basis`` and the
-    minute's local ``date``."""
-    columns = ["start_utc", "end_utc", "utc_offset_s", "device", "basis", "date"]
-    rows = wear[wear["end_utc"] > wear["start_utc"]] if len(wear) else wear
-    if rows.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    start, end = _ns(rows["start_utc"]), _ns(rows["end_utc"])
-    first = start - start % MINUTE_NS
-    last = end + (-end) % MINUTE_NS
+def _device_days(device: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """One int64 key per (device code, local day number)."""
+    return device.astype("int64") * (1 << 32) + (days.astype("int64") + (1 << 31))
+
+
+def _minute_pieces(spans: _Spans, tz: str) -> tuple[_Spans, np.ndarray]:
+    """The spans cut at minute boundaries: one piece per span × UTC minute it touches
+    (``start``/``end`` the covered part), and each piece's local day number (the day of
+    its minute). Spans of no length give no piece."""
+    spans = spans.take(spans.end > spans.start)
+    first = spans.start - spans.start % MINUTE_NS
+    last = spans.end + (-spans.end) % MINUTE_NS
     n = (last - first) // MINUTE_NS
-    rep = np.repeat(np.arange(len(rows)), n)
+    rep = np.repeat(np.arange(len(first)), n)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     minute = first[rep] + within * MINUTE_NS
-    offsets = pd.Series(pd.array(rows["utc_offset_s"].to_numpy(dtype=object)[rep], dtype="Int64"))
-    basis = (
-        rows["basis"].astype(str).to_numpy()
-        if "basis" in rows
-        else np.full(len(rows), "steps", dtype=object)
-    )
-    out = pd.DataFrame(
-        {
-            "start_utc": pd.to_datetime(np.maximum(start[rep], minute), utc=True),
-            "end_utc": pd.to_datetime(np.minimum(end[rep], minute + MINUTE_NS), utc=True),
-            "utc_offset_s": offsets,
-            "device": rows["device"].astype(str).to_numpy()[rep],
-            "basis": basis[rep],
-        }
-    )
-    out["date"] = timeline.local_dates(
-        pd.Series(pd.to_datetime(minute, utc=True)), offsets, tz
-    ).to_numpy()
-    return out
+    pieces = spans.take(rep)
+    pieces.start = np.maximum(pieces.start, minute)
+    pieces.end = np.minimum(pieces.end, minute + MINUTE_NS)
+    days = timeline.local_day_numbers_of(minute, pieces.offset, pieces.known, tz)
+    return pieces, days
 
 
 def _union_minutes(parts: Sequence[pd.DataFrame], tz: str) -> pd.Series:
     """Per local day the minutes covered by the union of the spans in ``parts``."""
-    return _summed_minutes([_union_ns(parts, tz)[0]])
+    total = _summed_ns([_union_ns([_Spans.of(p) for p in parts], tz)[0]])
+    minutes = (total / MINUTE_NS).astype("float64")
+    minutes.index = pd.Index(
+        list(timeline.dates_of(total.index.to_numpy(dtype="int64"))), dtype=object, name="date"
+    )
+    return minutes
 
 
-def _union_ns(
-    parts: Sequence[pd.DataFrame], tz: str
-) -> tuple[pd.Series, tuple[int, object] | None]:
-    """Per local day the nanoseconds covered by the union of the spans in ``parts``, and
-    the end and offset of the last stretch of the union. A stretch takes the offset of
-    its first span (by start; ties in the order given)."""
-    none = pd.Series(dtype="int64", index=pd.Index([], dtype=object, name="date"))
+def _union_ns(parts: Sequence[_Spans], tz: str) -> tuple[pd.Series, _Spans | None]:
+    """Per local day number the nanoseconds covered by the union of the spans in
+    ``parts``, and the last stretch of the union's end as a span of no length with the
+    stretch's offset. A stretch takes the offset of its first span (by start; ties in the
+    order given)."""
+    none = pd.Series(dtype="int64", index=pd.Index([], dtype="int64", name="date"))
     if not parts:
         return none, None
-    spans = pd.concat(parts, ignore_index=True)
-    start, end = _ns(spans["start_utc"]), _ns(spans["end_utc"])
-    order = np.argsort(start, kind="stable")
-    start, end = start[order], end[order]
-    offsets = spans["utc_offset_s"].to_numpy(dtype=object)[order]
+    spans = _Spans.joined(parts)
+    if len(spans.start) == 0:
+        return none, None
+    order = np.argsort(spans.start, kind="stable")
+    spans = spans.take(order)
+    start, end = spans.start, spans.end
     # the union: a span starts a new stretch when it begins after everything before ended
     reach = np.maximum.accumulate(end)
     new = np.r_[True, start[1:] > reach[:-1]]
-    group = np.cumsum(new) - 1
-    u_start = start[new]
-    u_end = pd.Series(end).groupby(group).max().to_numpy()
-    u_offset = offsets[new]
-    last = (int(u_end[-1]), u_offset[-1])
+    firsts = spans.take(new)
+    u_start = firsts.start
+    u_end = np.maximum.reduceat(end, np.flatnonzero(new))
+    last = firsts.take(np.array([len(u_start) - 1]))
+    last.start = last.end = u_end[-1:].copy()
     keep = u_end > u_start
-    u_start, u_end, u_offset = u_start[keep], u_end[keep], u_offset[keep]
+    stretches = firsts.take(keep)
+    u_start, u_end = stretches.start, u_end[keep]
     if len(u_start) == 0:
         return none, last
     first = u_start - u_start % MINUTE_NS
@@ -550,25 +614,20 @@ def _union_ns(
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     minute = first[rep] + within * MINUTE_NS
     covered = np.minimum(u_end[rep], minute + MINUTE_NS) - np.maximum(u_start[rep], minute)
-    dates = timeline.local_dates(
-        pd.Series(pd.to_datetime(minute, utc=True)),
-        pd.Series(pd.array(u_offset[rep], dtype="Int64")),
-        tz,
-    )
-    per_day = pd.Series(covered).groupby(dates.to_numpy()).sum()
-    per_day.index = pd.Index(list(per_day.index), dtype=object, name="date")
-    return per_day.astype("int64"), last
+    days = timeline.local_day_numbers_of(minute, stretches.offset[rep], stretches.known[rep], tz)
+    low = int(days.min())
+    sums = np.bincount(days - low, weights=covered.astype("float64"))
+    present = np.bincount(days - low) > 0
+    index = pd.Index(np.flatnonzero(present) + low, dtype="int64", name="date")
+    return pd.Series(sums[present].astype("int64"), index=index), last
 
 
-def _summed_minutes(parts: list[pd.Series]) -> pd.Series:
-    """Per-day covered nanoseconds of several windows added up, in minutes."""
+def _summed_ns(parts: list[pd.Series]) -> pd.Series:
+    """Per-day covered nanoseconds of several windows added up (by day number)."""
     parts = [p for p in parts if len(p)]
     if not parts:
-        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name="date"))
-    total = pd.concat(parts).groupby(level=0).sum()
-    minutes = (total / MINUTE_NS).astype("float64")
-    minutes.index = pd.Index(list(total.index), dtype=object, name="date")
-    return minutes
+        return pd.Series(dtype="int64", index=pd.Index([], dtype="int64", name="date"))
+    return pd.concat(parts).groupby(level=0).sum()
 
 
 def with_status(days: pd.DataFrame, min_wear_minutes: int) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pytest
 
 from ingest.records import DailySteps, StepInterval, WearSpan
 from pipelines import schemas
-from pipelines.rules import daily, steps
+from pipelines.rules import daily, steps, timeline
 from pipelines.rules.taxonomy import CATEGORIES
 from pipelines.schemas import STEP_MINUTES, WEAR
 from tests.support.rules import PHONE, WATCH, session_rows, utc, walk
@@ -422,29 +422,22 @@ def test_wear_rows_without_basis_are_steps() -> None:
 
 
 def test_minute_pieces_cut_at_minute_boundaries() -> None:
-    rows = wear_rows([(P, "2024-01-10T22:59:30", "2024-01-10T23:01:15", 3600, ST)])
-    got = daily._minute_pieces(rows, TZ)
-    want = pd.DataFrame(
-        {
-            "start_utc": [
-                ts("2024-01-10T22:59:30"),
-                ts("2024-01-10T23:00"),
-                ts("2024-01-10T23:01"),
-            ],
-            "end_utc": [ts("2024-01-10T23:00"), ts("2024-01-10T23:01"), ts("2024-01-10T23:01:15")],
-            "utc_offset_s": pd.array([3600] * 3, dtype="Int64"),
-            "device": [P] * 3,
-            "basis": [ST] * 3,
-            "date": [D10, D11, D11],
-        }
+    # 22:59:30–23:01:15 UTC at +1 h: three pieces, the first on the 10th (23:59 local),
+    # the other two on the 11th; the device, basis and offset go with each piece
+    rows = wear_rows(
+        [
+            (P, "2024-01-10T22:59:30", "2024-01-10T23:01:15", 3600, ST),
+            (W, "2024-01-10T08:00", "2024-01-10T08:00", 3600, HR),  # no length: no piece
+        ]
     )
-    got = got.assign(
-        start_utc=got["start_utc"].dt.as_unit("ns"), end_utc=got["end_utc"].dt.as_unit("ns")
-    )
-    want = want.assign(
-        start_utc=want["start_utc"].dt.as_unit("ns"), end_utc=want["end_utc"].dt.as_unit("ns")
-    )
-    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    pieces, days = daily._minute_pieces(daily._Spans.of(rows), TZ)
+    want_start = ["2024-01-10T22:59:30", "2024-01-10T23:00", "2024-01-10T23:01"]
+    want_end = ["2024-01-10T23:00", "2024-01-10T23:01", "2024-01-10T23:01:15"]
+    assert pieces.start.tolist() == [ts(t).value for t in want_start]
+    assert pieces.end.tolist() == [ts(t).value for t in want_end]
+    assert pieces.offset.tolist() == [3600] * 3 and pieces.known.tolist() == [True] * 3
+    assert pieces.device.tolist() == [0] * 3 and pieces.hr.tolist() == [False] * 3
+    assert timeline.dates_of(days).tolist() == [D10, D11, D11]
 
 
 # ------------------------------------------------------------------ a whole stretch of days

@@ -8,10 +8,14 @@ and ended on 27 October at 01:00 UTC (03:00 → 02:00 local)."""
 from __future__ import annotations
 
 import warnings
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.rules import timeline
 
@@ -169,3 +173,40 @@ def test_an_offset_of_a_fraction_of_a_second_is_refused() -> None:
     # Offsets are whole seconds; one that is not is refused, never rounded into another day.
     with pytest.raises(TypeError):
         timeline.offsets_s(INSTANTS.iloc[:1], pd.Series([3600.5], index=INDEX[:1]), BERLIN)
+
+
+# ------------------------------------------------- the fast path against the zone database
+
+ZONES = ("Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-(10**17), max_value=3 * 10**18),  # ns: 1966 … 2065
+            st.one_of(st.none(), st.integers(min_value=-14 * 3600, max_value=14 * 3600)),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from(ZONES),
+)
+def test_local_days_follow_the_zone_database(rows: list[tuple[int, int | None]], zone: str) -> None:
+    # the oracle: one instant at a time with zoneinfo — the stated offset added to the UTC
+    # time, else the zone's own local time at that instant
+    instants = [
+        datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1000) for ns, _ in rows
+    ]
+    want = [
+        (t + timedelta(seconds=off)).date()
+        if off is not None
+        else t.astimezone(ZoneInfo(zone)).date()
+        for t, (_, off) in zip(instants, rows, strict=True)
+    ]
+    ns = [ns for ns, _ in rows]
+    offsets = pd.Series([off for _, off in rows], dtype="Int64")
+    got = timeline.local_dates(pd.Series(pd.to_datetime(ns, utc=True)), offsets, zone)
+    assert got.tolist() == want
+    days = timeline.local_day_numbers(np.array(ns, dtype="int64"), offsets, zone)
+    assert timeline.dates_of(days).tolist() == want
