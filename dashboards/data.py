@@ -47,7 +47,7 @@ import pandas as pd
 
 from pipelines import config
 from pipelines.app import diary as diary_app
-from pipelines.app import fhir_export, rights
+from pipelines.app import fhir_export, overview_rows, rights
 from pipelines.app import participants as app_participants
 from pipelines.app import questionnaires as app_questionnaires
 from pipelines.app import refresh as refreshing
@@ -62,6 +62,7 @@ from pipelines.schemas import (
     BLOCKS,
     DAYS,
     FILES,
+    OVERVIEW_ROWS,
     PARTICIPANTS,
     QUESTIONNAIRES,
     SESSIONS,
@@ -256,6 +257,7 @@ class _MemberFigures:
 _member_figures: dict[tuple[str, str], _MemberFigures] = {}
 _uploads: dict[tuple[str, str], tuple[Any, datetime | None]] = {}  # → (files stamp, latest)
 _rosters: dict[str, tuple[Any, pd.DataFrame]] = {}  # data directory → (stamp, roster rows)
+_stored: dict[str, tuple[Any, dict[str, overview_rows.Stored]]] = {}  # dir → (stamp, rows)
 _group_tables: dict[tuple[str, str], tuple[Any, pd.DataFrame]] = {}  # (dir, group) → (key, …)
 _figures_lock = threading.Lock()
 
@@ -280,12 +282,26 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
     with _figures_lock:
         kept = {m: _member_figures.get((root, m)) for m in members}
     known = {m: f for m, f in kept.items() if f is not None and f.stamp == stamps[m]}
+    stored = _stored_rows(tables.store)  # computed ahead by the refresh of everyone
+    for m in members:
+        s = stored.get(m)
+        if m not in known and s is not None and stamps[m] is not None:
+            if s.days_stamp != stamps[m]:
+                continue
+            known[m] = _MemberFigures(stamps[m], s.last_data_day)
     frames = _days_frames(tables, [m for m in members if m not in known])
     for m, frame in frames.items():
         known[m] = _MemberFigures(stamps[m], overview.last_data_day(frame))
     if as_of is None:
         last_days = (known[m].last_data_day for m in members)
         as_of = max((d for d in last_days if d is not None), default=None)
+    for m in members:
+        f, s = known[m], stored.get(m)
+        current = f.row is not None and f.as_of == as_of and f.settings == people[m]
+        if current or s is None or as_of is None:
+            continue
+        if overview_rows.still_holds(s, as_of, stamps[m], people[m]):
+            known[m] = dataclasses.replace(f, settings=people[m], as_of=as_of, row=s.figures)
     stale = [m for m in members if known[m].row is None or known[m].as_of != as_of]
     stale += [m for m in members if known[m].settings != people[m] and m not in stale]
     frames |= _days_frames(tables, [m for m in stale if m not in frames])
@@ -298,6 +314,20 @@ def _group_table(viewer: Viewer, group: str, tables: Tables, as_of: date | None)
             _member_figures[(root, m)] = known[m]
         _group_tables[(root, group)] = (key, table)
     return table.copy(deep=False)
+
+
+def _stored_rows(store: Store) -> dict[str, overview_rows.Stored]:
+    """The rows the refresh of everyone stored (``pipelines.app.overview_rows``), read again
+    only when their file changed."""
+    root = str(store.root)
+    stamp = store.table_stamp(OVERVIEW_ROWS)  # before the read
+    with _figures_lock:
+        kept = _stored.get(root)
+    if kept is None or kept[0] != stamp:
+        kept = (stamp, overview_rows.load(store) if stamp else {})
+        with _figures_lock:
+            _stored[root] = kept
+    return kept[1]
 
 
 def _roster_rows(tables: Tables) -> pd.DataFrame:
@@ -327,12 +357,7 @@ def _roster(members: list[str], rows: pd.DataFrame) -> dict[str, Participant]:
 
 def _days_frames(tables: Tables, members: list[str]) -> dict[str, pd.DataFrame]:
     """Each of ``members``' ``days`` rows (the columns the overview reads), in one read."""
-    if not members:
-        return {}
-    everyone = tables.read(DAYS, members, overview.INPUTS)
-    frames = {str(m): f for m, f in everyone.groupby("participant", sort=False)}
-    empty = DAYS.only(overview.INPUTS).empty()
-    return {m: frames.get(m, empty) for m in members}
+    return overview_rows.days_frames(tables, members)
 
 
 def _last_uploads(tables: Tables, members: list[str]) -> list[datetime | None]:
@@ -343,12 +368,15 @@ def _last_uploads(tables: Tables, members: list[str]) -> list[datetime | None]:
     with _figures_lock:
         kept = {m: _uploads.get((root, m)) for m in members}
     latest = {m: k[1] for m, k in kept.items() if k is not None and k[0] == stamps[m]}
+    latest |= {m: None for m in members if stamps[m] is None}  # no files: nothing uploaded
+    stored = _stored_rows(tables.store)
+    for m in members:
+        s = stored.get(m)
+        if m in latest or s is None or s.files_stamp != stamps[m]:
+            continue
+        latest[m] = s.last_upload
     missing = [m for m in members if m not in latest]
-    files = tables.read(FILES, missing) if missing else FILES.empty()
-    newest = files.groupby("participant")["ingested_at"].max() if len(files) else pd.Series()
-    for m in missing:
-        stamp = newest.get(m)
-        latest[m] = None if stamp is None or pd.isna(stamp) else stamp.to_pydatetime()
+    latest |= overview_rows.last_uploads(tables, missing)
     with _figures_lock:
         for m in missing:
             _uploads[(root, m)] = (stamps[m], latest[m])
@@ -517,9 +545,9 @@ def coach_overview(
     thresholds = thresholds or group_thresholds(viewer, group, tables)
     uploads = _last_uploads(tables, [str(m) for m in figures["participant"]])
     figures["last_upload"] = pd.Series(uploads, index=figures.index, dtype="object")
-    raised: list[Any] = [
-        alerts_mod.evaluate(overview.facts(row), thresholds) for row in figures.to_dict("records")
-    ]
+    columns = [figures[c].tolist() for c in overview.FACT_COLUMNS]  # what the alerts read
+    rows = (dict(zip(overview.FACT_COLUMNS, v, strict=True)) for v in zip(*columns, strict=True))
+    raised: list[Any] = [alerts_mod.evaluate(overview.facts(row), thresholds) for row in rows]
     figures["alerts"] = pd.Series(raised, index=figures.index, dtype="object")
     return figures[COACH_COLUMNS]
 
@@ -617,6 +645,7 @@ def clear_cache() -> None:
         _uploads.clear()
         _rosters.clear()
         _group_tables.clear()
+        _stored.clear()
 
 
 def set_session_category(

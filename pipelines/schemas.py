@@ -9,6 +9,7 @@ and key uniqueness. ``docs/tables.md`` is generated from these definitions
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -58,7 +59,7 @@ class TableSchema:
         return [c.name for c in self.columns]
 
     def empty(self) -> pd.DataFrame:
-        return self.arrow.empty_table().to_pandas(types_mapper=_pandas_type)
+        return _empty_frame(self).copy()
 
     def only(self, names: Sequence[str]) -> TableSchema:
         """This table with only the columns ``names`` (in schema order), for narrow reads."""
@@ -69,6 +70,12 @@ class TableSchema:
         columns = tuple(c for c in self.columns if c.name in wanted)
         key = tuple(k for k in self.key if k in wanted)
         return replace(self, columns=columns, key=key)
+
+
+@functools.cache
+def _empty_frame(schema: TableSchema) -> pd.DataFrame:
+    """``schema``'s empty frame, built once (callers get a copy each)."""
+    return schema.arrow.empty_table().to_pandas(types_mapper=_pandas_type)
 
 
 class SchemaError(ValueError):
@@ -535,6 +542,51 @@ QUESTIONNAIRES = TableSchema(
     ),
 )
 
+OVERVIEW_ROWS = TableSchema(
+    name="overview_rows",
+    grain="one row per participant: their Group page figures as of one day",
+    key=("participant",),
+    doc="Each participant's Group page figures (`pipelines.rules.overview.member`) as of "
+    "`as_of`, written for everyone by the refresh of everyone (the nightly run; "
+    "`pipelines.app.overview_rows`) so the Group page need not compute them when it opens. "
+    "A row is used only while the stamps it notes still hold: the participant's `days` "
+    "partition and settings unchanged and the page asking for the same day. One file "
+    "for everyone (`overview_rows/all.parquet`).",
+    single_file=True,
+    columns=(
+        PARTICIPANT,
+        _c("as_of", pa.date32(), "the day the figures are as of"),
+        _c(
+            "days_stamp",
+            pa.string(),
+            "inode:size:modification time (ns) of the `days` partition the figures were "
+            "computed from (null: none)",
+            nullable=True,
+        ),
+        _c("settings", pa.string(), "SHA-256 of the settings the figures were computed with"),
+        _c(
+            "last_data_day",
+            pa.date32(),
+            "latest day with data (any, also after as_of)",
+            nullable=True,
+        ),
+        _c(
+            "files_stamp",
+            pa.string(),
+            "inode:size:modification time (ns) of the `files` partition (null: none)",
+            nullable=True,
+        ),
+        _c("last_upload", UTC_TS, "when the latest file was processed", nullable=True),
+        _c(
+            "figures",
+            pa.string(),
+            "the figures as a JSON object, column → value (`pipelines.rules.overview.COLUMNS`; "
+            'days as `{"date": "YYYY-MM-DD"}`)',
+        ),
+        _c("computed_at", UTC_TS, "when the row was computed (UTC)"),
+    ),
+)
+
 TABLES: Final[dict[str, TableSchema]] = {
     t.name: t
     for t in (
@@ -551,6 +603,7 @@ TABLES: Final[dict[str, TableSchema]] = {
         PARTICIPANTS,
         GROUP_SETTINGS,
         QUESTIONNAIRES,
+        OVERVIEW_ROWS,
     )
 }
 

@@ -354,7 +354,7 @@ def refresh(
 
         try:
             with dask_refresh(dask_address, dask_workers) as run:
-                done = run(targets, str(store.root), force)
+                done = run(targets, str(store.root), force, not participant)
         except RunnerUnavailable as exc:
             raise typer.BadParameter(str(exc), param_hint="--dask-address") from exc
     else:
@@ -365,6 +365,7 @@ def refresh(
             str(store.root),
             participants_label=targets[0] if len(targets) == 1 else f"{len(targets)}",
             force=force,
+            overview=not participant,  # everyone: their Group page figures stored too
         )
     console.print(
         f"refreshed {len(done)} of {len(targets)} participant(s)"

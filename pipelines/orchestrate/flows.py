@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,9 +32,9 @@ from prefect.context import FlowRunContext
 from prefect.states import State
 
 from pipelines import config
+from pipelines.app import overview_rows, uploads
 from pipelines.app import raw as raw_store
 from pipelines.app import refresh as refreshing
-from pipelines.app import uploads
 from pipelines.orchestrate import runs
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.store.storage import Store
@@ -94,6 +95,12 @@ def stale_task(data_dir: str, participants: list[str]) -> list[str]:
 @task(name="refresh-participants")
 def refresh_many_task(data_dir: str, participants: list[str]) -> dict[str, str]:
     return refreshing.refresh_participants(Store(data_dir), participants)
+
+
+@task(name="overview-rows")
+def overview_rows_task(data_dir: str, as_of: date) -> int:
+    # everyone's Group page figures as of the day, stored for the dashboard to open with
+    return overview_rows.write(Store(data_dir), as_of)
 
 
 @task(name="refresh-part")
@@ -164,6 +171,7 @@ def refresh_flow(
     purge_raw: bool = False,
     force: bool = False,
     spread: bool = False,
+    overview: bool = False,
 ) -> list[str]:
     """Recompute daily and adherence tables for the participants named (none named:
     everyone — the nightly schedule of ``backtrack serve``) whose inputs or rules changed
@@ -172,7 +180,9 @@ def refresh_flow(
     past the retention period, when one is configured (``$BACKTRACK_RAW_RETENTION_DAYS``;
     docs/encryption.md). ``spread``: refresh in ``refresh-part`` tasks on the flow's task
     runner (a Dask cluster, see :func:`dask_refresh`) instead of in this process's worker
-    pool; finding the stale ones stays in this process either way."""
+    pool; finding the stale ones stays in this process either way. ``overview`` (the
+    refresh of everyone): then store everyone's Group page figures as of today
+    (``pipelines.app.overview_rows``), whether or not anyone was refreshed."""
     if purge_raw:
         purge_raw_task(data_dir)
     targets = participants or Store(data_dir).participants()
@@ -185,6 +195,8 @@ def refresh_flow(
         if failed:
             lines = "\n".join(f"{p}: {error}" for p, error in sorted(failed.items()))
             raise RuntimeError(f"{len(failed)} of {len(targets)} refresh(es) failed:\n{lines}")
+    if overview:
+        overview_rows_task(data_dir, date.today())
     return targets
 
 
@@ -197,7 +209,8 @@ class RunnerUnavailable(ValueError):
     """The runner asked for cannot work with this set-up; the message says what to change."""
 
 
-RefreshRun = Callable[[list[str], str, bool], list[str]]  # participants, data dir, force
+# participants, data dir, force, overview (see refresh_flow)
+RefreshRun = Callable[[list[str], str, bool, bool], list[str]]
 
 
 @contextlib.contextmanager
@@ -235,10 +248,10 @@ def dask_refresh(
     with _dask_task_runner(dask_address, dask_workers) as dask_runner:
         on_dask = refresh_flow.with_options(task_runner=dask_runner)  # type: ignore[arg-type]
 
-        def run(participants: list[str], data_dir: str, force: bool) -> list[str]:
+        def run(participants: list[str], data_dir: str, force: bool, overview: bool) -> list[str]:
             root = str(Path(data_dir).resolve())
             label = participants[0] if len(participants) == 1 else f"{len(participants)}"
-            return on_dask(participants, root, label, force=force, spread=True)
+            return on_dask(participants, root, label, force=force, spread=True, overview=overview)
 
         yield run
 

@@ -96,6 +96,7 @@ def deployments(data_dir: Path, nightly: str, timezone: str) -> list[RunnerDeplo
                 "data_dir": root,
                 "participants_label": "nightly",
                 "purge_raw": True,  # the retention rule, when configured (docs/encryption.md)
+                "overview": True,  # everyone's Group page figures for the day (overview_rows)
             },
             description="Delete raw files past retention (when set); recompute everyone's "
             "derived tables.",

@@ -301,8 +301,20 @@ def _known(values: pd.Series) -> list[float]:
     return [float(v) for v in values.tolist() if v is not None and not pd.isna(v)]
 
 
+# The columns of an overview row that ``facts`` reads.
+FACT_COLUMNS: Final = (
+    "days_without_data",
+    "adherence_14d",
+    "pain_change_vs_baseline",
+    "painkiller_run_days",
+    "missed_days_14d",
+    "not_worn_days_14d",
+    "painkiller_days_since_last_yes",
+)
+
+
 def facts(row: Mapping[Any, Any]) -> alerts.Facts:
-    """What the alert rule reads, from an overview row."""
+    """What the alert rule reads, from an overview row (``FACT_COLUMNS``)."""
     ratio = row["adherence_14d"]
     change = row["pain_change_vs_baseline"]
     without = row["days_without_data"]

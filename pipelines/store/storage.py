@@ -31,7 +31,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -394,6 +394,32 @@ class Store:
         if by != PARTICIPANT:  # no participant's lock, whose holder would clean up
             files.remove_dead_temp_files([path.parent])
         _atomic_write_table(table, path)
+
+    def write_all(
+        self,
+        schema: TableSchema,
+        frame: pd.DataFrame,
+        keep: Callable[[str], bool] | None = None,
+    ) -> None:
+        """Replace every row of the ``single_file`` table ``schema`` with ``frame`` in one
+        atomic write under the table's lock (a cohort's rows at once, where :meth:`write`
+        rewrites the file per participant). ``keep``, asked under the lock for each
+        participant of ``frame``: leave out the rows of those it refuses (an erasure that
+        removed their row while ``frame`` was computed must not bring it back)."""
+        if not schema.single_file:
+            raise ValueError(f"{schema.name} is not a one-file table")
+        by = schema.partition
+        with files.locked(self.root / "locks" / f"{TABLE_LOCK_PREFIX}{schema.name}.lock"):
+            if keep is not None and len(frame):
+                allowed = {p for p in frame[by].astype(str).unique() if keep(p)}
+                frame = frame[frame[by].astype(str).isin(allowed)]
+            table = schemas.to_arrow(schema, frame).sort_by(by)
+            files.remove_dead_temp_files([self.table_file(schema.name).parent])
+            _atomic_write_table(table, self.table_file(schema.name))
+            for legacy in self._partition_files(schema):  # the file holds everyone now
+                legacy.unlink()
+                with contextlib.suppress(OSError):
+                    legacy.parent.rmdir()
 
     def write_windows(
         self,

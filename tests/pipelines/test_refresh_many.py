@@ -174,3 +174,27 @@ def test_nightly_refresh_rewrites_only_the_stale(prefect_harness: None, tmp_path
     assert refresh_flow([], str(store.root), participants_label="nightly") == []
     assert refresh_flow(ids, str(store.root), force=True) == ids
     assert [p for p in ids if _days_files(store, ids)[p] == after[p]] == []
+
+
+def test_the_refresh_of_everyone_stores_their_group_page_figures(
+    prefect_harness: None, tmp_path: Path
+) -> None:
+    from pipelines.app import overview_rows
+    from pipelines.orchestrate.flows import refresh_flow
+    from pipelines.schemas import OVERVIEW_ROWS
+
+    store, ids = _cohort(tmp_path / "data", 3)
+    refresh_flow([ids[0]], str(store.root), participants_label=ids[0])  # one named: none
+    assert store.read(OVERVIEW_ROWS).empty
+    before = datetime.now().date()
+    refresh_flow([], str(store.root), participants_label="nightly", overview=True)
+    after = datetime.now().date()
+    rows = store.read(OVERVIEW_ROWS)
+    assert rows["participant"].tolist() == ids
+    (as_of,) = set(rows["as_of"])
+    assert as_of in {before, after}  # the server's today, as the Group page's default
+    stored = overview_rows.load(store)
+    for p in ids:  # each the rule's row of that day, computed from the stamped partition
+        want = overview_rows.member_rows(store, [p], as_of)[0]
+        assert stored[p].figures == overview_rows.decode(want["figures"])
+        assert stored[p].days_stamp == store.stamps(DAYS, [p])[p]
