@@ -118,7 +118,8 @@ def session_minutes(sessions: pd.DataFrame, tz: str) -> pd.DataFrame:
 
 
 def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
-    """Per UTC minute the device with the most steps, with its local day."""
+    """Per UTC minute the device with the most steps, with its local day (``date``, and
+    as a day number: ``day``)."""
     if step_minutes.empty:
         return pd.DataFrame(
             {
@@ -127,6 +128,7 @@ def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
                 "date": pd.Series(dtype="object"),
                 "source": pd.Series(dtype="string"),
                 "resolution_s": pd.Series(dtype="int64"),
+                "day": pd.Series(dtype="int64"),
             }
         )
     minute_ns = _ns(step_minutes["minute_utc"])
@@ -136,10 +138,15 @@ def best_step_minutes(step_minutes: pd.DataFrame, tz: str) -> pd.DataFrame:
     order = np.lexsort((device, -steps, minute_ns))
     ordered = minute_ns[order]
     first = order[np.r_[True, ordered[1:] != ordered[:-1]]]
-    best = step_minutes.iloc[first].reset_index(drop=True)
-    best["minute_ns"] = minute_ns[first]
-    best["date"] = timeline.local_dates(best["minute_utc"], best["utc_offset_s"], tz).to_numpy()
-    columns = ["minute_ns", "steps", "date", "source", "resolution_s"]
+    best = step_minutes[["steps", "source", "resolution_s"]].iloc[first].reset_index(drop=True)
+    best.insert(0, "minute_ns", minute_ns[first])
+    offset, known = timeline.offset_values(
+        step_minutes["utc_offset_s"].to_numpy(dtype=object)[first], len(first)
+    )
+    day = timeline.local_day_numbers_of(minute_ns[first], offset, known, tz)
+    best["date"] = timeline.dates_of(day)
+    best["day"] = day
+    columns = ["minute_ns", "steps", "date", "source", "resolution_s", "day"]
     return best[columns].astype({"steps": "int64", "resolution_s": "int64"})
 
 
@@ -229,13 +236,15 @@ def _step_days(
         fine = cadence_known(best)
         minute_ns = best["minute_ns"].to_numpy()
         outside = ~in_sessions.holds(minute_ns)
-        bout = best[in_bout & outside]
-        coarse = best[~fine & outside]
-        sums["bout"].append(bout.groupby("date")["steps"].size())
-        brisk = (bout["steps"] >= BRISK_CADENCE_SPM).astype("int64")
-        sums["bout_brisk"].append(brisk.groupby(bout["date"]).sum())
-        sums["steps"].append(best.groupby("date")["steps"].sum())
-        sums["coarse"].append(coarse.groupby("date")["steps"].sum())
+        steps = best["steps"].to_numpy(dtype="int64")
+        bout = in_bout & outside
+        per_day = _PerDay(best["day"].to_numpy(), best["date"].to_numpy())
+        sums["bout"].append(per_day.sums(bout.astype("int64"), where=bout))
+        brisk = bout & (steps >= BRISK_CADENCE_SPM)
+        sums["bout_brisk"].append(per_day.sums(brisk.astype("int64"), where=bout))
+        sums["steps"].append(per_day.sums(steps))
+        coarse = ~fine & outside
+        sums["coarse"].append(per_day.sums(np.where(coarse, steps, 0), where=coarse))
         sources.append(best[["date", "source"]].drop_duplicates())
         at = fine & walking_minutes.holds(minute_ns)
         step_at.append(best.loc[at].set_index("minute_ns")["steps"])
@@ -249,6 +258,28 @@ def _step_days(
     )
     out["step_at"] = pd.concat(step_at) if step_at else pd.Series(dtype="int64")
     return out
+
+
+class _PerDay:
+    """Sums over a part's rows by local day (``day`` numbers, ``date`` objects alike)."""
+
+    def __init__(self, day: np.ndarray, date_objects: np.ndarray) -> None:
+        self.low = int(day.min()) if len(day) else 0
+        self.at = day - self.low
+        self.size = int(self.at.max()) + 1 if len(day) else 0
+        self.dates = np.empty(self.size, dtype=object)
+        self.dates[self.at] = date_objects
+
+    def sums(self, values: np.ndarray, where: np.ndarray | None = None) -> pd.Series:
+        """Per day (the days of the rows ``where`` holds, every row's day without it) the
+        sum of ``values``, indexed by ``date`` in day order, int64."""
+        chosen = np.ones(len(self.at), dtype=bool) if where is None else where
+        total = np.bincount(self.at, weights=values, minlength=self.size)
+        present = np.bincount(self.at[chosen], minlength=self.size) > 0
+        return pd.Series(
+            total[present].astype("int64"),
+            index=pd.Index(self.dates[present], dtype=object, name="date"),
+        )
 
 
 class _Members:

@@ -280,6 +280,7 @@ def test_best_step_minutes_takes_the_device_with_most_steps() -> None:
             "date": [D10, D10, D10, D11],
             "source": ["apple_health", "apple_health", "fit", "fit"],
             "resolution_s": [120, 120, 900, 60],
+            "day": [(d - date(1970, 1, 1)).days for d in (D10, D10, D10, D11)],
         }
     )
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
@@ -289,7 +290,8 @@ def test_best_step_minutes_takes_the_device_with_most_steps() -> None:
 def test_best_step_minutes_of_none() -> None:
     got = daily.best_step_minutes(STEP_MINUTES.empty(), TZ)
     assert got.empty
-    assert list(got.columns) == ["minute_ns", "steps", "date", "source", "resolution_s"]
+    assert list(got.columns) == ["minute_ns", "steps", "date", "source", "resolution_s", "day"]
+    assert got["day"].dtype == "int64" and got["steps"].dtype == "int64"
 
 
 # ------------------------------------------------------------------ wear
