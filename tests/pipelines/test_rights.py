@@ -21,8 +21,8 @@ from demo import twins
 from demo.cohort import generate_cohort
 from demo.diaries import write_diaries
 from pipelines.app import diary as diary_app
+from pipelines.app import overview_rows, questionnaires, rights, uploads
 from pipelines.app import participants as settings
-from pipelines.app import questionnaires, rights, uploads
 from pipelines.app import refresh as refreshing
 from pipelines.cli.main import app
 from pipelines.schemas import PARTICIPANTS
@@ -67,6 +67,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
             person.program_start,
             {"pain": 5, "enjoyment": 4, "activity": 6},
         )
+    overview_rows.write(store, max(p.program_start for p in cohort) + timedelta(days=7))
     accounts = Accounts(store.root)
     accounts.add_user(
         "anna", "participant", participant="p01", display_name="Anna K.", email="anna@x.example",
@@ -179,7 +180,14 @@ def _hashes(root: Path) -> dict[str, str]:
 
 # not a participant's own: rewritten (the roster, accounts: their other rows compared), or
 # the erasure's own records (audit trail, tombstones, lock files)
-SHARED = ("tables/participants/all.parquet", "accounts.sqlite3", "audit/", "erased.json", "locks/")
+SHARED = (
+    "tables/participants/all.parquet",
+    "tables/overview_rows/all.parquet",
+    "accounts.sqlite3",
+    "audit/",
+    "erased.json",
+    "locks/",
+)
 
 
 def test_delete_leaves_no_trace_and_changes_nobody_elses_files(data_dir: Path) -> None:
