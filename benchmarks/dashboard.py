@@ -90,9 +90,16 @@ def _frame(schema: TableSchema, values: dict[str, Any], rows: int) -> pd.DataFra
 
 
 def write_participant(
-    store: Store, index: int, days: int, rng: np.random.Generator, groups: int = 10
+    store: Store,
+    index: int,
+    days: int,
+    rng: np.random.Generator,
+    groups: int = 10,
+    roster: list[pd.DataFrame] | None = None,
 ) -> None:
-    """One participant's settings, daily, days and blocks tables: a year of plausible days."""
+    """One participant's settings, daily, days and blocks tables: a year of plausible days.
+    With ``roster``, their settings row is added to it instead of written (the caller
+    writes the roster once: rewriting it per participant costs O(n²) for a large cohort)."""
     pid = participant_id(index)
     start = FIRST_DAY + timedelta(days=int(rng.integers(0, 7)))
     target = Target(program_start=start)
@@ -146,7 +153,11 @@ def write_participant(
         ],
     }
     daily_frame = _frame(DAILY, daily, days)
-    store.write(PARTICIPANTS, pid, _settings(pid, group_of(index, groups), start))
+    settings = _settings(pid, group_of(index, groups), start)
+    if roster is None:
+        store.write(PARTICIPANTS, pid, settings)
+    else:
+        roster.append(settings)
     store.write(DAILY, pid, daily_frame)
     store.write(DAYS, pid, _frame(DAYS, joined, days))
     blocks = adherence.blocks(daily_frame, target)
@@ -180,9 +191,21 @@ def generate(
     store = Store(root)
     rng = np.random.default_rng(seed)
     groups = group_count(participants, group_size)
+    roster: list[pd.DataFrame] = []
     for index in range(participants):
-        write_participant(store, index, days, rng, groups)
+        write_participant(store, index, days, rng, groups, roster)
+    store.write_all(PARTICIPANTS, pd.concat(roster, ignore_index=True))
     return store
+
+
+def store_figures(root: Path) -> float:
+    """What the refresh of everyone does last (the nightly run): everyone's Group page
+    figures as of the day the pages are measured on (the first participant's last data
+    day), stored for the pages to open with. Returns the seconds it took."""
+    store = Store(root)
+    started = time.perf_counter()
+    overview_rows.write(store, _last_day(store, participant_id(0)))
+    return time.perf_counter() - started
 
 
 # ----------------------------------------------------------------------- measurements
@@ -316,12 +339,7 @@ def main() -> None:
             generate(root, args.participants, args.days, group_size=args.group_size)
         generated_s = time.perf_counter() - started
         print(f"data: {args.participants} × {args.days} days in {generated_s:.1f} s ({root})")
-        # what the refresh of everyone does last (the nightly run): everyone's Group page
-        # figures as of the day the pages are opened on, stored for them to open with
-        store = Store(root)
-        started = time.perf_counter()
-        overview_rows.write(store, _last_day(store, participant_id(0)))
-        args.stored_s = time.perf_counter() - started
+        args.stored_s = store_figures(root)
         print(f"stored everyone's Group page figures in {args.stored_s:.1f} s")
         args.load_before = os.getloadavg()[0]
         size, everyone = args.group_size, args.participants
