@@ -35,6 +35,8 @@ register(
             "Großer Export (eine Datei bis {limit}, z. B. Apple-Health-export.zip)"
         ),
         "Upload large export": "Großen Export hochladen",
+        "Choose file": "Datei wählen",
+        "No file chosen": "Keine Datei gewählt",
         "Choose a file first.": "Bitte zuerst eine Datei wählen.",
         "Uploading {name}: {percent}% — {done} of {total} MB": (
             "{name} wird hochgeladen: {percent} % — {done} von {total} MB"
@@ -110,10 +112,17 @@ REFUSALS: Final = {
     streamed.NO_KEY: _NO_KEY,
 }
 
+# The browser's own file field names its button and "no file" in the browser's language, not
+# the page's: it is kept (keyboard and screen readers reach it) but drawn as the page's own
+# button and the chosen file's name, in the page's language.
 HTML: Final = """
 <div class="bt-upload">
-  <label class="bt-label"><span class="bt-label-text"></span>
-    <input type="file" class="bt-file" data-backtrack-streamed="1"></label>
+  <span class="bt-label-text"></span>
+  <div class="bt-pick">
+    <label class="bt-choose"><input type="file" class="bt-file" data-backtrack-streamed="1">
+      <span class="bt-choose-text"></span></label>
+    <span class="bt-chosen"></span>
+  </div>
   <button type="button" class="bt-start"></button>
   <progress class="bt-progress" max="100" value="0" hidden></progress>
   <div class="bt-status" role="status" aria-live="polite"></div>
@@ -122,10 +131,17 @@ HTML: Final = """
 
 CSS: Final = """
 .bt-upload { display: flex; flex-direction: column; gap: 0.5rem; font-family: var(--st-font); }
-.bt-label { display: flex; flex-direction: column; gap: 0.25rem; }
-.bt-start { align-self: flex-start; padding: 0.25rem 0.75rem; border-radius: 0.5rem;
+.bt-pick { display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; }
+.bt-file { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
+  overflow: hidden; clip: rect(0 0 0 0); border: 0; }
+.bt-choose, .bt-start { font: inherit; font-size: 0.875rem; line-height: 1.6;
+  padding: 0.25rem 0.75rem; border-radius: 0.5rem;
   border: 1px solid var(--st-border-color); background: var(--st-secondary-background-color);
   color: var(--st-text-color); cursor: pointer; }
+.bt-choose:focus-within { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
+.bt-chosen { color: var(--st-text-color); overflow-wrap: anywhere; }
+.bt-start { align-self: flex-start; }
+.bt-chosen, .bt-status { font-size: 0.875rem; }
 .bt-progress { width: 100%; height: 1rem; }
 .bt-status { color: var(--st-text-color); }
 .bt-status.bt-error { color: var(--st-red-text-color); }
@@ -142,8 +158,15 @@ export default function (component) {
   const button = root.querySelector('.bt-start');
   const bar = root.querySelector('.bt-progress');
   const status = root.querySelector('.bt-status');
+  const chosen = root.querySelector('.bt-chosen');
   root.querySelector('.bt-label-text').textContent = data.text.label;
+  root.querySelector('.bt-choose-text').textContent = data.text.pick;
   button.textContent = data.text.button;
+  const showChosen = () => {
+    chosen.textContent = input.files.length ? input.files[0].name : data.text.none;
+  };
+  input.onchange = showChosen;
+  showChosen();
   let digits = 1;  // MB with one decimal; two for a file under 1 MB
   const mb = (bytes) => (bytes / 1e6).toLocaleString(data.locale,
     { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -229,6 +252,7 @@ export default function (component) {
     button.disabled = false;
     input.disabled = false;
     input.value = '';
+    showChosen();
   };
 }
 """
@@ -300,6 +324,8 @@ def show(upload_token: str, endpoint: str, limit_bytes: int) -> Outcome | None:
                     limit=limit,
                 ),
                 "button": t("Upload large export"),
+                "pick": t("Choose file"),
+                "none": t("No file chosen"),
                 "choose": t("Choose a file first."),
                 "progress": t(
                     "Uploading {name}: {percent}% — {done} of {total} MB",

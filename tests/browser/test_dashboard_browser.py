@@ -159,6 +159,8 @@ def test_participant_uploads_a_fit_file_streamed(
 
     sign_in(page, dashboard_url, "p01")
     expect(page.get_by_role("heading", name="My activity")).to_be_visible()
+    expect(page.locator(".bt-choose")).to_have_text("Choose file")
+    expect(page.locator(".bt-chosen")).to_have_text("No file chosen")
     upload_streamed(page, fit)
     # the component's own progress line, then the page's status of the ingest
     expect(page.locator(".bt-status")).to_have_text(
@@ -166,6 +168,7 @@ def test_participant_uploads_a_fit_file_streamed(
         timeout=PAGE_TIMEOUT_MS,
     )
     expect(page.locator("progress.bt-progress")).to_have_attribute("value", "100")
+    expect(page.locator(".bt-chosen")).to_have_text("No file chosen")  # ready for the next
     expect(shown_as_ingested(page, STREAMED_NAME).first).to_be_attached(timeout=INGEST_TIMEOUT_MS)
 
     files = store.read(FILES, ["p01"])

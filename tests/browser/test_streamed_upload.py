@@ -62,6 +62,9 @@ def test_a_file_over_the_limit_is_refused_with_words_and_nothing_stored(
         timeout=PAGE_TIMEOUT_MS
     )
     expect(page.get_by_text("Großer Export (eine Datei bis 1 KiB")).to_be_visible()
+    # the file field in the page's language, not the browser's ("Choose File")
+    expect(page.locator(".bt-choose")).to_have_text("Datei wählen")
+    expect(page.locator(".bt-chosen")).to_have_text("Keine Datei gewählt")
     upload_streamed(page, export, button="Großen Export hochladen")
 
     refused = (
@@ -72,4 +75,5 @@ def test_a_file_over_the_limit_is_refused_with_words_and_nothing_stored(
         refused, timeout=PAGE_TIMEOUT_MS
     )
     assert _raw_files(data_dir) == before  # nothing stored, no temporary file either
+    page.locator(".bt-upload").screenshot(path=screenshots / "upload-streamed-field-de.png")
     page.screenshot(path=screenshots / "upload-streamed-refused.png", full_page=True)

@@ -184,6 +184,7 @@ def upload_streamed(page: Page, path: Path, button: str = "Upload large export")
     file_input = page.locator("input[type=file][data-backtrack-streamed]")
     expect(file_input).to_be_attached(timeout=PAGE_TIMEOUT_MS)
     file_input.set_input_files(path)
+    expect(page.locator(".bt-chosen")).to_have_text(path.name)  # the page names the choice
     clicked = time.monotonic()
     page.get_by_role("button", name=button).click()
     return clicked
