@@ -141,6 +141,7 @@ CSS: Final = """
 .bt-choose:focus-within { outline: 2px solid var(--st-primary-color); outline-offset: 2px; }
 .bt-chosen { color: var(--st-text-color); overflow-wrap: anywhere; }
 .bt-start { align-self: flex-start; }
+.bt-start:disabled, .bt-choose:has(.bt-file:disabled) { opacity: 0.5; cursor: default; }
 .bt-chosen, .bt-status { font-size: 0.875rem; }
 .bt-progress { width: 100%; height: 1rem; }
 .bt-status { color: var(--st-text-color); }
@@ -151,33 +152,54 @@ CSS: Final = """
 # is stopped on the server (DELETE) and the page is told why. The limit is the server's to
 # apply (from the declared size, before a byte is sent), not the browser's.
 JS: Final = """
+// What an upload in progress needs survives the page's reruns: Streamlit may call this
+// function again (or mount the component afresh) while an upload runs. The upload keeps
+// going in the first call's closure and always draws into the elements and reports through
+// the callbacks of the latest call, so a rerun neither loses the progress nor the result.
+const live = (window.__backtrackStreamed = window.__backtrackStreamed || { busy: false });
+
 export default function (component) {
   const { data, setTriggerValue, parentElement } = component;
   const root = parentElement.querySelector('.bt-upload');
   const input = root.querySelector('.bt-file');
   const button = root.querySelector('.bt-start');
-  const bar = root.querySelector('.bt-progress');
-  const status = root.querySelector('.bt-status');
   const chosen = root.querySelector('.bt-chosen');
   root.querySelector('.bt-label-text').textContent = data.text.label;
   root.querySelector('.bt-choose-text').textContent = data.text.pick;
   button.textContent = data.text.button;
+  live.view = {
+    bar: root.querySelector('.bt-progress'),
+    status: root.querySelector('.bt-status'),
+    input: input,
+    button: button,
+    chosen: chosen,
+    text: data.text,
+    locale: data.locale,
+    trigger: setTriggerValue,
+  };
   const showChosen = () => {
-    chosen.textContent = input.files.length ? input.files[0].name : data.text.none;
+    const view = live.view;
+    view.chosen.textContent = view.input.files.length
+      ? view.input.files[0].name : view.text.none;
   };
   input.onchange = showChosen;
   showChosen();
+  if (live.busy) {  // a rerun during an upload: show where it stands
+    button.disabled = true;
+    input.disabled = true;
+    live.view.bar.hidden = false;
+    if (live.shown) live.shown();
+  }
   let digits = 1;  // MB with one decimal; two for a file under 1 MB
-  const mb = (bytes) => (bytes / 1e6).toLocaleString(data.locale,
+  const mb = (bytes) => (bytes / 1e6).toLocaleString(live.view.locale,
     { minimumFractionDigits: digits, maximumFractionDigits: digits });
   const fill = (template, values) =>
     template.replace(/\\{(\\w+)\\}/g, (whole, key) => (key in values ? values[key] : whole));
   const say = (text, error) => {
-    status.textContent = text;
-    status.classList.toggle('bt-error', Boolean(error));
+    live.view.status.textContent = text;
+    live.view.status.classList.toggle('bt-error', Boolean(error));
   };
   const headers = { 'X-Backtrack-Token': data.token };
-  let busy = false;
 
   async function refusal(response) {
     try { return (await response.json()).error || 'interrupted'; }
@@ -187,13 +209,15 @@ export default function (component) {
   async function send(file) {
     const total = file.size;
     digits = total < 1e6 ? 2 : 1;
-    const progress = (done) => {
+    let done = 0;
+    live.shown = () => {
       const percent = total ? Math.floor((100 * done) / total) : 100;
-      bar.value = percent;
-      say(fill(data.text.progress,
+      live.view.bar.value = percent;
+      say(fill(live.view.text.progress,
         { name: file.name, percent: percent, done: mb(done), total: mb(total) }));
     };
-    bar.hidden = false;
+    const progress = (bytes) => { done = bytes; live.shown(); };
+    live.view.bar.hidden = false;
     progress(0);
     let upload = null;
     try {
@@ -218,8 +242,10 @@ export default function (component) {
         offset = answer.received;
         progress(offset);
         if (answer.done) {
-          say(fill(data.text.uploaded, { name: file.name, total: mb(total) }));
-          setTriggerValue('done', { upload: upload, name: file.name });
+          live.shown = () =>
+            say(fill(live.view.text.uploaded, { name: file.name, total: mb(total) }));
+          live.shown();
+          live.view.trigger('done', { upload: upload, name: file.name });
           upload = null;
           return null;
         }
@@ -236,22 +262,24 @@ export default function (component) {
   }
 
   button.onclick = async () => {
-    if (busy) return;
+    if (live.busy) return;
     const file = input.files[0];
     if (!file) { say(data.text.choose, true); return; }
-    busy = true;
+    live.busy = true;
     button.disabled = true;
     input.disabled = true;
     const failed = await send(file);
+    const view = live.view;  // the latest call's elements
     if (failed !== null) {  // the page says why, in the person's language
-      bar.hidden = true;
+      view.bar.hidden = true;
+      live.shown = null;
       say('');
-      setTriggerValue('failed', { code: failed, name: file.name });
+      view.trigger('failed', { code: failed, name: file.name });
     }
-    busy = false;
-    button.disabled = false;
-    input.disabled = false;
-    input.value = '';
+    live.busy = false;
+    view.button.disabled = false;
+    view.input.disabled = false;
+    view.input.value = '';
     showChosen();
   };
 }
