@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -30,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from pipelines.app.workers import exit_with_parent, neutral_main
+from pipelines.app.workers import process_pool
 from pipelines.rules import overview, participants
 from pipelines.rules.participants import Participant
 from pipelines.schemas import DAYS, FILES, OVERVIEW_ROWS, PARTICIPANTS, TableSchema
@@ -199,15 +197,7 @@ def _computed(
         for part in parts:
             yield from member_rows(store, part, as_of)
         return
-    with (
-        neutral_main(),
-        ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool,
-    ):
+    with process_pool(n) as pool:
         roots = [str(store.root)] * len(parts)
         for rows in pool.map(_part_rows, roots, parts, [as_of] * len(parts)):
             yield from rows

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 
-from pipelines.app.workers import exit_with_parent, neutral_main
+from pipelines.app.workers import process_pool
 from pipelines.rules import diary, joined, participants, refresh
 from pipelines.schemas import (
     BLOCKS,
@@ -69,15 +67,7 @@ def refresh_participants(
     n = min(workers or os.cpu_count() or 1, len(ids))
     if n <= 1 or len(ids) < REFRESH_PARALLEL_FROM:
         return {p: err for p in ids if (err := _refresh_one(str(store.root), p)) is not None}
-    with (
-        neutral_main(),
-        ProcessPoolExecutor(
-            max_workers=n,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool,
-    ):
+    with process_pool(n) as pool:
         roots = [str(store.root)] * len(ids)
         errors = pool.map(_refresh_one, roots, ids, chunksize=max(1, len(ids) // (n * 8)))
         return {p: err for p, err in zip(ids, errors, strict=True) if err is not None}

@@ -11,12 +11,14 @@ watches its parent instead and exits once the parent is gone. Kept apart from
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sys
 import threading
 import time
 import types
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 WATCH_EVERY_S = 0.5
 
@@ -47,3 +49,20 @@ def neutral_main() -> Iterator[None]:
         yield
     finally:
         sys.modules["__main__"] = main
+
+
+@contextlib.contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """``workers`` new (spawned) processes that end when this one does
+    (:func:`exit_with_parent`), started under :func:`neutral_main`: the pool of the refresh
+    of many participants and of the overview rows of everyone."""
+    with (
+        neutral_main(),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool,
+    ):
+        yield pool
