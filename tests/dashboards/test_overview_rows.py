@@ -22,6 +22,7 @@ from pipelines.schemas import DAYS, FILES, OVERVIEW_ROWS, PARTICIPANTS
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
 from tests.dashboards.test_overview_cache import plain_table
+from tests.support.rules import processed_file
 
 MEMBERS = 6
 DAYS_EACH = 60
@@ -107,20 +108,7 @@ def test_a_stored_row_is_taken_only_while_it_holds(tmp_path: Path) -> None:
 
 def uploaded(store: Store, participant: str, at: datetime) -> None:
     """One processed file of ``participant`` at ``at`` (their ``files`` partition)."""
-    row = {
-        "participant": participant,
-        "sha256": "a" * 64,
-        "upload_sha256": "a" * 64,
-        "original_name": "walk.fit",
-        "format": "fit",
-        "kind": "activity",
-        "status": "ok",
-        "reason": None,
-        "n_sessions": 1,
-        "n_step_intervals": 0,
-        "size_bytes": 100,
-        "ingested_at": pd.Timestamp(at),
-    }
+    row = processed_file(participant, "a" * 64, "a" * 64, "walk.fit", pd.Timestamp(at))
     store.write(FILES, participant, pd.DataFrame([row]))
 
 

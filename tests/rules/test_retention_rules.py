@@ -14,6 +14,7 @@ from pipelines import schemas
 from pipelines.rules import retention
 from pipelines.rules.retention import DueFile, StoredUploadRow
 from pipelines.schemas import FILES
+from tests.support.rules import processed_file
 
 NOW = datetime(2024, 7, 1, 12, tzinfo=UTC)
 A, B, C = "a" * 64, "b" * 64, "c" * 64
@@ -23,20 +24,7 @@ RAW = {sha: Path(f"/data/raw/p1/{sha}.fit") for sha in (A, B, C)}  # C: never re
 def _manifest(rows: list[tuple[str, str, datetime]]) -> pd.DataFrame:
     frame = pd.DataFrame(
         [
-            {
-                "participant": "p1",
-                "sha256": hashlib.sha256(name.encode()).hexdigest(),
-                "upload_sha256": upload,
-                "original_name": name,
-                "format": "fit",
-                "kind": "activity",
-                "status": "ok",
-                "reason": None,
-                "n_sessions": 1,
-                "n_step_intervals": 0,
-                "size_bytes": 1,
-                "ingested_at": at,
-            }
+            processed_file("p1", hashlib.sha256(name.encode()).hexdigest(), upload, name, at)
             for upload, name, at in rows
         ],
         columns=FILES.names,

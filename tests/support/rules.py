@@ -142,3 +142,24 @@ def diary_days(
         for i, (d, v) in enumerate(sorted(pain.items()))
     ]
     return diary.per_day(diary.entries_frame(participant, rows, source="file"))
+
+
+def processed_file(
+    participant: str, sha256: str, upload_sha256: str, name: str, at: datetime
+) -> dict[str, object]:
+    """One row of the ``files`` manifest: a FIT file of one session processed ``ok`` at
+    ``at``."""
+    return {
+        "participant": participant,
+        "sha256": sha256,
+        "upload_sha256": upload_sha256,
+        "original_name": name,
+        "format": "fit",
+        "kind": "activity",
+        "status": "ok",
+        "reason": None,
+        "n_sessions": 1,
+        "n_step_intervals": 0,
+        "size_bytes": 1,
+        "ingested_at": at,
+    }
