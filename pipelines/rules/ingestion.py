@@ -150,9 +150,7 @@ def ingest_rows(
                     steps_mod.wear_spans(participant, member.sha256, intervals, tz, source)
                 )
                 wear_frames.append(
-                    steps_mod.heart_rate_wear(
-                        participant, member.sha256, parsed.wear_spans, tz, source
-                    )
+                    steps_mod.heart_rate_wear(participant, member.sha256, parsed.wear(), tz, source)
                 )
                 day_frames.append(
                     steps_mod.daily_steps(participant, member.sha256, parsed.daily_steps, source)

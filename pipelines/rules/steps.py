@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.records import DailySteps, StepColumns, StepInterval, WearSpan, micros
+from ingest.records import DailySteps, StepColumns, StepInterval, WearColumns, WearSpan
 from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
@@ -369,7 +369,7 @@ def _stretches(
 def heart_rate_wear(
     participant: str,
     file_sha256: str,
-    records: Sequence[WearSpan],
+    records: Sequence[WearSpan] | WearColumns,
     tz: str,
     source: str,
 ) -> pd.DataFrame:
@@ -377,46 +377,53 @@ def heart_rate_wear(
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
     overlap (a file's spans of several offsets) are kept as they are: the day rule takes
     their union; of spans of one device that start together, the first."""
-    spans = [r for r in records if r.end_utc > r.start_utc]
-    if not spans:
+    table = WearColumns.from_records(records).table()  # records: the one conversion
+    table = table.filter(pc.greater(table.column("end_utc"), table.column("start_utc")))
+    if table.num_rows == 0:
         return WEAR.empty()
-    n = len(spans)
-    codes: dict[str, int] = {}
-    device = np.fromiter((codes.setdefault(r.device.key, len(codes)) for r in spans), "int64", n)
-    keys = np.array(list(codes), dtype=object)
-    rank = np.argsort(np.argsort(keys, kind="stable"), kind="stable")  # code → name order
-    start = np.fromiter((micros(r.start_utc) for r in spans), "int64", n) * 1000
-    end = np.fromiter((micros(r.end_utc) for r in spans), "int64", n) * 1000
-    floating = np.fromiter((r.floating for r in spans), bool, n)
-    offsets = np.fromiter(
-        (np.nan if r.floating or r.utc_offset_s is None else r.utc_offset_s for r in spans),
-        "float64",
-        n,
-    )
-    basis = np.array(sorted({r.basis for r in spans}), dtype=object)
-    basis_code = np.searchsorted(basis, np.array([r.basis for r in spans], dtype=object))
-    del spans
+    table = table.unify_dictionaries()
+    keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
+    names, rank = np.unique(keys, return_inverse=True)  # code → name order
+    device = _codes(table.column("device"))
+    bases = np.array(table.column("basis").chunk(0).dictionary.to_pylist(), dtype=object)
+    basis_code = _codes(table.column("basis"))
+    start = _micros(table.column("start_utc")) * 1000
+    end = _micros(table.column("end_utc")) * 1000
+    floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
+    offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
+    offsets[floating] = np.nan
+    del table
     if floating.any():
         for values in (start, end):
             wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
             values[floating] = _ns(timeline.wall_to_utc(wall, tz))
-    order = np.lexsort((start, rank[device]))  # by device name, then start; stable
-    start, end, device = start[order], end[order], rank[device][order]
+    device = rank.reshape(-1)[device]
+    order = np.lexsort((start, device))  # by device name, then start; stable
+    start, end, device = start[order], end[order], device[order]
     first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
     kept = order[first]
     frame = pd.DataFrame(
         {
             "participant": participant,
-            "device": pd.array(np.sort(keys)[device[first]], dtype="string"),
+            "device": pd.array(names[device[first]], dtype="string"),
             "start_utc": pd.to_datetime(start[first], utc=True),
             "end_utc": pd.to_datetime(end[first], utc=True),
             "utc_offset_s": pd.array(offsets[kept], dtype="Int64"),
             "file_sha256": file_sha256,
             "source": source,
-            "basis": basis[basis_code[kept]],
+            "basis": bases[basis_code[kept]],
         }
     )
     return schemas.coerce(WEAR, frame)
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    """A dictionary column's codes (its chunks' dictionaries unified) as one array."""
+    if not column.num_chunks:
+        return np.zeros(0, dtype="int64")
+    return np.concatenate(
+        [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in column.chunks]
+    ).astype("int64")
 
 
 def daily_steps(
