@@ -72,9 +72,11 @@ class IntervalArrays:
     names: np.ndarray
 
     @classmethod
-    def of(cls, table: pa.Table, tz: str) -> IntervalArrays:
+    def of(cls, table: pa.Table, tz: str, names: np.ndarray | None = None) -> IntervalArrays:
         """The arrays of ``table`` (:data:`ingest.records.STEP_COLUMNS`); floating
-        (wall-clock) intervals are placed in ``tz``."""
+        (wall-clock) intervals are placed in ``tz``. ``names``: the device keys to code
+        into (sorted, holding every key of ``table``: those of a whole file when
+        ``table`` is a part of it); by default the keys ``table`` uses."""
         table = table.unify_dictionaries()
         column = table.column("device")
         if table.num_rows:
@@ -84,17 +86,14 @@ class IntervalArrays:
             ).astype("int64")
         else:
             keys, codes = np.array([], dtype=object), np.zeros(0, dtype="int64")
-        used = np.unique(codes)
-        names = np.array(sorted(keys[used]), dtype=object)
+        if names is None:
+            names = np.array(sorted(keys[np.unique(codes)]), dtype=object)
         rank = np.zeros(len(keys), dtype="int64")
+        used = np.unique(codes)
         rank[used] = np.searchsorted(names, keys[used])
         floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
-        start = _micros(table.column("start_utc")) * 1000
-        end = _micros(table.column("end_utc")) * 1000
-        if floating.any():
-            for values in (start, end):
-                wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
-                values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+        start = _placed(_micros(table.column("start_utc")) * 1000, floating, tz)
+        end = _placed(_micros(table.column("end_utc")) * 1000, floating, tz)
         offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
         offsets[floating] = np.nan
         return cls(
@@ -105,6 +104,14 @@ class IntervalArrays:
             offsets,
             names,
         )
+
+
+def _placed(values: np.ndarray, floating: np.ndarray, tz: str) -> np.ndarray:
+    """``values`` (ns) with those of floating (wall-clock) rows placed in ``tz``."""
+    if floating.any():
+        wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+        values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+    return values
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
@@ -172,36 +179,33 @@ def step_minute_windows(
     columns = columns_of(records)
     if not len(columns):
         return
-    table = columns.table()
-    table = table.filter(_positive(table))
-    if table.num_rows == 0:
+    table = columns.table().unify_dictionaries()
+    names = _device_names(table)
+    by_first = _by_first_minute(table, tz, days)
+    if by_first is None:
         return
-    iv = IntervalArrays.of(table, tz)
-    del table
-    device_code = iv.device
-    names = pd.array(iv.names, dtype="string")
-    first = iv.start_ns - iv.start_ns % MINUTE_NS
-    last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
-    length_s = (iv.end_ns - iv.start_ns) // 1_000_000_000
-    steps = iv.steps
-    offsets = iv.utc_offset_s
-    order = np.argsort(first, kind="stable")  # by first minute; file order within
-    window = window_of(first[order], days)
+    order, window = by_first
+    str_names = pd.array(names, dtype="string")
     pending = _no_rows()
     for lo, hi in _window_runs(window, batch_rows):
-        rows = order[lo:hi]
+        rows = order[lo:hi]  # the file's rows, by first minute, in file order within
         done_before = (int(window[hi - 1]) + 1) * days * DAY_NS if hi < len(order) else None
-        spread = _spread(rows, first[rows], last[rows], steps[rows])
+        iv = IntervalArrays.of(table.take(rows), tz, names)
+        first = iv.start_ns - iv.start_ns % MINUTE_NS
+        last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
+        spread = _spread(first, last, iv.steps)
+        at = spread["row"]
         fresh = pd.DataFrame(
             {
-                "order": spread["order"],
-                "device_code": device_code[spread["order"]],
+                "order": rows[at],
+                "device_code": iv.device[at],
                 "minute_ns": spread["minute_ns"],
                 "steps": spread["steps"],
-                "utc_offset_s": offsets[spread["order"]],
-                "resolution_s": length_s[spread["order"]],
+                "utc_offset_s": iv.utc_offset_s[at],
+                "resolution_s": ((iv.end_ns - iv.start_ns) // 1_000_000_000)[at],
             }
         )
+        del iv, spread, at
         pending = fresh if pending.empty else pd.concat([pending, fresh], ignore_index=True)
         if done_before is None:
             ready, pending = pending, _no_rows()
@@ -213,10 +217,45 @@ def step_minute_windows(
         ready_window = window_of(ready["minute_ns"].to_numpy(), days)
         for w in np.unique(ready_window):
             part = ready[ready_window == w]
-            yield int(w), _summed(part, names, participant, file_sha256, source)
+            yield int(w), _summed(part, str_names, participant, file_sha256, source)
 
 
-def _positive(table: pa.Table) -> pa.ChunkedArray:
+def _device_names(table: pa.Table) -> np.ndarray:
+    """Every device key of ``table`` (dictionaries unified), sorted, each once."""
+    if not table.num_rows:
+        return np.array([], dtype=object)
+    keys = table.column("device").chunk(0).dictionary.to_pylist()
+    return np.array(sorted(set(keys)), dtype=object)
+
+
+def _by_first_minute(
+    table: pa.Table, tz: str, days: int = WINDOW_DAYS
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of ``table`` that put steps in a minute (:func:`_positive`), ordered by
+    their first minute, the file's order within (row numbers), and the window of each:
+    worked out a batch at a time, so only these two arrays span the whole file (None
+    without such rows)."""
+    firsts: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+    done = 0
+    for batch in table.to_batches():
+        positive = np.asarray(_positive(batch).to_numpy(zero_copy_only=False), dtype=bool)
+        floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
+        rows = np.flatnonzero(positive)
+        start = _placed(_micros(batch.column("start_utc")) * 1000, floating, tz)[rows]
+        firsts.append(start - start % MINUTE_NS)
+        numbers.append(rows + done)
+        done += batch.num_rows
+    first = np.concatenate(firsts) if firsts else np.zeros(0, dtype="int64")
+    if not len(first):
+        return None
+    order = np.argsort(first, kind="stable")  # by first minute; file order within
+    window = window_of(first[order], days)
+    del first
+    return np.concatenate(numbers)[order], window
+
+
+def _positive(table: pa.Table | pa.RecordBatch) -> pa.ChunkedArray | pa.Array:
     """Rows with steps over a positive span: the only ones that put steps in a minute."""
     return pc.and_(
         pc.greater(table.column("steps"), 0),
@@ -239,13 +278,11 @@ def _window_runs(window: np.ndarray, batch_rows: int) -> Iterator[tuple[int, int
         yield lo, len(window)
 
 
-def _spread(
-    rows: np.ndarray, first: np.ndarray, last: np.ndarray, steps: np.ndarray
-) -> dict[str, np.ndarray]:
+def _spread(first: np.ndarray, last: np.ndarray, steps: np.ndarray) -> dict[str, np.ndarray]:
     """Each interval's steps over its minutes (the rule in :func:`step_minute_windows`):
-    rows with steps only, each naming its interval (``order``)."""
+    rows with steps only, each naming its interval (``row``, a position in the arrays)."""
     n = np.maximum((last - first) // MINUTE_NS, 1)
-    rep = np.repeat(np.arange(len(rows)), n)
+    rep = np.repeat(np.arange(len(first)), n)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     base = steps // n
     remainder = steps - base * n
@@ -253,7 +290,7 @@ def _spread(
     per_minute = base[rep] + extra
     keep = per_minute > 0
     return {
-        "order": rows[rep][keep],
+        "row": rep[keep],
         "minute_ns": (first[rep] + within * MINUTE_NS)[keep],
         "steps": per_minute[keep],
     }
