@@ -539,13 +539,13 @@ def record(
         sessions = derive_sessions(
             ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions, SESSIONS.key), p.tz
         )
-        wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
         # facts, then what derives from them, the manifest last (see above)
         store.write(SESSIONS, participant, sessions)
         # a window at a time: the stored minutes and the new ones, merged
         minutes = merged_windows(rows.step_files, store.read_windows(STEP_MINUTES, participant))
         store.write_windows(STEP_MINUTES, participant, minutes)
-        store.write(WEAR, participant, wear)
+        wear = ingestion.wear_windows(rows.wear_files, store.read_windows(WEAR, participant))
+        store.write_windows(WEAR, participant, wear)
         days = ingestion.merged(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )

@@ -413,45 +413,69 @@ def heart_rate_wear(
     """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
     overlap (a file's spans of several offsets) are kept as they are: the day rule takes
-    their union; of spans of one device that start together, the first."""
-    table = WearColumns.from_records(records).table()  # records: the one conversion
-    table = table.filter(pc.greater(table.column("end_utc"), table.column("start_utc")))
-    if table.num_rows == 0:
+    their union; of spans of one device that start together, the first. Rows in device
+    name and start order."""
+    spans = _HeartRateSpans.of(records, tz)
+    if spans is None:
         return WEAR.empty()
-    table = table.unify_dictionaries()
-    keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
-    names, rank = np.unique(keys, return_inverse=True)  # code → name order
-    device = _codes(table.column("device"))
-    bases = np.array(table.column("basis").chunk(0).dictionary.to_pylist(), dtype=object)
-    basis_code = _codes(table.column("basis"))
-    start = _micros(table.column("start_utc")) * 1000
-    end = _micros(table.column("end_utc")) * 1000
-    floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
-    offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
-    offsets[floating] = np.nan
-    del table
-    if floating.any():
-        for values in (start, end):
-            wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
-            values[floating] = _ns(timeline.wall_to_utc(wall, tz))
-    device = rank.reshape(-1)[device]
-    order = np.lexsort((start, device))  # by device name, then start; stable
-    start, end, device = start[order], end[order], device[order]
-    first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
-    kept = order[first]
-    frame = pd.DataFrame(
-        {
-            "participant": participant,
-            "device": pd.array(names[device[first]], dtype="string"),
-            "start_utc": pd.to_datetime(start[first], utc=True),
-            "end_utc": pd.to_datetime(end[first], utc=True),
-            "utc_offset_s": pd.array(offsets[kept], dtype="Int64"),
-            "file_sha256": file_sha256,
-            "source": source,
-            "basis": bases[basis_code[kept]],
-        }
-    )
-    return schemas.coerce(WEAR, frame)
+    return spans.frame(participant, file_sha256, source)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeartRateSpans:
+    """A file's heart-rate wear rows (:func:`heart_rate_wear`) as arrays, in device name
+    and start order: ``device`` and ``basis`` codes into ``names`` and ``bases``."""
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    device: np.ndarray
+    utc_offset_s: np.ndarray
+    basis: np.ndarray
+    names: np.ndarray
+    bases: np.ndarray
+
+    @classmethod
+    def of(cls, records: Sequence[WearSpan] | WearColumns, tz: str) -> _HeartRateSpans | None:
+        table = WearColumns.from_records(records).table()  # records: the one conversion
+        table = table.filter(pc.greater(table.column("end_utc"), table.column("start_utc")))
+        if table.num_rows == 0:
+            return None
+        table = table.unify_dictionaries()
+        keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
+        names, rank = np.unique(keys, return_inverse=True)  # code → name order
+        device = rank.reshape(-1)[_codes(table.column("device"))]
+        bases = np.array(table.column("basis").chunk(0).dictionary.to_pylist(), dtype=object)
+        basis = _codes(table.column("basis"))
+        floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
+        start = _placed(_micros(table.column("start_utc")) * 1000, floating, tz)
+        end = _placed(_micros(table.column("end_utc")) * 1000, floating, tz)
+        offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
+        offsets[floating] = np.nan
+        del table
+        order = np.lexsort((start, device))  # by device name, then start; stable
+        start, device = start[order], device[order]
+        first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
+        kept = order[first]
+        return cls(start[first], end[kept], device[first], offsets[kept], basis[kept], names, bases)
+
+    def frame(
+        self, participant: str, file_sha256: str, source: str, rows: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The ``wear`` rows (all, or those at positions ``rows``, in that order)."""
+        pick = slice(None) if rows is None else rows
+        frame = pd.DataFrame(
+            {
+                "participant": participant,
+                "device": pd.array(self.names[self.device[pick]], dtype="string"),
+                "start_utc": pd.to_datetime(self.start_ns[pick], utc=True),
+                "end_utc": pd.to_datetime(self.end_ns[pick], utc=True),
+                "utc_offset_s": pd.array(self.utc_offset_s[pick], dtype="Int64"),
+                "file_sha256": file_sha256,
+                "source": source,
+                "basis": self.bases[self.basis[pick]],
+            }
+        )
+        return schemas.coerce(WEAR, frame)
 
 
 def _codes(column: pa.ChunkedArray) -> np.ndarray:
@@ -513,6 +537,48 @@ class StepFile:
         return step_minute_windows(
             self.participant, self.file_sha256, self.columns, self.tz, self.source, days
         )
+
+
+@dataclass(frozen=True, slots=True)
+class WearFile:
+    """One file's ``wear`` rows — the stretches its step intervals cover
+    (:func:`wear_spans`) and its heart-rate wear spans (:func:`heart_rate_wear`) — to be
+    made a window at a time (:meth:`windows`) when they are written."""
+
+    participant: str
+    file_sha256: str
+    steps: StepColumns
+    heart_rate: WearColumns
+    tz: str
+    source: str
+
+    def frames(self) -> list[pd.DataFrame]:
+        """The file's rows whole: the step stretches, then the heart-rate spans."""
+        return [
+            wear_spans(self.participant, self.file_sha256, self.steps, self.tz, self.source),
+            heart_rate_wear(
+                self.participant, self.file_sha256, self.heart_rate, self.tz, self.source
+            ),
+        ]
+
+    def windows(self, days: int = WINDOW_DAYS) -> Iterator[tuple[int, pd.DataFrame]]:
+        """The rows of :meth:`frames` a window of ``days`` UTC days (by ``start_utc``) at
+        a time, in window order, each in the order :meth:`frames` gives them. The
+        heart-rate spans wait as arrays; a window's become a frame when it comes."""
+        stretches = wear_spans(self.participant, self.file_sha256, self.steps, self.tz, self.source)
+        spans = _HeartRateSpans.of(self.heart_rate, self.tz)
+        stretch_window = window_of(_ns(stretches["start_utc"]), days)
+        span_window = window_of(spans.start_ns, days) if spans is not None else np.zeros(0, "int64")
+        span_order = np.argsort(span_window, kind="stable")
+        span_window = span_window[span_order]
+        for w in np.union1d(stretch_window, span_window):
+            parts = [stretches[stretch_window == w].reset_index(drop=True)]
+            lo, hi = np.searchsorted(span_window, [w, w + 1])
+            if spans is not None and hi > lo:
+                rows = span_order[lo:hi]
+                parts.append(spans.frame(self.participant, self.file_sha256, self.source, rows))
+            parts = [p for p in parts if len(p)]
+            yield int(w), pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 Windows = Iterable[tuple[int, pd.DataFrame]]
