@@ -55,8 +55,8 @@ def export(*records: str) -> bytes:
     ).encode()
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts[:3], *parts[3:], tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # The watch at 08:00:10, 08:04:59 (joined: 4 minutes later), 09:00 (a new span) +0200 and
@@ -104,7 +104,8 @@ def pickle_round_trip(parsed: ParsedFile) -> ParsedFile:
 
     back = pickle.loads(pickle.dumps(parsed))
     assert back == parsed
-    return back  # type: ignore[no-any-return]
+    assert isinstance(back, ParsedFile)
+    return back
 
 
 def test_columns_and_records_give_the_same_wear_rows() -> None:
