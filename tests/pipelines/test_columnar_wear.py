@@ -21,7 +21,8 @@ from ingest.read import checked_records
 from ingest.records import Device, ParsedFile, StepColumns, StepInterval, WearColumns, WearSpan
 from ingest.wear import presence_arrays, presence_spans
 from pipelines import schemas
-from pipelines.rules import ingestion, steps
+from pipelines.rules import daily, ingestion, refresh, steps
+from pipelines.rules.participants import Participant, Target
 from pipelines.schemas import WEAR
 from pipelines.store.storage import Store
 
@@ -302,3 +303,24 @@ def test_a_wear_partition_written_whole_still_reads(tmp_path: Path) -> None:
     back = store.read(WEAR, ["p1"])
     assert len(back) == 3 + 4
     assert back["basis"].tolist().count("steps") == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(spans_strategy, interval_strategy, st.integers(1, 40))
+def test_daily_of_wear_by_window_is_daily_of_the_whole_table(
+    spans: list[WearSpan], intervals: list[StepInterval], days: int
+) -> None:
+    """The refresh reads ``wear`` a stored window at a time (kept lean: names as
+    categories): every day's wear minutes and basis come out as from the whole table."""
+    file = wear_file(SHA, spans, intervals)
+    whole = ingestion._concat(file.frames(), WEAR.empty())
+    windows = [frame for _, frame in file.windows(days)]
+    minutes = steps.step_minutes("p1", SHA, intervals, TZ, "apple_health")
+    p = Participant("p1", TZ, Target())
+    sessions = schemas.SESSIONS.empty()
+    got = refresh.recompute(p, sessions, minutes, iter(windows))
+    want = refresh.recompute(p, sessions, minutes, whole)
+    assert rows(got.daily) == rows(want.daily)
+    lean = daily.lean_wear(iter(windows))
+    assert len(lean) == len(whole)
+    assert not len(lean) or lean["device"].dtype == "category"
