@@ -654,14 +654,21 @@ def lean_wear(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return lean.loc[:, list(WEAR_READ)]
 
 
-def _wear_days(wear: pd.DataFrame, tz: str) -> list[tuple[date, date, str]]:
+def _wear_days(wear: pd.DataFrame, tz: str, chunk: int = 65_536) -> list[tuple[date, date, str]]:
+    """The distinct (first local day, last local day, source) of the wear rows: what
+    makes a day one with data. Worked out ``chunk`` rows at a time (the days of a row
+    depend on it alone), so the dates of every row are never held at once."""
     if wear.empty:
         return []
-    starts = timeline.local_dates(wear["start_utc"], wear["utc_offset_s"], tz)
-    ends = timeline.local_dates(
-        wear["end_utc"] - pd.Timedelta(microseconds=1), wear["utc_offset_s"], tz
-    )
-    return list(zip(starts, ends, wear["source"].astype(str), strict=True))
+    found: dict[tuple[date, date, str], None] = {}
+    for low in range(0, len(wear), chunk):
+        part = wear.iloc[low : low + chunk]
+        starts = timeline.local_dates(part["start_utc"], part["utc_offset_s"], tz)
+        ends = timeline.local_dates(
+            part["end_utc"] - pd.Timedelta(microseconds=1), part["utc_offset_s"], tz
+        )
+        found.update(dict.fromkeys(zip(starts, ends, part["source"].astype(str), strict=True)))
+    return list(found)
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -164,7 +164,7 @@ def step_minute_windows(
     tz: str = "UTC",
     source: str = "fit",
     days: int = WINDOW_DAYS,
-    batch_rows: int = 65_536,
+    batch_rows: int = 16_384,
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """The minutes with steps of one file, a window of ``days`` UTC days at a time, in
     window order: ``(window, frame)``, each frame in device and minute order.
