@@ -353,25 +353,40 @@ def wear_spans(
     records: Intervals,
     tz: str = "UTC",
     source: str = "fit",
+    batch_rows: int = 65_536,
 ) -> pd.DataFrame:
-    """The stretches the file's step readings cover, per device (see the module doc)."""
-    table = columns_of(records).table()
-    span = pc.subtract(table.column("end_utc"), table.column("start_utc"))
-    table = table.filter(
-        pc.and_(
-            pc.greater(span, pa.scalar(timedelta(0), type=pa.duration("us"))),
-            pc.less(span, pa.scalar(WEAR_MAX_READING, type=pa.duration("us"))),
-        )
-    )
-    if table.num_rows == 0:
+    """The stretches the file's step readings cover, per device (see the module doc).
+
+    Worked out ``batch_rows`` readings at a time in device and start order: each run's
+    readings joined into stretches, then those stretches joined by the same rule (a
+    stretch's end is the latest end of its readings, so the join across a run's edge is
+    what the readings' join would be); only the readings' order spans the whole file."""
+    columns = columns_of(records)
+    if not len(columns):
         return WEAR.empty()
-    iv = IntervalArrays.of(table, tz)
-    del table
+    table = columns.table().unify_dictionaries()
+    names = _device_names(table)
+    rows = _readings_by_device(table, tz, names)
+    if rows is None:
+        return WEAR.empty()
     gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
-    parts = [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]  # in name order
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for low in range(0, len(rows), batch_rows):
+        iv = IntervalArrays.of(table.take(rows[low : low + batch_rows]), tz, names)
+        parts += [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]
+    del table, rows
+    pieces = IntervalArrays(  # the runs' stretches, in device and start order
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.zeros(0, dtype="int64"),
+        np.concatenate([p[3] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        names,
+    )
+    parts = [_stretches(pieces, int(d), gap_ns) for d in np.unique(pieces.device)]
     spans = pd.DataFrame(
         {
-            "device": pd.array(iv.names[np.concatenate([p[3] for p in parts])], dtype="string"),
+            "device": pd.array(names[np.concatenate([p[3] for p in parts])], dtype="string"),
             "start_utc": pd.to_datetime(np.concatenate([p[0] for p in parts]), utc=True),
             "end_utc": pd.to_datetime(np.concatenate([p[1] for p in parts]), utc=True),
             "utc_offset_s": pd.array(np.concatenate([p[2] for p in parts]), dtype="Int64"),
@@ -382,6 +397,33 @@ def wear_spans(
     spans["source"] = source
     spans["basis"] = "steps"
     return schemas.coerce(WEAR, spans)
+
+
+def _readings_by_device(table: pa.Table, tz: str, names: np.ndarray) -> np.ndarray | None:
+    """The row numbers of ``table``'s readings that show wear (0 < length <
+    :data:`WEAR_MAX_READING`), by device name, then start, the file's order within;
+    worked out a batch at a time (None without such readings)."""
+    starts: list[np.ndarray] = []
+    devices: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+    done = 0
+    keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
+    rank = np.searchsorted(names, keys) if len(keys) else np.zeros(0, dtype="int64")
+    longest = int(WEAR_MAX_READING.total_seconds()) * 1_000_000
+    for batch in table.to_batches():
+        start = _micros(batch.column("start_utc"))
+        span = _micros(batch.column("end_utc")) - start
+        rows = np.flatnonzero((span > 0) & (span < longest))
+        floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
+        starts.append(_placed(start[rows] * 1000, floating[rows], tz))
+        codes = np.asarray(batch.column("device").indices.to_numpy(zero_copy_only=False))
+        devices.append(rank[codes[rows]])
+        numbers.append(rows + done)
+        done += batch.num_rows
+    if not done or not sum(len(n) for n in numbers):
+        return None
+    order = np.lexsort((np.concatenate(starts), np.concatenate(devices)))  # stable
+    return np.concatenate(numbers)[order]
 
 
 def _stretches(
