@@ -243,16 +243,25 @@ def _by_first_minute(
         floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
         rows = np.flatnonzero(positive)
         start = _placed(_micros(batch.column("start_utc")) * 1000, floating, tz)[rows]
-        firsts.append(start - start % MINUTE_NS)
-        numbers.append(rows + done)
+        firsts.append(_narrow(start // MINUTE_NS))  # the first minute, since 1970
+        numbers.append(_narrow(rows + done))
         done += batch.num_rows
-    first = np.concatenate(firsts) if firsts else np.zeros(0, dtype="int64")
-    if not len(first):
+    if not sum(len(f) for f in firsts):
         return None
+    first = np.concatenate(firsts)
+    del firsts
     order = np.argsort(first, kind="stable")  # by first minute; file order within
-    window = window_of(first[order], days)
+    window = np.floor_divide(first[order], days * 1440)
     del first
     return np.concatenate(numbers)[order], window
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """``values`` as 32-bit integers when they fit (minutes and row numbers of a file
+    nearly always do): half the memory of the arrays that span a whole file."""
+    if len(values) and (values.min() < -(2**31) or values.max() >= 2**31):
+        return values
+    return values.astype("int32")
 
 
 def _positive(table: pa.Table | pa.RecordBatch) -> pa.ChunkedArray | pa.Array:
@@ -417,8 +426,8 @@ def _readings_by_device(table: pa.Table, tz: str, names: np.ndarray) -> np.ndarr
         floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
         starts.append(_placed(start[rows] * 1000, floating[rows], tz))
         codes = np.asarray(batch.column("device").indices.to_numpy(zero_copy_only=False))
-        devices.append(rank[codes[rows]])
-        numbers.append(rows + done)
+        devices.append(_narrow(rank[codes[rows]]))
+        numbers.append(_narrow(rows + done))
         done += batch.num_rows
     if not done or not sum(len(n) for n in numbers):
         return None
