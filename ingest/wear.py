@@ -1,4 +1,6 @@
-"""Heart-rate presence → :class:`~ingest.records.WearSpan` records (one rule for all readers).
+"""Heart-rate presence → wear spans (one rule for all readers): as arrays
+(:func:`presence_arrays`, what the Apple Health reader turns into columns) or as
+:class:`~ingest.records.WearSpan` records (:func:`presence_spans`).
 
 A wrist device measures heart rate only while it sits on the skin, so a heart-rate reading
 is the usual sign that it was worn (see docs/rules.md, "Wear time"). Each reading marks
