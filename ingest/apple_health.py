@@ -50,12 +50,14 @@ StepCount records → :class:`StepColumns`
     dictionary-encoded), never as one object per interval. Every other record type (energy, sleep,
     ... - most of an export) is dropped after one attribute comparison, except heart rate.
 
-HeartRate records → :class:`WearSpan` (wear time)
+HeartRate records → :class:`WearColumns` (wear time)
     ``Record type="HKQuantityTypeIdentifierHeartRate"`` with a positive value marks the
     minute of its ``startDate`` as worn, per source device; readings at most 5 minutes
     apart are joined (:func:`ingest.wear.presence_spans`, docs/rules.md "Wear time"). Only
     the minute numbers are kept while streaming (8 bytes a reading), the spans are built
-    at the end. Records
+    from them at the end and handed over as columns (``ParsedFile.wear_spans`` is then a
+    :class:`WearColumns`: Arrow record batches, the device dictionary-encoded, a sequence
+    of :class:`WearSpan` to whoever reads it one at a time). Records
     nested in a ``<Correlation>`` are ignored: Apple repeats them at the top level.
 
     Several sources record the same minutes: the iPhone, the Apple Watch, apps such as
@@ -92,6 +94,7 @@ from datetime import UTC, datetime, timedelta
 from typing import BinaryIO, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
 from lxml import etree
 
 from ingest.records import (
@@ -102,10 +105,11 @@ from ingest.records import (
     SkippedFile,
     StepColumnsBuilder,
     UnusableFile,
-    WearSpan,
+    WearColumns,
+    WearColumnsBuilder,
 )
 from ingest.values import finite_float
-from ingest.wear import minute_of, presence_spans
+from ingest.wear import minute_of, presence_arrays
 
 __all__ = ["FORMAT", "parse", "parse_stream", "sniff"]
 
@@ -600,14 +604,15 @@ class _Reader:
             minutes = self.heart[key] = array("q")
         minutes.append(minute_of(start.utc))
 
-    def wear_spans(self) -> list[WearSpan]:
-        return [
-            span
-            for (device, offset, floating), minutes in self.heart.items()
-            for span in presence_spans(
-                minutes, device=device, utc_offset_s=offset, floating=floating
-            )
-        ]
+    def wear_spans(self) -> WearColumns:
+        """The heart-rate wear spans, per source and offset in the order first read, as
+        columns: made from the minutes' arrays, never one object a span."""
+        builder = WearColumnsBuilder()
+        for (device, offset, floating), minutes in self.heart.items():
+            first, end = presence_arrays(np.frombuffer(minutes, dtype="int64"))
+            builder.add_minutes(first, end, device, offset, floating)
+        self.heart.clear()
+        return builder.build()
 
     def workout(self, elem: etree._Element) -> None:
         start = self.instant(elem.get("startDate"))
@@ -691,7 +696,7 @@ class _Reader:
         if self.bad_workouts:
             warnings.append(f"{self.bad_workouts} workouts with unreadable dates were left out")
         spans = self.wear_spans()
-        if not self.sessions and not len(self.steps) and not spans:
+        if not self.sessions and not len(self.steps) and not len(spans):
             raise SkippedFile(NOTHING_USABLE)
         return ParsedFile(
             format=FORMAT,
@@ -699,7 +704,7 @@ class _Reader:
             sessions=tuple(self.sessions),
             step_columns=self.steps.build() if len(self.steps) else None,
             warnings=tuple(warnings),
-            wear_spans=tuple(spans),
+            wear_spans=spans if len(spans) else (),
         )
 
 

@@ -58,6 +58,7 @@ from ingest.records import (
     StepColumns,
     StepInterval,
     UnusableFile,
+    WearColumns,
     WearSpan,
 )
 
@@ -280,7 +281,11 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
     else:
         kept_columns, interval_problems = _keep_columns(parsed.step_columns, limits)
     days, day_problems = _keep(parsed.daily_steps, lambda r: _day_problem(r, limits))
-    spans, span_problems = _keep(parsed.wear_spans, lambda r: _wear_problem(r, limits))
+    spans: Sequence[WearSpan]
+    if isinstance(parsed.wear_spans, WearColumns):
+        spans, span_problems = _keep_wear_columns(parsed.wear_spans, limits)
+    else:
+        spans, span_problems = _keep(parsed.wear_spans, lambda r: _wear_problem(r, limits))
     left_out = [
         f"{len(problems)} {what} (e.g. {problems[0]})"
         for what, problems in (
@@ -318,7 +323,7 @@ def checked_records(parsed: ParsedFile, limits: RecordLimits = RECORD_LIMITS) ->
         step_intervals=tuple(intervals),
         step_columns=kept_columns if kept_columns is None or len(kept_columns) else None,
         daily_steps=tuple(days),
-        wear_spans=tuple(spans),
+        wear_spans=spans if isinstance(spans, WearColumns) and len(spans) else tuple(spans),
         warnings=(*parsed.warnings, warning),
     )
 
@@ -371,6 +376,40 @@ def _keep_columns(columns: StepColumns, limits: RecordLimits) -> tuple[StepColum
                 problems.append(found)
         kept.append(batch.filter(pa.array(~bad)))
     return StepColumns(tuple(b for b in kept if b.num_rows), columns.devices), problems
+
+
+def _keep_wear_columns(columns: WearColumns, limits: RecordLimits) -> tuple[WearColumns, list[str]]:
+    """:func:`_keep` for wear spans given as columns (as :func:`_keep_columns`): the
+    spans :func:`_wear_problem` finds nothing wrong with, and its words for each left out."""
+    lowest = _column_micros(limits.earliest)
+    highest = _column_micros(limits.latest)  # exclusive
+    minute = 60_000_000
+    kept: list[pa.RecordBatch] = []
+    problems: list[str] = []
+    for batch in columns.batches:
+        start = batch.column("start_utc").cast(pa.int64()).to_numpy()
+        last = batch.column("end_utc").cast(pa.int64()).to_numpy() - minute
+        offset = batch.column("utc_offset_s").fill_null(0).to_numpy()
+        suspect = (
+            (start < lowest)
+            | (start >= highest)
+            | (last < lowest)
+            | (last >= highest)
+            | (np.abs(offset) > limits.max_offset_s)
+        )
+        if not suspect.any():
+            kept.append(batch)
+            continue
+        rows = np.flatnonzero(suspect)
+        records = WearColumns((batch.take(pa.array(rows)),), columns.devices).records()
+        bad = np.zeros(len(batch), dtype=bool)
+        for row, record in zip(rows, records, strict=True):
+            found = _wear_problem(record, limits)
+            if found is not None:
+                bad[row] = True
+                problems.append(found)
+        kept.append(batch.filter(pa.array(~bad)))
+    return WearColumns(tuple(b for b in kept if b.num_rows), columns.devices), problems
 
 
 def _column_micros(instant: datetime) -> int:

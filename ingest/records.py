@@ -7,11 +7,12 @@ seconds (``utc_offset_s``) when, and only when, the file itself states it.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Final, Literal
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Literal, get_args, overload
 
 import numpy as np
 import pyarrow as pa
@@ -253,7 +254,9 @@ class StepColumnsBuilder:
         return StepColumns(batches, devices)
 
 
-def _plain(kind: pa.DataType, values: array[int], valid: np.ndarray | None = None) -> pa.Array:
+def _plain(
+    kind: pa.DataType, values: array[int] | np.ndarray, valid: np.ndarray | None = None
+) -> pa.Array:
     """An Arrow array over ``values``' own buffer; ``valid``: which rows are not null."""
     bitmap = None if valid is None or valid.all() else _bits(valid)
     return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
@@ -301,6 +304,186 @@ class WearSpan:
     floating: bool = False  # as SessionRecord.floating: local wall time, zone unknown
 
 
+WEAR_BASES: Final[tuple[WearBasis, ...]] = get_args(WearBasis)
+"""Every ``WearSpan.basis``: the dictionary of :data:`WEAR_COLUMNS`' ``basis`` column."""
+
+WEAR_COLUMNS: Final = pa.schema(
+    [
+        pa.field("start_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("end_utc", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("device", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("basis", pa.dictionary(pa.int32(), pa.string()), nullable=False),
+        pa.field("utc_offset_s", pa.int32()),
+        pa.field("floating", pa.bool_(), nullable=False),
+    ]
+)
+"""The columns of :class:`WearColumns`: one row per :class:`WearSpan`; ``device`` is
+``Device.key`` dictionary-encoded (code ``i`` is ``devices[i]``), ``basis`` a code into
+:data:`WEAR_BASES`."""
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class WearColumns(Sequence[WearSpan]):
+    """Wear spans as Arrow record batches (:data:`WEAR_COLUMNS`), for readers of files
+    with hundreds of thousands of them (Apple Health's heart rate): about 30 bytes a span
+    where a :class:`WearSpan` costs about 330. A sequence of :class:`WearSpan` all the
+    same (equal to the tuple of the same spans, made one at a time when read so), so it
+    stands in ``ParsedFile.wear_spans``; :meth:`from_records` and :meth:`records` are the
+    one place the two forms meet (``ParsedFile.wear``)."""
+
+    batches: tuple[pa.RecordBatch, ...]
+    devices: tuple[Device, ...]
+
+    @classmethod
+    def from_records(cls, records: Sequence[WearSpan]) -> WearColumns:
+        """The same spans, in the same order, as columns."""
+        if isinstance(records, WearColumns):
+            return records
+        builder = WearColumnsBuilder()
+        runs = itertools.groupby(records, lambda r: (r.device, r.utc_offset_s, r.floating, r.basis))
+        for (device, offset, floating, basis), run in runs:
+            spans = list(run)
+            builder.add(
+                np.array([micros(r.start_utc) for r in spans], dtype="int64"),
+                np.array([micros(r.end_utc) for r in spans], dtype="int64"),
+                device,
+                offset,
+                floating,
+                basis,
+            )
+        return builder.build()
+
+    def __len__(self) -> int:
+        return sum(b.num_rows for b in self.batches)
+
+    @overload
+    def __getitem__(self, index: int) -> WearSpan: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[WearSpan, ...]: ...
+    def __getitem__(self, index: int | slice) -> WearSpan | tuple[WearSpan, ...]:
+        return self.records()[index]
+
+    def __iter__(self) -> Iterator[WearSpan]:
+        for batch in self.batches:
+            yield from _wear_records(batch, self.devices)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, WearColumns):
+            return self.records() == other.records()
+        if isinstance(other, tuple | list):
+            return self.records() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.records())  # as the equal tuple's
+
+    def __repr__(self) -> str:
+        return f"WearColumns({self.records()!r})"
+
+    def table(self) -> pa.Table:
+        """Every batch as one table (the batches stay the chunks)."""
+        return pa.Table.from_batches(self.batches, schema=WEAR_COLUMNS)
+
+    def records(self) -> tuple[WearSpan, ...]:
+        """The spans as :class:`WearSpan` records (small files, tests, messages)."""
+        return tuple(self)
+
+
+def _wear_records(batch: pa.RecordBatch, devices: Sequence[Device]) -> Iterator[WearSpan]:
+    columns = batch.to_pydict()
+    codes = batch.column("device").indices.to_pylist()
+    bases = batch.column("basis").indices.to_pylist()
+    for start, end, code, basis, offset, floating in zip(
+        columns["start_utc"],
+        columns["end_utc"],
+        codes,
+        bases,
+        columns["utc_offset_s"],
+        columns["floating"],
+        strict=True,
+    ):
+        yield WearSpan(start, end, devices[code], WEAR_BASES[basis], offset, floating)
+
+
+class WearColumnsBuilder:
+    """Collects wear spans into :class:`WearColumns` a run at a time: the spans of one
+    device, offset and floating flag, as arrays of their start and end (a batch each)."""
+
+    def __init__(self) -> None:
+        self.batches: list[pa.RecordBatch] = []
+        self.devices: dict[Device, int] = {}
+
+    def add(
+        self,
+        start_us: np.ndarray,
+        end_us: np.ndarray,
+        device: Device,
+        utc_offset_s: int | None = None,
+        floating: bool = False,
+        basis: WearBasis = "heart_rate",
+    ) -> None:
+        """Spans ``[start_us[i], end_us[i])`` (microseconds since 1970, UTC)."""
+        n = len(start_us)
+        if not n:
+            return
+        code = self.devices.get(device)
+        if code is None:
+            code = self.devices[device] = len(self.devices)
+        stamp = pa.timestamp("us", tz="UTC")
+        self.batches.append(
+            pa.RecordBatch.from_arrays(
+                [
+                    _plain(stamp, np.ascontiguousarray(start_us, dtype="int64")),
+                    _plain(stamp, np.ascontiguousarray(end_us, dtype="int64")),
+                    _plain(pa.int32(), np.full(n, code, dtype="int32")),
+                    _plain(pa.int32(), np.full(n, WEAR_BASES.index(basis), dtype="int32")),
+                    _plain(
+                        pa.int32(),
+                        np.full(n, utc_offset_s or 0, dtype="int32"),
+                        np.full(n, utc_offset_s is not None),
+                    ),
+                    pa.Array.from_buffers(
+                        pa.bool_(), n, [None, _bits(np.full(n, floating, dtype=np.int8))]
+                    ),
+                ],
+                names=WEAR_COLUMNS.names,
+            )
+        )
+
+    def add_minutes(
+        self,
+        first: np.ndarray,
+        end: np.ndarray,
+        device: Device,
+        utc_offset_s: int | None = None,
+        floating: bool = False,
+    ) -> None:
+        """Heart-rate spans given as minutes since 1970 (``ingest.wear.presence_arrays``)."""
+        self.add(first * _MINUTE_US, end * _MINUTE_US, device, utc_offset_s, floating)
+
+    def build(self) -> WearColumns:
+        devices = tuple(self.devices)
+        keys = _strings([d.key for d in devices])
+        bases = _strings(list(WEAR_BASES))
+        batches = tuple(
+            pa.RecordBatch.from_arrays(
+                [
+                    *b.columns[:2],
+                    pa.DictionaryArray.from_arrays(b.column(2), keys),
+                    pa.DictionaryArray.from_arrays(b.column(3), bases),
+                    *b.columns[4:],
+                ],
+                schema=WEAR_COLUMNS,
+            )
+            for b in self.batches
+        )
+        self.batches = []
+        return WearColumns(batches, devices)
+
+
+_MINUTE_US: Final = int(timedelta(minutes=1) / timedelta(microseconds=1))
+
+
 @dataclass(frozen=True, slots=True)
 class DailySteps:
     """A day's step total when a source gives no finer data (a daily summary CSV)."""
@@ -320,7 +503,9 @@ class ParsedFile:
     step_intervals: tuple[StepInterval, ...] = ()
     warnings: tuple[str, ...] = ()
     daily_steps: tuple[DailySteps, ...] = ()
-    wear_spans: tuple[WearSpan, ...] = ()
+    # a tuple of records, or (a reader of many: Apple Health) the same spans as columns
+    # (:class:`WearColumns`, a sequence of them too). Rules read them through :meth:`wear`.
+    wear_spans: tuple[WearSpan, ...] | WearColumns = ()
     # a reader of many intervals (Apple Health) hands them over as columns instead of
     # ``step_intervals``; never both. Read them through :meth:`steps`.
     step_columns: StepColumns | None = None
@@ -331,6 +516,11 @@ class ParsedFile:
         if self.step_columns is not None:
             return self.step_columns
         return StepColumns.from_records(self.step_intervals)
+
+    def wear(self) -> WearColumns:
+        """The file's wear spans as columns, whichever form the reader gave: the one
+        conversion every rule downstream reads through."""
+        return WearColumns.from_records(self.wear_spans)
 
     def step_records(self) -> tuple[StepInterval, ...]:
         """The file's step intervals as records, whichever form the reader gave."""

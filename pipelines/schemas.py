@@ -195,7 +195,8 @@ SESSIONS = TableSchema(
 )
 
 STEP_MINUTE_WINDOW_DAYS: Final = 28
-"""The UTC days of one window of ``step_minutes`` (``TableSchema.windowed_by``)."""
+"""The UTC days of one window of a windowed table (``step_minutes``, ``wear``:
+``TableSchema.windowed_by``)."""
 
 STEP_MINUTES = TableSchema(
     name="step_minutes",
@@ -229,6 +230,7 @@ WEAR = TableSchema(
     name="wear",
     grain="one row per participant × device × file × basis × stretch of wear",
     key=("participant", "device", "file_sha256", "basis", "start_utc"),
+    windowed_by="start_utc",
     doc="Stretches a device showed it was worn (pipelines.rules.steps). `basis` `heart_rate`: "
     "minutes with a heart-rate reading, readings at most 5 min apart joined (ingest.wear). "
     "`steps`: the stretches a file's step readings cover — readings shorter than 60 min, "

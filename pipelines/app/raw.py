@@ -15,7 +15,7 @@ from pipelines.app.uploads import StoredUpload, parse_stored
 from pipelines.rules import ingestion, participants, retention
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
-from pipelines.rules.steps import StepFile, merged_windows
+from pipelines.rules.steps import StepFile, WearFile, merged_windows
 from pipelines.schemas import DAILY_STEPS, FILES, PARTICIPANTS, SESSIONS, STEP_MINUTES, WEAR
 from pipelines.store import sealed
 from pipelines.store.storage import Store
@@ -70,7 +70,8 @@ def reprocess(store: Store, participant: str, *, workers: int | None = None) -> 
         files = diary_rows.reset_index(drop=True)
         sessions = SESSIONS.empty()
         step_files: list[StepFile] = []
-        wear, days = WEAR.empty(), DAILY_STEPS.empty()
+        wear_files: list[WearFile] = []
+        days = DAILY_STEPS.empty()
         outcomes: list[Outcome] = []
         batches: dict[datetime, list[Upload]] = {}
         for upload, row in zip(parsed, recorded, strict=True):
@@ -80,12 +81,12 @@ def reprocess(store: Store, participant: str, *, workers: int | None = None) -> 
             outcomes += rows.outcomes
             sessions = ingestion.merged(sessions, rows.sessions, SESSIONS.key)
             step_files += rows.step_files  # spread and merged a window at a time below
-            wear = ingestion.merged(wear, rows.wear, WEAR.key)
+            wear_files += rows.wear_files  # made into rows a window at a time below
             days = ingestion.merged(days, rows.daily_steps, DAILY_STEPS.key)
             files = ingestion.merged(files, rows.files, FILES.key)
         store.write(SESSIONS, participant, derive_sessions(sessions, p.tz))
         store.write_windows(STEP_MINUTES, participant, merged_windows(step_files))
-        store.write(WEAR, participant, wear)
+        store.write_windows(WEAR, participant, ingestion.wear_windows(wear_files))
         store.write(DAILY_STEPS, participant, days)
         refresh_locked(store, participant)
         store.write(FILES, participant, _in_order_of(files, manifest))

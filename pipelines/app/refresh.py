@@ -107,7 +107,7 @@ def refresh_locked(store: Store, participant: str) -> None:
         p,
         store.read(SESSIONS, [participant]),
         (frame for _, frame in store.read_windows(STEP_MINUTES, participant)),
-        store.read(WEAR, [participant]),
+        (frame for _, frame in store.read_windows(WEAR, participant)),
         store.read(DAILY_STEPS, [participant]),
         overrides(store, participant),
         diary_days,

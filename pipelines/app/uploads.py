@@ -44,6 +44,7 @@ PARALLEL_MIN_BYTES = 2_000_000  # below this, starting worker processes costs mo
 
 
 PARSE_HELD_BYTES = 256 * 1024 * 1024  # file contents parse_stored holds at once
+READ_HERE_BYTES = 64 * 1024 * 1024  # a streamed leaf this large is parsed in this process
 
 
 IN_MEMORY_RAW_BYTES = 16 * 1024 * 1024  # a sealed raw file up to this is decrypted in memory
@@ -436,8 +437,23 @@ def parse_stored(
                         initargs=(os.getpid(),),
                     )
                     pools.append(stack.enter_context(pool))
-                chunk = max(1, len(leaves) // (n * 8))
-                return list(pools[0].map(read_leaf, leaves, insides, chunksize=chunk))
+                # a leaf streamed from disk (an export's main document) is read here while
+                # the pool reads the others: sent back from a worker, its records would be
+                # pickled whole and held twice over in both processes
+                here = [i for i, leaf in enumerate(leaves) if _read_here(leaf)]
+                there = [i for i in range(len(leaves)) if i not in here]
+                chunk = max(1, len(there) // (n * 8))
+                sent = pools[0].map(
+                    read_leaf,
+                    [leaves[i] for i in there],
+                    [insides[i] for i in there],
+                    chunksize=chunk,
+                )
+                results: dict[int, MemberResult] = {
+                    i: read_leaf(leaves[i], insides[i]) for i in here
+                }
+                results.update(zip(there, sent, strict=True))
+                return [results[i] for i in range(len(leaves))]
             return [read_leaf(leaf, inside) for leaf, inside in zip(leaves, insides, strict=True)]
 
         def parse_group(
@@ -493,6 +509,12 @@ def parse_stored(
     return uploads
 
 
+def _read_here(leaf: Leaf) -> bool:
+    """Whether ``parse_stored`` reads ``leaf`` in its own process rather than a worker's:
+    a large leaf streamed from disk (``Leaf.opener``, no bytes held)."""
+    return leaf.data is None and leaf.opener is not None and leaf.size >= READ_HERE_BYTES
+
+
 def _small(raw: Path) -> bool:
     return raw.stat().st_size <= IN_MEMORY_RAW_BYTES
 
@@ -539,13 +561,13 @@ def record(
         sessions = derive_sessions(
             ingestion.merged(store.read(SESSIONS, [participant]), rows.sessions, SESSIONS.key), p.tz
         )
-        wear = ingestion.merged(store.read(WEAR, [participant]), rows.wear, WEAR.key)
         # facts, then what derives from them, the manifest last (see above)
         store.write(SESSIONS, participant, sessions)
         # a window at a time: the stored minutes and the new ones, merged
         minutes = merged_windows(rows.step_files, store.read_windows(STEP_MINUTES, participant))
         store.write_windows(STEP_MINUTES, participant, minutes)
-        store.write(WEAR, participant, wear)
+        wear = ingestion.wear_windows(rows.wear_files, store.read_windows(WEAR, participant))
+        store.write_windows(WEAR, participant, wear)
         days = ingestion.merged(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )

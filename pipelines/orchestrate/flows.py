@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.context import FlowRunContext
 from prefect.states import State
@@ -77,7 +78,10 @@ def _parse_spread(stored: list[uploads.StoredUpload]) -> list[Upload]:
     return [upload for future in futures for upload in future.result()]
 
 
-@task(name="record")
+# No cache key for a task whose input is the parsed uploads: Prefect would work one out by
+# serialising them whole (JSON, then cloudpickle) — another copy of an export's records in
+# memory, for a cache the ingest never uses (the key holds the run's id).
+@task(name="record", cache_policy=NO_CACHE)
 def record_task(data_dir: str, participant: str, parsed: list[Upload]) -> list[Outcome]:
     return uploads.record(Store(data_dir), participant, parsed)
 

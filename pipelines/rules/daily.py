@@ -307,7 +307,7 @@ def _summed_days(parts: list[pd.Series]) -> pd.Series:
 def daily_activity(
     sessions: pd.DataFrame,
     step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
-    wear: pd.DataFrame,
+    wear: pd.DataFrame | Iterable[pd.DataFrame],
     *,
     tz: str,
     min_bout_minutes: int,
@@ -316,7 +316,10 @@ def daily_activity(
     daily_steps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The activity columns of the daily table for one participant, one row per local day
-    from ``min(program_start, first data day)`` to the last data day (empty without data)."""
+    from ``min(program_start, first data day)`` to the last data day (empty without data).
+    ``step_minutes`` and ``wear`` may come as parts (a stored window each, in order):
+    ``wear``'s are kept as :func:`lean_wear`, what the day rules read of them."""
+    wear = wear if isinstance(wear, pd.DataFrame) else lean_wear(wear)
     sm = session_minutes(sessions, tz)
 
     walking = sm[(sm["category"] == "walking") & sm["counted"]]
@@ -715,14 +718,47 @@ def _empty() -> pd.DataFrame:
     return out
 
 
-def _wear_days(wear: pd.DataFrame, tz: str) -> list[tuple[date, date, str]]:
+WEAR_READ: tuple[str, ...] = ("device", "start_utc", "end_utc", "utc_offset_s", "source", "basis")
+"""The columns of ``wear`` the day rules read (:func:`_wear_days`, :func:`wear_by_day`)."""
+_WEAR_NAMES: tuple[str, ...] = ("device", "source", "basis")
+
+
+def lean_wear(parts: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """``wear`` rows given in parts (a stored window each) as one frame of the columns
+    the day rules read (:data:`WEAR_READ`), in the order given, the names (device,
+    source, basis) as categories: a few bytes a row where a string costs some fifty."""
+    kept: list[pd.DataFrame] = []
+    for part in parts:
+        if len(part):
+            part = part.loc[:, list(WEAR_READ)]
+            kept.append(part.astype({name: "category" for name in _WEAR_NAMES}))
+    if not kept:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in WEAR_READ}).iloc[:0]
+    names = {
+        name: pd.api.types.union_categoricals([k[name] for k in kept], ignore_order=True)
+        for name in _WEAR_NAMES
+    }
+    lean = pd.concat([k.drop(columns=list(_WEAR_NAMES)) for k in kept], ignore_index=True)
+    for name, values in names.items():
+        lean[name] = values
+    return lean.loc[:, list(WEAR_READ)]
+
+
+def _wear_days(wear: pd.DataFrame, tz: str, chunk: int = 65_536) -> list[tuple[date, date, str]]:
+    """The distinct (first local day, last local day, source) of the wear rows: what
+    makes a day one with data. Worked out ``chunk`` rows at a time (the days of a row
+    depend on it alone), so the dates of every row are never held at once."""
     if wear.empty:
         return []
-    starts = timeline.local_dates(wear["start_utc"], wear["utc_offset_s"], tz)
-    ends = timeline.local_dates(
-        wear["end_utc"] - pd.Timedelta(microseconds=1), wear["utc_offset_s"], tz
-    )
-    return list(zip(starts, ends, wear["source"].astype(str), strict=True))
+    found: dict[tuple[date, date, str], None] = {}
+    for low in range(0, len(wear), chunk):
+        part = wear.iloc[low : low + chunk]
+        starts = timeline.local_dates(part["start_utc"], part["utc_offset_s"], tz)
+        ends = timeline.local_dates(
+            part["end_utc"] - pd.Timedelta(microseconds=1), part["utc_offset_s"], tz
+        )
+        found.update(dict.fromkeys(zip(starts, ends, part["source"].astype(str), strict=True)))
+    return list(found)
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -10,7 +10,9 @@ recorded once with its status: ``ok``, ``skipped`` or ``rejected`` and the reaso
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import heapq
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -52,13 +54,20 @@ class IngestRows:
     files: pd.DataFrame
     sessions: pd.DataFrame
     step_files: tuple[steps_mod.StepFile, ...]  # spread into minutes when written
-    wear: pd.DataFrame
+    wear_files: tuple[steps_mod.WearFile, ...]  # made into rows a window at a time when written
     daily_steps: pd.DataFrame
     outcomes: list[Outcome] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return len(self.files) > 0
+
+    @property
+    def wear(self) -> pd.DataFrame:
+        """The new ``wear`` rows of every file in one frame, file by file (the writer
+        takes them a window at a time: :func:`wear_windows`)."""
+        frames = [frame for f in self.wear_files for frame in f.frames()]
+        return _concat(frames, WEAR.empty())
 
     @property
     def step_minutes(self) -> pd.DataFrame:
@@ -91,7 +100,7 @@ def ingest_rows(
     file_rows: list[dict[str, object]] = []
     session_frames: list[pd.DataFrame] = []
     step_files: list[steps_mod.StepFile] = []
-    wear_frames: list[pd.DataFrame] = []
+    wear_files: list[steps_mod.WearFile] = []
     day_frames: list[pd.DataFrame] = []
     outcomes: list[Outcome] = []
     for upload in uploads:
@@ -146,12 +155,9 @@ def ingest_rows(
                     step_files.append(
                         steps_mod.StepFile(participant, member.sha256, intervals, tz, source)
                     )
-                wear_frames.append(
-                    steps_mod.wear_spans(participant, member.sha256, intervals, tz, source)
-                )
-                wear_frames.append(
-                    steps_mod.heart_rate_wear(
-                        participant, member.sha256, parsed.wear_spans, tz, source
+                wear_files.append(
+                    steps_mod.WearFile(
+                        participant, member.sha256, intervals, parsed.wear(), tz, source
                     )
                 )
                 day_frames.append(
@@ -171,7 +177,7 @@ def ingest_rows(
         files=files,
         sessions=_concat(session_frames, SESSIONS.empty()),
         step_files=tuple(step_files),
-        wear=_concat(wear_frames, WEAR.empty()),
+        wear_files=tuple(wear_files),
         daily_steps=_concat(day_frames, DAILY_STEPS.empty()),
         outcomes=outcomes,
     )
@@ -197,6 +203,30 @@ def merged(existing: pd.DataFrame, new: pd.DataFrame, key: Iterable[str]) -> pd.
         return new.reset_index(drop=True)
     both = pd.concat([existing, new], ignore_index=True)
     return both.drop_duplicates(list(key), keep="first").reset_index(drop=True)
+
+
+def wear_windows(
+    files: Sequence[steps_mod.WearFile],
+    existing: steps_mod.Windows = (),
+    days: int = steps_mod.WINDOW_DAYS,
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``existing`` wear rows plus those of ``files`` whose key they do not hold yet
+    (:func:`merged`), a window of ``days`` UTC days (by ``start_utc``) at a time, in window
+    order. A key's rows all fall in one window (``start_utc`` is part of it), so this is
+    :func:`merged` of the whole tables, cut into windows; one window of each source is
+    held at a time."""
+    tagged: list[Iterable[tuple[int, bool, pd.DataFrame]]] = [
+        ((w, False, frame) for w, frame in existing),
+        *(((w, True, frame) for w, frame in f.windows(days)) for f in files),
+    ]
+    ordered = heapq.merge(*tagged, key=lambda item: item[0])
+    for window, group in itertools.groupby(ordered, key=lambda item: item[0]):
+        parts = list(group)
+        old = _concat([frame for _, new, frame in parts if not new], WEAR.empty())
+        fresh = _concat([frame for _, new, frame in parts if new], WEAR.empty())
+        frame = merged(old, fresh, WEAR.key)
+        if len(frame):
+            yield window, frame
 
 
 def merged_step_minutes(existing: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:

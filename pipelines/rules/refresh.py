@@ -47,7 +47,7 @@ def recompute(
     p: Participant,
     session_rows: pd.DataFrame,
     step_minutes: pd.DataFrame | Iterable[pd.DataFrame],
-    wear: pd.DataFrame,
+    wear: pd.DataFrame | Iterable[pd.DataFrame],
     daily_steps: pd.DataFrame | None = None,
     overrides: Mapping[str, str] | None = None,
     diary_days: pd.DataFrame | None = None,

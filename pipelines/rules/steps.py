@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.records import DailySteps, StepColumns, StepInterval, WearSpan, micros
+from ingest.records import DailySteps, StepColumns, StepInterval, WearColumns, WearSpan
 from pipelines import schemas
 from pipelines.rules import timeline
 from pipelines.schemas import DAILY_STEPS, STEP_MINUTES, WEAR
@@ -72,9 +72,11 @@ class IntervalArrays:
     names: np.ndarray
 
     @classmethod
-    def of(cls, table: pa.Table, tz: str) -> IntervalArrays:
+    def of(cls, table: pa.Table, tz: str, names: np.ndarray | None = None) -> IntervalArrays:
         """The arrays of ``table`` (:data:`ingest.records.STEP_COLUMNS`); floating
-        (wall-clock) intervals are placed in ``tz``."""
+        (wall-clock) intervals are placed in ``tz``. ``names``: the device keys to code
+        into (sorted, holding every key of ``table``: those of a whole file when
+        ``table`` is a part of it); by default the keys ``table`` uses."""
         table = table.unify_dictionaries()
         column = table.column("device")
         if table.num_rows:
@@ -84,17 +86,14 @@ class IntervalArrays:
             ).astype("int64")
         else:
             keys, codes = np.array([], dtype=object), np.zeros(0, dtype="int64")
-        used = np.unique(codes)
-        names = np.array(sorted(keys[used]), dtype=object)
+        if names is None:
+            names = np.array(sorted(keys[np.unique(codes)]), dtype=object)
         rank = np.zeros(len(keys), dtype="int64")
+        used = np.unique(codes)
         rank[used] = np.searchsorted(names, keys[used])
         floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
-        start = _micros(table.column("start_utc")) * 1000
-        end = _micros(table.column("end_utc")) * 1000
-        if floating.any():
-            for values in (start, end):
-                wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
-                values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+        start = _placed(_micros(table.column("start_utc")) * 1000, floating, tz)
+        end = _placed(_micros(table.column("end_utc")) * 1000, floating, tz)
         offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
         offsets[floating] = np.nan
         return cls(
@@ -105,6 +104,14 @@ class IntervalArrays:
             offsets,
             names,
         )
+
+
+def _placed(values: np.ndarray, floating: np.ndarray, tz: str) -> np.ndarray:
+    """``values`` (ns) with those of floating (wall-clock) rows placed in ``tz``."""
+    if floating.any():
+        wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
+        values[floating] = _ns(timeline.wall_to_utc(wall, tz))
+    return values
 
 
 def _micros(column: pa.ChunkedArray) -> np.ndarray:
@@ -157,7 +164,7 @@ def step_minute_windows(
     tz: str = "UTC",
     source: str = "fit",
     days: int = WINDOW_DAYS,
-    batch_rows: int = 65_536,
+    batch_rows: int = 16_384,
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """The minutes with steps of one file, a window of ``days`` UTC days at a time, in
     window order: ``(window, frame)``, each frame in device and minute order.
@@ -172,36 +179,33 @@ def step_minute_windows(
     columns = columns_of(records)
     if not len(columns):
         return
-    table = columns.table()
-    table = table.filter(_positive(table))
-    if table.num_rows == 0:
+    table = columns.table().unify_dictionaries()
+    names = _device_names(table)
+    by_first = _by_first_minute(table, tz, days)
+    if by_first is None:
         return
-    iv = IntervalArrays.of(table, tz)
-    del table
-    device_code = iv.device
-    names = pd.array(iv.names, dtype="string")
-    first = iv.start_ns - iv.start_ns % MINUTE_NS
-    last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
-    length_s = (iv.end_ns - iv.start_ns) // 1_000_000_000
-    steps = iv.steps
-    offsets = iv.utc_offset_s
-    order = np.argsort(first, kind="stable")  # by first minute; file order within
-    window = window_of(first[order], days)
+    order, window = by_first
+    str_names = pd.array(names, dtype="string")
     pending = _no_rows()
     for lo, hi in _window_runs(window, batch_rows):
-        rows = order[lo:hi]
+        rows = order[lo:hi]  # the file's rows, by first minute, in file order within
         done_before = (int(window[hi - 1]) + 1) * days * DAY_NS if hi < len(order) else None
-        spread = _spread(rows, first[rows], last[rows], steps[rows])
+        iv = IntervalArrays.of(table.take(rows), tz, names)
+        first = iv.start_ns - iv.start_ns % MINUTE_NS
+        last = iv.end_ns + (-iv.end_ns) % MINUTE_NS
+        spread = _spread(first, last, iv.steps)
+        at = spread["row"]
         fresh = pd.DataFrame(
             {
-                "order": spread["order"],
-                "device_code": device_code[spread["order"]],
+                "order": rows[at],
+                "device_code": iv.device[at],
                 "minute_ns": spread["minute_ns"],
                 "steps": spread["steps"],
-                "utc_offset_s": offsets[spread["order"]],
-                "resolution_s": length_s[spread["order"]],
+                "utc_offset_s": iv.utc_offset_s[at],
+                "resolution_s": ((iv.end_ns - iv.start_ns) // 1_000_000_000)[at],
             }
         )
+        del iv, spread, at
         pending = fresh if pending.empty else pd.concat([pending, fresh], ignore_index=True)
         if done_before is None:
             ready, pending = pending, _no_rows()
@@ -213,10 +217,54 @@ def step_minute_windows(
         ready_window = window_of(ready["minute_ns"].to_numpy(), days)
         for w in np.unique(ready_window):
             part = ready[ready_window == w]
-            yield int(w), _summed(part, names, participant, file_sha256, source)
+            yield int(w), _summed(part, str_names, participant, file_sha256, source)
 
 
-def _positive(table: pa.Table) -> pa.ChunkedArray:
+def _device_names(table: pa.Table) -> np.ndarray:
+    """Every device key of ``table`` (dictionaries unified), sorted, each once."""
+    if not table.num_rows:
+        return np.array([], dtype=object)
+    keys = table.column("device").chunk(0).dictionary.to_pylist()
+    return np.array(sorted(set(keys)), dtype=object)
+
+
+def _by_first_minute(
+    table: pa.Table, tz: str, days: int = WINDOW_DAYS
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of ``table`` that put steps in a minute (:func:`_positive`), ordered by
+    their first minute, the file's order within (row numbers), and the window of each:
+    worked out a batch at a time, so only these two arrays span the whole file (None
+    without such rows)."""
+    firsts: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+    done = 0
+    for batch in table.to_batches():
+        positive = np.asarray(_positive(batch).to_numpy(zero_copy_only=False), dtype=bool)
+        floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
+        rows = np.flatnonzero(positive)
+        start = _placed(_micros(batch.column("start_utc")) * 1000, floating, tz)[rows]
+        firsts.append(_narrow(start // MINUTE_NS))  # the first minute, since 1970
+        numbers.append(_narrow(rows + done))
+        done += batch.num_rows
+    if not sum(len(f) for f in firsts):
+        return None
+    first = np.concatenate(firsts)
+    del firsts
+    order = np.argsort(first, kind="stable")  # by first minute; file order within
+    window = np.floor_divide(first[order], days * 1440)
+    del first
+    return np.concatenate(numbers)[order], window
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """``values`` as 32-bit integers when they fit (minutes and row numbers of a file
+    nearly always do): half the memory of the arrays that span a whole file."""
+    if len(values) and (values.min() < -(2**31) or values.max() >= 2**31):
+        return values
+    return values.astype("int32")
+
+
+def _positive(table: pa.Table | pa.RecordBatch) -> pa.ChunkedArray | pa.Array:
     """Rows with steps over a positive span: the only ones that put steps in a minute."""
     return pc.and_(
         pc.greater(table.column("steps"), 0),
@@ -239,13 +287,11 @@ def _window_runs(window: np.ndarray, batch_rows: int) -> Iterator[tuple[int, int
         yield lo, len(window)
 
 
-def _spread(
-    rows: np.ndarray, first: np.ndarray, last: np.ndarray, steps: np.ndarray
-) -> dict[str, np.ndarray]:
+def _spread(first: np.ndarray, last: np.ndarray, steps: np.ndarray) -> dict[str, np.ndarray]:
     """Each interval's steps over its minutes (the rule in :func:`step_minute_windows`):
-    rows with steps only, each naming its interval (``order``)."""
+    rows with steps only, each naming its interval (``row``, a position in the arrays)."""
     n = np.maximum((last - first) // MINUTE_NS, 1)
-    rep = np.repeat(np.arange(len(rows)), n)
+    rep = np.repeat(np.arange(len(first)), n)
     within = np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n)
     base = steps // n
     remainder = steps - base * n
@@ -253,7 +299,7 @@ def _spread(
     per_minute = base[rep] + extra
     keep = per_minute > 0
     return {
-        "order": rows[rep][keep],
+        "row": rep[keep],
         "minute_ns": (first[rep] + within * MINUTE_NS)[keep],
         "steps": per_minute[keep],
     }
@@ -316,25 +362,40 @@ def wear_spans(
     records: Intervals,
     tz: str = "UTC",
     source: str = "fit",
+    batch_rows: int = 65_536,
 ) -> pd.DataFrame:
-    """The stretches the file's step readings cover, per device (see the module doc)."""
-    table = columns_of(records).table()
-    span = pc.subtract(table.column("end_utc"), table.column("start_utc"))
-    table = table.filter(
-        pc.and_(
-            pc.greater(span, pa.scalar(timedelta(0), type=pa.duration("us"))),
-            pc.less(span, pa.scalar(WEAR_MAX_READING, type=pa.duration("us"))),
-        )
-    )
-    if table.num_rows == 0:
+    """The stretches the file's step readings cover, per device (see the module doc).
+
+    Worked out ``batch_rows`` readings at a time in device and start order: each run's
+    readings joined into stretches, then those stretches joined by the same rule (a
+    stretch's end is the latest end of its readings, so the join across a run's edge is
+    what the readings' join would be); only the readings' order spans the whole file."""
+    columns = columns_of(records)
+    if not len(columns):
         return WEAR.empty()
-    iv = IntervalArrays.of(table, tz)
-    del table
+    table = columns.table().unify_dictionaries()
+    names = _device_names(table)
+    rows = _readings_by_device(table, tz, names)
+    if rows is None:
+        return WEAR.empty()
     gap_ns = int(WEAR_MAX_GAP.total_seconds()) * 1_000_000_000
-    parts = [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]  # in name order
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for low in range(0, len(rows), batch_rows):
+        iv = IntervalArrays.of(table.take(rows[low : low + batch_rows]), tz, names)
+        parts += [_stretches(iv, int(d), gap_ns) for d in np.unique(iv.device)]
+    del table, rows
+    pieces = IntervalArrays(  # the runs' stretches, in device and start order
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.zeros(0, dtype="int64"),
+        np.concatenate([p[3] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+        names,
+    )
+    parts = [_stretches(pieces, int(d), gap_ns) for d in np.unique(pieces.device)]
     spans = pd.DataFrame(
         {
-            "device": pd.array(iv.names[np.concatenate([p[3] for p in parts])], dtype="string"),
+            "device": pd.array(names[np.concatenate([p[3] for p in parts])], dtype="string"),
             "start_utc": pd.to_datetime(np.concatenate([p[0] for p in parts]), utc=True),
             "end_utc": pd.to_datetime(np.concatenate([p[1] for p in parts]), utc=True),
             "utc_offset_s": pd.array(np.concatenate([p[2] for p in parts]), dtype="Int64"),
@@ -345,6 +406,33 @@ def wear_spans(
     spans["source"] = source
     spans["basis"] = "steps"
     return schemas.coerce(WEAR, spans)
+
+
+def _readings_by_device(table: pa.Table, tz: str, names: np.ndarray) -> np.ndarray | None:
+    """The row numbers of ``table``'s readings that show wear (0 < length <
+    :data:`WEAR_MAX_READING`), by device name, then start, the file's order within;
+    worked out a batch at a time (None without such readings)."""
+    starts: list[np.ndarray] = []
+    devices: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+    done = 0
+    keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
+    rank = np.searchsorted(names, keys) if len(keys) else np.zeros(0, dtype="int64")
+    longest = int(WEAR_MAX_READING.total_seconds()) * 1_000_000
+    for batch in table.to_batches():
+        start = _micros(batch.column("start_utc"))
+        span = _micros(batch.column("end_utc")) - start
+        rows = np.flatnonzero((span > 0) & (span < longest))
+        floating = np.asarray(batch.column("floating").to_numpy(zero_copy_only=False), dtype=bool)
+        starts.append(_placed(start[rows] * 1000, floating[rows], tz))
+        codes = np.asarray(batch.column("device").indices.to_numpy(zero_copy_only=False))
+        devices.append(_narrow(rank[codes[rows]]))
+        numbers.append(_narrow(rows + done))
+        done += batch.num_rows
+    if not done or not sum(len(n) for n in numbers):
+        return None
+    order = np.lexsort((np.concatenate(starts), np.concatenate(devices)))  # stable
+    return np.concatenate(numbers)[order]
 
 
 def _stretches(
@@ -369,54 +457,85 @@ def _stretches(
 def heart_rate_wear(
     participant: str,
     file_sha256: str,
-    records: Sequence[WearSpan],
+    records: Sequence[WearSpan] | WearColumns,
     tz: str,
     source: str,
 ) -> pd.DataFrame:
     """The heart-rate wear spans of one file as ``wear`` rows (basis ``heart_rate``);
     floating (wall-clock) spans are placed in ``tz``. Spans of one device that touch or
     overlap (a file's spans of several offsets) are kept as they are: the day rule takes
-    their union; of spans of one device that start together, the first."""
-    spans = [r for r in records if r.end_utc > r.start_utc]
-    if not spans:
+    their union; of spans of one device that start together, the first. Rows in device
+    name and start order."""
+    spans = _HeartRateSpans.of(records, tz)
+    if spans is None:
         return WEAR.empty()
-    n = len(spans)
-    codes: dict[str, int] = {}
-    device = np.fromiter((codes.setdefault(r.device.key, len(codes)) for r in spans), "int64", n)
-    keys = np.array(list(codes), dtype=object)
-    rank = np.argsort(np.argsort(keys, kind="stable"), kind="stable")  # code → name order
-    start = np.fromiter((micros(r.start_utc) for r in spans), "int64", n) * 1000
-    end = np.fromiter((micros(r.end_utc) for r in spans), "int64", n) * 1000
-    floating = np.fromiter((r.floating for r in spans), bool, n)
-    offsets = np.fromiter(
-        (np.nan if r.floating or r.utc_offset_s is None else r.utc_offset_s for r in spans),
-        "float64",
-        n,
-    )
-    basis = np.array(sorted({r.basis for r in spans}), dtype=object)
-    basis_code = np.searchsorted(basis, np.array([r.basis for r in spans], dtype=object))
-    del spans
-    if floating.any():
-        for values in (start, end):
-            wall = pd.Series(pd.to_datetime(values[floating], unit="ns"))
-            values[floating] = _ns(timeline.wall_to_utc(wall, tz))
-    order = np.lexsort((start, rank[device]))  # by device name, then start; stable
-    start, end, device = start[order], end[order], rank[device][order]
-    first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
-    kept = order[first]
-    frame = pd.DataFrame(
-        {
-            "participant": participant,
-            "device": pd.array(np.sort(keys)[device[first]], dtype="string"),
-            "start_utc": pd.to_datetime(start[first], utc=True),
-            "end_utc": pd.to_datetime(end[first], utc=True),
-            "utc_offset_s": pd.array(offsets[kept], dtype="Int64"),
-            "file_sha256": file_sha256,
-            "source": source,
-            "basis": basis[basis_code[kept]],
-        }
-    )
-    return schemas.coerce(WEAR, frame)
+    return spans.frame(participant, file_sha256, source)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeartRateSpans:
+    """A file's heart-rate wear rows (:func:`heart_rate_wear`) as arrays, in device name
+    and start order: ``device`` and ``basis`` codes into ``names`` and ``bases``."""
+
+    start_ns: np.ndarray
+    end_ns: np.ndarray
+    device: np.ndarray
+    utc_offset_s: np.ndarray
+    basis: np.ndarray
+    names: np.ndarray
+    bases: np.ndarray
+
+    @classmethod
+    def of(cls, records: Sequence[WearSpan] | WearColumns, tz: str) -> _HeartRateSpans | None:
+        table = WearColumns.from_records(records).table()  # records: the one conversion
+        table = table.filter(pc.greater(table.column("end_utc"), table.column("start_utc")))
+        if table.num_rows == 0:
+            return None
+        table = table.unify_dictionaries()
+        keys = np.array(table.column("device").chunk(0).dictionary.to_pylist(), dtype=object)
+        names, rank = np.unique(keys, return_inverse=True)  # code → name order
+        device = rank.reshape(-1)[_codes(table.column("device"))]
+        bases = np.array(table.column("basis").chunk(0).dictionary.to_pylist(), dtype=object)
+        basis = _codes(table.column("basis"))
+        floating = np.asarray(table.column("floating").to_numpy(), dtype=bool)
+        start = _placed(_micros(table.column("start_utc")) * 1000, floating, tz)
+        end = _placed(_micros(table.column("end_utc")) * 1000, floating, tz)
+        offsets = table.column("utc_offset_s").to_numpy().astype("float64")  # null: NaN
+        offsets[floating] = np.nan
+        del table
+        order = np.lexsort((start, device))  # by device name, then start; stable
+        start, device = start[order], device[order]
+        first = np.r_[True, (device[1:] != device[:-1]) | (start[1:] != start[:-1])]
+        kept = order[first]
+        return cls(start[first], end[kept], device[first], offsets[kept], basis[kept], names, bases)
+
+    def frame(
+        self, participant: str, file_sha256: str, source: str, rows: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The ``wear`` rows (all, or those at positions ``rows``, in that order)."""
+        pick = slice(None) if rows is None else rows
+        frame = pd.DataFrame(
+            {
+                "participant": participant,
+                "device": pd.array(self.names[self.device[pick]], dtype="string"),
+                "start_utc": pd.to_datetime(self.start_ns[pick], utc=True),
+                "end_utc": pd.to_datetime(self.end_ns[pick], utc=True),
+                "utc_offset_s": pd.array(self.utc_offset_s[pick], dtype="Int64"),
+                "file_sha256": file_sha256,
+                "source": source,
+                "basis": self.bases[self.basis[pick]],
+            }
+        )
+        return schemas.coerce(WEAR, frame)
+
+
+def _codes(column: pa.ChunkedArray) -> np.ndarray:
+    """A dictionary column's codes (its chunks' dictionaries unified) as one array."""
+    if not column.num_chunks:
+        return np.zeros(0, dtype="int64")
+    return np.concatenate(
+        [np.asarray(c.indices.to_numpy(zero_copy_only=False)) for c in column.chunks]
+    ).astype("int64")
 
 
 def daily_steps(
@@ -469,6 +588,48 @@ class StepFile:
         return step_minute_windows(
             self.participant, self.file_sha256, self.columns, self.tz, self.source, days
         )
+
+
+@dataclass(frozen=True, slots=True)
+class WearFile:
+    """One file's ``wear`` rows — the stretches its step intervals cover
+    (:func:`wear_spans`) and its heart-rate wear spans (:func:`heart_rate_wear`) — to be
+    made a window at a time (:meth:`windows`) when they are written."""
+
+    participant: str
+    file_sha256: str
+    steps: StepColumns
+    heart_rate: WearColumns
+    tz: str
+    source: str
+
+    def frames(self) -> list[pd.DataFrame]:
+        """The file's rows whole: the step stretches, then the heart-rate spans."""
+        return [
+            wear_spans(self.participant, self.file_sha256, self.steps, self.tz, self.source),
+            heart_rate_wear(
+                self.participant, self.file_sha256, self.heart_rate, self.tz, self.source
+            ),
+        ]
+
+    def windows(self, days: int = WINDOW_DAYS) -> Iterator[tuple[int, pd.DataFrame]]:
+        """The rows of :meth:`frames` a window of ``days`` UTC days (by ``start_utc``) at
+        a time, in window order, each in the order :meth:`frames` gives them. The
+        heart-rate spans wait as arrays; a window's become a frame when it comes."""
+        stretches = wear_spans(self.participant, self.file_sha256, self.steps, self.tz, self.source)
+        spans = _HeartRateSpans.of(self.heart_rate, self.tz)
+        stretch_window = window_of(_ns(stretches["start_utc"]), days)
+        span_window = window_of(spans.start_ns, days) if spans is not None else np.zeros(0, "int64")
+        span_order = np.argsort(span_window, kind="stable")
+        span_window = span_window[span_order]
+        for w in np.union1d(stretch_window, span_window):
+            parts = [stretches[stretch_window == w].reset_index(drop=True)]
+            lo, hi = np.searchsorted(span_window, [w, w + 1])
+            if spans is not None and hi > lo:
+                rows = span_order[lo:hi]
+                parts.append(spans.frame(self.participant, self.file_sha256, self.source, rows))
+            parts = [p for p in parts if len(p)]
+            yield int(w), pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 Windows = Iterable[tuple[int, pd.DataFrame]]
