@@ -513,14 +513,10 @@ class _Spans:
         """The spans of a frame with ``start_utc``, ``end_utc`` and ``utc_offset_s`` (and
         ``device`` and ``basis`` for wear rows: without ``basis``, step stretches)."""
         n = len(frame)
-        offset, known = timeline.offset_values(frame["utc_offset_s"].to_numpy(dtype=object), n)
-        device = (
-            pd.factorize(frame["device"].astype(str))[0].astype("int64")
-            if "device" in frame and n
-            else np.full(n, -1, dtype="int64")
-        )
+        offset, known = timeline.offset_values(frame["utc_offset_s"], n)
+        device = _codes(frame["device"]) if "device" in frame and n else np.full(n, -1)
         hr = (
-            frame["basis"].astype(str).to_numpy() == "heart_rate"
+            frame["basis"].eq("heart_rate").fillna(False).to_numpy(dtype=bool)
             if "basis" in frame and n
             else np.zeros(n, dtype=bool)
         )
@@ -579,6 +575,13 @@ class _Windows:
         part.start = np.maximum(part.start, low)
         part.end = np.minimum(part.end, high)
         return part
+
+
+def _codes(names: pd.Series) -> np.ndarray:
+    """One int64 code per distinct name (a categorical's own codes: no string per row)."""
+    if isinstance(names.dtype, pd.CategoricalDtype):
+        return names.cat.codes.to_numpy().astype("int64")
+    return pd.factorize(names.astype(str))[0].astype("int64")
 
 
 def _device_days(device: np.ndarray, days: np.ndarray) -> np.ndarray:

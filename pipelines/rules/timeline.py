@@ -64,8 +64,11 @@ def offset_values(file_offset_s: object, n: int) -> tuple[np.ndarray, np.ndarray
     array (0 where missing) and whether each was stated."""
     if file_offset_s is None:
         return np.zeros(n, dtype="int64"), np.zeros(n, dtype=bool)
-    values = pd.to_numeric(pd.Series(np.asarray(file_offset_s, dtype=object)), errors="coerce")
-    stated = values.astype("Int64")
+    if isinstance(file_offset_s, pd.Series) and pd.api.types.is_integer_dtype(file_offset_s):
+        stated = file_offset_s.astype("Int64")  # a stored column: no object per row
+    else:
+        objects = pd.Series(np.asarray(file_offset_s, dtype=object))
+        stated = pd.to_numeric(objects, errors="coerce").astype("Int64")
     known = stated.notna().to_numpy(dtype=bool)
     return stated.to_numpy(dtype="int64", na_value=0), known
 
