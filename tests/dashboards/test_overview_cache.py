@@ -16,20 +16,12 @@ import pytest
 from benchmarks import dashboard as bench
 from dashboards import data
 from pipelines.app import participants as settings
-from pipelines.rules import overview, participants
 from pipelines.schemas import DAYS, PARTICIPANTS
 from pipelines.store.storage import Store
+from tests.support.overview import plain_table
 
 MEMBERS = 8
 DAYS_EACH = 90
-
-
-def plain_table(store: Store, group: str, as_of: date | None) -> pd.DataFrame:
-    """The figures the slow way: one read per member, no memory between calls."""
-    roster = store.read(PARTICIPANTS)
-    members = sorted(str(p) for p in roster.loc[roster["group"] == group, "participant"])
-    frames = {m: store.read(DAYS, [m], overview.INPUTS) for m in members}
-    return overview.table(frames, participants.roster(members, roster), as_of)
 
 
 def figures(store: Store, group: str, as_of: date | None) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from pipelines.app import participants as settings
 from pipelines.schemas import DAYS, FILES, OVERVIEW_ROWS, PARTICIPANTS
 from pipelines.store import tombstones
 from pipelines.store.storage import Store
-from tests.dashboards.test_overview_cache import plain_table
+from tests.support.overview import plain_table
 from tests.support.rules import processed_file
 
 MEMBERS = 6

@@ -49,9 +49,14 @@ def _copy(cohort: tuple[Path, list[str]], target: Path) -> Store:
     return store
 
 
+# Columns bound to the run, not to the data: when a row was written, and which files the
+# stored Group page figures were computed from (their inodes and times differ run to run).
+RUN_BOUND = [*WRITTEN_AT, "days_stamp", "files_stamp", "computed_at"]
+
+
 def _tables(data: Path) -> dict[str, pd.DataFrame]:
     return {
-        str(path.relative_to(data)): pd.read_parquet(path).drop(columns=WRITTEN_AT, errors="ignore")
+        str(path.relative_to(data)): pd.read_parquet(path).drop(columns=RUN_BOUND, errors="ignore")
         for path in sorted((data / "tables").rglob("*.parquet"))
     }
 
