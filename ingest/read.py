@@ -363,18 +363,14 @@ def _keep_columns(columns: StepColumns, limits: RecordLimits) -> tuple[StepColum
             | (steps > limits.max_steps)
             | (np.abs(offset) > limits.max_offset_s)
         )
-        if not suspect.any():
-            kept.append(batch)
-            continue
-        rows = np.flatnonzero(suspect)
-        records = StepColumns((batch.take(pa.array(rows)),), columns.devices).records()
-        bad = np.zeros(len(batch), dtype=bool)
-        for row, record in zip(rows, records, strict=True):
-            found = _interval_problem(record, limits)
-            if found is not None:
-                bad[row] = True
-                problems.append(found)
-        kept.append(batch.filter(pa.array(~bad)))
+        found = _without_problems(
+            batch,
+            suspect,
+            lambda rows: StepColumns((rows,), columns.devices).records(),
+            lambda record: _interval_problem(record, limits),
+            problems,
+        )
+        kept.append(found)
     return StepColumns(tuple(b for b in kept if b.num_rows), columns.devices), problems
 
 
@@ -397,19 +393,36 @@ def _keep_wear_columns(columns: WearColumns, limits: RecordLimits) -> tuple[Wear
             | (last >= highest)
             | (np.abs(offset) > limits.max_offset_s)
         )
-        if not suspect.any():
-            kept.append(batch)
-            continue
-        rows = np.flatnonzero(suspect)
-        records = WearColumns((batch.take(pa.array(rows)),), columns.devices).records()
-        bad = np.zeros(len(batch), dtype=bool)
-        for row, record in zip(rows, records, strict=True):
-            found = _wear_problem(record, limits)
-            if found is not None:
-                bad[row] = True
-                problems.append(found)
-        kept.append(batch.filter(pa.array(~bad)))
+        found = _without_problems(
+            batch,
+            suspect,
+            lambda rows: WearColumns((rows,), columns.devices).records(),
+            lambda record: _wear_problem(record, limits),
+            problems,
+        )
+        kept.append(found)
     return WearColumns(tuple(b for b in kept if b.num_rows), columns.devices), problems
+
+
+def _without_problems(
+    batch: pa.RecordBatch,
+    suspect: np.ndarray,
+    records_of: Callable[[pa.RecordBatch], Sequence[_R]],
+    problem_of: Callable[[_R], str | None],
+    problems: list[str],
+) -> pa.RecordBatch:
+    """``batch`` without the rows that ``problem_of`` finds wrong, asking only of the rows
+    the columns made ``suspect`` (as records); each problem's words added to ``problems``."""
+    if not suspect.any():
+        return batch
+    rows = np.flatnonzero(suspect)
+    bad = np.zeros(len(batch), dtype=bool)
+    for row, record in zip(rows, records_of(batch.take(pa.array(rows))), strict=True):
+        found = problem_of(record)
+        if found is not None:
+            bad[row] = True
+            problems.append(found)
+    return batch.filter(pa.array(~bad))
 
 
 def _column_micros(instant: datetime) -> int:

@@ -22,6 +22,7 @@ from pipelines.rules.ingestion import Upload
 from pipelines.rules.participants import Participant, Target
 from pipelines.schemas import FILES, STEP_MINUTES
 from pipelines.store.storage import Store
+from tests.support.rules import stretches_by_hand
 
 SHA = "a" * 64
 TZ = "Europe/Berlin"
@@ -320,30 +321,6 @@ def test_a_partition_written_before_windows_still_reads(tmp_path: Path) -> None:
     store.write_windows(STEP_MINUTES, "p1", new)
     assert pq.ParquetFile(path).num_row_groups == 2
     assert len(store.read(STEP_MINUTES, ["p1"])) == 3
-
-
-def stretches_by_hand(records: list[StepInterval]) -> list[tuple[object, ...]]:
-    """The wear stretch rule written out record by record (readings 0 < length < 60 min,
-    per device in start order, joined across gaps of at most 60 min; the first stated
-    offset): the oracle for the arrays of :func:`steps.wear_spans`."""
-    out: list[tuple[object, ...]] = []
-    readings = [r for r in records if timedelta(0) < r.end_utc - r.start_utc < timedelta(hours=1)]
-    for key in sorted({r.device.key for r in readings}):
-        mine = sorted((r for r in readings if r.device.key == key), key=lambda r: r.start_utc)
-        current: list[StepInterval] = []
-        for r in mine:
-            if current and r.start_utc - max(c.end_utc for c in current) > timedelta(hours=1):
-                out.append(_stretch(key, current))
-                current = []
-            current.append(r)
-        if current:
-            out.append(_stretch(key, current))
-    return out
-
-
-def _stretch(key: str, readings: list[StepInterval]) -> tuple[object, ...]:
-    offset = next((r.utc_offset_s for r in readings if r.utc_offset_s is not None), None)
-    return (key, readings[0].start_utc, max(r.end_utc for r in readings), offset)
 
 
 @settings(max_examples=60, deadline=None)

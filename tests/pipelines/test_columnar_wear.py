@@ -25,6 +25,7 @@ from pipelines.rules import daily, ingestion, refresh, steps
 from pipelines.rules.participants import Participant, Target
 from pipelines.schemas import WEAR
 from pipelines.store.storage import Store
+from tests.support.rules import stretches_by_hand
 
 SHA = "b" * 64
 OTHER_SHA = "c" * 64
@@ -340,27 +341,3 @@ def test_wear_stretches_a_run_at_a_time_are_the_stretches_of_all(
             got["device"], got["start_utc"], got["end_utc"], got["utc_offset_s"], strict=True
         )
     ] == stretches_by_hand(intervals)
-
-
-def stretches_by_hand(records: list[StepInterval]) -> list[tuple[object, ...]]:
-    """The wear stretch rule written out reading by reading (readings 0 < length < 60
-    min, per device in start order, joined across gaps of at most 60 min; the first
-    stated offset), as in test_columnar_steps."""
-    out: list[tuple[object, ...]] = []
-    readings = [r for r in records if timedelta(0) < r.end_utc - r.start_utc < timedelta(hours=1)]
-    for key in sorted({r.device.key for r in readings}):
-        mine = sorted((r for r in readings if r.device.key == key), key=lambda r: r.start_utc)
-        current: list[StepInterval] = []
-        for r in mine:
-            if current and r.start_utc - max(c.end_utc for c in current) > timedelta(hours=1):
-                out.append(stretch(key, current))
-                current = []
-            current.append(r)
-        if current:
-            out.append(stretch(key, current))
-    return out
-
-
-def stretch(key: str, readings: list[StepInterval]) -> tuple[object, ...]:
-    offset = next((r.utc_offset_s for r in readings if r.utc_offset_s is not None), None)
-    return (key, readings[0].start_utc, max(r.end_utc for r in readings), offset)
