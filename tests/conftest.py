@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,14 +11,24 @@ from pathlib import Path
 import pytest
 
 
+_PREFECT_HOME: list[str] = []  # the temp Prefect home this session made (removed at its end)
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    home = tempfile.mkdtemp(prefix="backtrack-prefect-")
-    os.environ.setdefault("PREFECT_HOME", home)
+    if "PREFECT_HOME" not in os.environ:
+        home = tempfile.mkdtemp(prefix="backtrack-prefect-")
+        os.environ["PREFECT_HOME"] = home
+        _PREFECT_HOME.append(home)
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
     os.environ.pop("PREFECT_API_URL", None)
     os.environ.pop("BACKTRACK_DATA_DIR", None)
     os.environ.pop("BACKTRACK_DEFAULT_TZ", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for home in _PREFECT_HOME:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,11 +43,14 @@ def raw_key_file() -> Iterator[Path]:
     key.chmod(0o600)
     previous = os.environ.get("BACKTRACK_KEY_FILE")
     os.environ["BACKTRACK_KEY_FILE"] = str(key)
-    yield key
-    if previous is None:
-        os.environ.pop("BACKTRACK_KEY_FILE", None)
-    else:
-        os.environ["BACKTRACK_KEY_FILE"] = previous
+    try:
+        yield key
+    finally:
+        if previous is None:
+            os.environ.pop("BACKTRACK_KEY_FILE", None)
+        else:
+            os.environ["BACKTRACK_KEY_FILE"] = previous
+        shutil.rmtree(folder, ignore_errors=True)  # a key left in /tmp is a key leaked
 
 
 @pytest.fixture(autouse=True)
