@@ -26,7 +26,7 @@ import pandas as pd
 
 from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from pipelines.app.refresh import refresh_locked, writing
-from pipelines.app.workers import exit_with_parent, neutral_main
+from pipelines.app.workers import exit_with_parent, neutral_main, process_pool
 from pipelines.rules import ingestion, participants
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
@@ -48,6 +48,9 @@ READ_HERE_BYTES = 64 * 1024 * 1024  # a streamed leaf this large is parsed in th
 
 
 IN_MEMORY_RAW_BYTES = 16 * 1024 * 1024  # a sealed raw file up to this is decrypted in memory
+
+
+APART_FROM_BYTES = 64 * 1024 * 1024  # uploads this large are parsed and recorded in a child
 
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -540,6 +543,41 @@ def split_stored(stored: Sequence[StoredUpload], parts: int) -> list[list[Stored
     return runs
 
 
+def ingest_stored(
+    store: Store,
+    participant: str,
+    stored: Sequence[StoredUpload],
+    apart_from: int = APART_FROM_BYTES,
+) -> list[Outcome]:
+    """:func:`parse_stored` and :func:`record`: the stored uploads read and added to the
+    participant's tables, their records never held longer than it takes to make rows of
+    them.
+
+    Uploads of ``apart_from`` bytes or more together (a multi-year Apple Health export)
+    are read and recorded in a child process of their own, started with ``store``'s
+    directory and the configured key: what they take — some hundred MB for a GB of export,
+    much of it kept by Python's and Arrow's allocators once freed — goes back to the
+    system when that process ends, not into the process that runs the flows (the
+    long-running ``backtrack serve``, the CLI with Prefect's client, some 290 MB before
+    any data). Smaller uploads stay in this process: a child costs a second or two to
+    start. The outcomes are the same either way."""
+    if sum(_stored_bytes(s) for s in stored) < apart_from:
+        return record(store, participant, parse_stored(stored))
+    with process_pool(1) as pool:
+        return pool.submit(_ingest_apart, str(store.root), participant, list(stored)).result()
+
+
+def _ingest_apart(root: str, participant: str, stored: list[StoredUpload]) -> list[Outcome]:
+    return record(Store(root), participant, parse_stored(stored))
+
+
+def _stored_bytes(upload: StoredUpload) -> int:
+    try:
+        return Path(upload.raw_path).stat().st_size
+    except OSError:  # gone: parse_stored says so, in this process
+        return 0
+
+
 def record(
     store: Store, participant: str, uploads: Sequence[Upload], now: datetime | None = None
 ) -> list[Outcome]:
@@ -555,6 +593,9 @@ def record(
     with writing(store, participant):
         manifest = store.read(FILES, [participant])
         rows = ingestion.ingest_rows(participant, uploads, manifest, now)
+        # what the files yielded is in ``rows`` now; the parsed uploads go (when the
+        # caller holds no other reference, as ``ingest_stored`` does not)
+        del uploads
         if not rows.changed:
             return rows.outcomes
         p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))

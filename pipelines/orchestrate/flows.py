@@ -58,9 +58,15 @@ def store_raw_task(data_dir: str, participant: str, upload_list: str) -> list[up
     return uploads.store_listed_uploads(Store(data_dir), participant, upload_list)
 
 
-@task(name="parse")
-def parse_task(stored: list[uploads.StoredUpload]) -> list[Upload]:
-    return uploads.parse_stored(stored)
+# No cache key: Prefect would serialise the stored uploads' list for one (harmless), and a
+# rerun must read the files again anyway.
+@task(name="parse-and-record", cache_policy=NO_CACHE)
+def ingest_stored_task(
+    data_dir: str, participant: str, stored: list[uploads.StoredUpload]
+) -> list[Outcome]:
+    # parsed and recorded in one step, in a child process for a large export: the parsed
+    # records never pass through Prefect's task state
+    return uploads.ingest_stored(Store(data_dir), participant, stored)
 
 
 @task(name="parse-part")
@@ -72,7 +78,7 @@ def _parse_spread(stored: list[uploads.StoredUpload]) -> list[Upload]:
     """Parse on the flow's Dask cluster: the uploads in consecutive parts of about equal
     size, four per worker thread (so a slow part does not hold the rest up), one
     ``parse-part`` task each; the results joined in the uploads' order — the same list
-    ``parse_task`` returns."""
+    ``ingest_stored_task`` reads."""
     parts = uploads.split_stored(stored, 4 * _slots())
     futures = [parse_part_task.submit(part) for part in parts]
     return [upload for future in futures for upload in future.result()]
@@ -144,8 +150,10 @@ def ingest_flow(
     instead of in this process's worker pool; recording and the refresh stay in this
     process either way."""
     stored = store_raw_task(data_dir, participant, upload_list)
-    parsed = _parse_spread(stored) if spread_parsing else parse_task(stored)
-    outcomes = record_task(data_dir, participant, parsed)  # refreshes what it changed
+    if spread_parsing:  # records come back from the cluster and are recorded here
+        outcomes = record_task(data_dir, participant, _parse_spread(stored))
+    else:  # both refresh what they changed
+        outcomes = ingest_stored_task(data_dir, participant, stored)
     logger = get_run_logger()
     for line in runs.log_lines(outcomes):  # files by a hash prefix, never by name
         logger.info(line)

@@ -341,3 +341,54 @@ def test_parallel_parsing_ignores_a_foreign_main_script(
     stored = uploads.store_uploads(store, "p1", [export / "walk.fit", export / "pilates.fit"])
     parsed = uploads.parse_stored(stored, workers=2)
     assert [m.parsed is not None for u in parsed for m in u.members] == [True, True]
+
+
+def _without_run_time(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables less the one column that differs between two ingests of the same files:
+    when the manifest row was written."""
+    return {**tables, "files": tables["files"].drop(columns="ingested_at")}
+
+
+def test_an_upload_recorded_in_a_child_process_gives_the_same_tables(
+    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ingest_stored`` parses and records a large upload in a process of its own: the
+    outcomes and every table are those of doing it in this process (``apart_from`` 0 and
+    "never" stand for a large and a small upload)."""
+    pools: list[int] = []
+    real_pool = uploads.process_pool
+
+    def counted_pool(workers: int):  # type: ignore[no-untyped-def]
+        pools.append(workers)
+        return real_pool(workers)
+
+    monkeypatch.setattr(uploads, "process_pool", counted_pool)
+    results = {}
+    for where, apart_from in (("here", 10**15), ("apart", 0)):
+        store = Store(tmp_path / where)
+        stored = uploads.store_uploads(store, "p1", uploads.collect_paths([export]))
+        outcomes = uploads.ingest_stored(store, "p1", stored, apart_from=apart_from)
+        results[where] = (outcomes, _without_run_time(snapshot(store)))
+
+    here, apart = results["here"], results["apart"]
+    assert pools == [1]  # one child, for the "large" upload only
+    assert apart[0] == here[0]
+    assert [o.status for o in apart[0]].count("ok") == 3
+    assert apart[1].keys() == here[1].keys()
+    for name in here[1]:
+        pd.testing.assert_frame_equal(apart[1][name], here[1][name], obj=name)
+    assert len(apart[1]["sessions"]) == 2 and len(apart[1]["daily"]) > 0
+
+
+def test_a_child_process_refusal_reaches_the_caller(tmp_path: Path, export: Path) -> None:
+    """What the child raises (here: the id was erased while its files were being stored)
+    is raised to the caller as itself, and nothing of the participant is written."""
+    from pipelines.app import rights
+    from pipelines.store import tombstones
+
+    store = Store(tmp_path / "data")
+    stored = uploads.store_uploads(store, "p1", uploads.collect_paths([export]))
+    rights.erase(store, "p1", actor="cli:test")
+    with pytest.raises(tombstones.Erased):
+        uploads.ingest_stored(store, "p1", stored, apart_from=0)
+    assert store.read(FILES, ["p1"]).empty and store.read(SESSIONS, ["p1"]).empty
