@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-
 _PREFECT_HOME: list[str] = []  # the temp Prefect home this session made (removed at its end)
 
 

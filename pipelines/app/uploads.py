@@ -26,7 +26,7 @@ import pandas as pd
 
 from ingest.limits import UPLOAD_LIMITS, UploadLimits
 from pipelines.app.refresh import refresh_locked, writing
-from pipelines.app.workers import exit_with_parent, neutral_main, process_pool
+from pipelines.app.workers import exit_with_parent, give_back_memory, neutral_main, process_pool
 from pipelines.rules import ingestion, participants
 from pipelines.rules.ingestion import Outcome, Upload
 from pipelines.rules.sessions import derive as derive_sessions
@@ -578,6 +578,15 @@ def _stored_bytes(upload: StoredUpload) -> int:
         return 0
 
 
+def _giving_back(windows: Iterable[tuple[int, pd.DataFrame]]) -> Iterator[tuple[int, pd.DataFrame]]:
+    """``windows`` as they come, the memory of each given back once it is written (the
+    frames of hundreds of windows otherwise leave the allocators' pools fragmented: at
+    1 GiB of export, 71 MB above the columns instead of 35)."""
+    for window in windows:
+        yield window
+        give_back_memory()
+
+
 def record(
     store: Store, participant: str, uploads: Sequence[Upload], now: datetime | None = None
 ) -> list[Outcome]:
@@ -594,8 +603,10 @@ def record(
         manifest = store.read(FILES, [participant])
         rows = ingestion.ingest_rows(participant, uploads, manifest, now)
         # what the files yielded is in ``rows`` now; the parsed uploads go (when the
-        # caller holds no other reference, as ``ingest_stored`` does not)
+        # caller holds no other reference, as ``ingest_stored`` does not), and the memory
+        # of each phase is given back before the next (workers.give_back_memory)
         del uploads
+        give_back_memory()
         if not rows.changed:
             return rows.outcomes
         p = participants.from_rows(participant, store.read(PARTICIPANTS, [participant]))
@@ -606,15 +617,16 @@ def record(
         store.write(SESSIONS, participant, sessions)
         # a window at a time: the stored minutes and the new ones, merged
         minutes = merged_windows(rows.step_files, store.read_windows(STEP_MINUTES, participant))
-        store.write_windows(STEP_MINUTES, participant, minutes)
+        store.write_windows(STEP_MINUTES, participant, _giving_back(minutes))
         wear = ingestion.wear_windows(rows.wear_files, store.read_windows(WEAR, participant))
-        store.write_windows(WEAR, participant, wear)
+        store.write_windows(WEAR, participant, _giving_back(wear))
         days = ingestion.merged(
             store.read(DAILY_STEPS, [participant]), rows.daily_steps, DAILY_STEPS.key
         )
         store.write(DAILY_STEPS, participant, days)
         files, outcomes = ingestion.merged(manifest, rows.files, FILES.key), rows.outcomes
         del rows, sessions, wear, days, minutes  # the refresh reads them back as it needs
+        give_back_memory()
         refresh_locked(store, participant)
         store.write(FILES, participant, files)
     return outcomes

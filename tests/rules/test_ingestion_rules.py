@@ -7,7 +7,8 @@ time only (floating) are placed in the participant's zone."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -477,3 +478,29 @@ def test_a_member_the_reader_gave_nothing_for_is_rejected() -> None:
     assert out.outcomes == [
         ingestion.Outcome("odd.fit", "rejected", "reader returned nothing", 0, 0, A)
     ]
+
+
+def test_the_rows_of_many_files_are_those_of_each_file_in_order() -> None:
+    """An export of 150 workouts (more than the 64 files' frames held apart before they are
+    joined): one session and one day total per file, in the files' order, none lost or
+    repeated."""
+    members = []
+    for i in range(150):
+        walk = dataclasses.replace(WALK, index=i, start_utc=_utc("2026-01-14T10:00:00"))
+        day = DailySteps(date(2025, 1, 1) + timedelta(days=i), 1000 + i, WATCH)
+        parsed = ParsedFile(format="gpx", kind="activity", sessions=(walk,), daily_steps=(day,))
+        members.append(_member(f"export.zip/route_{i:03}.gpx", f"{i:064x}", parsed=parsed))
+    out = ingestion.ingest_rows(
+        "p1", [ingestion.Upload("export.zip", A, tuple(members))], FILES.empty(), NOW
+    )
+    assert out.sessions["file_sha256"].tolist() == [f"{i:064x}" for i in range(150)]
+    assert out.sessions.index.tolist() == list(range(150))
+    assert out.daily_steps["steps"].tolist() == [1000 + i for i in range(150)]
+    assert out.daily_steps["date"].tolist() == [
+        date(2025, 1, 1) + timedelta(days=i) for i in range(150)
+    ]
+    one = ingestion.ingest_rows(
+        "p1", [ingestion.Upload("export.zip", A, tuple(members[:1]))], FILES.empty(), NOW
+    )
+    pd.testing.assert_frame_equal(out.sessions.iloc[:1], one.sessions)
+    assert out.sessions.dtypes.equals(one.sessions.dtypes)
