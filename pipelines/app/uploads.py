@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -564,7 +565,21 @@ def ingest_stored(
     if sum(_stored_bytes(s) for s in stored) < apart_from:
         return record(store, participant, parse_stored(stored))
     with process_pool(1) as pool:
-        return pool.submit(_ingest_apart, str(store.root), participant, list(stored)).result()
+        job = pool.submit(_ingest_apart, str(store.root), participant, list(stored))
+        try:
+            return job.result()
+        except BrokenProcessPool as exc:  # killed: by a person, or the system out of memory
+            raise ChildDied(
+                f"the process that was parsing and recording {len(stored)} upload(s) for "
+                f"{participant} ended abruptly (killed, or out of memory); none of them is "
+                "recorded as ingested — run the ingest again"
+            ) from exc
+
+
+class ChildDied(RuntimeError):
+    """The child process of :func:`ingest_stored` died before it finished. The manifest is
+    its last write (:func:`record`), so its uploads are unrecorded and a rerun repeats
+    them."""
 
 
 def _ingest_apart(root: str, participant: str, stored: list[StoredUpload]) -> list[Outcome]:

@@ -74,8 +74,9 @@ def give_back_memory() -> None:
     """Return the memory this process freed to the system: Arrow's pool keeps freed
     buffers for reuse and glibc's heap keeps freed pages, so after a phase that held an
     export's columns the resident size stays near that phase's peak, and the next phase's
-    peak comes on top of it. Called between the phases of recording a large upload
-    (``uploads.record``); a few milliseconds. (Elsewhere than glibc: Arrow's pool only.)"""
+    peak comes on top of it. Called between the phases of recording an upload and after
+    each window it writes (``uploads.record``); a few milliseconds each. (Elsewhere than
+    glibc: Arrow's pool only.)"""
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()

@@ -392,3 +392,23 @@ def test_a_child_process_refusal_reaches_the_caller(tmp_path: Path, export: Path
     with pytest.raises(tombstones.Erased):
         uploads.ingest_stored(store, "p1", stored, apart_from=0)
     assert store.read(FILES, ["p1"]).empty and store.read(SESSIONS, ["p1"]).empty
+
+
+def test_a_child_process_killed_mid_write_leaves_the_upload_to_a_rerun(
+    tmp_path: Path, export: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child that parses and records a large upload is killed (SIGKILL) at the third
+    crash point of its writes (``BACKTRACK_CRASH_AT``, inherited): the caller gets a
+    plain error, no file is recorded as ingested, and the rerun ingests every file."""
+    store = Store(tmp_path / "data")
+    stored = uploads.store_uploads(store, "p1", uploads.collect_paths([export]))
+    monkeypatch.setenv("BACKTRACK_CRASH_AT", "3")
+    with pytest.raises(uploads.ChildDied, match=r"ended abruptly .* run the ingest again"):
+        uploads.ingest_stored(store, "p1", stored, apart_from=0)
+    assert store.read(FILES, ["p1"]).empty
+    assert not store.read(SESSIONS, ["p1"]).empty  # it had written the sessions
+
+    monkeypatch.delenv("BACKTRACK_CRASH_AT")
+    outcomes = uploads.ingest_stored(store, "p1", stored, apart_from=0)
+    assert [o.status for o in outcomes].count("ok") == 3
+    assert sorted(store.read(FILES, ["p1"])["original_name"]) == sorted(o.name for o in outcomes)
