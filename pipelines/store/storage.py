@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -479,11 +480,15 @@ class Store:
             yield from _split(schema, frame)
             return
         with parquet:
-            for group in range(parquet.num_row_groups):
-                table = schemas.upgrade(schema, parquet.read_row_group(group))
+            sizes = [parquet.metadata.row_group(g).num_rows for g in range(parquet.num_row_groups)]
+            for run in _runs(sizes, READ_WINDOWS_ROWS):
+                table = schemas.upgrade(schema, parquet.read_row_groups(run))
                 frame = table.to_pandas(types_mapper=schemas._pandas_type)
-                if len(frame):
-                    yield int(_windows(schema, frame)[0]), frame
+                window = _windows(schema, frame)
+                bounds = np.cumsum([0, *(sizes[g] for g in run)])
+                for low, high in itertools.pairwise(bounds.tolist()):
+                    if high > low:  # a row group is one window (write_windows)
+                        yield int(window[low]), frame.iloc[low:high].reset_index(drop=True)
 
     def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
         """The note ``key`` written with ``participant``'s partition (:meth:`write`), or
@@ -698,6 +703,28 @@ class RawStream:
 
 
 LAYOUT_NOTE: Final = f"{NOTE_PREFIX}layout".encode()
+
+
+READ_WINDOWS_ROWS = 262_144
+"""Row groups (windows) :meth:`Store.read_windows` reads and converts together, up to this
+many rows: one conversion for a year of a participant's windows instead of one per window
+(14 row groups of a participant-year's step minutes and wear took 45 ms one by one, the
+reading itself 15 ms), while a decade of minute rows is still never held at once."""
+
+
+def _runs(sizes: Sequence[int], most: int) -> Iterator[list[int]]:
+    """Consecutive runs of the indexes of ``sizes``, each adding up to at most ``most``
+    (a larger one alone), in order: every index once."""
+    run: list[int] = []
+    total = 0
+    for index, size in enumerate(sizes):
+        if run and total + size > most:
+            yield run
+            run, total = [], 0
+        run.append(index)
+        total += size
+    if run:
+        yield run
 
 
 def _layout(schema: TableSchema) -> str:

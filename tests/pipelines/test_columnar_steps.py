@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from pipelines.rules import daily, ingestion, refresh, steps
 from pipelines.rules.ingestion import Upload
 from pipelines.rules.participants import Participant, Target
 from pipelines.schemas import FILES, STEP_MINUTES
+from pipelines.store import storage
 from pipelines.store.storage import Store
 from tests.support.rules import stretches_by_hand
 
@@ -301,6 +303,35 @@ def test_step_minutes_are_stored_a_window_a_row_group(tmp_path: Path) -> None:
         ("z", 1),
         ("z", 10),
     ]
+
+
+@pytest.mark.parametrize("most", [1, 2, 3, 4, 1_000])
+def test_windows_read_several_at_a_time_are_each_window_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int
+) -> None:
+    """``read_windows`` reads runs of row groups of up to ``READ_WINDOWS_ROWS`` rows at
+    once and cuts them at the row groups: the same windows, rows and types as reading one
+    row group (one window) at a time, whatever the run size (a window larger than the run
+    alone)."""
+    monkeypatch.setattr(storage, "READ_WINDOWS_ROWS", most)
+    store = Store(tmp_path)
+    days = [0, 1, 1, 30, 31, 31, 32, 90, 200, 201]  # windows of 3, 4, 1 and 2 rows
+    frame = pd.concat(
+        [minutes_of(d, "z" if i % 2 else "a", 60 + i) for i, d in enumerate(days)],
+        ignore_index=True,
+    )
+    store.write(STEP_MINUTES, "p1", frame)
+    parquet = pq.ParquetFile(store.partition_path(STEP_MINUTES, "p1"))
+    alone = [
+        parquet.read_row_group(g).to_pandas(types_mapper=schemas._pandas_type)
+        for g in range(parquet.num_row_groups)
+    ]
+    windows = list(store.read_windows(STEP_MINUTES, "p1"))
+    assert [len(f) for _, f in windows] == [3, 4, 1, 2]
+    assert [w for w, _ in windows] == [(19_723 + d) // 28 for d in (0, 30, 90, 200)]
+    assert len(windows) == len(alone)
+    for (_, got), want in zip(windows, alone, strict=True):
+        pd.testing.assert_frame_equal(got, want)
 
 
 def test_a_partition_written_before_windows_still_reads(tmp_path: Path) -> None:
