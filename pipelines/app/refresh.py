@@ -106,8 +106,8 @@ def refresh_locked(store: Store, participant: str) -> None:
     derived = refresh.recompute(
         p,
         store.read(SESSIONS, [participant]),
-        (frame for _, frame in store.read_windows(STEP_MINUTES, participant)),
-        (frame for _, frame in store.read_windows(WEAR, participant)),
+        store.read_runs(STEP_MINUTES, participant),  # whole windows, several at a time
+        store.read_runs(WEAR, participant),
         store.read(DAILY_STEPS, [participant]),
         overrides(store, participant),
         diary_days,

@@ -468,6 +468,23 @@ class Store:
         """``participant``'s rows of a windowed table a window at a time, in window order
         (none without a partition). A partition written before tables were windowed is
         read whole once and cut into windows."""
+        for frame, cuts in self._window_runs(schema, participant):
+            for window, low, high in cuts:
+                yield window, frame.iloc[low:high].reset_index(drop=True)
+
+    def read_runs(self, schema: TableSchema, participant: str) -> Iterator[pd.DataFrame]:
+        """:meth:`read_windows` without the cuts: runs of whole windows in window order,
+        up to :data:`READ_WINDOWS_ROWS` rows each (a larger window alone). For a reader
+        that needs each minute's rows together and the windows in order but not apart
+        (the refresh: its rules pay their overhead once a run, not once a window)."""
+        for frame, _ in self._window_runs(schema, participant):
+            yield frame
+
+    def _window_runs(
+        self, schema: TableSchema, participant: str
+    ) -> Iterator[tuple[pd.DataFrame, list[tuple[int, int, int]]]]:
+        """Runs of row groups (whole windows) read and converted at once: each run's
+        frame and its windows as ``(window, first row, end row)``."""
         path = self.partition_path(schema, participant)
         try:
             parquet = pq.ParquetFile(path)
@@ -477,18 +494,24 @@ class Store:
         if layout != _layout(schema).encode():
             parquet.close()
             frame = _read_file(schema, path).to_pandas(types_mapper=schemas._pandas_type)
-            yield from _split(schema, frame)
+            for window, part in _split(schema, frame):
+                yield part, [(window, 0, len(part))]
             return
         with parquet:
             sizes = [parquet.metadata.row_group(g).num_rows for g in range(parquet.num_row_groups)]
             for run in _runs(sizes, READ_WINDOWS_ROWS):
                 table = schemas.upgrade(schema, parquet.read_row_groups(run))
                 frame = table.to_pandas(types_mapper=schemas._pandas_type)
-                window = _windows(schema, frame)
-                bounds = np.cumsum([0, *(sizes[g] for g in run)])
-                for low, high in itertools.pairwise(bounds.tolist()):
-                    if high > low:  # a row group is one window (write_windows)
-                        yield int(window[low]), frame.iloc[low:high].reset_index(drop=True)
+                if frame.empty:
+                    continue
+                of_row = _windows(schema, frame)
+                bounds = np.cumsum([0, *(sizes[g] for g in run)]).tolist()
+                cuts = [  # a row group is one window (write_windows)
+                    (int(of_row[low]), low, high)
+                    for low, high in itertools.pairwise(bounds)
+                    if high > low
+                ]
+                yield frame, cuts
 
     def note(self, schema: TableSchema, participant: str, key: str) -> str | None:
         """The note ``key`` written with ``participant``'s partition (:meth:`write`), or

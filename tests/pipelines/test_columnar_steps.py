@@ -333,6 +333,14 @@ def test_windows_read_several_at_a_time_are_each_window_alone(
     for (_, got), want in zip(windows, alone, strict=True):
         pd.testing.assert_frame_equal(got, want)
 
+    # the refresh reads the same rows a run of whole windows at a time
+    runs = list(store.read_runs(STEP_MINUTES, "p1"))
+    sizes = [len(r) for r in runs]
+    expected = {1: [3, 4, 1, 2], 2: [3, 4, 1, 2], 3: [3, 4, 3], 4: [3, 4, 3], 1_000: [10]}
+    assert sizes == expected[most]
+    whole = pd.concat([f for _, f in windows], ignore_index=True)
+    pd.testing.assert_frame_equal(pd.concat(runs, ignore_index=True), whole)
+
 
 def test_a_partition_written_before_windows_still_reads(tmp_path: Path) -> None:
     """Older versions wrote one Parquet table sorted by device, without the layout note:
