@@ -59,11 +59,9 @@ from pipelines.app import refresh as refreshing
 from pipelines.app import uploads
 from pipelines.schemas import (
     BLOCKS,
-    CATEGORY_OVERRIDES,
     DAILY,
     DAILY_STEPS,
     DAYS,
-    DIARY,
     FILES,
     PARTICIPANTS,
     SESSIONS,
@@ -443,17 +441,18 @@ def copy_participant(source: Store, participant: str, target: Store, ids: list[s
 
 def refresh_io(store: Store, participant: str, repeats: int = 20) -> tuple[float, float]:
     """Median seconds of the reads a refresh of ``participant`` makes
-    (``refreshing.refresh_locked``: settings, diary, sessions, step minutes and wear a
-    window at a time, daily steps, category corrections) and of its four writes (the
+    (``refreshing.refresh_locked``: settings and ``refreshing.REFRESH_INPUTS``, step
+    minutes and wear a run of windows at a time) and of its four writes (the
     derived tables, written back as they are): what a refresh costs before any rule."""
     pid = [participant]
 
-    def reads() -> None:
-        for schema in (PARTICIPANTS, DIARY, SESSIONS, DAILY_STEPS, CATEGORY_OVERRIDES):
-            store.read(schema, pid)
-        for schema in (STEP_MINUTES, WEAR):
-            for _ in store.read_windows(schema, participant):
-                pass
+    def reads() -> None:  # what refresh_locked reads: its inputs, the windowed ones in runs
+        for schema in (PARTICIPANTS, *refreshing.REFRESH_INPUTS):
+            if schema.windowed_by:
+                for _ in store.read_runs(schema, participant):
+                    pass
+            else:
+                store.read(schema, pid)
 
     derived = {schema: store.read(schema, pid) for schema in (SESSIONS, DAILY, BLOCKS, DAYS)}
 
